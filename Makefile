@@ -1,0 +1,38 @@
+# make run   - start the app on the shipped weights (creates the venv on first use)
+# make test  - install everything the tests need (venv, Chromium, MNIST) and run them all
+# make bench - print the speed and quality figures quoted in README.md
+PYTHON ?= python3
+REQS := requirements.txt requirements-dev.txt
+# One venv per version of the requirements, outside the clone, so the second run is fast.
+VENV ?= $(HOME)/.cache/vaedemo/venv-$(shell cat $(REQS) | sha256sum | cut -c1-16)
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test bench data chromium venv clean-venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: $(REQS)
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(addprefix -r ,$(REQS))
+	touch $@
+
+run: venv
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+data: venv
+	$(PY) -m vaedemo fetch-data
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+
+test: venv chromium data
+	$(PY) -m pytest
+
+bench: venv chromium data
+	$(PY) benchmarks/train_speed.py
+
+clean-venv:
+	rm -rf $(VENV)

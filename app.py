@@ -1,0 +1,12 @@
+"""vaedemo: draw a digit, see what an autoencoder and a VAE make of it. Run: streamlit run app.py"""
+import streamlit as st
+
+import ui
+
+st.set_page_config(page_title="vaedemo: autoencoders you can draw on", page_icon="✏️", layout="wide")
+pages = [
+    st.Page("pages/home.py", title="Test digits", icon="🖼️", default=True),
+]
+page = st.navigation(pages)
+ui.sidebar()
+page.run()

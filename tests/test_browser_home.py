@@ -1,0 +1,17 @@
+import pytest
+
+from conftest import ROOT, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_page_shows_reconstructions(page, app_url):
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_text("What an autoencoder and a VAE make of MNIST digits").wait_for()
+    images = page.locator("[data-testid=stImage] img")
+    images.nth(2).wait_for()
+    assert images.count() == 3
+    assert all(images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0") for i in range(3))
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=ROOT / "artifacts" / "home.png", full_page=True)

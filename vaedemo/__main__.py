@@ -1,0 +1,134 @@
+"""Command line: python -m vaedemo {fetch-data, train, evaluate} (see --help)."""
+import argparse
+import json
+import math
+import os
+import sys
+
+import torch
+from tqdm import tqdm
+
+from .checkpoints import load_checkpoint, save_checkpoint
+from .data import DataUnavailable, fetch_mnist, load_mnist
+from .evaluate import evaluate
+from .train import TrainConfig, config_metadata, fit
+
+
+def positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+        if not value > 0 or not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
+def non_negative(text):
+    value = float(text)
+    if not value >= 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m vaedemo", description="Autoencoders and VAEs on MNIST.")
+    commands = p.add_subparsers(dest="command", required=True)
+    root_help = "data root (default: $VAEDEMO_DATA or ./data); the IDX files go in ROOT/MNIST/raw/"
+
+    fetch = commands.add_parser("fetch-data", help="download MNIST and check its md5 sums")
+    fetch.add_argument("--root", help=root_help)
+    fetch.add_argument("--json", action="store_true", help="print one JSON object")
+
+    train = commands.add_parser("train", help="train an AE or a VAE and save it as .safetensors")
+    train.add_argument("--model", choices=["ae", "vae"], default="vae")
+    train.add_argument("--latent-dim", type=positive(int), default=2)
+    train.add_argument("--hidden", type=positive(int), default=512)
+    train.add_argument("--epochs", type=positive(int), default=10)
+    train.add_argument("--batch-size", type=positive(int), default=128)
+    train.add_argument("--lr", type=positive(float), default=1e-3)
+    train.add_argument("--beta", type=non_negative, default=1.0, help="weight of the KL term (VAE)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--train-size", type=positive(int), help="use only the first N training images")
+    train.add_argument("--threads", type=positive(int), default=os.cpu_count(), help="torch threads")
+    train.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    train.add_argument("--out", required=True, help="where to write the .safetensors checkpoint")
+    train.add_argument("--root", help=root_help)
+    train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+    ev = commands.add_parser("evaluate", help="test -ELBO (VAE) / recon BCE (AE) in nats per image")
+    ev.add_argument("path")
+    ev.add_argument("--root", help=root_help)
+    ev.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    return p
+
+
+def run_fetch(args, log):
+    raw = fetch_mnist(args.root, log=log)
+    return {"root": str(raw)}, f"MNIST is in {raw} (md5 checked)"
+
+
+def run_train(args, log):
+    config = TrainConfig(model=args.model, latent_dim=args.latent_dim, hidden=args.hidden, epochs=args.epochs,
+                         batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed,
+                         train_size=args.train_size, threads=args.threads, precision=args.precision)
+    train_x, _ = load_mnist(train=True, root=args.root, limit=args.train_size, log=log)
+    test_x, _ = load_mnist(train=False, root=args.root, log=log)
+    bar = tqdm(total=config.epochs * math.ceil(len(train_x) / min(config.batch_size, len(train_x))),
+               unit="step", file=sys.stderr, disable=args.json, dynamic_ncols=True)
+
+    def progress(step, epoch, figures):
+        if figures["event"] == "step":
+            bar.update(1)
+            bar.set_postfix_str(f"epoch {epoch}, train loss {figures['train_loss']:.1f}, "
+                                f"{figures['images_per_s']:.0f} img/s")
+        elif not args.json:
+            bar.write(f"epoch {epoch}/{config.epochs}: train {figures['train_loss']:.2f}, test {figures['test_loss']:.2f} "
+                      f"(recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f}) nats/image, "
+                      f"{figures['seconds']:.1f} s, {figures['images_per_s']:.0f} img/s", file=sys.stderr)
+
+    result = fit(config, train_x, test_x, callback=progress)
+    bar.close()
+    if result.diverged:
+        raise RuntimeError("the loss became NaN or infinite (learning rate too high?); nothing was saved")
+    last = result.history[-1]
+    test = {key: last[key] for key in ("test_loss", "test_recon", "test_kl")}
+    save_checkpoint(result.model, args.out, dataset="mnist", epochs=str(config.epochs),
+                    train_images=str(len(train_x)), **{k: f"{v:.4f}" for k, v in test.items()}, **config_metadata(config))
+    out = {"out": args.out, "kind": config.model, "latent_dim": config.latent_dim, "epochs": config.epochs,
+           "seconds": sum(h["seconds"] for h in result.history), **test}
+    return out, f"saved {args.out}: test -ELBO {test['test_loss']:.2f} nats/image"
+
+
+def run_evaluate(args, log):
+    model = load_checkpoint(args.path)
+    test_x, _ = load_mnist(train=False, root=args.root, log=log)
+    torch.manual_seed(0)  # the one posterior sample per image, reproducibly
+    figures = evaluate(model, test_x)
+    out = {"path": args.path, "kind": model.kind, "latent_dim": model.latent_dim, **figures}
+    name = "-ELBO" if model.kind == "vae" else "recon BCE"
+    return out, (f"{args.path}: {model.kind.upper()}, latent size {model.latent_dim}: test {name} "
+                 f"{figures['test_loss']:.2f} nats/image (recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f}) "
+                 f"on {len(test_x)} MNIST test images")
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    log = (lambda message: print(message, file=sys.stderr))
+    run = {"fetch-data": run_fetch, "train": run_train, "evaluate": run_evaluate}[args.command]
+    try:
+        out, text = run(args, log)
+    except (ValueError, RuntimeError, DataUnavailable, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    print(json.dumps(out) if args.json else text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

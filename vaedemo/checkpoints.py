@@ -1,0 +1,99 @@
+"""Checkpoints: one .safetensors file, the weights plus string metadata. Never a pickle.
+
+Loading treats every file as untrusted: it checks the format, the metadata, the key set, every
+shape and that the weights are finite, and raises ValueError with a message a person can act on.
+"""
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+
+from .models import AutoEncoder, ModelConfig, build_model
+
+MAX_BYTES = 64 * 1024 * 1024  # far above any model of this demo (H=1024 is about 13 MB)
+REQUIRED = ("kind", "latent_dim", "hidden")
+
+
+def save_checkpoint(model: AutoEncoder, path, **metadata) -> Path:
+    """Write the model and its metadata atomically (a temp file beside it, then a rename)."""
+    path = Path(path)
+    meta = {key: value if isinstance(value, str) else json.dumps(value) for key, value in metadata.items()}
+    meta.update(kind=model.kind, latent_dim=str(model.latent_dim), hidden=str(model.config.hidden))
+    meta.setdefault("dataset", "mnist")
+    state = {name: tensor.detach().to("cpu", torch.float32).contiguous() for name, tensor in model.state_dict().items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        save_file(state, tmp, metadata=meta)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a checkpoint is for sharing
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def load_checkpoint(path) -> AutoEncoder:
+    """A vaedemo model from a .safetensors file: eval mode, CPU, float32, `metadata` attached."""
+    path = Path(path)
+    name = path.name
+    if not path.is_file():
+        raise ValueError(f"{name}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise ValueError(f"{name} is empty (0 bytes), not a vaedemo checkpoint")
+    if size > MAX_BYTES:
+        raise ValueError(f"{name} is {size / 2**20:.0f} MB, larger than any vaedemo checkpoint ({MAX_BYTES // 2**20} MB at most)")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            metadata = f.metadata() or {}
+            tensors = {key: f.get_tensor(key) for key in f.keys()}
+    except (SafetensorError, OSError, RuntimeError, ValueError) as error:
+        raise ValueError(f"{name} is not a .safetensors file ({describe(path)}); "
+                         "vaedemo only loads .safetensors checkpoints that it wrote") from error
+    config = config_from(metadata, name)
+    model = build_model(config)
+    expected = {key: tuple(t.shape) for key, t in model.state_dict().items()}
+    found = {key: tuple(t.shape) for key, t in tensors.items()}
+    if set(found) != set(expected):
+        missing, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+        raise ValueError(f"{name} does not hold a vaedemo {config.kind.upper()}'s weights "
+                         f"(missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'})")
+    for key, shape in expected.items():
+        if found[key] != shape:
+            raise ValueError(f"{name}: weight {key} has shape {list(found[key])}, but a {config.kind.upper()} with "
+                             f"latent size {config.latent_dim} and hidden size {config.hidden} needs {list(shape)}")
+    for key, tensor in tensors.items():
+        if not tensor.is_floating_point():
+            raise ValueError(f"{name}: weight {key} is {tensor.dtype}, not floating point")
+        if not torch.isfinite(tensor).all():
+            raise ValueError(f"{name}: weight {key} holds NaN or infinite values (a training that diverged?)")
+    model.load_state_dict({key: t.to(torch.float32) for key, t in tensors.items()})
+    model.metadata = dict(metadata)
+    return model.eval()
+
+
+def config_from(metadata: dict, name: str) -> ModelConfig:
+    missing = [key for key in REQUIRED if key not in metadata]
+    if missing:
+        raise ValueError(f"{name} is a .safetensors file but not a vaedemo checkpoint (its metadata lacks {', '.join(missing)})")
+    try:
+        latent_dim, hidden = int(metadata["latent_dim"]), int(metadata["hidden"])
+        return ModelConfig(kind=metadata["kind"], latent_dim=latent_dim, hidden=hidden)
+    except ValueError as error:
+        raise ValueError(f"{name} has invalid metadata: {error}") from error
+
+
+def describe(path: Path) -> str:
+    head = path.read_bytes()[:4]
+    if head.startswith(b"PK"):
+        return "it looks like a PyTorch .pt/.pth file, a zip archive of pickles"
+    if head[:1] == b"\x80":
+        return "it looks like a Python pickle"
+    return "its header cannot be read"
+

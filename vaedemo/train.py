@@ -1,0 +1,125 @@
+"""The training loop: the whole data set as one tensor in memory, a permutation per epoch, Adam
+with cosine decay to 0, no DataLoader. One callback per step and per epoch feeds the CLI's progress
+bar and the app's live curves; a stop event ends a run between two steps, mid-epoch included.
+"""
+import contextlib
+import copy
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from .evaluate import evaluate
+from .models import AutoEncoder, ModelConfig, build_model
+
+
+@dataclass
+class TrainConfig:
+    model: str = "vae"  # "ae" or "vae"
+    latent_dim: int = 2
+    hidden: int = 512
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    beta: float = 1.0
+    seed: int = 0
+    train_size: int | None = None  # first N training images; None = all
+    threads: int | None = None  # torch threads for this process; None = leave as is
+    precision: str = "auto"  # "auto" (bf16 where the CPU has it natively), "bf16" or "fp32"
+
+    def __post_init__(self):
+        checks = {
+            "epochs": self.epochs >= 1, "batch size": self.batch_size >= 1, "latent size": self.latent_dim >= 1,
+            "hidden size": self.hidden >= 1, "learning rate": self.lr > 0 and math.isfinite(self.lr),
+            "beta": self.beta >= 0 and math.isfinite(self.beta),
+            "training-set size": self.train_size is None or self.train_size >= 1,
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise ValueError(f"invalid {', '.join(bad)}: must be positive (beta may be 0)")
+        if self.precision not in ("auto", "bf16", "fp32"):
+            raise ValueError(f"precision must be auto, bf16 or fp32, not {self.precision!r}")
+
+    @property
+    def model_config(self) -> ModelConfig:
+        return ModelConfig(kind=self.model, latent_dim=self.latent_dim, hidden=self.hidden)
+
+    @property
+    def uses_bf16(self) -> bool:
+        return self.precision == "bf16" or (self.precision == "auto" and native_bf16())
+
+
+@dataclass
+class FitResult:
+    model: AutoEncoder
+    history: list = field(default_factory=list)  # one dict of figures per finished epoch
+    stopped: bool = False  # the stop event ended the run early
+    diverged: bool = False  # the loss became NaN/inf; model holds the last good weights
+
+
+def native_bf16() -> bool:
+    """True where the CPU computes bfloat16 matmuls natively (AVX512-BF16 or AMX)."""
+    with contextlib.suppress(OSError):
+        flags = Path("/proc/cpuinfo").read_text()
+        return "avx512_bf16" in flags or "amx_bf16" in flags
+    return False
+
+
+def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None = None,
+        callback=None, stop=None) -> FitResult:
+    """Train a fresh model on train_x (N, 1, 28, 28) in [0, 1]; callback(step, epoch, figures)."""
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    train_x = train_x[: config.train_size]
+    n, batch_size = len(train_x), min(config.batch_size, len(train_x))
+    model = build_model(config.model_config)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)
+    steps_per_epoch = math.ceil(n / batch_size)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs * steps_per_epoch, eta_min=0)
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.uses_bf16)
+    result = FitResult(model)
+    good_state = copy.deepcopy(model.state_dict())
+    step = 0
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        start, seen, sums = time.perf_counter(), 0, torch.zeros(3, dtype=torch.float64)
+        for batch in torch.randperm(n).split(batch_size):
+            if stop is not None and stop.is_set():
+                result.stopped = True
+                return result
+            x = train_x[batch]  # (B, 1, 28, 28)
+            with autocast:
+                loss, recon, kl = model.loss(x, config.beta)
+            if not torch.isfinite(loss):
+                model.load_state_dict(good_state)
+                result.diverged = True
+                return result
+            optimizer.zero_grad(set_to_none=True)
+            (loss / len(x)).backward()
+            optimizer.step()
+            schedule.step()
+            step, seen = step + 1, seen + len(x)
+            figures = torch.tensor([loss.item(), recon.item(), kl.item()], dtype=torch.float64)
+            sums += figures
+            if callback:
+                per_image = (figures / len(x)).tolist()
+                callback(step, epoch, {"event": "step", **dict(zip(("train_loss", "train_recon", "train_kl"), per_image)),
+                                       "images_per_s": seen / (time.perf_counter() - start)})
+        seconds = time.perf_counter() - start
+        epoch_figures = {"event": "epoch", "epoch": epoch, "seconds": seconds, "images_per_s": n / seconds,
+                         **dict(zip(("train_loss", "train_recon", "train_kl"), (sums / n).tolist()))}
+        if test_x is not None:
+            epoch_figures.update(evaluate(model, test_x, config.beta))
+        good_state = copy.deepcopy(model.state_dict())
+        result.history.append(epoch_figures)
+        if callback:
+            callback(step, epoch, epoch_figures)
+    return result
+
+
+def config_metadata(config: TrainConfig) -> dict:
+    """The training settings as checkpoint metadata."""
+    return {f"train_{key}": value for key, value in asdict(config).items() if key not in ("model", "latent_dim", "hidden")}
