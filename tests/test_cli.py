@@ -1,0 +1,70 @@
+"""The CLI as a user runs it: python -m vaedemo in a subprocess."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vaedemo import load_checkpoint
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def vaedemo(*args, cwd=ROOT):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VAEDEMO_DATA": str(ROOT / "data")}
+    return subprocess.run([sys.executable, "-m", "vaedemo", *args], capture_output=True, text=True, timeout=600,
+                          cwd=cwd, env=env)
+
+
+def test_train_then_evaluate_a_tiny_model(tmp_path):
+    out = tmp_path / "tiny.safetensors"
+    run = vaedemo("train", "--model", "vae", "--latent-dim", "2", "--hidden", "32", "--epochs", "2", "--batch-size", "64",
+                  "--lr", "3e-3", "--train-size", "512", "--seed", "1", "--out", str(out), "--json")
+    assert run.returncode == 0, run.stderr
+    trained = json.loads(run.stdout)
+    assert trained["kind"] == "vae" and trained["epochs"] == 2 and 100 < trained["test_loss"] < 543.4
+    model = load_checkpoint(out)
+    assert model.metadata["train_images"] == "512" and model.metadata["epochs"] == "2"
+    assert abs(float(model.metadata["test_loss"]) - trained["test_loss"]) < 1e-3
+
+    run = vaedemo("evaluate", str(out), "--json")
+    assert run.returncode == 0, run.stderr
+    figures = json.loads(run.stdout)
+    assert {"kind", "latent_dim", "test_loss", "test_recon", "test_kl"} <= figures.keys()
+    assert (figures["kind"], figures["latent_dim"]) == ("vae", 2)
+    assert abs(figures["test_loss"] - figures["test_recon"] - figures["test_kl"]) < 1e-3
+    assert abs(figures["test_loss"] - trained["test_loss"]) < 1.0  # one posterior sample: a little noise
+
+    text = vaedemo("evaluate", str(out))
+    assert text.returncode == 0 and "test -ELBO" in text.stdout and "nats/image" in text.stdout
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["train", "--epochs", "-1", "--out", "x.safetensors"], "--epochs: must be positive"),
+    (["train", "--latent-dim", "0", "--out", "x.safetensors"], "--latent-dim: must be positive"),
+    (["train", "--lr", "abc", "--out", "x.safetensors"], "'abc' is not a number"),
+    (["train", "--model", "gan", "--out", "x.safetensors"], "invalid choice"),
+    (["evaluate", "missing.safetensors"], "no such file"),
+])
+def test_bad_arguments_give_one_clear_line(args, phrase, tmp_path):
+    run = vaedemo(*args, cwd=tmp_path)
+    assert run.returncode != 0
+    assert phrase in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_evaluate_refuses_a_file_that_is_not_a_checkpoint(tmp_path):
+    bad = tmp_path / "notes.safetensors"
+    bad.write_text("hello")
+    run = vaedemo("evaluate", str(bad))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.strip().startswith("error: notes.safetensors is not a .safetensors file")
+
+
+def test_fetch_data_reports_the_checked_folder(tmp_path):
+    run = vaedemo("fetch-data", "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["root"].endswith("MNIST/raw")

@@ -1,0 +1,225 @@
+"""Training jobs for the app: fit() in a child process, watched by a small reader thread.
+
+Training inside the server process would compete with the app for the GIL and both cores (measured:
+the drawing latency doubled). So each job starts a child process (spawn, one torch thread) that
+loads MNIST, runs fit() and sends messages over a queue: throttled step figures, epoch figures with
+pictures, and at the end the weights as .safetensors bytes. A reader thread in the server files
+them into a plain Job object (a lock and a Progress); the page only reads job.poll(). No Streamlit here.
+
+One job trains at a time per server process (two CPU cores); the others wait, "queued". A job that
+nobody polls for WATCHDOG_S seconds (its tab was closed) stops, so it frees the slot.
+"""
+import multiprocessing
+import queue
+import threading
+import time
+from dataclasses import dataclass, field, replace
+
+import torch
+
+from .checkpoints import checkpoint_bytes, load_checkpoint_bytes
+from .data import DataUnavailable, load_mnist
+from .models import AutoEncoder
+from .train import TrainConfig, config_metadata, fit
+from .viz import image_grid
+
+CONTEXT = multiprocessing.get_context("spawn")
+SLOT = threading.Lock()  # held by the job that is training in this server process
+WATCHDOG_S = 90  # a background tab still polls about once a minute
+STEP_EVERY_S = 0.25  # at most this often a step's figures go to the server
+STOP_GRACE_S = 5  # a child that has not ended this long after a stop (e.g. while fetching data) is killed
+
+
+@dataclass
+class Progress:
+    status: str = "queued"  # queued -> loading -> training -> done | stopped | diverged | failed
+    message: str = "Waiting for another training on this server to end."
+    total_steps: int = 0
+    steps: list = field(default_factory=list)  # step figures: step, epoch, train_recon, train_kl, images_per_s
+    epochs: list = field(default_factory=list)  # epoch figures: train and test loss, recon, kl
+    pictures: dict = field(default_factory=dict)  # caption -> uint8 image grid, after the last epoch
+    model: AutoEncoder | None = None  # the trained (or last good) model, once the job has ended
+    checkpoint: bytes | None = None  # that model as a .safetensors file
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("queued", "loading", "training")
+
+    @property
+    def fraction(self) -> float:
+        done = max((figures["step"] for figures in self.steps[-1:] + self.epochs[-1:]), default=0)
+        return min(done / self.total_steps, 1.0) if self.total_steps else 0.0
+
+
+class Job:
+    """One training run. start() returns at once; poll() says how it is going (and keeps it alive)."""
+
+    def __init__(self, config: TrainConfig, root=None):
+        self.config, self.root = config, root
+        self.lock = threading.Lock()
+        self.progress = Progress()
+        self.stop_event = CONTEXT.Event()
+        self.last_poll = time.monotonic()
+        self.abandoned = False
+        self.thread = threading.Thread(target=self.run, name="vaedemo-training-job", daemon=True)
+
+    def start(self) -> "Job":
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stop_event.set()
+
+    def poll(self) -> Progress:
+        """A copy of the progress so far, safe to read while the job goes on."""
+        with self.lock:
+            self.last_poll = time.monotonic()
+            p = self.progress
+            return replace(p, steps=list(p.steps), epochs=list(p.epochs), pictures=dict(p.pictures))
+
+    def update(self, **changes):
+        with self.lock:
+            for name, value in changes.items():
+                setattr(self.progress, name, value)
+
+    def watchdog(self):
+        """Stop the job when nobody has polled it for WATCHDOG_S seconds."""
+        if time.monotonic() - self.last_poll > WATCHDOG_S and not self.stop_event.is_set():
+            self.abandoned = True
+            self.stop_event.set()
+
+    def run(self):
+        while not SLOT.acquire(timeout=0.2):
+            self.watchdog()
+            if self.stop_event.is_set():
+                self.update(status="stopped", message="Stopped before it started.")
+                return
+        try:
+            self.train()
+        finally:
+            SLOT.release()
+
+    def train(self):
+        messages = CONTEXT.Queue()
+        child = CONTEXT.Process(target=train_in_child, args=(self.config, self.root, messages, self.stop_event),
+                                name="vaedemo-training", daemon=True)
+        self.update(status="loading", message="Starting the training process...")
+        child.start()
+        stopped_at = None
+        while True:
+            try:
+                message = messages.get(timeout=0.5)
+            except queue.Empty:
+                self.watchdog()
+                if self.stop_event.is_set():
+                    stopped_at = stopped_at or time.monotonic()
+                    if time.monotonic() - stopped_at > STOP_GRACE_S:
+                        child.kill()
+                        self.update(status="stopped", message="Stopped.")
+                        break
+                if not child.is_alive():
+                    self.update(status="failed", message=f"The training process ended unexpectedly (exit code {child.exitcode}).")
+                    break
+                continue
+            if self.handle(message):
+                break
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+
+    def handle(self, message: dict) -> bool:
+        """File one message from the child into the progress; True when it was the last one."""
+        event = message["event"]
+        with self.lock:
+            p = self.progress
+            if event == "status":
+                p.status, p.message, p.total_steps = message["status"], message["message"], message["total_steps"]
+            elif event == "step":
+                p.steps.append(message)
+            elif event == "epoch":
+                p.pictures = message.pop("pictures")
+                p.epochs.append(message)
+        if event == "end":
+            self.finish(message)
+        return event == "end"
+
+    def finish(self, message: dict):
+        status, text = message["status"], message["message"]
+        if self.abandoned:
+            text = f"Stopped: nobody looked at this run for {WATCHDOG_S} s (was its tab closed?). " + text
+        model = None
+        if message["checkpoint"] is not None:
+            try:
+                model = load_checkpoint_bytes(message["checkpoint"], "the trained model")
+            except ValueError as error:
+                status, text = "failed", str(error)
+        self.update(status=status, message=text, model=model, checkpoint=message["checkpoint"] if model else None)
+
+
+# --- the child process ----------------------------------------------------------------------------
+
+def train_in_child(config: TrainConfig, root, messages, stop):
+    """Runs in the spawned process: load MNIST, fit, send figures, pictures and finally the weights."""
+    torch.set_num_threads(1)
+    config = replace(config, threads=1)
+
+    def status(name, text, total_steps=0):
+        messages.put({"event": "status", "status": name, "message": text, "total_steps": total_steps})
+
+    try:
+        status("loading", "Loading MNIST...")
+        train_x, _ = load_mnist(train=True, root=root, limit=config.train_size, log=lambda text: status("loading", text))
+        test_x, test_labels = load_mnist(train=False, root=root)
+        total_steps = config.epochs * -(-len(train_x) // min(config.batch_size, len(train_x)))
+        status("training", f"Training on {len(train_x):,} MNIST images.", total_steps)
+        picks = torch.stack([torch.nonzero(test_labels == digit)[0, 0] for digit in range(10)])
+        result = fit(config, train_x, test_x, callback=Reporter(messages, test_x[picks]), stop=stop)
+    except DataUnavailable as error:
+        messages.put({"event": "end", "status": "failed", "message": str(error), "checkpoint": None})
+        return
+    except Exception as error:  # the server shows the message instead of a traceback
+        messages.put({"event": "end", "status": "failed", "message": f"Training failed: {error}", "checkpoint": None})
+        return
+    done = len(result.history)
+    if result.diverged:
+        status_name = "diverged"
+        text = (f"The loss blew up (NaN or huge) in epoch {done + 1}: the learning rate is too high. "
+                + (f"Kept the model from the end of epoch {done}." if done else "No epoch finished, so there is no model."))
+    elif result.stopped:
+        status_name, text = "stopped", f"Stopped during epoch {done + 1}; the model is as far as it got."
+    else:
+        status_name, text = "done", f"Finished {done} epochs."
+    checkpoint = None
+    if done or result.stopped:
+        last = result.history[-1] if result.history else {}
+        test = {key: f"{last[key]:.4f}" for key in ("test_loss", "test_recon", "test_kl") if key in last}
+        checkpoint = checkpoint_bytes(result.model, dataset="mnist", epochs=str(done), train_images=str(len(train_x)),
+                                      **test, **config_metadata(config))
+    messages.put({"event": "end", "status": status_name, "message": text, "checkpoint": checkpoint})
+
+
+class Reporter:
+    """fit()'s callback in the child: step figures at most every STEP_EVERY_S, every epoch with pictures."""
+
+    def __init__(self, messages, digits: torch.Tensor):
+        self.messages, self.digits = messages, digits  # digits: (10, 1, 28, 28), one of each class
+        self.last_sent = 0.0
+
+    def __call__(self, step: int, epoch: int, figures: dict):
+        if figures["event"] == "step":
+            if time.monotonic() - self.last_sent < STEP_EVERY_S:
+                return
+            self.last_sent = time.monotonic()
+            self.messages.put({**figures, "step": step, "epoch": epoch})
+        else:
+            model = figures.pop("model")
+            self.messages.put({**figures, "step": step, "pictures": pictures(model, self.digits)})
+
+
+@torch.inference_mode()
+def pictures(model: AutoEncoder, digits: torch.Tensor) -> dict:
+    rows = {"Test digits": digits, "Their reconstructions": model.decode(model.latent_mean(digits))}
+    if model.kind == "vae":
+        z = torch.randn(10, model.latent_dim, generator=torch.Generator().manual_seed(0))  # (10, d)
+        rows["New digits decoded from the prior N(0, I)"] = model.decode(z)
+    return {caption: image_grid(images, ncol=10, scale=3) for caption, images in rows.items()}
