@@ -2,6 +2,8 @@
 and the session's own model (in st.session_state only, never visible to another session)."""
 from pathlib import Path
 
+import pandas  # noqa: F401  imported whole before any page runs: plotly (through narwhals) peeks at
+# sys.modules['pandas'], and a page run in another thread must not find it half imported
 import streamlit as st
 import torch
 
