@@ -96,6 +96,8 @@ class Job:
                 return
         try:
             self.train()
+        except Exception as error:  # e.g. the child could not start: the page shows the message
+            self.update(status="failed", message=f"Could not run the training: {error}")
         finally:
             SLOT.release()
 

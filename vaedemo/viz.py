@@ -3,6 +3,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 from plotly.colors import qualitative
+from plotly.subplots import make_subplots
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
@@ -69,4 +70,21 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, title: str, z: torch.T
     fig.update_layout(title=title, height=440, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
                       xaxis_title=names[0], yaxis_title=names[1], uirevision=title)
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def training_curves(steps: list, epochs: list, steps_per_epoch: float) -> go.Figure:
+    """Reconstruction and KL in nats per image: train (batches, as they come) and test (after each epoch)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Reconstruction (BCE)", "KL divergence"))
+    for col, key in enumerate(("recon", "kl"), start=1):
+        fig.add_scatter(x=[s["step"] / steps_per_epoch for s in steps], y=[s[f"train_{key}"] for s in steps],
+                        mode="lines", name="train (batches)", legendgroup="train", showlegend=col == 1,
+                        line={"color": "#1f77b4"}, row=1, col=col)
+        fig.add_scatter(x=[e["epoch"] for e in epochs], y=[e[f"test_{key}"] for e in epochs],
+                        mode="lines+markers", name="test (10,000 images)", legendgroup="test", showlegend=col == 1,
+                        line={"color": "#d62728"}, marker={"size": 8}, row=1, col=col)
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(title_text="nats per image", col=1)
+    fig.update_layout(height=330, margin={"l": 10, "r": 10, "t": 40, "b": 10}, uirevision="training",
+                      legend={"orientation": "h", "y": -0.25})
     return fig
