@@ -5,7 +5,8 @@ import ui
 
 st.set_page_config(page_title="vaedemo: autoencoders you can draw on", page_icon="✏️", layout="wide")
 pages = [
-    st.Page("pages/home.py", title="Test digits", icon="🖼️", default=True),
+    st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
+    st.Page("pages/home.py", title="Test digits", icon="🖼️"),
     st.Page("pages/latent.py", title="Latent space", icon="🧭"),
 ]
 page = st.navigation(pages)

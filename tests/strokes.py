@@ -50,3 +50,11 @@ def wait_for_new_images(page, before: list[str], count: int = 3, timeout: float 
             return images.length === count
                 && images.every(image => !before.includes(image.src) && image.complete && image.naturalWidth > 0);
         }""", arg=[before, count], timeout=timeout)
+
+
+def clear_canvas(page):
+    """Press Clear and wait for the fresh canvas that replaces the drawn one."""
+    old = page.locator(CANVAS).element_handle()
+    page.get_by_role("button", name="Clear").click()
+    page.wait_for_function("canvas => !canvas.isConnected", arg=old)
+    page.locator(CANVAS).wait_for()

@@ -1,0 +1,67 @@
+import streamlit as st
+import torch
+from streamlit_drawable_canvas import st_canvas
+
+import ui
+from vaedemo.preprocess import preprocess_drawing
+from vaedemo.viz import enlarge, latent_map, to_uint8
+
+CANVAS = 280  # pixels: ten canvas pixels to an MNIST pixel
+STROKE = 24  # a digit drawn across most of the canvas then carries as much ink as an MNIST digit
+
+st.title("Draw a digit")
+st.markdown(
+    "Draw a digit from 0 to 9 in the black square. After every stroke you see the 28×28 picture the models "
+    "get, what the **autoencoder** and the **variational autoencoder** rebuild from their tiny codes, and where "
+    "your drawing lands among the test digits' codes. Try a sloppy 4, a 7 with a bar, or a digit half finished."
+)
+
+
+def clear():
+    st.session_state.canvas_clears += 1  # a new key mounts a new, empty canvas
+    st.session_state.pop("fed_drawing", None)
+
+
+def get_drawing():
+    """The canvas, with a Clear button; returns its RGBA pixels (H, W, 4), or None before any stroke.
+    AppTest cannot draw on a canvas: a test puts its RGBA array in st.session_state["fed_drawing"]."""
+    st.session_state.setdefault("canvas_clears", 0)
+    result = st_canvas(stroke_width=STROKE, stroke_color="#ffffff", background_color="#000000", height=CANVAS,
+                       width=CANVAS, return_image_data=True, key=f"canvas-{st.session_state.canvas_clears}")
+    st.button("Clear", icon=":material/delete:", on_click=clear)
+    return st.session_state.get("fed_drawing", result.image_data)
+
+
+@st.fragment
+def draw_and_reconstruct():
+    latent_dim = st.radio("Models", [2, 16], horizontal=True, key="draw_latent_dim",
+                          format_func=lambda d: f"{d}-D codes (AE and VAE)")
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        drawing = get_drawing()
+    x = None if drawing is None else preprocess_drawing(drawing)  # (1, 1, 28, 28)
+    models = {kind: ui.model(kind, latent_dim) for kind in ("ae", "vae")}
+    with right:
+        if x is None:
+            st.info("Draw a digit on the black canvas: its reconstructions and codes appear here after each stroke.",
+                    icon=":material/draw:")
+            return
+        with torch.inference_mode():
+            codes = {"ae": models["ae"].encode(x), "vae": models["vae"].encode(x)}  # AE: z; VAE: (mu, logvar)
+            means = {"ae": codes["ae"], "vae": codes["vae"][0]}  # (1, d) each
+            pictures = {"Input (28×28)": x, **{f"{kind.upper()} rebuilds": models[kind].decode(means[kind])
+                                               for kind in ("ae", "vae")}}
+        for column, (caption, image) in zip(st.columns(3), pictures.items()):
+            column.image(enlarge(to_uint8(image)[0], 8), caption=caption, width="stretch", output_format="PNG")
+    labels = ui.test_sample()[1]
+    for column, kind in zip(st.columns(2), ("ae", "vae")):
+        var = codes["vae"][1][0].exp() if kind == "vae" else None
+        title = f"{kind.upper()} codes of 2,000 test digits"
+        column.plotly_chart(latent_map(ui.codes(kind, latent_dim), labels, title, means[kind][0], var),
+                            key=f"map-{kind}", config={"displayModeBar": False})
+    if latent_dim > 2:
+        st.caption("16-D codes cannot be drawn flat: the maps show them projected onto their first two principal "
+                   "components (PCA of the test codes), so digits that overlap here may be apart in 16-D.")
+
+
+draw_and_reconstruct()

@@ -1,0 +1,80 @@
+"""The Draw page in Streamlit's AppTest (no browser). AppTest cannot draw on the Components v2 canvas, so
+drawings go in through st.session_state["fed_drawing"], which the page's get_drawing() reads."""
+import json
+
+import numpy as np
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from vaedemo.data import load_test_sample
+
+
+@pytest.fixture
+def app():
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+
+
+def seven_on_canvas() -> np.ndarray:
+    """A test-set 7, enlarged ten times, white on an opaque black 280x280 canvas."""
+    images, labels = load_test_sample()
+    grey = (images[torch.nonzero(labels == 7)[0, 0], 0] * 255).to(torch.uint8).numpy()  # (28, 28)
+    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
+    canvas[..., :3] = grey.repeat(10, 0).repeat(10, 1)[..., None]
+    canvas[..., 3] = 255
+    return canvas
+
+
+def traces(chart) -> list[str]:
+    return [trace.get("name") for trace in json.loads(chart.proto.spec)["data"]]
+
+
+def test_draw_is_the_default_page_and_starts_with_a_hint(app):
+    assert not app.exception
+    assert app.title[0].value == "Draw a digit"
+    assert "Draw a digit on the black canvas" in app.info[0].value
+    assert len(app.get("image")) == 0 and len(app.get("plotly_chart")) == 0
+    assert [button.label for button in app.button] == ["Clear"]
+
+
+def test_a_drawing_gives_input_reconstructions_and_maps(app):
+    app.session_state["fed_drawing"] = seven_on_canvas()
+    app.run()
+    assert not app.exception and not app.info
+    images = app.get("image")
+    assert [caption for image in images for caption in image.captions] == ["Input (28×28)", "AE rebuilds", "VAE rebuilds"]
+    ae_map, vae_map = app.get("plotly_chart")
+    assert traces(ae_map) == [str(digit) for digit in range(10)] + ["your drawing"]
+    assert traces(vae_map) == [str(digit) for digit in range(10)] + ["2σ posterior", "your drawing"]
+    assert "principal components" not in " ".join(caption.value for caption in app.caption)
+
+
+def test_16d_pair_shows_pca_maps(app):
+    app.session_state["fed_drawing"] = seven_on_canvas()
+    app.radio(key="draw_latent_dim").set_value(16).run()
+    assert not app.exception
+    assert len(app.get("image")) == 3
+    assert "principal component 1" in app.get("plotly_chart")[0].proto.spec
+    assert any("first two principal components" in caption.value for caption in app.caption)
+
+
+@pytest.mark.parametrize("canvas, expected", [
+    (np.zeros((280, 280, 4), dtype=np.uint8), "hint"),  # transparent: nothing drawn
+    (np.full((280, 280, 4), 255, dtype=np.uint8), "images"),  # all ink
+])
+def test_empty_and_full_canvas_never_fail(app, canvas, expected):
+    app.session_state["fed_drawing"] = canvas
+    app.run()
+    assert not app.exception
+    assert len(app.get("image")) == (3 if expected == "images" else 0)
+    assert bool(app.info) == (expected == "hint")
+
+
+def test_clear_drops_the_drawing(app):
+    app.session_state["fed_drawing"] = seven_on_canvas()
+    app.run()
+    assert len(app.get("image")) == 3
+    app.button[0].click().run()
+    assert not app.exception
+    assert len(app.get("image")) == 0 and "Draw a digit" in app.info[0].value
