@@ -55,7 +55,7 @@ def test_clicking_a_test_digit_moves_the_sliders_to_its_mean(at):
     vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-2d.safetensors")
     row = 3
     z = vae.latent_mean(images[row:row + 1])[0].tolist()
-    click(at, {"x": z[0], "y": z[1], "curve_number": 1 + int(labels[row]), "point_index": 0, "customdata": [row]})
+    click(at, {"x": z[0], "y": z[1], "curve_number": 1 + int(labels[row]), "point_index": 0, "customdata": row})
     assert not at.exception
     assert [s.value for s in at.slider] == pytest.approx(z, abs=0.006)
     assert decoded(at)[1] == f"decoded z = ({z[0]:.2f}, {z[1]:.2f})"

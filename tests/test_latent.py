@@ -60,7 +60,7 @@ def test_latent_map_shows_each_digit_class_with_its_rows_and_a_clickable_lattice
     lattice, *digits, marker = fig.data
     assert [trace.name for trace in digits] == [str(d) for d in range(10)]
     for digit, trace in enumerate(digits):
-        rows = trace.customdata[:, 0]
+        rows = np.array(trace.customdata)
         assert (labels[rows] == digit).all() and len(rows) == (labels == digit).sum()
         assert np.allclose(trace.x, codes[rows, 0]) and np.allclose(trace.y, codes[rows, 1])
     assert len(lattice.x) == 41 * 41 and lattice.x.min() == -LIMIT and lattice.y.max() == LIMIT
@@ -70,11 +70,11 @@ def test_latent_map_shows_each_digit_class_with_its_rows_and_a_clickable_lattice
 def test_a_click_picks_a_test_digits_mean_or_the_lattice_point(sample):
     _, _, codes = sample
     row = int(codes.abs().max(1).values.argmin())  # a digit well inside the sliders' range
-    z, picked_row = picked({"x": 9.0, "y": 9.0, "customdata": [row]}, codes)
+    z, picked_row = picked({"x": 9.0, "y": 9.0, "customdata": row}, codes)
     assert picked_row == row and z == pytest.approx(codes[row].tolist())
     assert picked({"x": 1.2, "y": -0.4}, codes) == ((1.2, -0.4), None)
     outlier = int(codes[:, 0].argmin())
-    assert codes[outlier, 0] < -LIMIT and picked({"customdata": [outlier]}, codes)[0][0] == -LIMIT
+    assert codes[outlier, 0] < -LIMIT and picked({"customdata": outlier}, codes)[0][0] == -LIMIT
 
 
 def test_decoding_a_test_digits_mean_looks_like_that_digit(vae, sample):

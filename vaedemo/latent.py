@@ -53,7 +53,8 @@ def manifold_picture(images: torch.Tensor, z, n: int = 15, scale: int = 2, pad: 
 
 def latent_map(codes: torch.Tensor, labels: torch.Tensor, z) -> go.Figure:
     """The test digits' encodings (N, 2) coloured by label, over a faint lattice of clickable markers,
-    with the current z marked. Each digit's row in codes is its custom data."""
+    with the current z marked. Each digit's row in codes is its custom data (a plain list: a typed array
+    comes back from the browser's click as a JSON object, not a number)."""
     fig = go.Figure()
     ticks = np.linspace(-LIMIT, LIMIT, round(2 * LIMIT / CLICK_STEP) + 1, dtype=np.float32)
     g1, g2 = np.meshgrid(ticks, ticks)
@@ -62,7 +63,7 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, z) -> go.Figure:
     codes, labels = codes.numpy(), labels.numpy()
     for digit in range(10):
         rows = np.flatnonzero(labels == digit)
-        fig.add_scatter(x=codes[rows, 0], y=codes[rows, 1], customdata=rows[:, None], mode="markers",
+        fig.add_scatter(x=codes[rows, 0], y=codes[rows, 1], customdata=rows.tolist(), mode="markers",
                         name=str(digit), marker=dict(size=5, color=DIGIT_COLOURS[digit]),
                         hovertemplate=f"a test {digit} at (%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
     fig.add_scatter(x=[z[0]], y=[z[1]], mode="markers", name="z", hoverinfo="skip",
@@ -76,6 +77,6 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, z) -> go.Figure:
 
 def picked(point: dict, codes: torch.Tensor) -> tuple[tuple[float, float], int | None]:
     """What a click on latent_map picked: (z clipped to the sliders' range, the test digit's row or None)."""
-    row = point["customdata"][0] if point.get("customdata") else None
+    row = point.get("customdata")
     z = codes[row].tolist() if row is not None else (point["x"], point["y"])
     return tuple(float(np.clip(v, -LIMIT, LIMIT)) for v in z), row
