@@ -8,6 +8,7 @@ pages = [
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
     st.Page("pages/home.py", title="Test digits", icon="🖼️"),
     st.Page("pages/latent.py", title="Latent space", icon="🧭"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
 ]
 page = st.navigation(pages)
 ui.sidebar()

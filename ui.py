@@ -67,3 +67,20 @@ def sidebar():
             st.caption("Every page uses the shipped weights. Train your own model on the **Train** page.")
         else:
             st.toggle(f"Use my {mine.kind.upper()} (latent size {mine.latent_dim}) on every page", key="use_mine")
+        training_status()
+
+
+def training_status():
+    """This session's training run, on every page while it goes on; polling it also keeps it alive."""
+    job = st.session_state.get("train_job")
+    if job is None or not job.poll().active:
+        return
+
+    @st.fragment(run_every=2.0)
+    def status():
+        progress = job.poll()
+        st.progress(progress.fraction, text=f"Training: {progress.message}")
+        if not progress.active:
+            st.rerun(scope="app")
+
+    status()

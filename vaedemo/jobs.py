@@ -190,7 +190,7 @@ def train_in_child(config: TrainConfig, root, messages, stop):
     elif result.stopped:
         status_name, text = "stopped", f"Stopped during epoch {done + 1}; the model is as far as it got."
     else:
-        status_name, text = "done", f"Finished {done} epochs."
+        status_name, text = "done", f"Finished: {done} epoch{'s' if done > 1 else ''} trained."
     checkpoint = None
     if done or result.stopped:
         last = result.history[-1] if result.history else {}

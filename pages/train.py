@@ -1,0 +1,136 @@
+import streamlit as st
+
+import ui
+from vaedemo.checkpoints import load_checkpoint_bytes
+from vaedemo.jobs import Job
+from vaedemo.train import TrainConfig
+from vaedemo.viz import training_curves
+
+DOWNLOAD_NAME = "vaedemo-my-model.safetensors"
+# A 2-D VAE that draws recognisable digits in about 30 s on two CPU cores.
+DEFAULTS = {"model": "vae", "latent_dim": 2, "hidden": 512, "beta": 1.0, "lr": 3e-3, "epochs": 5,
+            "batch_size": 128, "train_size": 15_000}
+
+st.title("Train your own autoencoder")
+st.markdown(
+    "Pick a model and its settings, press **Start** and watch it learn: the curves show how well it rebuilds "
+    "digits (reconstruction) and how tightly the VAE packs its codes (KL), the pictures how its digits look "
+    "after each epoch. The run goes on while you visit the other pages; when it ends, switch them over to "
+    "**your** model, download it, or upload one you trained before. Try a learning rate of 1 or 10 to see a run blow up."
+)
+
+job = st.session_state.get("train_job")
+running = job is not None and job.poll().active
+
+
+def remember(name: str):
+    st.session_state[f"train_{name}"] = st.session_state[f"_train_{name}"]
+
+
+def setting(widget, name: str, label: str, **options):
+    """A widget whose value lives under the plain key train_<name>: a polling fragment can drop widget
+    state across page switches (streamlit #10805), a plain key survives."""
+    st.session_state.setdefault(f"train_{name}", DEFAULTS[name])
+    st.session_state[f"_train_{name}"] = st.session_state[f"train_{name}"]
+    return widget(label, key=f"_train_{name}", on_change=remember, args=(name,), disabled=running, **options)
+
+
+columns = st.columns(4)
+with columns[0]:
+    setting(st.radio, "model", "Model", options=["vae", "ae"], horizontal=True,
+            format_func={"vae": "VAE", "ae": "Autoencoder"}.get)
+    setting(st.number_input, "epochs", "Epochs", min_value=1, max_value=100, step=1)
+with columns[1]:
+    setting(st.select_slider, "latent_dim", "Latent size", options=[1, 2, 3, 4, 8, 16, 32])
+    setting(st.select_slider, "hidden", "Hidden units", options=[64, 128, 256, 512, 1024])
+with columns[2]:
+    setting(st.select_slider, "lr", "Learning rate", options=[1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0],
+            format_func=lambda lr: f"{lr:g}")
+    setting(st.select_slider, "batch_size", "Batch size", options=[32, 64, 128, 256, 512])
+with columns[3]:
+    setting(st.select_slider, "train_size", "Training images", options=[1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000],
+            format_func=lambda n: f"{n:,}")
+    setting(st.number_input, "beta", "β, the weight of the KL term (VAE)", min_value=0.0, max_value=10.0, step=0.1)
+
+
+def start():
+    config = TrainConfig(**{name: st.session_state[f"train_{name}"] for name in DEFAULTS})
+    st.session_state["train_job"] = Job(config).start()
+
+
+def stop():
+    st.session_state["train_job"].stop()
+
+
+def use_result():
+    ui.set_my_model(st.session_state["train_job"].poll().model)
+    st.session_state["use_mine"] = True
+
+
+start_column, stop_column = st.columns([1, 8])
+start_column.button("Start", type="primary", on_click=start, disabled=running)
+stop_column.button("Stop", on_click=stop, disabled=not running)
+
+
+def show(progress):
+    epochs_done = len(progress.epochs)
+    if progress.status == "training":
+        images_per_s = progress.steps[-1]["images_per_s"] if progress.steps else 0
+        st.progress(progress.fraction, text=f"{progress.message} Epoch {min(epochs_done + 1, job.config.epochs)} of "
+                                            f"{job.config.epochs}, {images_per_s:,.0f} images/s")
+    elif progress.active:
+        st.info(progress.message)
+    elif progress.status in ("done", "stopped"):
+        (st.success if progress.status == "done" else st.warning)(progress.message)
+    else:
+        st.error(progress.message)
+    if progress.steps:
+        steps_per_epoch = progress.total_steps / job.config.epochs
+        st.plotly_chart(training_curves(progress.steps, progress.epochs, steps_per_epoch), key="train_curves")
+    if progress.epochs:
+        last = progress.epochs[-1]
+        st.caption(f"After epoch {last['epoch']}: test loss {last['test_loss']:.1f} nats per image "
+                   f"(reconstruction {last['test_recon']:.1f} + KL {last['test_kl']:.1f}), "
+                   f"{last['images_per_s']:,.0f} training images/s")
+    for caption, picture in progress.pictures.items():
+        st.image(picture, caption=caption)
+
+
+@st.fragment(run_every=1.0 if running else None)
+def live_view():
+    progress = job.poll()
+    show(progress)
+    if running and not progress.active:
+        st.rerun(scope="app")  # once: the buttons and the results below follow the finished job
+
+
+if job is not None:
+    live_view()
+    result = job.poll()
+    if result.model is not None:
+        use_column, download_column = st.columns([1, 3])
+        use_column.button("Use my model on every page", type="primary", on_click=use_result)
+        download_column.download_button("Download it (.safetensors)", data=result.checkpoint, file_name=DOWNLOAD_NAME,
+                                        mime="application/octet-stream", on_click="ignore")
+
+
+def load_upload():
+    upload = st.session_state["train_upload"]
+    if upload is None:
+        return
+    try:
+        model = load_checkpoint_bytes(upload.getvalue(), upload.name)
+    except ValueError as error:
+        st.session_state["train_upload_message"] = ("error", f"{error}. Your current model is unchanged.")
+        return
+    ui.set_my_model(model)
+    st.session_state["use_mine"] = True
+    st.session_state["train_upload_message"] = (
+        "success", f"Loaded {upload.name}: a {model.kind.upper()} with latent size {model.latent_dim}; every page uses it now.")
+
+
+st.subheader("Load a model you trained before")
+st.file_uploader("A .safetensors file downloaded from this page", key="train_upload", on_change=load_upload)
+if "train_upload_message" in st.session_state:
+    kind, text = st.session_state["train_upload_message"]
+    (st.error if kind == "error" else st.success)(text)
