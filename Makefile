@@ -32,7 +32,7 @@ test: venv chromium data
 	$(PY) -m pytest
 
 bench: venv chromium data
-	$(PY) benchmarks/train_speed.py
+	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,0 +1,48 @@
+"""The Hugging Face Spaces image: its start command serves the app, its metadata agrees with it."""
+import json
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+
+from conftest import ROOT, free_port
+
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def image_command() -> list[str]:
+    cmd = re.search(r"^CMD (\[.*?\])\s*$", DOCKERFILE.replace("\\\n", ""), re.M | re.S)
+    return json.loads(cmd.group(1))
+
+
+def test_readme_front_matter_matches_the_image():
+    front = (ROOT / "README.md").read_text().split("---")[1]
+    assert "sdk: docker" in front and "app_port: 8501" in front
+    assert "EXPOSE 8501" in DOCKERFILE and "--server.port=8501" in image_command()
+    assert "--server.address=0.0.0.0" in image_command()
+    assert "useradd --create-home --uid 1000 user" in DOCKERFILE and "USER user" in DOCKERFILE
+    assert "/_stcore/health" in DOCKERFILE
+
+
+def test_the_image_start_command_serves_the_app(tmp_path):
+    port = free_port()
+    command = [sys.executable if word == "python" else word for word in image_command()]
+    command = [f"--server.port={port}" if word == "--server.port=8501" else word for word in command]
+    command = ["--server.address=127.0.0.1" if word.startswith("--server.address") else word for word in command]
+    process = subprocess.Popen(command, cwd=ROOT, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, healthy = time.monotonic() + 60, False
+        while time.monotonic() < deadline and process.poll() is None and not healthy:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as response:
+                    healthy = response.read() == b"ok"
+            except OSError:
+                time.sleep(0.3)
+        assert healthy, process.stdout.read() if process.poll() is not None else "no answer from /_stcore/health"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert b"<noscript>" in response.read()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
