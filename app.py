@@ -3,13 +3,16 @@ import streamlit as st
 
 import ui
 
-st.set_page_config(page_title="vaedemo: autoencoders you can draw on", page_icon="✏️", layout="wide")
 pages = [
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
     st.Page("pages/home.py", title="Test digits", icon="🖼️"),
     st.Page("pages/latent.py", title="Latent space", icon="🧭"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
 ]
-page = st.navigation(pages)
-ui.sidebar()
-page.run()
+# Streamlit runs this file as __main__; a training child process (multiprocessing spawn) imports it
+# as __mp_main__ and must not draw the app.
+if __name__ == "__main__":
+    st.set_page_config(page_title="vaedemo: autoencoders you can draw on", page_icon="✏️", layout="wide")
+    page = st.navigation(pages)
+    ui.sidebar()
+    page.run()
