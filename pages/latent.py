@@ -38,7 +38,7 @@ def on_slide():
     st.session_state["latent_row"] = None
 
 
-controls, map_column, grid_column = st.columns([1, 2, 2])
+controls, map_column, grid_column = st.columns([1, 2.2, 1.8])
 with controls:
     z1 = st.slider("z1", -LIMIT, LIMIT, step=0.05, key="latent_z1", on_change=on_slide)
     z2 = st.slider("z2", -LIMIT, LIMIT, step=0.05, key="latent_z2", on_change=on_slide)

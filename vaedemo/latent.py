@@ -38,7 +38,7 @@ def manifold_picture(images: torch.Tensor, z, n: int = 15, scale: int = 2, pad: 
     # Tile coordinates of z (0 = middle of the first tile), through the prior's CDF like the lattice.
     col = float(torch.special.ndtr(torch.tensor(z[0]))) * n - 0.5
     row = (1 - float(torch.special.ndtr(torch.tensor(z[1])))) * n - 0.5
-    size, thick = 28 * scale, max(2, scale)
+    size, thick = 28 * scale, 3 * scale
     h, w = grey.shape  # far out in the prior's tails the frame stops at the picture's edge
     y0 = min(max(round((pad + row * tile) * scale), 0), h - size)
     x0 = min(max(round((pad + col * tile) * scale), 0), w - size)
@@ -68,10 +68,11 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, z) -> go.Figure:
                         hovertemplate=f"a test {digit} at (%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
     fig.add_scatter(x=[z[0]], y=[z[1]], mode="markers", name="z", hoverinfo="skip",
                     marker=dict(size=16, symbol="x", color="black", line=dict(width=1, color="white")))
-    fig.update_layout(height=560, margin=dict(l=10, r=10, t=10, b=10), hovermode="closest",
-                      legend=dict(title="digit", itemsizing="constant"), clickmode="event+select")
-    fig.update_xaxes(title="z1", range=[-LIMIT - 0.2, LIMIT + 0.2], zeroline=False)
-    fig.update_yaxes(title="z2", range=[-LIMIT - 0.2, LIMIT + 0.2], zeroline=False, scaleanchor="x")
+    fig.update_layout(height=540, margin=dict(l=10, r=10, t=40, b=10), hovermode="closest", clickmode="event+select",
+                      legend=dict(title="digit", orientation="h", x=0, y=1.02, yanchor="bottom", itemsizing="constant"))
+    fig.update_xaxes(title="z1", range=[-LIMIT - 0.2, LIMIT + 0.2], zeroline=False, constrain="domain")
+    fig.update_yaxes(title="z2", range=[-LIMIT - 0.2, LIMIT + 0.2], zeroline=False, constrain="domain", constraintoward="top",
+                     scaleanchor="x")
     return fig
 
 
