@@ -1,6 +1,8 @@
 """Digits drawn the way people draw them, as mouse strokes on the Draw page's canvas (browser tests and
 benchmarks/draw_latency.py). Points are fractions of the canvas's width and height."""
+import itertools
 import math
+import time
 
 CANVAS = "[data-testid=stBidiComponentIsolated] canvas.upper-canvas"
 IMAGES = "[data-testid=stImage] img"
@@ -29,13 +31,27 @@ DIGITS = {
 
 def draw_stroke(page, points):
     """One mouse stroke along the polyline on the canvas, at a hand's pace of small moves."""
-    box = page.locator(CANVAS).bounding_box()
+    canvas = page.locator(CANVAS)
+    box = canvas.bounding_box()
     at = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
-    page.mouse.move(*at[0])
+    wait_until_drawable(page, canvas, at[0])
     page.mouse.down()
     for x, y in at[1:]:
         page.mouse.move(x, y, steps=4)
     page.mouse.up()
+
+
+def wait_until_drawable(page, canvas, point, timeout: float = 30):
+    """A fresh canvas takes strokes only once it has loaded its initial drawing and set up the pen; from
+    then on Fabric shows a crosshair cursor over it. Hover at point (nudging the mouse) until it does."""
+    deadline = time.monotonic() + timeout
+    for nudge in itertools.cycle((0, 1)):
+        page.mouse.move(point[0] + nudge, point[1])
+        if canvas.evaluate("canvas => canvas.style.cursor") == "crosshair":
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the canvas did not become drawable within {timeout} s")
+        page.wait_for_timeout(50)
 
 
 def image_sources(page) -> list[str]:

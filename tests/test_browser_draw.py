@@ -1,0 +1,78 @@
+"""The Draw page in a real browser: digits drawn with mouse strokes must come back as the same digit.
+
+A k-nearest-neighbour classifier on MNIST training digits reads the 28x28 input and the two
+reconstructions back from the page (the PNGs the browser shows) and says which digit each is."""
+import io
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from conftest import ROOT, wait_for_app
+from strokes import CANVAS, DIGITS, clear_canvas, draw_stroke, image_sources, wait_for_new_images
+from vaedemo.data import load_mnist
+
+pytestmark = pytest.mark.browser
+SCALE = 8  # the page shows each MNIST pixel as an 8x8 square
+
+
+@pytest.fixture(scope="module")
+def classify():
+    """(N, 1, 28, 28) -> (N,) digits, by a vote of the 10 most similar of 10,000 training digits (~94%)."""
+    images, labels = load_mnist(train=True, limit=10_000, log=lambda message: None)
+    known = F.normalize(images.flatten(1), dim=1)  # (10000, 784)
+
+    def classify(x):
+        similarity = F.normalize(x.flatten(1), dim=1) @ known.T  # (N, 10000)
+        return labels[similarity.topk(10, dim=1).indices].mode(dim=1).values
+
+    return classify
+
+
+def shown_images(page) -> torch.Tensor:
+    """The page's input and reconstructions, read back from the browser: (3, 1, 28, 28) in [0, 1]."""
+    pictures = []
+    for source in image_sources(page):
+        png = page.request.get(source).body()
+        picture = np.asarray(Image.open(io.BytesIO(png)).convert("L"))  # (224, 224)
+        pictures.append(torch.from_numpy(picture[SCALE // 2:: SCALE, SCALE // 2:: SCALE].copy()))
+    return torch.stack(pictures)[:, None].float() / 255
+
+
+def draw_digit(page, digit: int):
+    """Clear the canvas, then draw the digit stroke by stroke, waiting for the page to answer each one."""
+    clear_canvas(page)
+    for stroke in DIGITS[digit]:
+        before = image_sources(page)
+        draw_stroke(page, stroke)
+        wait_for_new_images(page, before)
+
+
+@pytest.mark.parametrize("latent_dim, digits", [(2, [0, 1, 7]), (16, list(range(10)))], ids=["2-D", "16-D"])
+def test_drawn_digits_come_back_as_themselves(page, app_url, classify, latent_dim, digits):
+    page.goto(app_url)
+    wait_for_app(page)
+    page.locator(CANVAS).wait_for()
+    if latent_dim != 2:
+        page.get_by_text(f"{latent_dim}-D codes (AE and VAE)").click()
+        wait_for_app(page)
+    seen = {}
+    for digit in digits:
+        draw_digit(page, digit)
+        seen[digit] = classify(shown_images(page)).tolist()  # input, AE, VAE
+        page.locator(".js-plotly-plot .legendtext", has_text="your drawing").nth(1).wait_for()  # both maps
+    assert seen == {digit: [digit] * 3 for digit in digits}, "digit: [input, AE, VAE] as classified"
+
+
+def test_screenshot_of_a_drawn_seven(page, app_url):
+    page.set_viewport_size({"width": 1400, "height": 1500})
+    page.goto(app_url)
+    wait_for_app(page)
+    page.locator(CANVAS).wait_for()
+    draw_digit(page, 7)
+    page.locator(".js-plotly-plot .legendtext", has_text="your drawing").nth(1).wait_for()
+    wait_for_app(page)
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=ROOT / "artifacts" / "draw.png", full_page=True)
