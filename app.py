@@ -5,7 +5,7 @@ import ui
 
 pages = [
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
-    st.Page("pages/home.py", title="Test digits", icon="🖼️"),
+    st.Page("pages/home.py", title="Test digits", icon=":material/grid_view:"),
     st.Page("pages/latent.py", title="Latent space", icon=":material/explore:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
 ]
