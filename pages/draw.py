@@ -34,34 +34,35 @@ def get_drawing():
 
 @st.fragment
 def draw_and_reconstruct():
-    latent_dim = st.radio("Models", [2, 16], horizontal=True, key="draw_latent_dim",
-                          format_func=lambda d: f"{d}-D codes (AE and VAE)")
     left, right = st.columns([1, 2], gap="large")
     with left:
+        st.caption("Your drawing")  # the canvas's toolbar, shown on hover, floats over this line
         drawing = get_drawing()
     x = None if drawing is None else preprocess_drawing(drawing)  # (1, 1, 28, 28)
-    models = {kind: ui.model(kind, latent_dim) for kind in ("ae", "vae")}
     with right:
+        latent_dim = st.radio("Models", [2, 16], horizontal=True, key="draw_latent_dim",
+                              format_func=lambda d: f"{d}-D codes (AE and VAE)")
+        models = {kind: ui.model(kind, latent_dim) for kind in ("ae", "vae")}
         if x is None:
             st.info("Draw a digit on the black canvas: its reconstructions and codes appear here after each stroke.",
                     icon=":material/draw:")
             return
         with torch.inference_mode():
-            codes = {"ae": models["ae"].encode(x), "vae": models["vae"].encode(x)}  # AE: z; VAE: (mu, logvar)
-            means = {"ae": codes["ae"], "vae": codes["vae"][0]}  # (1, d) each
-            pictures = {"Input (28×28)": x, **{f"{kind.upper()} rebuilds": models[kind].decode(means[kind])
-                                               for kind in ("ae", "vae")}}
+            vae_mu, vae_logvar = models["vae"].encode(x)  # (1, d) each
+            means = {"ae": models["ae"].encode(x), "vae": vae_mu}  # (1, d) each
+            pictures = {"Input (28×28)": x, "AE rebuilds": models["ae"].decode(means["ae"]),
+                        "VAE rebuilds": models["vae"].decode(vae_mu)}
         for column, (caption, image) in zip(st.columns(3), pictures.items()):
             column.image(enlarge(to_uint8(image)[0], 8), caption=caption, width="stretch", output_format="PNG")
     labels = ui.test_sample()[1]
     for column, kind in zip(st.columns(2), ("ae", "vae")):
-        var = codes["vae"][1][0].exp() if kind == "vae" else None
+        var = vae_logvar[0].exp() if kind == "vae" else None
         title = f"{kind.upper()} codes of 2,000 test digits"
         column.plotly_chart(latent_map(ui.codes(kind, latent_dim), labels, title, means[kind][0], var),
                             key=f"map-{kind}", config={"displayModeBar": False})
-    if latent_dim > 2:
-        st.caption("16-D codes cannot be drawn flat: the maps show them projected onto their first two principal "
-                   "components (PCA of the test codes), so digits that overlap here may be apart in 16-D.")
-
+    if any(model.latent_dim > 2 for model in models.values()):
+        st.caption("Codes of more than two numbers cannot be drawn flat: the maps show them projected onto their "
+                   "first two principal components (PCA of the test codes), so digits that overlap here may lie "
+                   "apart in the full code space.")
 
 draw_and_reconstruct()

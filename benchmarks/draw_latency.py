@@ -1,0 +1,79 @@
+"""Draw page speed in a real browser (Debian's Chromium through Playwright), as a person meets it.
+
+- cold start: from `streamlit run app.py` to the Draw page's canvas taking strokes;
+- stroke latency: from mouse-up to the input and both reconstructions shown and loaded, over 20 strokes
+  of digits drawn with the mouse (measured inside the page with performance.now()). The canvas
+  component sends a drawing 200 ms after the last change, so that much is its floor.
+Run: make bench (or python benchmarks/draw_latency.py [--strokes N]).
+"""
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import CHROMIUM_FLAGS, chromium_path, free_port, start_app  # noqa: E402
+from strokes import CANVAS, DIGITS, clear_canvas, draw_stroke, image_sources, wait_until_drawable  # noqa: E402
+
+RECORD_MOUSE_UP = "document.addEventListener('mouseup', () => { window.mouseUpAt = performance.now(); }, true)"
+SINCE_MOUSE_UP_WHEN_SHOWN = """([before, count]) => {
+    const images = [...document.querySelectorAll('[data-testid=stImage] img')];
+    const shown = images.length === count
+        && images.every(image => !before.includes(image.src) && image.complete && image.naturalWidth > 0);
+    return shown && performance.now() - window.mouseUpAt;
+}"""
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--strokes", type=int, default=20)
+    args = parser.parse_args()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        version = browser.version
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        port = free_port()
+        started = time.perf_counter()
+        app = start_app(port)
+        try:
+            page.goto(f"http://127.0.0.1:{port}")
+            canvas = page.locator(CANVAS)
+            box = canvas.bounding_box()
+            wait_until_drawable(page, canvas, (box["x"] + 10, box["y"] + 10))
+            cold_start = time.perf_counter() - started
+
+            page.evaluate(RECORD_MOUSE_UP)
+            latencies = []
+            while len(latencies) < args.strokes:
+                for digit in DIGITS.values():
+                    clear_canvas(page)
+                    for stroke in digit[: args.strokes - len(latencies)]:
+                        before = image_sources(page)
+                        draw_stroke(page, stroke)
+                        latencies.append(page.wait_for_function(SINCE_MOUSE_UP_WHEN_SHOWN, arg=[before, 3],
+                                                                polling=5).json_value())
+                    if len(latencies) == args.strokes:
+                        break
+        finally:
+            app.terminate()
+            app.wait(timeout=10)
+            browser.close()
+
+    print(f"Draw page, Chromium {version}, {len(latencies)} strokes")
+    print(f"cold start (streamlit run -> canvas takes strokes): {cold_start:.2f} s")
+    print(f"mouse-up -> both reconstructions shown: median {statistics.median(latencies):.0f} ms, "
+          f"p95 {percentile(latencies, 95):.0f} ms, min {min(latencies):.0f} ms, max {max(latencies):.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
