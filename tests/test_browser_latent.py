@@ -6,15 +6,15 @@ from conftest import ROOT, wait_for_app
 
 pytestmark = pytest.mark.browser
 SLOW = 20_000  # ms: each step is a script rerun, and the two cores may be busy with a training
-COLD_START = 120_000  # ms: the app's first run imports torch, which takes a minute on a busy machine
+COLD_START = 120_000  # ms: the first runs import torch and plotly, a minute or two on a busy machine
 
 
 def open_latent_page(page, app_url):
     page.goto(app_url)
     wait_for_app(page)
     page.get_by_role("link", name="Latent space").click(timeout=COLD_START)
-    page.get_by_text("Walk through the 2-D latent space of a VAE").wait_for()
-    page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for()
+    page.get_by_text("Walk through the 2-D latent space of a VAE").wait_for(timeout=COLD_START)
+    page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=COLD_START)
     wait_for_app(page)
 
 
