@@ -65,4 +65,5 @@ def draw_and_reconstruct():
                    "first two principal components (PCA of the test codes), so digits that overlap here may lie "
                    "apart in the full code space.")
 
+
 draw_and_reconstruct()
