@@ -6,13 +6,14 @@ from playwright.sync_api import expect
 from conftest import ROOT, wait_for_app
 
 pytestmark = pytest.mark.browser
+SLOW = 30_000  # ms: a rerun while the two cores are busy
 RUN = 180_000  # ms: a child process starts (torch import), loads MNIST and trains; the two cores may be busy
 
 
 def test_short_run_then_use_my_model_on_another_page(page, app_url):
     page.goto(app_url)
     wait_for_app(page)
-    page.get_by_role("link", name="Train").click()
+    page.get_by_role("link", name="Train", exact=True).click()  # once st.navigation has run
     page.get_by_text("Train your own autoencoder").wait_for()
     wait_for_app(page)
 
@@ -27,20 +28,21 @@ def test_short_run_then_use_my_model_on_another_page(page, app_url):
     page.get_by_role("button", name="Start").click()
     expect(page.get_by_role("button", name="Stop")).to_be_enabled()
     expect(page.get_by_text("Finished: 1 epoch trained.")).to_be_visible(timeout=RUN)
-    expect(page.get_by_text("Their reconstructions")).to_be_visible()
+    use = page.get_by_role("button", name="Use my model on every page")
+    expect(use).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text("Their reconstructions")).to_be_visible(timeout=SLOW)
     expect(page.locator(".js-plotly-plot")).to_have_count(1)
     expect(page.get_by_role("button", name="Start")).to_be_enabled()
 
-    page.screenshot(path="/tmp/dbg.png", full_page=True)
-    page.get_by_role("button", name="Use my model on every page").click()
+    use.click()
     toggle = page.get_by_role("switch", name="Use my VAE (latent size 2) on every page")
-    expect(toggle).to_be_checked()
+    expect(toggle).to_be_checked(timeout=SLOW)
     wait_for_app(page)
     (ROOT / "artifacts").mkdir(exist_ok=True)
     page.screenshot(path=ROOT / "artifacts" / "train.png", full_page=True)
 
     # The Latent page decodes z = (0, 0) with my model; switching back to the shipped one changes the digit.
-    page.get_by_role("link", name="Latent space").click()
+    page.get_by_role("link", name="Latent space", exact=True).click()
     page.get_by_text("Walk through the 2-D latent space of a VAE").wait_for()
     wait_for_app(page)
     digit = page.locator("[data-testid=stImage] img").first

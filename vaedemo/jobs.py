@@ -88,11 +88,16 @@ class Job:
             self.abandoned = True
             self.stop_event.set()
 
+    def explain(self, text: str) -> str:
+        if self.abandoned:
+            return f"Nobody looked at this run for {WATCHDOG_S} s (was its tab closed?), so it was stopped. {text}"
+        return text
+
     def run(self):
         while not SLOT.acquire(timeout=0.2):
             self.watchdog()
             if self.stop_event.is_set():
-                self.update(status="stopped", message="Stopped before it started.")
+                self.update(status="stopped", message=self.explain("Stopped before it started."))
                 return
         try:
             self.train()
@@ -117,7 +122,7 @@ class Job:
                     stopped_at = stopped_at or time.monotonic()
                     if time.monotonic() - stopped_at > STOP_GRACE_S:
                         child.kill()
-                        self.update(status="stopped", message="Stopped.")
+                        self.update(status="stopped", message=self.explain("Stopped."))
                         break
                 if not child.is_alive():
                     self.update(status="failed", message=f"The training process ended unexpectedly (exit code {child.exitcode}).")
@@ -146,9 +151,7 @@ class Job:
         return event == "end"
 
     def finish(self, message: dict):
-        status, text = message["status"], message["message"]
-        if self.abandoned:
-            text = f"Stopped: nobody looked at this run for {WATCHDOG_S} s (was its tab closed?). " + text
+        status, text = message["status"], self.explain(message["message"])
         model = None
         if message["checkpoint"] is not None:
             try:

@@ -1,0 +1,121 @@
+"""Training jobs: real child processes on tiny MNIST subsets (one core each, a few seconds)."""
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from vaedemo import jobs
+from vaedemo.checkpoints import load_checkpoint_bytes
+from vaedemo.jobs import Job
+from vaedemo.train import TrainConfig
+
+TINY = dict(hidden=32, train_size=500, batch_size=100)
+WAIT = 240  # s: each child imports torch, on two cores shared with other tests
+
+
+def wait_until(condition, timeout=WAIT):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def finished(job: Job) -> jobs.Progress:
+    """Poll the job as the page does, until it ends."""
+    wait_until(lambda: not job.poll().active)
+    job.thread.join(30)
+    return job.poll()
+
+
+def test_a_run_ends_with_a_model_that_loads():
+    job = Job(TrainConfig(epochs=2, **TINY)).start()
+    progress = finished(job)
+    assert progress.status == "done", progress.message
+    assert progress.message == "Finished: 2 epochs trained."
+    assert [e["epoch"] for e in progress.epochs] == [1, 2]
+    assert progress.epochs[-1]["test_loss"] < progress.epochs[0]["test_loss"]
+    assert progress.steps and progress.fraction == 1.0
+    assert set(progress.pictures) == {"Test digits", "Their reconstructions", "New digits decoded from the prior N(0, I)"}
+    assert progress.pictures["Test digits"].dtype.name == "uint8"
+    model = load_checkpoint_bytes(progress.checkpoint, "download.safetensors")
+    assert (model.kind, model.latent_dim, model.config.hidden) == ("vae", 2, 32)
+    assert model.metadata["epochs"] == "2" and model.metadata["train_images"] == "500"
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(tensor, progress.model.state_dict()[name])
+
+
+def test_stop_ends_a_run_mid_epoch_and_keeps_the_model():
+    job = Job(TrainConfig(model="ae", epochs=100, hidden=64, train_size=5000, batch_size=50)).start()
+    wait_until(lambda: len(job.poll().steps) >= 2)
+    job.stop()
+    progress = finished(job)
+    assert progress.status == "stopped"
+    assert progress.message.startswith("Stopped during epoch")
+    assert progress.fraction < 1.0
+    assert progress.model.kind == "ae"
+
+
+def test_a_learning_rate_that_blows_up_stops_with_a_message_and_keeps_the_last_good_model():
+    # One step per epoch: epoch 1 ends with finite weights, the step of epoch 2 blows up.
+    job = Job(TrainConfig(epochs=5, lr=10.0, hidden=32, train_size=200, batch_size=200)).start()
+    progress = finished(job)
+    assert progress.status == "diverged"
+    assert "learning rate is too high" in progress.message
+    assert "Kept the model from the end of epoch 1" in progress.message
+    assert len(progress.epochs) == 1
+    model = load_checkpoint_bytes(progress.checkpoint, "last good")  # finite weights, or this raises
+    assert model.metadata["epochs"] == "1"
+
+
+def test_a_second_job_is_queued_until_the_first_ends():
+    first = Job(TrainConfig(epochs=100, **TINY)).start()
+    wait_until(lambda: first.poll().status in ("loading", "training"))
+    second = Job(TrainConfig(epochs=1, **TINY)).start()
+    time.sleep(1)
+    assert second.poll().status == "queued"
+    assert "Waiting for another training" in second.poll().message
+    first.stop()
+    assert finished(first).status == "stopped"
+    assert finished(second).status == "done"
+
+
+def test_a_queued_job_can_be_stopped():
+    with jobs.SLOT:
+        job = Job(TrainConfig(epochs=1, **TINY)).start()
+        time.sleep(0.5)
+        job.stop()
+        progress = finished(job)
+    assert (progress.status, progress.message) == ("stopped", "Stopped before it started.")
+    assert progress.model is None
+
+
+def test_a_job_nobody_polls_stops(monkeypatch):
+    monkeypatch.setattr(jobs, "WATCHDOG_S", 2)
+    job = Job(TrainConfig(epochs=100, **TINY)).start()
+    job.thread.join(WAIT)  # no poll() while waiting: like a closed tab
+    assert not job.thread.is_alive()
+    progress = job.poll()
+    assert progress.status == "stopped"
+    assert progress.message.startswith("Nobody looked at this run for 2 s")
+
+
+def test_missing_data_without_network_says_what_to_do(tmp_path, monkeypatch):
+    # Nothing in tmp_path, every download goes to a closed local port, and no npm on the PATH.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))
+    job = Job(TrainConfig(epochs=1, **TINY), root=tmp_path).start()
+    progress = finished(job)
+    assert progress.status == "failed"
+    assert progress.message.startswith(f"Could not get MNIST into {tmp_path / 'MNIST' / 'raw'}")
+    assert "Place the four uncompressed IDX files" in progress.message
+    assert progress.model is None
+
+
+@pytest.fixture(autouse=True)
+def slot_is_free_after_each_test():
+    yield
+    assert jobs.SLOT.acquire(timeout=30), "a job still holds the training slot"
+    jobs.SLOT.release()
