@@ -28,7 +28,7 @@ def image_grid(images: torch.Tensor, ncol: int, scale: int = 1, pad: int = 1) ->
     return enlarge(grid, scale)
 
 
-DIGIT_COLOURS = qualitative.Plotly  # ten colours, one per digit
+DIGIT_COLOURS = qualitative.T10  # Tableau's ten distinct colours, one per digit
 
 
 def latent_plane(codes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -54,7 +54,7 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, title: str, z: torch.T
     for digit in range(10):
         xy = points[labels == digit]
         fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=str(digit),
-                        marker={"size": 4, "opacity": 0.5, "color": DIGIT_COLOURS[digit]}, hoverinfo="name")
+                        marker={"size": 4, "opacity": 0.6, "color": DIGIT_COLOURS[digit]}, hoverinfo="name")
     if z is not None:
         here = ((z - centre) @ axes).numpy()  # (2,)
         if var is not None:
@@ -65,7 +65,7 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, title: str, z: torch.T
             fig.add_scatter(x=ellipse[0], y=ellipse[1], mode="lines", name="2σ posterior",
                             line={"color": "black", "width": 2}, hoverinfo="name")
         fig.add_scatter(x=[here[0]], y=[here[1]], mode="markers", name="your drawing", hoverinfo="name",
-                        marker={"symbol": "star", "size": 20, "color": "black", "line": {"color": "white", "width": 1.5}})
+                        marker={"symbol": "star", "size": 15, "color": "black", "line": {"color": "white", "width": 1.5}})
     names = ("z₁", "z₂") if codes.shape[1] <= 2 else ("principal component 1", "principal component 2")
     fig.update_layout(title=title, height=440, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
                       xaxis_title=names[0], yaxis_title=names[1], uirevision=title)
