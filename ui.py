@@ -76,11 +76,9 @@ def training_status():
     if job is None or not job.poll().active:
         return
 
-    @st.fragment(run_every=2.0)
+    @st.fragment(run_every=2.0)  # the Train page's own poller reruns the app when the run ends
     def status():
         progress = job.poll()
         st.progress(progress.fraction, text=f"Training: {progress.message}")
-        if not progress.active:
-            st.rerun(scope="app")
 
     status()

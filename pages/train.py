@@ -62,11 +62,6 @@ def stop():
     st.session_state["train_job"].stop()
 
 
-def use_result():
-    ui.set_my_model(st.session_state["train_job"].poll().model)
-    st.session_state["use_mine"] = True
-
-
 start_column, stop_column = st.columns([1, 8])
 start_column.button("Start", type="primary", on_click=start, disabled=running)
 stop_column.button("Stop", on_click=stop, disabled=not running)
@@ -94,6 +89,14 @@ def show(progress):
                    f"{last['images_per_s']:,.0f} training images/s")
     for caption, picture in progress.pictures.items():
         st.image(picture, caption=caption)
+    if progress.model is not None:
+        use_column, download_column = st.columns([1, 3])
+        if use_column.button("Use my model on every page", type="primary"):
+            ui.set_my_model(progress.model)
+            st.session_state["use_mine"] = True
+            st.rerun(scope="app")  # so the sidebar shows the switch
+        download_column.download_button("Download it (.safetensors)", data=progress.checkpoint, file_name=DOWNLOAD_NAME,
+                                        mime="application/octet-stream", on_click="ignore")
 
 
 @st.fragment(run_every=1.0 if running else None)
@@ -104,14 +107,10 @@ def live_view():
         st.rerun(scope="app")  # once: the buttons and the results below follow the finished job
 
 
+# Everything that follows the job lives in the fragment: a full rerun can be cut short by a poll that
+# was already on its way, the fragment's own output never is.
 if job is not None:
     live_view()
-    result = job.poll()
-    if result.model is not None:
-        use_column, download_column = st.columns([1, 3])
-        use_column.button("Use my model on every page", type="primary", on_click=use_result)
-        download_column.download_button("Download it (.safetensors)", data=result.checkpoint, file_name=DOWNLOAD_NAME,
-                                        mime="application/octet-stream", on_click="ignore")
 
 
 def load_upload():
