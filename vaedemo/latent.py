@@ -9,12 +9,10 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from .viz import image_grid
+from .viz import DIGIT_COLOURS, image_grid
 
 LIMIT = 4.0  # the sliders and the map span [-LIMIT, LIMIT] on both axes
 CLICK_STEP = 0.2  # spacing of the faint clickable markers that let a click pick any z
-DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
 def quantile_lattice(n: int) -> torch.Tensor:
