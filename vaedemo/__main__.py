@@ -65,6 +65,10 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def loss_name(kind: str) -> str:
+    return "-ELBO" if kind == "vae" else "recon BCE"
+
+
 def run_fetch(args, log):
     raw = fetch_mnist(args.root, log=log)
     return {"root": str(raw)}, f"MNIST is in {raw} (md5 checked)"
@@ -99,7 +103,7 @@ def run_train(args, log):
                     train_images=str(len(train_x)), **{k: f"{v:.4f}" for k, v in test.items()}, **config_metadata(config))
     out = {"out": args.out, "kind": config.model, "latent_dim": config.latent_dim, "epochs": config.epochs,
            "seconds": sum(h["seconds"] for h in result.history), **test}
-    return out, f"saved {args.out}: test -ELBO {test['test_loss']:.2f} nats/image"
+    return out, f"saved {args.out}: test {loss_name(config.model)} {test['test_loss']:.2f} nats/image"
 
 
 def run_evaluate(args, log):
@@ -108,8 +112,7 @@ def run_evaluate(args, log):
     torch.manual_seed(0)  # the one posterior sample per image, reproducibly
     figures = evaluate(model, test_x)
     out = {"path": args.path, "kind": model.kind, "latent_dim": model.latent_dim, **figures}
-    name = "-ELBO" if model.kind == "vae" else "recon BCE"
-    return out, (f"{args.path}: {model.kind.upper()}, latent size {model.latent_dim}: test {name} "
+    return out, (f"{args.path}: {model.kind.upper()}, latent size {model.latent_dim}: test {loss_name(model.kind)} "
                  f"{figures['test_loss']:.2f} nats/image (recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f}) "
                  f"on {len(test_x)} MNIST test images")
 
