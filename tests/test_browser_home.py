@@ -8,6 +8,7 @@ pytestmark = pytest.mark.browser
 def test_home_page_shows_reconstructions(page, app_url):
     page.goto(app_url)
     wait_for_app(page)
+    page.get_by_role("link", name="Test digits").click()
     page.get_by_text("What an autoencoder and a VAE make of MNIST digits").wait_for()
     images = page.locator("[data-testid=stImage] img")
     images.nth(2).wait_for()

@@ -53,7 +53,7 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, title: str, z: torch.T
     fig = go.Figure()
     for digit in range(10):
         xy = points[labels == digit]
-        fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=str(digit),
+        fig.add_scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", name=str(digit),
                         marker={"size": 4, "opacity": 0.6, "color": DIGIT_COLOURS[digit]}, hoverinfo="name")
     if z is not None:
         here = ((z - centre) @ axes).numpy()  # (2,)
