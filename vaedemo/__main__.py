@@ -11,7 +11,7 @@ from tqdm import tqdm
 from .checkpoints import load_checkpoint, save_checkpoint
 from .data import DataUnavailable, fetch_mnist, load_mnist
 from .evaluate import evaluate
-from .train import TrainConfig, config_metadata, fit
+from .train import TrainConfig, checkpoint_metadata, fit
 
 
 def positive(kind):
@@ -96,11 +96,10 @@ def run_train(args, log):
     result = fit(config, train_x, test_x, callback=progress)
     bar.close()
     if result.diverged:
-        raise RuntimeError("the loss became NaN or infinite (learning rate too high?); nothing was saved")
+        raise RuntimeError("the loss blew up (NaN or huge: learning rate too high?); nothing was saved")
     last = result.history[-1]
     test = {key: last[key] for key in ("test_loss", "test_recon", "test_kl")}
-    save_checkpoint(result.model, args.out, dataset="mnist", epochs=str(config.epochs),
-                    train_images=str(len(train_x)), **{k: f"{v:.4f}" for k, v in test.items()}, **config_metadata(config))
+    save_checkpoint(result.model, args.out, **checkpoint_metadata(config, result, len(train_x)))
     out = {"out": args.out, "kind": config.model, "latent_dim": config.latent_dim, "epochs": config.epochs,
            "seconds": sum(h["seconds"] for h in result.history), **test}
     return out, f"saved {args.out}: test {loss_name(config.model)} {test['test_loss']:.2f} nats/image"

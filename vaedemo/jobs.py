@@ -20,7 +20,7 @@ import torch
 from .checkpoints import checkpoint_bytes, load_checkpoint_bytes
 from .data import DataUnavailable, load_mnist
 from .models import AutoEncoder
-from .train import TrainConfig, config_metadata, fit
+from .train import TrainConfig, checkpoint_metadata, fit
 from .viz import image_grid
 
 CONTEXT = multiprocessing.get_context("spawn")
@@ -196,10 +196,7 @@ def train_in_child(config: TrainConfig, root, messages, stop):
         status_name, text = "done", f"Finished: {done} epoch{'s' if done > 1 else ''} trained."
     checkpoint = None
     if done or result.stopped:
-        last = result.history[-1] if result.history else {}
-        test = {key: f"{last[key]:.4f}" for key in ("test_loss", "test_recon", "test_kl") if key in last}
-        checkpoint = checkpoint_bytes(result.model, dataset="mnist", epochs=str(done), train_images=str(len(train_x)),
-                                      **test, **config_metadata(config))
+        checkpoint = checkpoint_bytes(result.model, **checkpoint_metadata(config, result, len(train_x)))
     messages.put({"event": "end", "status": status_name, "message": text, "checkpoint": checkpoint})
 
 

@@ -124,6 +124,9 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
     return result
 
 
-def config_metadata(config: TrainConfig) -> dict:
-    """The training settings as checkpoint metadata."""
-    return {f"train_{key}": value for key, value in asdict(config).items() if key not in ("model", "latent_dim", "hidden")}
+def checkpoint_metadata(config: TrainConfig, result: FitResult, train_images: int) -> dict:
+    """What a checkpoint of this run records: data, finished epochs, last test figures, the settings."""
+    last = result.history[-1] if result.history else {}
+    test = {key: f"{last[key]:.4f}" for key in ("test_loss", "test_recon", "test_kl") if key in last}
+    settings = {f"train_{key}": value for key, value in asdict(config).items() if key not in ("model", "latent_dim", "hidden")}
+    return {"dataset": "mnist", "epochs": str(len(result.history)), "train_images": str(train_images), **test, **settings}
