@@ -8,7 +8,7 @@ VENV ?= $(HOME)/.cache/vaedemo/venv-$(shell cat $(REQS) | sha256sum | cut -c1-16
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench data chromium venv clean-venv
+.PHONY: run test bench data chromium venv venv-path clean-venv
 
 venv: $(VENV)/.installed
 
@@ -33,6 +33,9 @@ test: venv chromium data
 
 bench: venv chromium data
 	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done
+
+venv-path:
+	@echo $(VENV)
 
 clean-venv:
 	rm -rf $(VENV)
