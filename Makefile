@@ -3,7 +3,8 @@
 # make bench - print the speed and quality figures quoted in README.md
 PYTHON ?= python3
 REQS := requirements.txt requirements-dev.txt
-# One venv per version of the requirements, outside the clone, so the second run is fast.
+# One venv per version of the requirements, outside the clone, so the second run is fast (the hash in
+# its name is what ties it to the requirements: a fresh clone's newer file times must not rebuild it).
 VENV ?= $(HOME)/.cache/vaedemo/venv-$(shell cat $(REQS) | sha256sum | cut -c1-16)
 PY := $(VENV)/bin/python
 PORT ?= 8501
@@ -12,7 +13,7 @@ PORT ?= 8501
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: $(REQS)
+$(VENV)/.installed:
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
