@@ -80,7 +80,7 @@ def run_train(args, log):
                          train_size=args.train_size, threads=args.threads, precision=args.precision)
     train_x, _ = load_mnist(train=True, root=args.root, limit=args.train_size, log=log)
     test_x, _ = load_mnist(train=False, root=args.root, log=log)
-    bar = tqdm(total=config.epochs * math.ceil(len(train_x) / min(config.batch_size, len(train_x))),
+    bar = tqdm(total=config.total_steps(len(train_x)),
                unit="step", file=sys.stderr, disable=args.json, dynamic_ncols=True)
 
     def progress(step, epoch, figures):

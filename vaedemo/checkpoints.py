@@ -106,7 +106,8 @@ def config_from(metadata: dict, name: str) -> ModelConfig:
 
 
 def describe(path: Path) -> str:
-    head = path.read_bytes()[:4]
+    with open(path, "rb") as f:
+        head = f.read(4)
     if head.startswith(b"PK"):
         return "it looks like a PyTorch .pt/.pth file, a zip archive of pickles"
     if head[:1] == b"\x80":

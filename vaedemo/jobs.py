@@ -175,7 +175,7 @@ def train_in_child(config: TrainConfig, root, messages, stop):
         status("loading", "Loading MNIST...")
         train_x, _ = load_mnist(train=True, root=root, limit=config.train_size, log=lambda text: status("loading", text))
         test_x, test_labels = load_mnist(train=False, root=root)
-        total_steps = config.epochs * -(-len(train_x) // min(config.batch_size, len(train_x)))
+        total_steps = config.total_steps(len(train_x))
         status("training", f"Training on {len(train_x):,} MNIST images.", total_steps)
         picks = torch.stack([torch.nonzero(test_labels == digit)[0, 0] for digit in range(10)])
         result = fit(config, train_x, test_x, callback=Reporter(messages, test_x[picks]), stop=stop)

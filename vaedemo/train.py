@@ -48,6 +48,10 @@ class TrainConfig:
     def model_config(self) -> ModelConfig:
         return ModelConfig(kind=self.model, latent_dim=self.latent_dim, hidden=self.hidden)
 
+    def total_steps(self, n: int) -> int:
+        """Optimizer steps of a whole run on n training images (the last batch of an epoch may be short)."""
+        return self.epochs * math.ceil(n / min(self.batch_size, n))
+
     @property
     def uses_bf16(self) -> bool:
         return self.precision == "bf16" or (self.precision == "auto" and native_bf16())
@@ -81,8 +85,7 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
     n, batch_size = len(train_x), min(config.batch_size, len(train_x))
     model = build_model(config.model_config)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)
-    steps_per_epoch = math.ceil(n / batch_size)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs * steps_per_epoch, eta_min=0)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.total_steps(n), eta_min=0)
     autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.uses_bf16)
     result = FitResult(model)
     good_state = copy.deepcopy(model.state_dict())
