@@ -43,10 +43,13 @@ def draw_stroke(page, points):
 
 def wait_until_drawable(page, canvas, point, timeout: float = 30):
     """A fresh canvas takes strokes only once it has loaded its initial drawing and set up the pen; from
-    then on Fabric shows a crosshair cursor over it. Hover at point (nudging the mouse) until it does."""
+    then on Fabric shows a crosshair cursor over it. Hover at point (nudging the mouse) until it does;
+    now and then leave the canvas and come back, as a person would, since Fabric sets the cursor on entry."""
     deadline = time.monotonic() + timeout
-    for nudge in itertools.cycle((0, 1)):
-        page.mouse.move(point[0] + nudge, point[1])
+    for tries in itertools.count():
+        if tries % 40 == 39:
+            page.mouse.move(1, 1)
+        page.mouse.move(point[0] + tries % 2, point[1])
         if canvas.evaluate("canvas => canvas.style.cursor") == "crosshair":
             return
         if time.monotonic() > deadline:

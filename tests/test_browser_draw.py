@@ -42,8 +42,10 @@ def shown_images(page) -> torch.Tensor:
 
 
 def draw_digit(page, digit: int):
-    """Clear the canvas, then draw the digit stroke by stroke, waiting for the page to answer each one."""
-    clear_canvas(page)
+    """Clear the canvas if something is drawn, then draw the digit stroke by stroke, waiting for the page
+    to answer each one."""
+    if image_sources(page):
+        clear_canvas(page)
     for stroke in DIGITS[digit]:
         before = image_sources(page)
         draw_stroke(page, stroke)
