@@ -176,7 +176,9 @@ def train_in_child(config: TrainConfig, root, messages, stop):
         train_x, _ = load_mnist(train=True, root=root, limit=config.train_size, log=lambda text: status("loading", text))
         test_x, test_labels = load_mnist(train=False, root=root)
         total_steps = config.total_steps(len(train_x))
-        status("training", f"Training on {len(train_x):,} MNIST images.", total_steps)
+        batch_note = (f" Batch size {config.batch_size} is larger than the {len(train_x):,} training images, so each "
+                      f"step uses all {len(train_x):,}." if config.batch_size > len(train_x) else "")
+        status("training", f"Training on {len(train_x):,} MNIST images.{batch_note}", total_steps)
         picks = torch.stack([torch.nonzero(test_labels == digit)[0, 0] for digit in range(10)])
         result = fit(config, train_x, test_x, callback=Reporter(messages, test_x[picks]), stop=stop)
     except DataUnavailable as error:
@@ -197,7 +199,7 @@ def train_in_child(config: TrainConfig, root, messages, stop):
     checkpoint = None
     if done or result.stopped:
         checkpoint = checkpoint_bytes(result.model, **checkpoint_metadata(config, result, len(train_x)))
-    messages.put({"event": "end", "status": status_name, "message": text, "checkpoint": checkpoint})
+    messages.put({"event": "end", "status": status_name, "message": text + batch_note, "checkpoint": checkpoint})
 
 
 class Reporter:
