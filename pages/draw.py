@@ -1,8 +1,8 @@
 import streamlit as st
 import torch
-from streamlit_drawable_canvas import st_canvas
 
 import ui
+from canvas import drawing_canvas
 from vaedemo.preprocess import preprocess_drawing
 from vaedemo.viz import enlarge, latent_map, to_uint8
 
@@ -17,28 +17,22 @@ st.markdown(
 )
 
 
-def clear():
-    st.session_state.canvas_clears += 1  # a new key mounts a new, empty canvas
-    st.session_state.pop("fed_drawing", None)
-
-
 def get_drawing():
-    """The canvas, with a Clear button; returns its RGBA pixels (H, W, 4), or None before any stroke.
-    AppTest cannot draw on a canvas: a test puts its RGBA array in st.session_state["fed_drawing"]."""
-    st.session_state.setdefault("canvas_clears", 0)
-    result = st_canvas(stroke_width=STROKE, stroke_color="#ffffff", background_color="#000000", height=CANVAS,
-                       width=CANVAS, return_image_data=True, key=f"canvas-{st.session_state.canvas_clears}")
-    st.button("Clear", icon=":material/delete:", on_click=clear)
-    return st.session_state.get("fed_drawing", result.image_data)
+    """The canvas's RGBA pixels (H, W, 4), or None before any stroke. AppTest cannot draw on a canvas: a test
+    puts its RGBA array in st.session_state["fed_drawing"]."""
+    drawing = drawing_canvas("canvas", size=CANVAS, stroke=STROKE)
+    return st.session_state.get("fed_drawing", drawing)
 
 
 @st.fragment
 def draw_and_reconstruct():
     left, right = st.columns([1, 2], gap="large")
     with left:
-        st.caption("Your drawing")  # the canvas's toolbar, shown on hover, floats over this line
+        st.caption("Your drawing")
         drawing = get_drawing()
     x = None if drawing is None else preprocess_drawing(drawing)  # (1, 1, 28, 28)
+    if x is not None:
+        st.session_state["last_drawing"] = x  # the Repair page offers it
     with right:
         latent_dim = st.radio("Models", [2, 16], horizontal=True, key="draw_latent_dim",
                               format_func=lambda d: f"{d}-D codes (AE and VAE)")

@@ -1,10 +1,8 @@
 """Digits drawn the way people draw them, as mouse strokes on the Draw page's canvas (browser tests and
 benchmarks/draw_latency.py). Points are fractions of the canvas's width and height."""
-import itertools
 import math
-import time
 
-CANVAS = "[data-testid=stBidiComponentIsolated] canvas.upper-canvas"
+CANVAS = "[data-testid=stBidiComponentIsolated] canvas.ink"
 IMAGES = "[data-testid=stImage] img"
 
 
@@ -29,32 +27,37 @@ DIGITS = {
 }
 
 
+def on_screen(page, points) -> list[tuple[float, float]]:
+    """Canvas fractions -> page coordinates, once the canvas takes strokes."""
+    wait_until_drawable(page)
+    box = page.locator(CANVAS).bounding_box()
+    return [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
+
+
 def draw_stroke(page, points):
     """One mouse stroke along the polyline on the canvas, at a hand's pace of small moves."""
-    canvas = page.locator(CANVAS)
-    box = canvas.bounding_box()
-    at = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
-    wait_until_drawable(page, canvas, at[0])
+    at = on_screen(page, points)
+    page.mouse.move(*at[0])
     page.mouse.down()
     for x, y in at[1:]:
         page.mouse.move(x, y, steps=4)
     page.mouse.up()
 
 
-def wait_until_drawable(page, canvas, point, timeout: float = 30):
-    """A fresh canvas takes strokes only once it has loaded its initial drawing and set up the pen; from
-    then on Fabric shows a crosshair cursor over it. Hover at point (nudging the mouse) until it does;
-    now and then leave the canvas and come back, as a person would, since Fabric sets the cursor on entry."""
-    deadline = time.monotonic() + timeout
-    for tries in itertools.count():
-        if tries % 40 == 39:
-            page.mouse.move(1, 1)
-        page.mouse.move(point[0] + tries % 2, point[1])
-        if canvas.evaluate("canvas => canvas.style.cursor") == "crosshair":
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the canvas did not become drawable within {timeout} s")
-        page.wait_for_timeout(50)
+def touch_stroke(page, points):
+    """One finger stroke along the polyline, as touch events (the page's context needs has_touch=True)."""
+    touch = page.context.new_cdp_session(page)
+    at = on_screen(page, points)
+    touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": at[0][0], "y": at[0][1]}]})
+    for x, y in at[1:]:
+        touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    touch.detach()
+
+
+def wait_until_drawable(page, timeout: float = 30_000):
+    """The canvas takes strokes once its script has bound the pen, which it marks with data-ready."""
+    page.locator(f"{CANVAS}[data-ready=true]").wait_for(timeout=timeout)
 
 
 def image_sources(page) -> list[str]:
@@ -72,8 +75,6 @@ def wait_for_new_images(page, before: list[str], count: int = 3, timeout: float 
 
 
 def clear_canvas(page):
-    """Press Clear and wait for the fresh canvas that replaces the drawn one."""
-    old = page.locator(CANVAS).element_handle()
-    page.get_by_role("button", name="Clear").click()
-    page.wait_for_function("canvas => !canvas.isConnected", arg=old)
-    page.locator(CANVAS).wait_for()
+    """Press the canvas's Clear button and wait until the Draw page has dropped its pictures."""
+    page.locator("[data-testid=stBidiComponentIsolated] button.clear").click()
+    page.wait_for_function(f"() => !document.querySelector('{IMAGES}')")

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from conftest import ROOT, wait_for_app
-from strokes import CANVAS, DIGITS, clear_canvas, draw_stroke, image_sources, wait_for_new_images
+from strokes import CANVAS, DIGITS, clear_canvas, draw_stroke, image_sources, touch_stroke, wait_for_new_images
 from vaedemo.data import load_mnist
 
 pytestmark = pytest.mark.browser
@@ -52,7 +52,9 @@ def draw_digit(page, digit: int):
         wait_for_new_images(page, before)
 
 
-@pytest.mark.parametrize("latent_dim, digits", [(2, [0, 1, 7]), (16, list(range(10)))], ids=["2-D", "16-D"])
+# Two numbers cannot keep every digit apart: the 2-D models mix up 4 and 9, and 2, 3, 5 and 8 (a 4 comes back
+# as a 9), which the Draw page lets people see; 16-D codes bring every digit back.
+@pytest.mark.parametrize("latent_dim, digits", [(2, [0, 1, 3, 6, 7, 9]), (16, list(range(10)))], ids=["2-D", "16-D"])
 def test_drawn_digits_come_back_as_themselves(page, app_url, classify, latent_dim, digits):
     page.goto(app_url)
     wait_for_app(page)
@@ -66,6 +68,40 @@ def test_drawn_digits_come_back_as_themselves(page, app_url, classify, latent_di
         seen[digit] = classify(shown_images(page)).tolist()  # input, AE, VAE
         page.locator(".js-plotly-plot .legendtext", has_text="your drawing").nth(1).wait_for()  # both maps
     assert seen == {digit: [digit] * 3 for digit in digits}, "digit: [input, AE, VAE] as classified"
+
+
+def test_undo_takes_back_a_stroke_and_clear_wipes_the_canvas(page, app_url, classify):
+    page.goto(app_url)
+    wait_for_app(page)
+    draw_digit(page, 4)  # two strokes: the open corner, then the long bar
+    four = shown_images(page)[0]
+    assert classify(four[None]).tolist() == [4]
+    before = image_sources(page)
+    page.locator("[data-testid=stBidiComponentIsolated] button.undo").click()
+    wait_for_new_images(page, before)
+    undone = shown_images(page)[0]
+    clear_canvas(page)
+    page.get_by_text("Draw a digit on the black canvas").wait_for()
+    assert image_sources(page) == []
+    draw_stroke(page, DIGITS[4][0])  # the corner alone, on a clean canvas
+    wait_for_new_images(page, [])
+    corner = shown_images(page)[0]
+    assert (undone - corner).abs().max() < 0.05, "after Undo the page shows just the first stroke"
+    assert (four - corner).abs().max() > 0.5
+
+
+def test_a_finger_draws_too(browser, app_url, classify):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        wait_for_app(page)
+        before = image_sources(page)
+        touch_stroke(page, DIGITS[7][0])
+        wait_for_new_images(page, before)
+        assert classify(shown_images(page)).tolist() == [7, 7, 7]
+    finally:
+        context.close()
 
 
 def test_screenshot_of_a_drawn_seven(page, app_url):
