@@ -129,7 +129,8 @@ def load_upload():
 
 
 st.subheader("Load a model you trained before")
-st.file_uploader("A .safetensors file downloaded from this page", key="train_upload", on_change=load_upload)
+st.file_uploader(f"A .safetensors file downloaded from this page, at most {st.get_option('server.maxUploadSize')} MB",
+                 key="train_upload", on_change=load_upload)
 if "train_upload_message" in st.session_state:
     kind, text = st.session_state["train_upload_message"]
     (st.error if kind == "error" else st.success)(text)
