@@ -1,9 +1,13 @@
 """viz.latent_map, the Draw page's maps: where the drawing's marker and posterior ellipse end up."""
+import base64
+import io
+
 import numpy as np
 import pytest
 import torch
+from PIL import Image, ImageColor
 
-from vaedemo.viz import latent_map, latent_plane
+from vaedemo.viz import DIGIT_COLOURS, latent_map, latent_plane
 
 
 def trace(fig, name):
@@ -19,14 +23,29 @@ def test_2d_map_shows_codes_as_they_are_with_a_2_sigma_ellipse(labels):
     codes = torch.randn(200, 2)
     fig = latent_map(codes, labels, "VAE", z=torch.tensor([1.0, -2.0]), var=torch.tensor([0.25, 0.01]))
     assert [t.name for t in fig.data] == [str(d) for d in range(10)] + ["2σ posterior", "your drawing"]
-    threes = trace(fig, "3")
-    assert np.allclose(np.c_[threes.x, threes.y], codes[labels == 3].numpy())
     assert (trace(fig, "your drawing").x[0], trace(fig, "your drawing").y[0]) == pytest.approx((1.0, -2.0))
     ellipse = trace(fig, "2σ posterior")
     # semi-axes 2 sigma: 2 * 0.5 along z1, 2 * 0.1 along z2
     assert max(ellipse.x) - min(ellipse.x) == pytest.approx(2.0, rel=1e-3)
     assert max(ellipse.y) - min(ellipse.y) == pytest.approx(0.4, rel=1e-3)
     assert fig.layout.xaxis.title.text == "z₁"
+
+
+def test_each_code_is_a_dot_of_its_digits_colour_where_the_axes_put_it():
+    angle = torch.arange(10) * 2 * torch.pi / 10
+    codes = torch.stack([3 * angle.cos() + 1, 2 * angle.sin() - 5], dim=1)  # ten codes far apart, one per digit
+    fig = latent_map(codes, torch.arange(10), "AE")
+    [backdrop] = fig.layout.images
+    assert (backdrop.xref, backdrop.yref, backdrop.sizing) == ("x", "y", "stretch")
+    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(backdrop.source.split(",", 1)[1]))).convert("RGBA"))
+    height, width = picture.shape[:2]
+    for digit, (x, y) in enumerate(codes.tolist()):
+        column = round((x - backdrop.x) / backdrop.sizex * (width - 1))
+        row = round((backdrop.y - y) / backdrop.sizey * (height - 1))  # the picture's top edge is the largest y
+        assert tuple(picture[row, column]) == ImageColor.getrgb(DIGIT_COLOURS[digit]) + (255,), digit
+    assert picture[height // 2, width // 2, 3] == 0  # see-through between the dots
+    xaxis, yaxis = fig.layout.xaxis.range, fig.layout.yaxis.range
+    assert xaxis[0] < -2 < 4 < xaxis[1] and yaxis[0] < -7 < -3 < yaxis[1]
 
 
 def test_wide_codes_are_shown_on_their_principal_components(labels):

@@ -1,9 +1,14 @@
 """Pictures and plotly figures for the pages (no Streamlit here)."""
+import base64
+import functools
+import io
+
 import numpy as np
 import plotly.graph_objects as go
 import torch
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
+from PIL import Image, ImageColor, ImageDraw
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
@@ -44,17 +49,20 @@ def latent_plane(codes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def latent_map(codes: torch.Tensor, labels: torch.Tensor, title: str, z: torch.Tensor | None = None,
                var: torch.Tensor | None = None) -> go.Figure:
-    """Scatter of codes (N, d) coloured by label, with z (d,) marked and, given the posterior variance
+    """Map of codes (N, d) coloured by label, with z (d,) marked and, given the posterior variance
     var (d,), its 2-sigma ellipse. Codes wider than 2-D are projected onto their first two principal
-    components."""
+    components. The codes are one picture behind the axes (a browser redraws it at once, where
+    thousands of markers took it a quarter of a second on every stroke); the legend names the colours."""
     centre, axes = latent_plane(codes)
     points = ((codes - centre) @ axes).numpy()  # (N, 2)
-    labels = labels.numpy()
+    x0, y0 = points.min(0)
+    x1, y1 = points.max(0)
     fig = go.Figure()
+    fig.add_layout_image(source=dots_picture(points.tobytes(), labels.numpy().tobytes()), xref="x", yref="y",
+                         x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch", layer="below")
     for digit in range(10):
-        xy = points[labels == digit]
-        fig.add_scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", name=str(digit),
-                        marker={"size": 4, "opacity": 0.6, "color": DIGIT_COLOURS[digit]}, hoverinfo="name")
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=str(digit), marker={"color": DIGIT_COLOURS[digit]})
+    shown = [points]
     if z is not None:
         here = ((z - centre) @ axes).numpy()  # (2,)
         if var is not None:
@@ -64,13 +72,39 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, title: str, z: torch.T
             ellipse = here[:, None] + (2 * directions @ torch.diag(scales.clamp(min=0).sqrt()) @ circle).numpy()
             fig.add_scatter(x=ellipse[0], y=ellipse[1], mode="lines", name="2σ posterior",
                             line={"color": "black", "width": 2}, hoverinfo="name")
+            shown.append(ellipse.T)
         fig.add_scatter(x=[here[0]], y=[here[1]], mode="markers", name="your drawing", hoverinfo="name",
                         marker={"symbol": "star", "size": 15, "color": "black", "line": {"color": "white", "width": 1.5}})
+        shown.append(here[None])
+    low, high = np.concatenate(shown).min(0), np.concatenate(shown).max(0)
+    pad = 0.04 * (high - low).max()
     names = ("z₁", "z₂") if codes.shape[1] <= 2 else ("principal component 1", "principal component 2")
     fig.update_layout(title=title, height=440, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
-                      xaxis_title=names[0], yaxis_title=names[1], uirevision=title)
-    fig.update_yaxes(scaleanchor="x", scaleratio=1)
+                      xaxis_title=names[0], yaxis_title=names[1], uirevision=title, plot_bgcolor="white")
+    fig.update_xaxes(range=[low[0] - pad, high[0] + pad], showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[low[1] - pad, high[1] + pad], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
     return fig
+
+
+@functools.lru_cache(maxsize=32)
+def dots_picture(points: bytes, labels: bytes, size: int = 600, radius: float = 4.0) -> str:
+    """Codes (N, 2) float32 as dots coloured by label (N,) int64 on a transparent PNG whose corners are the
+    codes' extremes (the top edge is the largest y), as a data URI. Arguments are the arrays' bytes, so that
+    the picture of the same codes is drawn once."""
+    xy = np.frombuffer(points, dtype=np.float32).reshape(-1, 2)
+    digits = np.frombuffer(labels, dtype=np.int64)
+    low, high = xy.min(0), xy.max(0)
+    width, height = (size * (high - low) / (high - low).max()).clip(min=1).round().astype(int)
+    pixels = (xy - low) / np.where(high > low, high - low, 1) * [width - 1, height - 1]  # (N, 2)
+    picture = Image.new("RGBA", (int(width), int(height)))
+    pen = ImageDraw.Draw(picture)
+    order = np.random.default_rng(0).permutation(len(xy))  # no digit always drawn on top of the others
+    for (x, y), digit in zip(pixels[order], digits[order]):
+        y = height - 1 - y
+        pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ImageColor.getrgb(DIGIT_COLOURS[digit]))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def training_curves(steps: list, epochs: list, steps_per_epoch: float) -> go.Figure:
