@@ -8,6 +8,7 @@ pages = [
     st.Page("pages/home.py", title="Test digits", icon=":material/grid_view:"),
     st.Page("pages/latent.py", title="Latent space", icon=":material/explore:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/compare.py", title="Compare AE vs VAE", icon=":material/compare:"),
 ]
 # Streamlit runs this file as __main__; a training child process (multiprocessing spawn) imports it
 # as __mp_main__ and must not draw the app.

@@ -9,6 +9,7 @@ import torch
 
 from vaedemo import load_checkpoint
 from vaedemo.data import load_test_sample
+from vaedemo.losses import elbo_terms, prior_log_density, prior_mass_within
 
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 torch.set_num_threads(1)  # inference is tiny; leave the other core to a training child process
@@ -82,3 +83,59 @@ def training_status():
         st.progress(progress.fraction, text=f"Training: {progress.message}")
 
     status()
+
+
+def latex_vector(v: torch.Tensor, shown: int = 3) -> str:
+    """A code as a LaTeX column: its first entries, then dots when it is longer."""
+    entries = [f"{value:.2f}" for value in v[:shown].tolist()] + ([r"\vdots"] if len(v) > shown else [])
+    return r"\begin{pmatrix}" + r" \\ ".join(entries) + r"\end{pmatrix}"
+
+
+BCE = r"\textstyle\sum_{i=1}^{784} \big[x_i \log \hat{x}_i + (1 - x_i) \log(1 - \hat{x}_i)\big]"
+
+
+def elbo_panel(model, x: torch.Tensor, seed: int = 0):
+    """The maths of the loss beside the pictures, with this digit's figures: x is (1, 1, 28, 28) in [0, 1].
+    The figures come from the trainer's own loss functions (vaedemo.losses), one posterior sample whose
+    noise is drawn with seed."""
+    with st.expander(f"The maths: the {model.kind.upper()}'s loss for this digit", expanded=True,
+                     icon=":material/function:"):
+        if model.kind == "ae":
+            with torch.inference_mode():
+                _, recon, _ = model.loss(x)
+            st.latex(r"\small z = \mathrm{encoder}(x), \quad \hat{x} = \mathrm{decoder}(z)")
+            st.latex(rf"\small \text{{loss}}(x) = -{BCE} = {recon.item():.1f}")
+            st.caption("In nats for this digit. An autoencoder has only this reconstruction term: no prior and no "
+                       "KL, so nothing makes its codes follow a distribution you could sample new digits from.")
+            return
+        eps = torch.randn(1, model.latent_dim, generator=torch.Generator().manual_seed(seed))
+        terms = elbo_terms(model, x, eps)
+        st.latex(rf"\small \underbrace{{\mathcal{{L}}(x)}}_{{{terms.elbo:.1f}}} = \underbrace{{\mathbb{{E}}_{{q(z \mid x)}}"
+                 rf"\big[\log p(x \mid z)\big]}}_{{\text{{reconstruction: }} {-terms.recon:.1f}}} - \underbrace{{"
+                 rf"\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}_{{\text{{KL: }} {terms.kl:.2f}}} \le \log p(x)")
+        st.latex(r"\small z = \mu + \sigma \odot \varepsilon, \;\; \varepsilon \sim \mathcal{N}(0, I), \;\; "
+                 r"\hat{x} = \mathrm{decoder}(z)")
+        st.latex(rf"\small \underset{{z}}{{{latex_vector(terms.z)}}} = \underset{{\mu}}{{{latex_vector(terms.mu)}}} + "
+                 rf"\underset{{\sigma}}{{{latex_vector(terms.sigma)}}} \odot "
+                 rf"\underset{{\varepsilon}}{{{latex_vector(terms.eps)}}}")
+        st.latex(rf"\small \log p(x \mid z) = {BCE} = {-terms.recon:.1f}")
+        st.latex(rf"\small \mathrm{{KL}} = \tfrac{{1}}{{2}} \sum_{{j=1}}^{{{model.latent_dim}}} \big(\mu_j^2 + \sigma_j^2 - 1"
+                 rf" - \log \sigma_j^2\big) = {terms.kl:.2f}")
+        st.caption(f"In nats for this digit, with one posterior sample (ε drawn with seed {seed}), computed by the "
+                   "trainer's own loss: training minimises −ℒ = reconstruction + KL, averaged over the digits of a "
+                   "batch. The reparameterisation trick writes the sample z as μ + σ ⊙ ε so that gradients reach "
+                   "μ and σ.")
+
+
+def prior_panel(z):
+    """The maths of generating: the prior's density at the code z (d,) that the decoder turns into a digit."""
+    z = torch.as_tensor(z, dtype=torch.float32)
+    with st.expander("The maths: decoding z needs no encoder and no KL", expanded=True, icon=":material/function:"):
+        st.latex(rf"\small p(z) = \mathcal{{N}}(z; 0, I), \quad \log p(z) = -\tfrac{{1}}{{2}} \lVert z \rVert^2 - "
+                 rf"\tfrac{{{len(z)}}}{{2}} \log 2\pi = {prior_log_density(z):.2f}")
+        st.latex(rf"\small P\big(\lVert z' \rVert < \lVert z \rVert\big) = {100 * prior_mass_within(z):.0f}\,\% "
+                 r"\text{ for } z' \sim p(z), \quad \hat{x} = \mathrm{decoder}(z)")
+        st.caption("Generating is sampling z from the prior and decoding it: the encoder and the KL term only "
+                   "matter in training, where the KL pulls the codes of the training digits onto this prior. "
+                   "The further out z lies (the larger the share of the prior inside it), the fewer training "
+                   "digits the decoder saw there.")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .losses import elbo, gaussian_kl
+from .losses import elbo, gaussian_kl, reparameterise
 
 PIXELS = 28 * 28
 
@@ -87,8 +87,7 @@ class VAE(AutoEncoder):
 
     def sample_latent(self, x):
         mu, logvar = self.encode(x)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)  # reparameterisation trick
-        return z, gaussian_kl(mu, logvar)
+        return reparameterise(mu, logvar, torch.randn_like(mu)), gaussian_kl(mu, logvar)
 
 
 def build_model(config: ModelConfig) -> AutoEncoder:
