@@ -1,0 +1,101 @@
+"""The Compare page in AppTest: resampling the prior, picking the two digits, 2-D / 16-D, the maths panels."""
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+import vaedemo
+from conftest import ROOT
+from vaedemo.data import load_test_sample
+from vaedemo.losses import elbo_terms
+
+
+def open_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    return at.switch_page("pages/compare.py").run()
+
+
+@pytest.fixture
+def at():
+    return open_page()
+
+
+def grids(at) -> list[str]:
+    """The URLs (hashes of the pictures' bytes) of the AE's and the VAE's grids of prior decodes."""
+    return [image.value[0] for image in at.get("image") if "decodes of z ~ N(0, I)" in image.captions[0]]
+
+
+def captions(at) -> list[str]:
+    return [image.captions[0] for image in at.get("image")]
+
+
+def test_page_shows_prior_grids_maps_interpolation_and_maths(at):
+    assert not at.exception
+    assert at.title[0].value == "Compare: why a VAE generates and an autoencoder does not"
+    assert [c.startswith(start) for c, start in zip(captions(at), [
+        "AE (2-D): 64 decodes of z ~ N(0, I), seed 0", "VAE (2-D): 64 decodes of z ~ N(0, I), seed 0", "A: test 7 no. 1",
+        "AE (2-D): 10 decodes evenly spaced", "VAE (2-D): 10 decodes evenly spaced", "B: test 3 no. 1"])] == [True] * 6
+    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("expander")) == 2 and len(at.latex) == 10  # a panel for each of the two digits
+
+
+def test_resample_draws_new_codes_reproducibly(at):
+    before = grids(at)
+    at.button[0].click().run()
+    after = grids(at)
+    assert not at.exception
+    assert captions(at)[0].endswith("seed 1") and captions(at)[1].endswith("seed 1")
+    assert len(after) == 2 and after[0] != before[0] and after[1] != before[1]
+    other = open_page()  # another session's first click draws the same codes
+    other.button[0].click().run()
+    assert grids(other) == after
+
+
+def rows(at) -> list[str]:
+    return [image.value[0] for image in at.get("image") if "decodes evenly spaced" in image.captions[0]]
+
+
+def test_picking_other_digits_changes_the_interpolation(at):
+    start = rows(at)
+    at.selectbox(key="compare_b_label").set_value(0).run()
+    assert not at.exception
+    assert captions(at)[-1] == "B: test 0 no. 1" and at.number_input(key="compare_b_index").label == "which 0 (of 200)"
+    picked_zero = rows(at)
+    assert len(picked_zero) == 2 and all(a != b for a, b in zip(picked_zero, start))
+    at.number_input(key="compare_a_index").set_value(5).run()
+    assert captions(at)[2] == "A: test 7 no. 5"
+    assert all(a != b for a, b in zip(rows(at), picked_zero))
+
+
+def test_16d_models_interpolate_in_16d(at):
+    two_d = rows(at)
+    at.radio(key="compare_latent_dim").set_value(16).run()
+    assert not at.exception
+    assert [c.split(":")[0] for c in captions(at)[3:5]] == ["AE (16-D)", "VAE (16-D)"]
+    assert all(a != b for a, b in zip(rows(at), two_d))
+    assert any(r"\sum_{j=1}^{16}" in latex.value for latex in at.latex)
+    assert "Digit A under the 16-D VAE" in [c.value for c in at.caption]
+
+
+def test_maths_panel_shows_the_trainers_figures_for_the_digit(at):
+    images, labels = load_test_sample()
+    x = images[torch.nonzero(labels == 7)[0, 0]][None]
+    vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-2d.safetensors")
+    terms = elbo_terms(vae, x, torch.randn(1, 2, generator=torch.Generator().manual_seed(0)))
+    panel = " ".join(latex.value for latex in at.latex[:5])  # digit A's panel
+    assert f"{{{terms.elbo:.1f}}}" in panel and f"reconstruction: }} {-terms.recon:.1f}" in panel
+    assert f"KL: }} {terms.kl:.2f}" in panel and f"= {terms.kl:.2f}" in panel
+    assert f"{terms.mu[0].item():.2f}" in panel and f"{terms.z[1].item():.2f}" in panel
+
+
+def test_own_16d_vae_stands_in_only_where_16d_codes_are_shown(at):
+    at.radio(key="compare_latent_dim").set_value(16).run()
+    shipped_rows = rows(at)
+    torch.manual_seed(0)
+    mine = vaedemo.build_model(vaedemo.ModelConfig("vae", 16, hidden=32))  # untrained: blotches
+    at.session_state["my_model"] = mine
+    at.session_state["my_codes"] = mine.latent_mean(load_test_sample()[0]).detach()
+    at.session_state["use_mine"] = True
+    at.run()
+    assert not at.exception
+    assert rows(at)[0] == shipped_rows[0] and rows(at)[1] != shipped_rows[1]  # the AE stays shipped
+    assert any("Your VAE has 16-D codes: the shipped 2-D one stands in here." == c.value for c in at.caption)
