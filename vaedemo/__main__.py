@@ -54,6 +54,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--train-size", type=positive(int), help="use only the first N training images")
     train.add_argument("--threads", type=positive(int), default=os.cpu_count(), help="torch threads")
     train.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    train.add_argument("--noise", type=non_negative, default=0.0,
+                       help="denoising: std of the Gaussian noise added to the inputs (0 to 1; the targets stay clean)")
     train.add_argument("--out", required=True, help="where to write the .safetensors checkpoint")
     train.add_argument("--root", help=root_help)
     train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -77,7 +79,7 @@ def run_fetch(args, log):
 def run_train(args, log):
     config = TrainConfig(model=args.model, latent_dim=args.latent_dim, hidden=args.hidden, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed,
-                         train_size=args.train_size, threads=args.threads, precision=args.precision)
+                         train_size=args.train_size, threads=args.threads, precision=args.precision, noise=args.noise)
     train_x, _ = load_mnist(train=True, root=args.root, limit=args.train_size, log=log)
     test_x, _ = load_mnist(train=False, root=args.root, log=log)
     bar = tqdm(total=config.total_steps(len(train_x)),

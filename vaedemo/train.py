@@ -12,7 +12,9 @@ from pathlib import Path
 import torch
 
 from .evaluate import evaluate
+from .losses import elbo
 from .models import AutoEncoder, ModelConfig, build_model
+from .repair import add_noise
 
 BLOWN_UP = 1e4  # nats per image; a model that predicts 0.5 for every pixel scores 543
 
@@ -30,6 +32,7 @@ class TrainConfig:
     train_size: int | None = None  # first N training images; None = all
     threads: int | None = None  # torch threads for this process; None = leave as is
     precision: str = "auto"  # "auto" (bf16 where the CPU has it natively), "bf16" or "fp32"
+    noise: float = 0.0  # denoising: std of the Gaussian noise on the inputs (targets stay clean); 0 = plain
 
     def __post_init__(self):
         checks = {
@@ -43,6 +46,8 @@ class TrainConfig:
             raise ValueError(f"invalid {', '.join(bad)}: must be positive (beta may be 0)")
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ValueError(f"precision must be auto, bf16 or fp32, not {self.precision!r}")
+        if not 0 <= self.noise <= 1:
+            raise ValueError(f"noise must be between 0 and 1 (a std on pixels in [0, 1]), not {self.noise}")
 
     @property
     def model_config(self) -> ModelConfig:
@@ -98,8 +103,10 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
                 result.stopped = True
                 return result
             x = train_x[batch]  # (B, 1, 28, 28)
+            inputs = add_noise(x, config.noise) if config.noise else x
             with autocast:
-                loss, recon, kl = model.loss(x, config.beta)
+                z, kl = model.sample_latent(inputs)
+                loss, recon, kl = elbo(model.decode_logits(z), x, kl, config.beta)  # the target is the clean x
             if not loss.item() / len(x) < BLOWN_UP:  # NaN fails this test too
                 model.load_state_dict(good_state)
                 result.diverged = True
