@@ -104,7 +104,7 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
             with torch.inference_mode():
                 _, recon, _ = model.loss(x)
             st.latex(r"\small z = \mathrm{encoder}(x), \quad \hat{x} = \mathrm{decoder}(z)")
-            st.latex(rf"\small \text{{loss}}(x) = -{BCE} = {recon.item():.1f}")
+            st.latex(rf"\small \begin{{aligned}} \text{{loss}}(x) &= -{BCE} \\ &= {recon.item():.1f} \end{{aligned}}")
             st.caption("In nats for this digit. An autoencoder has only this reconstruction term: no prior and no "
                        "KL, so nothing makes its codes follow a distribution you could sample new digits from.")
             return
@@ -112,13 +112,14 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
         terms = elbo_terms(model, x, eps)
         st.latex(rf"\small \underbrace{{\mathcal{{L}}(x)}}_{{{terms.elbo:.1f}}} = \underbrace{{\mathbb{{E}}_{{q(z \mid x)}}"
                  rf"\big[\log p(x \mid z)\big]}}_{{\text{{reconstruction: }} {-terms.recon:.1f}}} - \underbrace{{"
-                 rf"\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}_{{\text{{KL: }} {terms.kl:.2f}}} \le \log p(x)")
+                 rf"\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}_{{\text{{KL: }} {terms.kl:.2f}}}")
+        st.latex(r"\small \mathcal{L}(x) \le \log p(x), \quad p(z) = \mathcal{N}(0, I)")
         st.latex(r"\small z = \mu + \sigma \odot \varepsilon, \;\; \varepsilon \sim \mathcal{N}(0, I), \;\; "
                  r"\hat{x} = \mathrm{decoder}(z)")
         st.latex(rf"\small \underset{{z}}{{{latex_vector(terms.z)}}} = \underset{{\mu}}{{{latex_vector(terms.mu)}}} + "
                  rf"\underset{{\sigma}}{{{latex_vector(terms.sigma)}}} \odot "
                  rf"\underset{{\varepsilon}}{{{latex_vector(terms.eps)}}}")
-        st.latex(rf"\small \log p(x \mid z) = {BCE} = {-terms.recon:.1f}")
+        st.latex(rf"\small \begin{{aligned}} \log p(x \mid z) &= {BCE} \\ &= {-terms.recon:.1f} \end{{aligned}}")
         st.latex(rf"\small \mathrm{{KL}} = \tfrac{{1}}{{2}} \sum_{{j=1}}^{{{model.latent_dim}}} \big(\mu_j^2 + \sigma_j^2 - 1"
                  rf" - \log \sigma_j^2\big) = {terms.kl:.2f}")
         st.caption(f"In nats for this digit, with one posterior sample (ε drawn with seed {seed}), computed by the "
@@ -130,11 +131,12 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
 def prior_panel(z):
     """The maths of generating: the prior's density at the code z (d,) that the decoder turns into a digit."""
     z = torch.as_tensor(z, dtype=torch.float32)
+    half_d = f"{len(z) / 2:g}" if len(z) != 2 else ""
     with st.expander("The maths: decoding z needs no encoder and no KL", expanded=True, icon=":material/function:"):
-        st.latex(rf"\small p(z) = \mathcal{{N}}(z; 0, I), \quad \log p(z) = -\tfrac{{1}}{{2}} \lVert z \rVert^2 - "
-                 rf"\tfrac{{{len(z)}}}{{2}} \log 2\pi = {prior_log_density(z):.2f}")
+        st.latex(r"\small p(z) = \mathcal{N}(z; 0, I), \quad \hat{x} = \mathrm{decoder}(z)")
+        st.latex(rf"\small \log p(z) = -\tfrac{{1}}{{2}} \lVert z \rVert^2 - {half_d} \log 2\pi = {prior_log_density(z):.2f}")
         st.latex(rf"\small P\big(\lVert z' \rVert < \lVert z \rVert\big) = {100 * prior_mass_within(z):.0f}\,\% "
-                 r"\text{ for } z' \sim p(z), \quad \hat{x} = \mathrm{decoder}(z)")
+                 r"\text{ for } z' \sim p(z)")
         st.caption("Generating is sampling z from the prior and decoding it: the encoder and the KL term only "
                    "matter in training, where the KL pulls the codes of the training digits onto this prior. "
                    "The further out z lies (the larger the share of the prior inside it), the fewer training "

@@ -55,3 +55,4 @@ with map_column:
 with grid_column:
     st.image(manifold_picture(manifold_grid(model), (z1, z2)), caption="decoded 15×15 lattice through the "
              "Gaussian quantiles of the prior; the red frame is the current z", width="stretch")
+    ui.prior_panel((z1, z2))

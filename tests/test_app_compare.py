@@ -1,4 +1,6 @@
 """The Compare page in AppTest: resampling the prior, picking the two digits, 2-D / 16-D, the maths panels."""
+import math
+
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
@@ -35,7 +37,7 @@ def test_page_shows_prior_grids_maps_interpolation_and_maths(at):
         "AE (2-D): 64 decodes of z ~ N(0, I), seed 0", "VAE (2-D): 64 decodes of z ~ N(0, I), seed 0", "A: test 7 no. 1",
         "AE (2-D): 10 decodes evenly spaced", "VAE (2-D): 10 decodes evenly spaced", "B: test 3 no. 1"])] == [True] * 6
     assert len(at.get("plotly_chart")) == 2
-    assert len(at.get("expander")) == 2 and len(at.latex) == 10  # a panel for each of the two digits
+    assert len(at.get("expander")) == 2 and len(at.latex) == 12  # a panel for each of the two digits
 
 
 def test_resample_draws_new_codes_reproducibly(at):
@@ -81,7 +83,7 @@ def test_maths_panel_shows_the_trainers_figures_for_the_digit(at):
     x = images[torch.nonzero(labels == 7)[0, 0]][None]
     vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-2d.safetensors")
     terms = elbo_terms(vae, x, torch.randn(1, 2, generator=torch.Generator().manual_seed(0)))
-    panel = " ".join(latex.value for latex in at.latex[:5])  # digit A's panel
+    panel = " ".join(latex.value for latex in at.latex[:6])  # digit A's panel
     assert f"{{{terms.elbo:.1f}}}" in panel and f"reconstruction: }} {-terms.recon:.1f}" in panel
     assert f"KL: }} {terms.kl:.2f}" in panel and f"= {terms.kl:.2f}" in panel
     assert f"{terms.mu[0].item():.2f}" in panel and f"{terms.z[1].item():.2f}" in panel
@@ -99,3 +101,14 @@ def test_own_16d_vae_stands_in_only_where_16d_codes_are_shown(at):
     assert not at.exception
     assert rows(at)[0] == shipped_rows[0] and rows(at)[1] != shipped_rows[1]  # the AE stays shipped
     assert any("Your VAE has 16-D codes: the shipped 2-D one stands in here." == c.value for c in at.caption)
+
+
+def test_latent_page_prior_panel_follows_the_sliders():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.switch_page("pages/latent.py").run()
+    at.slider(key="latent_z1").set_value(1.0).run()
+    at.slider(key="latent_z2").set_value(-2.0).run()
+    assert not at.exception
+    panel = " ".join(latex.value for latex in at.latex)
+    assert f"= {-2.5 - math.log(2 * math.pi):.2f}" in panel  # log N((1, -2); 0, I) = -|z|^2 / 2 - log 2 pi
+    assert f"= {100 * (1 - math.exp(-2.5)):.0f}\\,\\%" in panel  # the prior's mass within |z|: 92 %
