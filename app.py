@@ -9,6 +9,7 @@ pages = [
     st.Page("pages/latent.py", title="Latent space", icon=":material/explore:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/compare.py", title="Compare AE vs VAE", icon=":material/compare:"),
+    st.Page("pages/repair.py", title="Repair", icon=":material/healing:"),
 ]
 # Streamlit runs this file as __main__; a training child process (multiprocessing spawn) imports it
 # as __mp_main__ and must not draw the app.

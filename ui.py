@@ -21,6 +21,13 @@ def shipped(kind: str, latent_dim: int):
 
 
 @st.cache_resource(show_spinner=False)
+def shipped_denoising(latent_dim: int):
+    """The shipped denoising VAE of this latent size (trained on noisy inputs, clean targets), or None."""
+    path = CHECKPOINTS / f"vae-{latent_dim}d-denoise.safetensors"
+    return load_checkpoint(path) if path.is_file() else None
+
+
+@st.cache_resource(show_spinner=False)
 def test_sample():
     """(images (N, 1, 28, 28) in [0, 1], labels (N,)): the shipped sample of MNIST test digits."""
     return load_test_sample()

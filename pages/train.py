@@ -9,7 +9,7 @@ from vaedemo.viz import training_curves
 DOWNLOAD_NAME = "vaedemo-my-model.safetensors"
 # A 2-D VAE that draws recognisable digits in about 30 s on two CPU cores.
 DEFAULTS = {"model": "vae", "latent_dim": 2, "hidden": 512, "beta": 1.0, "lr": 3e-3, "epochs": 5,
-            "batch_size": 128, "train_size": 15_000}
+            "batch_size": 128, "train_size": 15_000, "noise": 0.0}
 
 st.title("Train your own autoencoder")
 st.markdown(
@@ -51,6 +51,10 @@ with columns[3]:
     setting(st.select_slider, "train_size", "Training images", options=[1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000],
             format_func=lambda n: f"{n:,}")
     setting(st.number_input, "beta", "β, the weight of the KL term (VAE)", min_value=0.0, max_value=10.0, step=0.1)
+    setting(st.select_slider, "noise", "Denoising: noise level", options=[0.0, 0.1, 0.2, 0.3, 0.5, 0.7],
+            format_func=lambda noise: "off" if noise == 0 else f"{noise:g}",
+            help="Train on digits with Gaussian noise of this std added, against the clean digits as targets: "
+                 "a denoising autoencoder. Compare it with the shipped models on the Repair page.")
 
 
 def start():

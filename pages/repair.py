@@ -1,0 +1,99 @@
+import random
+
+import streamlit as st
+import torch
+
+import ui
+from vaedemo.repair import REGIONS, damage, error_picture, error_scale_picture, mean_abs_error, model_label, repair
+from vaedemo.viz import enlarge, to_uint8
+
+SCALE = 8  # each MNIST pixel as an 8x8 square
+ERASE_OPTIONS = ["nothing", *REGIONS, "a block I place"]
+
+st.title("Repair a damaged digit")
+st.markdown(
+    "Take a digit, damage it with noise or by erasing part of it, and see how the autoencoder and the VAE "
+    "rebuild it: a model that has only ever learned to draw digits redraws the damaged picture as the nearest "
+    "digit it knows. Under each picture, its error against the clean digit, pixel by pixel (black: exact) and "
+    "on average. Try a noise level of 0.6, then erase the top half; train a denoising model on the **Train** "
+    "page and it shows here too."
+)
+
+images, labels = ui.test_sample()
+drawing = st.session_state.get("last_drawing")
+st.session_state.setdefault("repair_label", 7)
+st.session_state.setdefault("repair_index", 1)
+st.session_state.setdefault("repair_seed", 0)
+
+
+def pick_random_digit():
+    row = random.randrange(len(labels))
+    label = int(labels[row])
+    st.session_state.update(repair_label=label, repair_index=int((labels[:row] == label).sum()) + 1,
+                            repair_source="a test digit")
+
+
+def new_noise():
+    st.session_state["repair_seed"] += 1
+
+
+digit_column, damage_column, model_column = st.columns([2, 2, 1], gap="large")
+with digit_column:
+    st.subheader("The digit")
+    source = "a test digit"
+    if drawing is not None:
+        source = st.radio("Repair", ["a test digit", "my last drawing from the Draw page"], key="repair_source",
+                          horizontal=True)
+    if source == "a test digit":
+        label_column, index_column = st.columns(2)
+        label = label_column.selectbox("Test digit", range(10), key="repair_label")
+        rows = torch.nonzero(labels == label)[:, 0]
+        index = index_column.number_input(f"Which one (1 to {len(rows)})", min_value=1, max_value=len(rows),
+                                          key="repair_index")
+        st.button("Random test digit", on_click=pick_random_digit)
+        clean = images[rows[index - 1]][None]  # (1, 1, 28, 28)
+    else:
+        clean = drawing
+    if drawing is None:
+        st.caption("Draw a digit on the **Draw** page to repair your own.")
+with damage_column:
+    st.subheader("The damage")
+    noise = st.slider("Noise level (std of the Gaussian noise on each pixel)", 0.0, 1.0, 0.4, 0.05, key="repair_noise")
+    erase = st.selectbox("Erase", ERASE_OPTIONS, key="repair_erase")
+    block = REGIONS.get(erase)
+    if erase == "a block I place":
+        top_column, left_column, size_column = st.columns(3)
+        top = top_column.slider("Top row", 0, 27, 8, key="repair_block_top")
+        left = left_column.slider("Left column", 0, 27, 8, key="repair_block_left")
+        size = size_column.slider("Size", 1, 28, 10, key="repair_block_size")
+        block = (top, left, size, size)
+    st.button("New noise", on_click=new_noise, disabled=noise == 0)
+with model_column:
+    st.subheader("The models")
+    latent_dim = st.radio("Latent size", [2, 16], format_func=lambda d: f"{d}-D", key="repair_latent_dim")
+
+damaged = damage(clean, noise, block, seed=st.session_state["repair_seed"])
+models = []  # each model once: with "use my model" on, ui.model already is the session's own
+for model in (ui.model("ae", latent_dim), ui.model("vae", latent_dim), ui.shipped_denoising(latent_dim), ui.my_model()):
+    if model is not None and all(model is not other for other in models):
+        models.append(model)
+pictures = {"Clean digit": clean, "Damaged": damaged}
+for model in models:
+    pictures[model_label(model, "Your" if model is ui.my_model() else "")] = repair(model, damaged)
+errors = {name: float(mean_abs_error(picture, clean)) for name, picture in pictures.items()}
+
+st.divider()
+for column, (name, picture) in zip(st.columns(len(pictures)), pictures.items()):
+    with column:
+        st.image(enlarge(to_uint8(picture)[0], SCALE), caption=name, width="stretch")
+        if name == "Clean digit":
+            st.image(error_scale_picture(), caption="error map colours: 0 (exact) to 1", width="stretch")
+            continue
+        delta = None if name == "Damaged" else f"{errors[name] - errors['Damaged']:+.3f} vs damaged"
+        st.metric("mean |error| per pixel", f"{errors[name]:.3f}", delta=delta, delta_color="inverse")
+        st.image(error_picture(picture, clean, SCALE), caption=f"|{name.split(',')[0]} − clean|", width="stretch")
+
+best = min((name for name in pictures if name not in ("Clean digit", "Damaged")), key=errors.get)
+verdict = "closer to" if errors[best] < errors["Damaged"] else "no closer to"
+st.caption(f"Best repair here: {best} with a mean error of {errors[best]:.3f} per pixel, {verdict} the clean "
+           f"digit than the damaged picture ({errors['Damaged']:.3f}).")
