@@ -75,8 +75,13 @@ def ink_box(digit: np.ndarray) -> tuple[int, int]:
     return rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
 
 
-ZIGZAG_OVER_EVERYTHING = [(0.02, 0.02)] + [  # 24 px ink on rows 17 px apart, each row running past both edges
-    point for row, y in enumerate(np.linspace(0.02, 1.0, 17)) for point in ([(-0.1, y), (1.1, y)][:: 1 - 2 * (row % 2)])]
+def zigzag_over_everything() -> list:
+    """One stroke that inks the whole canvas: rows 17 px apart (the pen is 24 px wide), each running past both
+    edges."""
+    points = [(0.02, 0.02)]
+    for row, y in enumerate(np.linspace(0.02, 1.0, 17)):
+        points += [(-0.1, y), (1.1, y)] if row % 2 else [(1.1, y), (-0.1, y)]
+    return points
 
 
 def test_a_dot_a_stroke_off_the_edge_and_a_canvas_full_of_ink(page, app_url):
@@ -98,7 +103,7 @@ def test_a_dot_a_stroke_off_the_edge_and_a_canvas_full_of_ink(page, app_url):
 
     clear_canvas(page)
     expect(hint).to_be_visible()
-    full = draw_and_see_reconstructions(page, [ZIGZAG_OVER_EVERYTHING])
+    full = draw_and_see_reconstructions(page, [zigzag_over_everything()])
     assert ink_box(full) == (20, 20) and full[5:23, 5:23].mean() > 0.9, "a 20x20 square of ink"
     expect_no_errors(page)
 
@@ -120,7 +125,8 @@ def test_a_file_over_the_upload_limit_is_refused_and_my_model_stays(page, app_ur
     expect(page.get_by_text("A .safetensors file downloaded from this page, at most 20 MB")).to_be_visible()
     uploader.set_input_files(huge)
     page.get_by_test_id("stFileChip").filter(has_text="huge.safetensors").hover()  # Streamlit says why on hover
-    expect(page.get_by_test_id("stTooltipErrorContent")).to_have_text(re.compile(r"File must be 20(\.0)? ?MB or smaller"))
+    expect(page.get_by_test_id("stTooltipErrorContent")).to_have_text(
+        re.compile(r"File must be 20(\.0)? ?MB or smaller"))
     expect(page.get_by_role("switch", name=MY_VAE)).to_be_checked()
     expect(page.locator("[data-testid=stException]")).to_have_count(0)
 
