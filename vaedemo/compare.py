@@ -5,9 +5,10 @@ straight-line interpolation between two digits' codes, and latent maps at one sc
 Reference: Kingma & Welling, "Auto-Encoding Variational Bayes", 2014: the KL term pulls the VAE's
 codes onto the prior, so a sample of the prior decodes to a digit; nothing does that for an AE.
 """
+import plotly.graph_objects as go
 import torch
 
-from .viz import latent_map
+from .viz import DIGIT_COLOURS
 
 
 def prior_samples(n: int, latent_dim: int, seed: int) -> torch.Tensor:
@@ -51,9 +52,14 @@ def circle(radius: float, points: int = 73) -> tuple[list, list]:
 
 
 def prior_map(codes: torch.Tensor, labels: torch.Tensor, title: str, limit: float, path: torch.Tensor | None = None):
-    """viz.latent_map of 2-D codes (N, 2) on axes [-limit, limit], with the prior's 1-sigma and 2-sigma circles
-    and, given path (2, 2), the straight line from its first code (A) to its second (B)."""
-    fig = latent_map(codes, labels, title)
+    """2-D codes (N, 2) coloured by label on square axes [-limit, limit], with the prior's 1-sigma and 2-sigma
+    circles and, given path (2, 2), the straight line from its first code (A) to its second (B). The codes are
+    markers, not viz.latent_map's one picture, so that they stay dots at any scale."""
+    fig = go.Figure()
+    for digit in range(10):
+        xy = codes[labels == digit].numpy()
+        fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=str(digit), hoverinfo="name",
+                        marker={"size": 4, "opacity": 0.7, "color": DIGIT_COLOURS[digit]})
     for radius in (1, 2):
         x, y = circle(radius)
         fig.add_scatter(x=x, y=y, mode="lines", name=f"prior {radius}σ", hoverinfo="name",
@@ -62,6 +68,8 @@ def prior_map(codes: torch.Tensor, labels: torch.Tensor, title: str, limit: floa
         fig.add_scatter(x=path[:, 0].tolist(), y=path[:, 1].tolist(), mode="lines+markers+text", name="A → B",
                         text=["A", "B"], textposition="top center", hoverinfo="name",
                         line={"color": "crimson", "width": 3}, marker={"size": 10, "color": "crimson"})
-    fig.update_xaxes(range=[-limit, limit])
-    fig.update_yaxes(range=[-limit, limit])
+    fig.update_layout(title=title, height=440, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
+                      xaxis_title="z₁", yaxis_title="z₂", plot_bgcolor="white")
+    fig.update_xaxes(range=[-limit, limit], showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[-limit, limit], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
     return fig
