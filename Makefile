@@ -1,5 +1,5 @@
 # make run   - start the app on the shipped weights (creates the venv on first use)
-# make test  - install everything the tests need (venv, Chromium, MNIST) and run them all
+# make test  - install everything the tests need (venv, Chromium, MNIST, Fashion-MNIST) and run them all
 # make bench - print the speed and quality figures quoted in README.md
 PYTHON ?= python3
 REQS := requirements.txt requirements-dev.txt
@@ -23,8 +23,12 @@ $(VENV)/.installed:
 run: venv
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
+# Fashion-MNIST's offline source is Debian's package (torchvision's download is tried first).
 data: venv
+	@dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || ! command -v apt-get >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends dataset-fashion-mnist; }
 	$(PY) -m vaedemo fetch-data
+	$(PY) -m vaedemo fetch-data --dataset fashion
 
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }

