@@ -4,7 +4,8 @@ import streamlit as st
 import torch
 
 import ui
-from vaedemo.repair import REGIONS, damage, error_picture, error_scale_picture, mean_abs_error, model_label, repair
+from vaedemo.repair import (REGIONS, damage, error_picture, error_scale_picture, fill_in, mean_abs_error, model_label,
+                            repair)
 from vaedemo.viz import enlarge, to_uint8
 
 SCALE = 8  # each MNIST pixel as an 8x8 square
@@ -37,7 +38,7 @@ def new_noise():
     st.session_state["repair_seed"] += 1
 
 
-digit_column, damage_column, model_column = st.columns([2, 2, 1], gap="large")
+digit_column, damage_column, model_column = st.columns([2, 2, 1.2], gap="large")
 with digit_column:
     st.subheader("The digit")
     source = "a test digit"
@@ -67,6 +68,10 @@ with damage_column:
         left = left_column.slider("Left column", 0, 27, 8, key="repair_block_left")
         size = size_column.slider("Size", 1, 28, 10, key="repair_block_size")
         block = (top, left, size, size)
+    fill_only = block is not None and st.toggle(
+        "Fill in only the erased block", value=True, key="repair_fill_only",
+        help="Keep every pixel outside the block as it is and let the model redraw the block, ten times over, each "
+             "time from the picture with its last guess filled in. Off: the model redraws the whole picture.")
     st.button("New noise", on_click=new_noise, disabled=noise == 0)
 with model_column:
     st.subheader("The models")
@@ -79,7 +84,8 @@ for model in (ui.model("ae", latent_dim), ui.model("vae", latent_dim), ui.shippe
         models.append(model)
 pictures = {"Clean digit": clean, "Damaged": damaged}
 for model in models:
-    pictures[model_label(model, "Your" if model is ui.my_model() else "")] = repair(model, damaged)
+    repaired = fill_in(model, damaged, block) if fill_only else repair(model, damaged)
+    pictures[model_label(model, "Your" if model is ui.my_model() else "")] = repaired
 errors = {name: float(mean_abs_error(picture, clean)) for name, picture in pictures.items()}
 
 st.divider()

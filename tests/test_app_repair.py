@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 import vaedemo
 from conftest import ROOT
 from vaedemo.data import load_test_sample
-from vaedemo.repair import REGIONS, erase_block, mean_abs_error
+from vaedemo.repair import REGIONS, erase_block, fill_in, mean_abs_error, repair
 
 
 @pytest.fixture
@@ -68,10 +68,16 @@ def test_noise_slider_changes_the_damaged_picture_and_its_error(at):
 def test_erasing_a_region_or_a_placed_block_zeroes_exactly_that(at):
     clean = first_test_digit(7)
     at.slider(key="repair_noise").set_value(0.0).run()
-    assert [s.key for s in at.slider] == ["repair_noise"]
+    assert [s.key for s in at.slider] == ["repair_noise"] and "repair_fill_only" not in [t.key for t in at.toggle]
     at.selectbox(key="repair_erase").set_value("top half").run()
     top = erase_block(clean, *REGIONS["top half"])
     assert mean_errors(at)["Damaged"] == pytest.approx(mean_abs_error(top, clean).item(), abs=0.0005)
+    vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-2d.safetensors")
+    filled = fill_in(vae, top, REGIONS["top half"])  # the default: only the erased block is redrawn
+    assert at.toggle(key="repair_fill_only").value is True
+    assert mean_errors(at)["VAE, 2-D"] == pytest.approx(mean_abs_error(filled, clean).item(), abs=0.0005)
+    at.toggle(key="repair_fill_only").set_value(False).run()
+    assert mean_errors(at)["VAE, 2-D"] == pytest.approx(mean_abs_error(repair(vae, top), clean).item(), abs=0.0005)
     at.selectbox(key="repair_erase").set_value("a block I place").run()
     assert [s.key for s in at.slider] == ["repair_noise", "repair_block_top", "repair_block_left", "repair_block_size"]
     at.slider(key="repair_block_top").set_value(12).run()

@@ -11,7 +11,7 @@ from conftest import ROOT
 from test_cli import vaedemo as run_cli
 from vaedemo.checkpoints import checkpoint_bytes, load_checkpoint_bytes
 from vaedemo.data import load_mnist, load_test_sample
-from vaedemo.repair import (REGIONS, add_noise, damage, erase_block, error_picture, error_scale_picture,
+from vaedemo.repair import (REGIONS, add_noise, damage, erase_block, error_picture, error_scale_picture, fill_in,
                             mean_abs_error, model_label, repair)
 from vaedemo.train import TrainConfig, checkpoint_metadata, fit
 
@@ -96,6 +96,20 @@ def test_shipped_models_repair_noisy_digits_closer_to_the_clean_ones(name, noise
     damaged_error, repaired_error = mean_abs_error(damaged, digits), mean_abs_error(repaired, digits)
     assert torch.all(repaired_error < damaged_error - 0.02), (repaired_error, damaged_error)
     assert repaired_error.mean() < 0.8 * damaged_error.mean()
+
+
+def test_filling_in_an_erased_centre_keeps_the_rest_and_mostly_comes_closer():
+    images, _ = load_test_sample()
+    model = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-16d.safetensors")
+    block = REGIONS["centre"]
+    damaged = damage(images, 0.0, block)
+    filled = fill_in(model, damaged, block)
+    outside = erase_block(torch.ones_like(images), *block).bool()
+    assert torch.equal(filled[outside], damaged[outside])
+    assert filled[..., 7:21, 7:21].sum() > 0
+    damaged_error, filled_error = mean_abs_error(damaged, images), mean_abs_error(filled, images)
+    assert filled_error.mean() < 0.9 * damaged_error.mean()
+    assert (filled_error < damaged_error).float().mean() > 0.75  # of the 2,000 sample digits
 
 
 def test_shipped_denoising_vae_repairs_noise_better_than_the_plain_one(digits):

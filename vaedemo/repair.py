@@ -2,8 +2,9 @@
 picture is from the clean digit, pixel by pixel.
 
 A model "repairs" a digit by encoding the damaged picture and decoding its code (the AE's code, the
-VAE's posterior mean). A denoising autoencoder (Vincent et al., "Extracting and Composing Robust
-Features with Denoising Autoencoders", 2008) is trained that way on purpose: noisy inputs, clean targets.
+VAE's posterior mean), or fills in only an erased block and keeps every other pixel (inpainting). A
+denoising autoencoder (Vincent et al., "Extracting and Composing Robust Features with Denoising
+Autoencoders", 2008) is trained for repairs on purpose: noisy inputs, clean targets.
 """
 import numpy as np
 import torch
@@ -45,6 +46,17 @@ def damage(x: torch.Tensor, noise: float = 0.0, block: tuple | None = None, seed
 def repair(model, x: torch.Tensor) -> torch.Tensor:
     """The model's reconstruction of x: decode(code) for an AE, decode(posterior mean) for a VAE."""
     return model.decode(model.latent_mean(x))
+
+
+@torch.inference_mode()
+def fill_in(model, damaged: torch.Tensor, block: tuple, steps: int = 10) -> torch.Tensor:
+    """Repair only the erased block (top, left, height, width): every other pixel stays as in damaged, the
+    block takes the model's repair, fed back steps times so that each guess at the block informs the next."""
+    known = erase_block(torch.ones_like(damaged), *block)  # 0 in the block, 1 elsewhere
+    filled = damaged
+    for _ in range(steps):
+        filled = known * damaged + (1 - known) * repair(model, filled)
+    return filled
 
 
 def mean_abs_error(images: torch.Tensor, clean: torch.Tensor) -> torch.Tensor:
