@@ -81,8 +81,10 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, title: str, z: torch.T
     names = ("z₁", "z₂") if codes.shape[1] <= 2 else ("principal component 1", "principal component 2")
     fig.update_layout(title=title, height=440, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
                       xaxis_title=names[0], yaxis_title=names[1], uirevision=title, plot_bgcolor="white")
-    fig.update_xaxes(range=[low[0] - pad, high[0] + pad], showgrid=False, zeroline=False)
-    fig.update_yaxes(range=[low[1] - pad, high[1] + pad], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
+    # fixed axes: zooming in would blow the picture's dots up into blurred discs
+    fig.update_xaxes(range=[low[0] - pad, high[0] + pad], showgrid=False, zeroline=False, fixedrange=True)
+    fig.update_yaxes(range=[low[1] - pad, high[1] + pad], showgrid=False, zeroline=False, fixedrange=True,
+                     scaleanchor="x", scaleratio=1)
     return fig
 
 
