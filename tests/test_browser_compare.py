@@ -1,0 +1,60 @@
+"""The Compare page in a real browser: its pictures load, Resample and a new digit B redraw them."""
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
+
+from conftest import ROOT, wait_for_app
+
+pytestmark = pytest.mark.browser
+SLOW = 30_000  # ms: each change is a script rerun, and the two cores may be busy with a training
+COLD_START = 120_000  # ms: the first runs import torch and plotly, a minute or two on a busy machine
+
+
+def picture(page, caption: str):
+    return page.locator("[data-testid=stImage]").filter(has_text=caption).locator("img")
+
+
+def expect_new_and_loaded(image, before: str):
+    expect(image).not_to_have_attribute("src", before, timeout=SLOW)
+    image.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+
+
+def choose(page, label: str, option: str):
+    """Pick an option of a select box, as a person does: click it, and click again if the list did not open."""
+    box, choice = page.get_by_role("combobox", name=label), page.get_by_role("option", name=option, exact=True)
+    for _ in range(5):
+        box.click()
+        try:
+            choice.wait_for(timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    choice.click()
+
+
+def test_pictures_load_and_follow_resample_and_the_digit_pickers(page, app_url):
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Compare AE vs VAE").click(timeout=COLD_START)
+    page.get_by_text("Walk a straight line from one digit to another").wait_for(timeout=COLD_START)
+    images = page.locator("[data-testid=stImage] img")
+    expect(images).to_have_count(6, timeout=COLD_START)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+                           ".every(img => img.complete && img.naturalWidth > 0)", timeout=SLOW)
+    expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=COLD_START)
+    wait_for_app(page)
+
+    grid = picture(page, "VAE (2-D): 64 decodes")
+    before = grid.get_attribute("src")
+    page.get_by_role("button", name="Resample").click()
+    expect(page.get_by_text("VAE (2-D): 64 decodes of z ~ N(0, I), seed 1")).to_be_visible(timeout=SLOW)
+    expect_new_and_loaded(grid, before)
+    wait_for_app(page)
+
+    row = picture(page, "VAE (2-D): 10 decodes")
+    before = row.get_attribute("src")
+    choose(page, "Digit B", "0")
+    expect(page.get_by_text("B: test 0 no. 1")).to_be_visible(timeout=SLOW)
+    expect_new_and_loaded(row, before)
+    wait_for_app(page)
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=ROOT / "artifacts" / "compare.png", full_page=True)
