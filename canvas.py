@@ -79,24 +79,17 @@ export default function ({ parentElement, data, setStateValue }) {
   };
   const undo = () => { canvas.strokes.pop(); paint(); send(); };
   const clear = () => { canvas.strokes = []; paint(); send(); };
-  const undoButton = parentElement.querySelector("button.undo");
-  const clearButton = parentElement.querySelector("button.clear");
-  canvas.addEventListener("pointerdown", down);
-  canvas.addEventListener("pointermove", move);
-  canvas.addEventListener("pointerup", up);
-  canvas.addEventListener("pointercancel", up);
-  undoButton.addEventListener("click", undo);
-  clearButton.addEventListener("click", clear);
+  const listeners = [
+    [canvas, "pointerdown", down], [canvas, "pointermove", move], [canvas, "pointerup", up],
+    [canvas, "pointercancel", up], [parentElement.querySelector("button.undo"), "click", undo],
+    [parentElement.querySelector("button.clear"), "click", clear],
+  ];
+  for (const [target, type, handler] of listeners) target.addEventListener(type, handler);
   paint();
   canvas.dataset.ready = "true";
   return () => {
     canvas.dataset.ready = "";
-    canvas.removeEventListener("pointerdown", down);
-    canvas.removeEventListener("pointermove", move);
-    canvas.removeEventListener("pointerup", up);
-    canvas.removeEventListener("pointercancel", up);
-    undoButton.removeEventListener("click", undo);
-    clearButton.removeEventListener("click", clear);
+    for (const [target, type, handler] of listeners) target.removeEventListener(type, handler);
   };
 }
 """
