@@ -43,8 +43,8 @@ with torch.inference_mode():
     for column, model in zip(st.columns(2, gap="large"), (ae, vae)):
         column.image(image_grid(model.decode(z), ncol=GRID, scale=2), width="stretch",
                      caption=f"{model.kind.upper()} (2-D): {GRID * GRID} decodes of z ~ N(0, I), seed {seed}")
-st.caption("The same 64 codes go into both decoders. The VAE's were trained to fill the prior, so nearly every "
-           "draw decodes to a digit; the AE's codes spread far wider, so the prior covers a small patch "
+st.caption(f"The same {GRID * GRID} codes go into both decoders. The VAE's were trained to fill the prior, so most "
+           "draws decode to a digit of some kind; the AE's codes spread far wider, so the prior covers a small patch "
            "near its origin and the draws come out as only a few kinds of digit, some of them blurred.")
 
 maps_section = st.container()  # filled once the digits below are picked: the maps show their line
@@ -80,9 +80,9 @@ with rows_column:
                          f"{farthest_from_codes(codes, ends[0], ends[1]):.1f}× the typical gap between neighbouring "
                          "test codes from the nearest one.")
 st.caption("Each row morphs from A to B through whatever lies on the line. In 2-D there is no room to go around: "
-           "both lines cross other digits' clusters (the red lines on the maps above). The AE's line also runs "
-           "through wide empty stretches where its decoder never saw a code during training, and it draws there "
-           "whatever its weights extrapolate to, sometimes a blur; the VAE's codes leave few such gaps.")
+           "both lines cross other digits' clusters (the red lines on the maps above). Where a line strays far from "
+           "every test code (the figure under each row), its decoder never saw a code in training and draws what its "
+           "weights extrapolate to, often a blur. How far each model's line strays depends on the pair: try others.")
 for column, x, end in zip(st.columns(2, gap="large"), (x_start, x_end), "AB"):
     with column:
         st.caption(f"Digit {end} under the {latent_dim}-D VAE")
@@ -98,7 +98,7 @@ with maps_section:
         title = f"{model.kind.upper()} (2-D) codes of {len(codes):,} test digits"
         column.plotly_chart(prior_map(codes, labels, title, limit, path), key=f"compare_map_{model.kind}",
                             config={"displayModeBar": False})
-    st.caption("Both maps share one scale. The AE's codes sprawl over a wide area with empty gaps between and "
-               "around the digits; decoded, those gaps give no digit. The VAE's codes pack around the prior: most "
-               "inside its 2σ circle (dashed), with few holes, so a sample of the prior lands among the digits. "
-               "The red line joins digits A and B, picked below: the 2-D walk.")
+    st.caption("Both maps share one scale. The AE's codes sprawl over a wide area, digit by digit along rays from "
+               "the origin with empty stretches between them, and the prior covers only the few digits near the "
+               "middle. The VAE's codes pack around the prior, most of them inside its 2σ circle (dashed), so a "
+               "sample of the prior lands among the digits. The red line joins digits A and B, picked below.")
