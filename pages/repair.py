@@ -89,15 +89,20 @@ for model in models:
 errors = {name: float(mean_abs_error(picture, clean)) for name, picture in pictures.items()}
 
 st.divider()
+# Three rows of columns, so that the pictures, the figures and the error maps each line up across the models.
 for column, (name, picture) in zip(st.columns(len(pictures)), pictures.items()):
-    with column:
-        st.image(enlarge(to_uint8(picture)[0], SCALE), caption=name, width="stretch")
-        if name == "Clean digit":
-            st.image(error_scale_picture(), caption="error map colours: 0 (exact) to 1", width="stretch")
-            continue
-        delta = None if name == "Damaged" else f"{errors[name] - errors['Damaged']:+.3f} vs damaged"
-        st.metric("mean |error| per pixel", f"{errors[name]:.3f}", delta=delta, delta_color="inverse")
-        st.image(error_picture(picture, clean, SCALE), caption=f"|{name.split(',')[0]} − clean|", width="stretch")
+    column.image(enlarge(to_uint8(picture)[0], SCALE), caption=name, width="stretch")
+for column, name in zip(st.columns(len(pictures)), pictures):
+    if name == "Clean digit":
+        column.caption("Mean |error| per pixel against the clean digit; the arrow: change from the damaged picture.")
+    else:
+        delta = None if name == "Damaged" else f"{errors[name] - errors['Damaged']:+.3f}"
+        column.metric("mean |error|", f"{errors[name]:.3f}", delta=delta, delta_color="inverse")
+for column, (name, picture) in zip(st.columns(len(pictures)), pictures.items()):
+    if name == "Clean digit":
+        column.image(error_scale_picture(), caption="error map colours: 0 (exact) to 1", width="stretch")
+    else:
+        column.image(error_picture(picture, clean, SCALE), caption="error map", width="stretch")
 
 best = min((name for name in pictures if name not in ("Clean digit", "Damaged")), key=errors.get)
 verdict = "closer to" if errors[best] < errors["Damaged"] else "no closer to"
