@@ -22,9 +22,7 @@ st.markdown(
 
 images, labels = ui.test_sample()
 drawing = st.session_state.get("last_drawing")
-st.session_state.setdefault("repair_label", 7)
-st.session_state.setdefault("repair_index", 1)
-st.session_state.setdefault("repair_seed", 0)
+URL = "query-params"  # every setting lives in the address bar too: a bookmark or a shared link opens this view
 
 
 def pick_random_digit():
@@ -44,13 +42,13 @@ with digit_column:
     source = "a test digit"
     if drawing is not None:
         source = st.radio("Repair", ["a test digit", "my last drawing from the Draw page"], key="repair_source",
-                          horizontal=True)
+                          horizontal=True, bind=URL)
     if source == "a test digit":
         label_column, index_column = st.columns(2)
-        label = label_column.selectbox("Test digit", range(10), key="repair_label")
+        label = label_column.selectbox("Test digit", range(10), index=7, key="repair_label", bind=URL)
         rows = torch.nonzero(labels == label)[:, 0]
-        index = index_column.number_input(f"Which one (1 to {len(rows)})", min_value=1, max_value=len(rows),
-                                          key="repair_index")
+        index = index_column.number_input(f"Which one (1 to {len(rows)})", min_value=1, max_value=len(rows), value=1,
+                                          key="repair_index", bind=URL)
         st.button("Random test digit", on_click=pick_random_digit)
         clean = images[rows[index - 1]][None]  # (1, 1, 28, 28)
     else:
@@ -59,25 +57,28 @@ with digit_column:
         st.caption("Draw a digit on the **Draw** page to repair your own.")
 with damage_column:
     st.subheader("The damage")
-    noise = st.slider("Noise level (std of the Gaussian noise on each pixel)", 0.0, 1.0, 0.4, 0.05, key="repair_noise")
-    erase = st.selectbox("Erase", ERASE_OPTIONS, key="repair_erase")
+    noise = st.slider("Noise level (std of the Gaussian noise on each pixel)", 0.0, 1.0, 0.4, 0.05, key="repair_noise",
+                      bind=URL)
+    erase = st.selectbox("Erase", ERASE_OPTIONS, key="repair_erase", bind=URL)
     block = REGIONS.get(erase)
     if erase == "a block I place":
         top_column, left_column, size_column = st.columns(3)
-        top = top_column.slider("Top row", 0, 27, 8, key="repair_block_top")
-        left = left_column.slider("Left column", 0, 27, 8, key="repair_block_left")
-        size = size_column.slider("Size", 1, 28, 10, key="repair_block_size")
+        top = top_column.slider("Top row", 0, 27, 8, key="repair_block_top", bind=URL)
+        left = left_column.slider("Left column", 0, 27, 8, key="repair_block_left", bind=URL)
+        size = size_column.slider("Size", 1, 28, 10, key="repair_block_size", bind=URL)
         block = (top, left, size, size)
     fill_only = block is not None and st.toggle(
-        "Fill in only the erased block", value=True, key="repair_fill_only",
+        "Fill in only the erased block", value=True, key="repair_fill_only", bind=URL,
         help="Keep every pixel outside the block as it is and let the model redraw the block, ten times over, each "
              "time from the picture with its last guess filled in. Off: the model redraws the whole picture.")
-    st.button("New noise", on_click=new_noise, disabled=noise == 0)
+    seed_column, button_column = st.columns(2, vertical_alignment="bottom")
+    seed = seed_column.number_input("Noise seed", min_value=0, value=0, key="repair_seed", bind=URL, disabled=noise == 0)
+    button_column.button("New noise", on_click=new_noise, disabled=noise == 0)
 with model_column:
     st.subheader("The models")
-    latent_dim = st.radio("Latent size", [2, 16], format_func=lambda d: f"{d}-D", key="repair_latent_dim")
+    latent_dim = st.radio("Latent size", [2, 16], format_func=lambda d: f"{d}-D", key="repair_latent_dim", bind=URL)
 
-damaged = damage(clean, noise, block, seed=st.session_state["repair_seed"])
+damaged = damage(clean, noise, block, seed=seed)
 models = []  # each model once: with "use my model" on, ui.model already is the session's own
 for model in (ui.model("ae", latent_dim), ui.model("vae", latent_dim), ui.shipped_denoising(latent_dim), ui.my_model()):
     if model is not None and all(model is not other for other in models):

@@ -138,6 +138,23 @@ def test_16d_pair_and_the_shipped_denoising_vae(at):
         assert errors[names[3]] < errors["VAE, 16-D"] < errors["Damaged"]
 
 
+def test_a_link_with_the_settings_opens_that_exact_view():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update(repair_label="3", repair_index="5", repair_noise="0.0", repair_erase="centre",
+                           repair_fill_only="false", repair_latent_dim="16-D")
+    at.run()
+    at.switch_page("pages/repair.py").run()
+    assert not at.exception
+    assert (at.selectbox(key="repair_label").value, at.number_input(key="repair_index").value) == (3, 5)
+    assert at.radio(key="repair_latent_dim").value == 16 and at.toggle(key="repair_fill_only").value is False
+    images, labels = load_test_sample()
+    clean = images[torch.nonzero(labels == 3)[4, 0]][None]
+    centre = erase_block(clean, *REGIONS["centre"])
+    assert mean_errors(at)["Damaged"] == pytest.approx(mean_abs_error(centre, clean).item(), abs=0.0005)
+    vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-16d.safetensors")
+    assert mean_errors(at)["VAE, 16-D"] == pytest.approx(mean_abs_error(repair(vae, centre), clean).item(), abs=0.0005)
+
+
 def test_train_page_has_the_denoising_noise_level():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at.switch_page("pages/train.py").run()

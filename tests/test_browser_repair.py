@@ -39,6 +39,7 @@ def test_noise_and_an_erased_half_redraw_the_damage_and_the_repairs(page, app_ur
     expect(figure(page, "Damaged")).not_to_have_attribute("src", damaged, timeout=SLOW)
     expect(figure(page, "VAE, 2-D")).not_to_have_attribute("src", repaired, timeout=SLOW)
     wait_for_app(page)
+    assert "repair_noise=0.6" in page.url  # the address bar keeps the view
     noisier = damaged_error(page)
     assert float(noisier) > float(error)
 
