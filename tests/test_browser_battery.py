@@ -1,6 +1,7 @@
-"""Bad input in a real browser: odd drawings, an upload over the size limit, pages switched mid-training and
-Stop pressed twice. Each case must end with a clear message or result, no exception on the page, the
-person's own model and the shipped weights intact, and the app still drawing reconstructions."""
+"""Bad input in a real browser: odd drawings, an upload over the size limit, pages switched mid-training,
+Stop pressed twice, a tab closed mid-training. Each case must end with a clear message or result, no
+exception on the page, the person's own model and the shipped weights intact, and the app still drawing
+reconstructions."""
 import hashlib
 import io
 import re
@@ -12,6 +13,7 @@ from playwright.sync_api import expect
 
 from conftest import ROOT, wait_for_app
 from strokes import DIGITS, clear_canvas, draw_stroke, image_sources, wait_for_new_images
+from vaedemo.jobs import WATCHDOG_S
 
 pytestmark = pytest.mark.browser
 SLOW = 90_000  # ms: a cold start or a rerun while the two cores are busy
@@ -171,3 +173,30 @@ def test_pages_switched_mid_training_then_stop_pressed_twice(page, app_url):
     go_to(page, "Draw", "Draw a digit")
     draw_and_see_reconstructions(page, DIGITS[1])
     expect_no_errors(page)
+
+
+def test_a_closed_tab_frees_the_training_slot_for_the_next_person(browser, app_url):
+    alice, bob = (browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2))
+    try:
+        a, b = alice.new_page(), bob.new_page()
+        for page in (a, b):
+            open_app(page, app_url)
+            go_to(page, "Train", "Train your own autoencoder")
+        images = a.get_by_role("slider", name="Training images")
+        images.focus()
+        a.keyboard.press("End")  # 60,000 images: a run of minutes
+        expect(images).to_have_attribute("aria-valuetext", "60,000")
+        wait_for_app(a)
+        a.get_by_role("button", name="Start").click()
+        expect(a.get_by_text(re.compile(r"Epoch \d of 5"))).to_be_visible(timeout=RUN)
+        alice.close()  # nobody polls Alice's run any more
+
+        b.get_by_role("button", name="Start").click()
+        expect(b.get_by_text("Waiting for another training on this server to end.", exact=True)).to_be_visible()
+        expect(b.get_by_text(re.compile(r"Epoch \d of 5"))).to_be_visible(timeout=(WATCHDOG_S + 90) * 1000)
+        b.get_by_role("button", name="Stop").click()
+        expect(b.get_by_text(re.compile(r"^Stopped"))).to_be_visible()
+        expect_no_errors(b)
+    finally:
+        alice.close()
+        bob.close()
