@@ -47,8 +47,8 @@ def test_noise_and_an_erased_half_redraw_the_damage_and_the_repairs(page, app_ur
     page.get_by_role("option", name="top half").click()
     expect(page.locator("[data-testid=stMetricValue]").first).not_to_have_text(noisier, timeout=SLOW)
     wait_for_app(page)
-    for image in page.locator("[data-testid=stImage] img").all():
-        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+                           ".every(img => img.complete && img.naturalWidth > 0)", timeout=SLOW)
     expect(page.get_by_text(re.compile("^Best repair here: "))).to_be_visible()
 
     # Noise alone on the 16-D pair (and the shipped denoising VAE beside it), for the screenshot.
