@@ -51,15 +51,17 @@ def circle(radius: float, points: int = 73) -> tuple[list, list]:
     return (radius * angle.cos()).tolist(), (radius * angle.sin()).tolist()
 
 
-def prior_map(codes: torch.Tensor, labels: torch.Tensor, title: str, limit: float, path: torch.Tensor | None = None):
+def prior_map(codes: torch.Tensor, labels: torch.Tensor, title: str, limit: float, path: torch.Tensor | None = None,
+              classes: tuple = tuple(map(str, range(10)))):
     """2-D codes (N, 2) coloured by label on square axes [-limit, limit], with the prior's 1-sigma and 2-sigma
-    circles and, given path (2, 2), the straight line from its first code (A) to its second (B). The codes are
-    markers, not viz.latent_map's one picture, so that they stay dots at any scale."""
+    circles and, given path (2, 2), the straight line from its first code (A) to its second (B). The legend
+    names each label's class. The codes are markers, not viz.latent_map's one picture, so that they stay dots
+    at any scale."""
     fig = go.Figure()
-    for digit in range(10):
-        xy = codes[labels == digit].numpy()
-        fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=str(digit), hoverinfo="name",
-                        marker={"size": 4, "opacity": 0.7, "color": DIGIT_COLOURS[digit]})
+    for label, name in enumerate(classes):
+        xy = codes[labels == label].numpy()
+        fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, hoverinfo="name",
+                        marker={"size": 4, "opacity": 0.7, "color": DIGIT_COLOURS[label]})
     for radius in (1, 2):
         x, y = circle(radius)
         fig.add_scatter(x=x, y=y, mode="lines", name=f"prior {radius}σ", hoverinfo="name",
@@ -68,8 +70,15 @@ def prior_map(codes: torch.Tensor, labels: torch.Tensor, title: str, limit: floa
         fig.add_scatter(x=path[:, 0].tolist(), y=path[:, 1].tolist(), mode="lines+markers+text", name="A → B",
                         text=["A", "B"], textposition="top center", hoverinfo="name",
                         line={"color": "crimson", "width": 3}, marker={"size": 10, "color": "crimson"})
-    fig.update_layout(title=title, height=440, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
+    fig.update_layout(title=title, height=440, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       xaxis_title="z₁", yaxis_title="z₂", plot_bgcolor="white")
     fig.update_xaxes(range=[-limit, limit], showgrid=False, zeroline=False)
     fig.update_yaxes(range=[-limit, limit], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
     return fig
+
+
+def checkpoint_figures(vae) -> dict:
+    """A VAE's test figures as its checkpoint's metadata holds them, in nats per image: reconstruction, KL and
+    the -ELBO, reconstruction + KL whatever beta weighted the KL in training."""
+    recon, kl = float(vae.metadata["test_recon"]), float(vae.metadata["test_kl"])
+    return {"reconstruction": recon, "KL": kl, "-ELBO": recon + kl}
