@@ -7,8 +7,8 @@ import torch
 
 import vaedemo
 from conftest import ROOT
-from vaedemo.compare import (farthest_from_codes, interpolate, interpolation, prior_map, prior_samples,
-                             shared_limit)
+from vaedemo.compare import (checkpoint_figures, farthest_from_codes, interpolate, interpolation, prior_map,
+                             prior_samples, shared_limit)
 from vaedemo.data import load_test_sample
 from vaedemo.losses import elbo_terms, gaussian_kl, prior_log_density, prior_mass_within
 
@@ -133,3 +133,18 @@ def test_prior_density_and_mass_by_hand():
     assert prior_mass_within([0.0, 1.0]) == pytest.approx(1 - math.exp(-0.5))  # 2-D: 1 - exp(-r^2 / 2)
     assert prior_mass_within([0.0, 2.0]) == pytest.approx(0.8647, abs=1e-4)
     assert prior_mass_within([1.0]) == pytest.approx(0.6827, abs=1e-4)  # 1-D: the 1-sigma interval
+
+
+def test_beta_vaes_trade_reconstruction_for_kl_as_their_checkpoints_say():
+    figures = {beta: checkpoint_figures(vaedemo.load_checkpoint(ROOT / "checkpoints" / name)) for beta, name in
+               ((0.5, "vae-2d-beta0.5.safetensors"), (1, "vae-2d.safetensors"), (4, "vae-2d-beta4.safetensors"))}
+    for f in figures.values():
+        assert f["-ELBO"] == pytest.approx(f["reconstruction"] + f["KL"])
+    assert figures[0.5]["KL"] > figures[1]["KL"] > figures[4]["KL"]
+    assert figures[4]["reconstruction"] > max(figures[0.5]["reconstruction"], figures[1]["reconstruction"]) + 3
+
+
+def test_map_legend_names_the_classes():
+    classes = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+    fig = prior_map(torch.randn(100, 2), torch.arange(100) % 10, "fashion", 3.0, classes=classes)
+    assert [trace.name for trace in fig.data[:10]] == list(classes)
