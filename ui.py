@@ -1,46 +1,91 @@
 """Streamlit glue shared by the pages: the shipped models and test sample (loaded once per process),
-and the session's own model (in st.session_state only, never visible to another session)."""
+the session's own model (in st.session_state only, never visible to another session), and the data set
+the sidebar picked: every function here that takes dataset=None uses that one."""
 from pathlib import Path
 
 import pandas  # noqa: F401  imported whole before any page runs: plotly (through narwhals) peeks at
 # sys.modules['pandas'], and a page run in another thread must not find it half imported
 import streamlit as st
 import torch
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from vaedemo import load_checkpoint
-from vaedemo.data import load_test_sample
+from vaedemo.data import DATASETS, dataset_info, load_test_sample
 from vaedemo.losses import elbo_terms, prior_log_density, prior_mass_within
 
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 torch.set_num_threads(1)  # inference is tiny; leave the other core to a training child process
 
 
-@st.cache_resource(show_spinner=False)
-def shipped(kind: str, latent_dim: int):
-    return load_checkpoint(CHECKPOINTS / f"{kind}-{latent_dim}d.safetensors")
+def current_dataset() -> str:
+    """The data set the pages show: "mnist" or "fashion" as the sidebar says, but always "mnist" on a page
+    that called mnist_only."""
+    if st.session_state.get("mnist_only_page") == get_script_run_ctx().page_script_hash:
+        return "mnist"
+    return st.session_state.get("dataset", "mnist")
 
 
-@st.cache_resource(show_spinner=False)
-def shipped_denoising(latent_dim: int):
+def dataset(name: str | None = None):
+    """The data set's name, title and class names (vaedemo.data.Dataset)."""
+    return dataset_info(name or current_dataset())
+
+
+def mnist_only(page: str):
+    """For a page that works on handwritten digits only: the ui calls of this page use MNIST, and a note
+    says so when the sidebar picked another data set."""
+    st.session_state["mnist_only_page"] = get_script_run_ctx().page_script_hash
+    if st.session_state.get("dataset", "mnist") != "mnist":
+        st.info(f"The {page} page works on handwritten digits only: it uses the MNIST models whatever data set "
+                "the sidebar picked.", icon=":material/info:")
+
+
+def checkpoint_path(kind: str, latent_dim: int, dataset: str, variant: str = "") -> Path:
+    prefix = "" if dataset == "mnist" else f"{dataset}-"
+    return CHECKPOINTS / f"{prefix}{kind}-{latent_dim}d{variant}.safetensors"
+
+
+def shipped(kind: str, latent_dim: int, dataset: str | None = None):
+    return load_shipped(checkpoint_path(kind, latent_dim, dataset or current_dataset()))
+
+
+def shipped_denoising(latent_dim: int, dataset: str | None = None):
     """The shipped denoising VAE of this latent size (trained on noisy inputs, clean targets), or None."""
-    path = CHECKPOINTS / f"vae-{latent_dim}d-denoise.safetensors"
-    return load_checkpoint(path) if path.is_file() else None
+    path = checkpoint_path("vae", latent_dim, dataset or current_dataset(), "-denoise")
+    return load_shipped(path) if path.is_file() else None
 
 
 @st.cache_resource(show_spinner=False)
-def test_sample():
-    """(images (N, 1, 28, 28) in [0, 1], labels (N,)): the shipped sample of MNIST test digits."""
-    return load_test_sample()
+def load_shipped(path: Path):
+    return load_checkpoint(path)
+
+
+def test_sample(dataset: str | None = None):
+    """(images (N, 1, 28, 28) in [0, 1], labels (N,)): the shipped sample of the data set's test images."""
+    return load_sample(dataset or current_dataset())
 
 
 @st.cache_resource(show_spinner=False)
-def shipped_codes(kind: str, latent_dim: int) -> torch.Tensor:
-    return latent_means(shipped(kind, latent_dim))
+def load_sample(dataset: str):
+    return load_test_sample(dataset)
+
+
+def shipped_codes(kind: str, latent_dim: int, dataset: str | None = None) -> torch.Tensor:
+    return load_codes(kind, latent_dim, dataset or current_dataset())
+
+
+@st.cache_resource(show_spinner=False)
+def load_codes(kind: str, latent_dim: int, dataset: str) -> torch.Tensor:
+    return latent_means(shipped(kind, latent_dim, dataset))
 
 
 @torch.inference_mode()
 def latent_means(model) -> torch.Tensor:
-    return model.latent_mean(test_sample()[0])  # (N, d)
+    return model.latent_mean(test_sample(trained_on(model))[0])  # (N, d)
+
+
+def trained_on(model) -> str:
+    """The data set a model learned from, as its checkpoint says (a model built in memory: MNIST)."""
+    return getattr(model, "metadata", {}).get("dataset", "mnist")
 
 
 def my_model():
@@ -53,28 +98,37 @@ def set_my_model(model):
     st.session_state["my_codes"] = latent_means(model)
 
 
-def using_mine(kind: str) -> bool:
+def using_mine(kind: str, dataset: str | None = None) -> bool:
     mine = my_model()
-    return mine is not None and mine.kind == kind and st.session_state.get("use_mine", False)
+    return (mine is not None and mine.kind == kind and trained_on(mine) == (dataset or current_dataset())
+            and st.session_state.get("use_mine", False))
 
 
-def model(kind: str, latent_dim: int):
-    """The model a page shows for this kind: the session's own where the sidebar says so, else shipped."""
-    return my_model() if using_mine(kind) else shipped(kind, latent_dim)
+def model(kind: str, latent_dim: int, dataset: str | None = None):
+    """The model a page shows for this kind: the session's own where the sidebar says so and it was trained
+    on this data set, else the shipped one."""
+    return my_model() if using_mine(kind, dataset) else shipped(kind, latent_dim, dataset)
 
 
-def codes(kind: str, latent_dim: int) -> torch.Tensor:
-    """Latent means of the test sample under model(kind, latent_dim)."""
-    return st.session_state["my_codes"] if using_mine(kind) else shipped_codes(kind, latent_dim)
+def codes(kind: str, latent_dim: int, dataset: str | None = None) -> torch.Tensor:
+    """Latent means of the data set's test sample under model(kind, latent_dim, dataset)."""
+    return st.session_state["my_codes"] if using_mine(kind, dataset) else shipped_codes(kind, latent_dim, dataset)
 
 
 def sidebar():
     with st.sidebar:
+        st.segmented_control("Data set", list(DATASETS), format_func=lambda name: DATASETS[name].title,
+                             key="dataset", default="mnist", required=True, bind="query-params", persist_state="session",
+                             help="Handwritten digits (MNIST) or clothes, shoes and bags (Fashion-MNIST): the "
+                             "pages show the shipped models and test images of this data set.")
         mine = my_model()
         if mine is None:
             st.caption("Every page uses the shipped weights. Train your own model on the **Train** page.")
         else:
             st.toggle(f"Use my {mine.kind.upper()} (latent size {mine.latent_dim}) on every page", key="use_mine")
+            if trained_on(mine) != current_dataset():
+                st.caption(f"Yours was trained on {dataset(trained_on(mine)).title}: pages on "
+                           f"{dataset().title} show the shipped models.")
         training_status()
 
 

@@ -15,6 +15,7 @@ st.markdown(
     "get, what the **autoencoder** and the **variational autoencoder** rebuild from their tiny codes, and where "
     "your drawing lands among the test digits' codes. Try a sloppy 4, a 7 with a bar, or a digit half finished."
 )
+ui.mnist_only("Draw")
 
 
 def get_drawing():

@@ -5,12 +5,13 @@ import ui
 from vaedemo.latent import LIMIT, latent_map, manifold_grid, manifold_picture, picked
 from vaedemo.viz import enlarge, to_uint8
 
+data = ui.dataset()
 st.title("Walk through the 2-D latent space of a VAE")
 st.markdown(
-    "Every test digit lands somewhere in the VAE's two-dimensional latent space (the coloured dots); the "
-    "decoder turns **any** point z = (z1, z2) back into a digit. Move the sliders or click anywhere on the map "
-    "and watch the digit morph as you cross from one cluster to the next. On the right, the decoder's "
-    "whole manifold: a 15×15 lattice over the prior, with a red frame where your z is."
+    f"Every test {data.noun} of {data.title} lands somewhere in the VAE's two-dimensional latent space (the "
+    f"coloured dots); the decoder turns **any** point z = (z1, z2) back into a picture. Move the sliders or click "
+    f"anywhere on the map and watch the {data.noun} morph as you cross from one cluster to the next. On the right, "
+    "the decoder's whole manifold: a 15×15 lattice over the prior, with a red frame where your z is."
 )
 
 mine = ui.my_model()
@@ -48,9 +49,9 @@ with controls:
     row = st.session_state["latent_row"]
     if row is not None:
         st.image(enlarge(to_uint8(images[row : row + 1])[0], 4),
-                 caption=f"the test {labels[row]} you clicked, whose mean z this is", width=112)
+                 caption=f"the test {data.classes[labels[row]]} you clicked, whose mean z this is", width=112)
 with map_column:
-    st.plotly_chart(latent_map(codes, labels, (z1, z2)), on_select=on_click, selection_mode="points",
+    st.plotly_chart(latent_map(codes, labels, (z1, z2), data.name), on_select=on_click, selection_mode="points",
                     key="latent_map", width="stretch")
 with grid_column:
     st.image(manifold_picture(manifold_grid(model), (z1, z2)), caption="decoded 15×15 lattice through the "

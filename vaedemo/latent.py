@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
+from .data import dataset_info
 from .viz import DIGIT_COLOURS, image_grid
 
 LIMIT = 4.0  # the sliders and the map span [-LIMIT, LIMIT] on both axes
@@ -49,25 +50,26 @@ def manifold_picture(images: torch.Tensor, z, n: int = 15, scale: int = 2, pad: 
     return picture
 
 
-def latent_map(codes: torch.Tensor, labels: torch.Tensor, z) -> go.Figure:
-    """The test digits' encodings (N, 2) coloured by label, over a faint lattice of clickable markers,
-    with the current z marked. Each digit's row in codes is its custom data (a plain list: a typed array
-    comes back from the browser's click as a JSON object, not a number)."""
+def latent_map(codes: torch.Tensor, labels: torch.Tensor, z, dataset: str = "mnist") -> go.Figure:
+    """The test images' encodings (N, 2) coloured by label and named by the data set's classes, over a
+    faint lattice of clickable markers, with the current z marked. Each image's row in codes is its custom
+    data (a plain list: a typed array comes back from the browser's click as a JSON object, not a number)."""
     fig = go.Figure()
     ticks = np.linspace(-LIMIT, LIMIT, round(2 * LIMIT / CLICK_STEP) + 1, dtype=np.float32)
     g1, g2 = np.meshgrid(ticks, ticks)
     fig.add_scatter(x=g1.ravel(), y=g2.ravel(), mode="markers", showlegend=False, hoverinfo="none",
                     marker=dict(size=6, color="rgba(127, 127, 127, 0.12)"))
     codes, labels = codes.numpy(), labels.numpy()
-    for digit in range(10):
-        rows = np.flatnonzero(labels == digit)
+    info = dataset_info(dataset)
+    for label, name in enumerate(info.classes):
+        rows = np.flatnonzero(labels == label)
         fig.add_scatter(x=codes[rows, 0], y=codes[rows, 1], customdata=rows.tolist(), mode="markers",
-                        name=str(digit), marker=dict(size=5, color=DIGIT_COLOURS[digit]),
-                        hovertemplate=f"a test {digit} at (%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
+                        name=name, marker=dict(size=5, color=DIGIT_COLOURS[label]),
+                        hovertemplate=f"a test {name} at (%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
     fig.add_scatter(x=[z[0]], y=[z[1]], mode="markers", name="z", hoverinfo="skip",
                     marker=dict(size=16, symbol="x", color="black", line=dict(width=1, color="white")))
     fig.update_layout(height=540, margin=dict(l=10, r=10, t=40, b=10), hovermode="closest", clickmode="event+select",
-                      legend=dict(title="digit", orientation="h", x=0, y=1.02, yanchor="bottom", itemsizing="constant"))
+                      legend=dict(title=info.noun, orientation="h", x=0, y=1.02, yanchor="bottom", itemsizing="constant"))
     fig.update_xaxes(title="z1", range=[-LIMIT - 0.2, LIMIT + 0.2], zeroline=False, constrain="domain")
     fig.update_yaxes(title="z2", range=[-LIMIT - 0.2, LIMIT + 0.2], zeroline=False, constrain="domain", constraintoward="top",
                      scaleanchor="x")
