@@ -3,7 +3,9 @@ a model with the Train page's defaults (one Chromium, a browser context each, as
 
 Per stroke, the time from mouse-up to the input and both reconstructions shown and loaded, measured inside
 each page as benchmarks/draw_latency.py does for one person; the driver draws on one session after the
-other, so each session has a stroke in flight while the others draw theirs. Also: whether any session saw
+other, so each session has a stroke in flight while the others draw theirs. The sessions never press Clear:
+in this one driver its wait for the server would hold up every other session, and what the server does per
+stroke does not depend on what is drawn. Also: whether any session saw
 an exception, an error message or a page error, whether the training finished, and where the two cores'
 time went (the server, the training process, Chromium, this driver, other work on the machine).
 Run: make bench (or python benchmarks/load_test.py [--sessions N] [--min-strokes N]).
@@ -23,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CHROMIUM_FLAGS, chromium_path, free_port, start_app, wait_for_app  # noqa: E402
 from draw_latency import RECORD_MOUSE_UP, SINCE_MOUSE_UP_WHEN_SHOWN, percentile  # noqa: E402
-from strokes import DIGITS, clear_canvas, draw_stroke, image_sources, wait_until_drawable  # noqa: E402
+from strokes import DIGITS, draw_stroke, image_sources, wait_until_drawable  # noqa: E402
 
 STROKE_TIMEOUT_S = 60  # a stroke whose pictures have not come by then counts as lost
 TRAINING_TIMEOUT_S = 900
@@ -78,8 +80,8 @@ class Drawer:
         self.page.goto(url)
         wait_until_drawable(self.page, timeout=180_000)
         self.page.evaluate(RECORD_MOUSE_UP)
-        digits = itertools.cycle(list(DIGITS.values())[first_digit:] + list(DIGITS.values())[:first_digit])
-        self.strokes = ((i == 0, stroke) for digit in digits for i, stroke in enumerate(digit))
+        digits = list(DIGITS.values())[first_digit:] + list(DIGITS.values())[:first_digit]
+        self.strokes = itertools.cycle([stroke for digit in digits for stroke in digit])
         self.latencies, self.lost = [], 0  # latencies: ([total, *stages] in ms, whether a training ran at mouse-up)
         self.in_flight_since, self.during_training = None, False
 
@@ -97,11 +99,8 @@ class Drawer:
             self.in_flight_since = None
         if not more:
             return True
-        new_digit, stroke = next(self.strokes)
-        if new_digit and image_sources(self.page):
-            clear_canvas(self.page)
         self.page.evaluate(WATCH_NEXT_STROKE, [image_sources(self.page), 3])
-        draw_stroke(self.page, stroke)
+        draw_stroke(self.page, next(self.strokes))
         self.in_flight_since, self.during_training = time.monotonic(), training
         return True
 
@@ -109,13 +108,13 @@ class Drawer:
         return self.page.locator(ERRORS).count() + len(self.page_errors)
 
 
-def cpu_ticks(pid: int) -> int:
-    """User + system CPU time of a process, in clock ticks."""
+def cpu_ticks(pid: int, waited_children: bool = False) -> int:
+    """User + system CPU time of a process, or of the children it has waited for, in clock ticks."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0
-    return int(fields[11]) + int(fields[12])  # utime, stime
+    return int(fields[13]) + int(fields[14]) if waited_children else int(fields[11]) + int(fields[12])
 
 
 def descendants(pid: int) -> list[int]:
@@ -128,44 +127,56 @@ def descendants(pid: int) -> list[int]:
     return children + [grandchild for child in children for grandchild in descendants(child)]
 
 
+def command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def machine_busy_ticks() -> int:
     user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
     return user + nice + system + irq + softirq + steal
 
 
 class CpuAccount:
-    """CPU seconds of this benchmark's processes by part, from /proc, sampled now and then: a process that
-    ends (the training child) keeps its last sample."""
+    """CPU seconds by part from now on, from /proc: the server; its training processes (children it has waited
+    for, so read once the training has ended); Chromium and this driver (sampled now and then: a process that
+    ends keeps its last sample); and the rest of the machine's busy time."""
 
     def __init__(self, server_pid: int):
-        self.server_pid, self.first, self.last = server_pid, {}, {}
-        self.machine_start = machine_busy_ticks()
+        self.server_pid, self.browser = server_pid, {}  # browser: pid -> [part, ticks at start, ticks last seen]
+        self.server_start, self.machine_start = self.server_ticks(), machine_busy_ticks()
+        self.starting = True
         self.sample()
-        self.first = dict(self.last)
+        self.starting = False
 
-    def part(self, pid: int) -> str:
-        if pid == os.getpid():
-            return "this driver (Python)"
-        if pid == self.server_pid:
-            return "streamlit server"
-        if pid in descendants(self.server_pid):
-            return "training process"
-        name = Path(f"/proc/{pid}/comm").read_text().strip() if Path(f"/proc/{pid}/comm").exists() else ""
-        return "Chromium" if "chrom" in name else "this driver (Playwright)"
+    def server_ticks(self) -> dict:
+        return {"streamlit server": cpu_ticks(self.server_pid),
+                "training process": cpu_ticks(self.server_pid, waited_children=True)}
 
     def sample(self):
-        for pid in [os.getpid()] + descendants(os.getpid()):
-            if pid not in self.last:
-                self.last[pid] = (self.part(pid), 0)
-            self.last[pid] = (self.last[pid][0], max(self.last[pid][1], cpu_ticks(pid)))
+        server = {self.server_pid, *descendants(self.server_pid)}
+        for pid in {os.getpid(), *descendants(os.getpid())} - server:
+            ticks = cpu_ticks(pid)
+            if pid not in self.browser:
+                comm = Path(f"/proc/{pid}/comm")
+                name = comm.read_text().strip() if comm.exists() else ""
+                part = "this driver" if pid == os.getpid() or "chrom" not in name else "Chromium"
+                self.browser[pid] = [part, ticks if self.starting else 0, ticks]
+            self.browser[pid][2] = max(self.browser[pid][2], ticks)
 
     def seconds(self) -> dict:
-        ticks = os.sysconf("SC_CLK_TCK")
-        parts = {}
-        for pid, (part, used) in self.last.items():
-            parts[part] = parts.get(part, 0) + (used - self.first.get(pid, (part, 0))[1]) / ticks
-        parts["other work on the machine"] = (machine_busy_ticks() - self.machine_start) / ticks - sum(parts.values())
-        return parts
+        deadline = time.monotonic() + 30  # the server waits for its training process to end: then it is counted
+        while any(b"spawn_main" in command_line(pid) for pid in descendants(self.server_pid)):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        parts = {part: ticks - self.server_start[part] for part, ticks in self.server_ticks().items()}
+        for part, start, last in self.browser.values():
+            parts[part] = parts.get(part, 0) + last - start
+        parts["other work on the machine"] = machine_busy_ticks() - self.machine_start - sum(parts.values())
+        return {part: ticks / os.sysconf("SC_CLK_TCK") for part, ticks in parts.items()}
 
 
 def start_training(page, url: str):
@@ -219,6 +230,7 @@ def main():
             errors = sum(drawer.errors() for drawer in drawers) + trainer.locator(ERRORS).count()
             lost = sum(drawer.lost for drawer in drawers)
             latencies = [(stages, training) for drawer in drawers for stages, training in drawer.latencies]
+            cpu_seconds = cpu.seconds()
         finally:
             browser.close()
             app.kill()
@@ -240,7 +252,7 @@ def main():
           f"sessions' exceptions, error messages and page errors: {errors}")
     print(f"CPU seconds over the {drawing_took:.0f} s of drawing ({os.cpu_count()} cores give "
           f"{os.cpu_count() * drawing_took:.0f}):")
-    for part, seconds in sorted(cpu.seconds().items(), key=lambda item: -item[1]):
+    for part, seconds in sorted(cpu_seconds.items(), key=lambda item: -item[1]):
         print(f"  {part}: {seconds:.0f} s")
 
 
