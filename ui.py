@@ -171,9 +171,10 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
             return
         eps = torch.randn(1, model.latent_dim, generator=torch.Generator().manual_seed(seed))
         terms = elbo_terms(model, x, eps)
-        st.latex(rf"\small \underbrace{{\mathcal{{L}}(x)}}_{{{terms.elbo:.1f}}} = \underbrace{{\mathbb{{E}}_{{q(z \mid x)}}"
-                 rf"\big[\log p(x \mid z)\big]}}_{{\text{{reconstruction: }} {-terms.recon:.1f}}} - \underbrace{{"
-                 rf"\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}_{{\text{{KL: }} {terms.kl:.2f}}}")
+        st.latex(rf"\small \underbrace{{\mathcal{{L}}(x)}}_{{{terms.elbo:.1f}}} = "
+                 rf"\underbrace{{\mathbb{{E}}_{{q(z \mid x)}}\big[\log p(x \mid z)\big]}}"
+                 rf"_{{\text{{reconstruction: }} {-terms.recon:.1f}}} - "
+                 rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}_{{\text{{KL: }} {terms.kl:.2f}}}")
         st.latex(r"\small \mathcal{L}(x) \le \log p(x), \quad p(z) = \mathcal{N}(0, I)")
         st.latex(r"\small z = \mu + \sigma \odot \varepsilon, \;\; \varepsilon \sim \mathcal{N}(0, I), \;\; "
                  r"\hat{x} = \mathrm{decoder}(z)")
@@ -181,8 +182,8 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
                  rf"\underset{{\sigma}}{{{latex_vector(terms.sigma)}}} \odot "
                  rf"\underset{{\varepsilon}}{{{latex_vector(terms.eps)}}}")
         st.latex(rf"\small \begin{{aligned}} \log p(x \mid z) &= {BCE} \\ &= {-terms.recon:.1f} \end{{aligned}}")
-        st.latex(rf"\small \mathrm{{KL}} = \tfrac{{1}}{{2}} \sum_{{j=1}}^{{{model.latent_dim}}} \big(\mu_j^2 + \sigma_j^2 - 1"
-                 rf" - \log \sigma_j^2\big) = {terms.kl:.2f}")
+        st.latex(rf"\small \mathrm{{KL}} = \tfrac{{1}}{{2}} \sum_{{j=1}}^{{{model.latent_dim}}} "
+                 rf"\big(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\big) = {terms.kl:.2f}")
         st.caption(f"In nats for this digit, with one posterior sample (ε drawn with seed {seed}), computed by the "
                    "trainer's own loss: training minimises −ℒ = reconstruction + KL, averaged over the digits of a "
                    "batch. The reparameterisation trick writes the sample z as μ + σ ⊙ ε so that gradients reach "
@@ -195,10 +196,25 @@ def prior_panel(z):
     half_d = f"{len(z) / 2:g}" if len(z) != 2 else ""
     with st.expander("The maths: decoding z needs no encoder and no KL", expanded=True, icon=":material/function:"):
         st.latex(r"\small p(z) = \mathcal{N}(z; 0, I), \quad \hat{x} = \mathrm{decoder}(z)")
-        st.latex(rf"\small \log p(z) = -\tfrac{{1}}{{2}} \lVert z \rVert^2 - {half_d} \log 2\pi = {prior_log_density(z):.2f}")
+        st.latex(rf"\small \log p(z) = -\tfrac{{1}}{{2}} \lVert z \rVert^2 - {half_d} \log 2\pi "
+                 rf"= {prior_log_density(z):.2f}")
         st.latex(rf"\small P\big(\lVert z' \rVert < \lVert z \rVert\big) = {100 * prior_mass_within(z):.0f}\,\% "
                  r"\text{ for } z' \sim p(z)")
         st.caption("Generating is sampling z from the prior and decoding it: the encoder and the KL term only "
                    "matter in training, where the KL pulls the codes of the training digits onto this prior. "
                    "The further out z lies (the larger the share of the prior inside it), the fewer training "
                    "digits the decoder saw there.")
+
+
+BETAS = (0.5, 1.0, 4.0)  # the KL term's weight in the shipped 2-D MNIST VAEs (1 is the plain VAE)
+
+
+def shipped_beta(beta: float):
+    """The shipped 2-D MNIST VAE trained with this beta, or None when it is not shipped."""
+    path = checkpoint_path("vae", 2, "mnist", "" if beta == 1 else f"-beta{beta:g}")
+    return load_shipped(path) if path.is_file() else None
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_beta_codes(beta: float) -> torch.Tensor:
+    return latent_means(shipped_beta(beta))

@@ -2,7 +2,8 @@ import streamlit as st
 import torch
 
 import ui
-from vaedemo.compare import farthest_from_codes, interpolation, prior_map, prior_samples, shared_limit
+from vaedemo.compare import (checkpoint_figures, farthest_from_codes, interpolation, prior_map, prior_samples,
+                             shared_limit)
 from vaedemo.viz import enlarge, image_grid, to_uint8
 
 GRID = 8  # prior samples: GRID x GRID decodes for each model
@@ -32,6 +33,8 @@ def resample():
 
 
 images, labels = ui.test_sample()
+classes = ui.dataset().classes
+thing = "digit" if ui.dataset().name == "mnist" else "picture"
 (ae, ae_codes), (vae, vae_codes) = chosen("ae", 2), chosen("vae", 2)
 
 st.subheader("Decode random codes z ~ N(0, I)")
@@ -56,12 +59,14 @@ models = {kind: chosen(kind, latent_dim) for kind in ("ae", "vae")}
 
 
 def digit_picker(end: str, default: tuple[int, int]) -> torch.Tensor:
-    """A test digit picked by its label and which one of that label, shown; returns it (1, 1, 28, 28)."""
-    digit = st.selectbox(f"Digit {end.upper()}", range(10), index=default[0], key=f"compare_{end}_label")
-    rows = torch.nonzero(labels == digit)[:, 0]
-    which = st.number_input(f"which {digit} (of {len(rows)})", 1, len(rows), default[1] + 1, key=f"compare_{end}_index")
+    """A test image picked by its class and which one of that class, shown; returns it (1, 1, 28, 28)."""
+    label = st.selectbox(f"{thing.title()} {end.upper()}", range(len(classes)), index=default[0],
+                         format_func=classes.__getitem__, key=f"compare_{end}_label")
+    rows = torch.nonzero(labels == label)[:, 0]
+    which = st.number_input(f"which {classes[label]} (of {len(rows)})", 1, len(rows), default[1] + 1,
+                            key=f"compare_{end}_index")
     x = images[rows[which - 1]][None]  # (1, 1, 28, 28)
-    st.image(enlarge(to_uint8(x)[0], 4), caption=f"{end.upper()}: test {digit} no. {which}", width=112)
+    st.image(enlarge(to_uint8(x)[0], 4), caption=f"{end.upper()}: test {classes[label]} no. {which}", width=112)
     return x
 
 
@@ -85,7 +90,7 @@ st.caption("Each row morphs from A to B through whatever lies on the line. In 2-
            "weights extrapolate to, often a blur. How far each model's line strays depends on the pair: try others.")
 for column, x, end in zip(st.columns(2, gap="large"), (x_start, x_end), "AB"):
     with column:
-        st.caption(f"Digit {end} under the {latent_dim}-D VAE")
+        st.caption(f"{thing.title()} {end} under the {latent_dim}-D VAE")
         ui.elbo_panel(models["vae"][0], x)
 
 with maps_section:
@@ -95,10 +100,37 @@ with maps_section:
     for column, (model, codes) in zip(st.columns(2, gap="large"), ((ae, ae_codes), (vae, vae_codes))):
         with torch.inference_mode():
             path = model.latent_mean(torch.cat([x_start, x_end]))  # (2, 2): A's code and B's
-        title = f"{model.kind.upper()} (2-D) codes of {len(codes):,} test digits"
-        column.plotly_chart(prior_map(codes, labels, title, limit, path), key=f"compare_map_{model.kind}",
+        title = f"{model.kind.upper()} (2-D) codes of {len(codes):,} test {thing}s"
+        column.plotly_chart(prior_map(codes, labels, title, limit, path, classes), key=f"compare_map_{model.kind}",
                             config={"displayModeBar": False})
     st.caption("Both maps share one scale. The AE's codes sprawl over a wide area, digit by digit along rays from "
                "the origin with empty stretches between them, and the prior covers only the few digits near the "
                "middle. The VAE's codes pack around the prior, most of them inside its 2σ circle (dashed), so a "
                "sample of the prior lands among the digits. The red line joins digits A and B, picked below.")
+
+st.subheader("β: how hard the KL term pulls (MNIST)")
+st.markdown(
+    r"A β-VAE trains on $\text{reconstruction} + \beta \cdot \text{KL}$. A small β lets the codes spread out and "
+    "keep more detail; a large β packs them onto the prior at the cost of blurrier digits. The shipped 2-D VAEs "
+    "with β = 0.5, 1 and 4, their maps at one scale and their test figures (nats per image, 10,000 test digits):"
+)
+betas = {beta: vae for beta in ui.BETAS if (vae := ui.shipped_beta(beta)) is not None}
+if len(betas) < len(ui.BETAS):
+    st.info(f"Not shipped: the VAE with β = {', '.join(f'{b:g}' for b in ui.BETAS if b not in betas)}.")
+beta_codes = {beta: ui.shipped_beta_codes(beta) for beta in betas}
+limit = shared_limit(*beta_codes.values())
+mnist_labels = ui.test_sample("mnist")[1]
+for column, (beta, vae) in zip(st.columns(len(betas)), betas.items()):
+    figures = checkpoint_figures(vae)
+    fig = prior_map(beta_codes[beta], mnist_labels, f"β = {beta:g}", limit)
+    fig.update_layout(showlegend=False, height=360)
+    column.plotly_chart(fig, key=f"compare_beta_{beta:g}", config={"displayModeBar": False})
+    column.markdown(f"reconstruction **{figures['reconstruction']:.1f}**, KL **{figures['KL']:.2f}**, "
+                    f"−ELBO {figures['-ELBO']:.1f} ({vae.metadata['epochs']} epochs)")
+    with torch.inference_mode():
+        column.image(image_grid(vae.decode(z[:16]), ncol=8, scale=2), width="stretch",
+                     caption="the first 16 codes of the prior grid above, decoded")
+epochs = {vae.metadata["epochs"] for vae in betas.values()}
+if len(epochs) > 1:
+    st.caption(f"These were trained for different numbers of epochs ({', '.join(sorted(epochs, key=int))}), which "
+               "moves their reconstruction figures too: the KL figures and the maps show β's effect most clearly.")

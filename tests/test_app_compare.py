@@ -33,10 +33,12 @@ def captions(at) -> list[str]:
 def test_page_shows_prior_grids_maps_interpolation_and_maths(at):
     assert not at.exception
     assert at.title[0].value == "Compare: why a VAE generates and an autoencoder does not"
-    assert [c.startswith(start) for c, start in zip(captions(at), [
-        "AE (2-D): 64 decodes of z ~ N(0, I), seed 0", "VAE (2-D): 64 decodes of z ~ N(0, I), seed 0", "A: test 7 no. 1",
-        "AE (2-D): 10 decodes evenly spaced", "VAE (2-D): 10 decodes evenly spaced", "B: test 3 no. 1"])] == [True] * 6
-    assert len(at.get("plotly_chart")) == 2
+    starts = ["AE (2-D): 64 decodes of z ~ N(0, I), seed 0", "VAE (2-D): 64 decodes of z ~ N(0, I), seed 0",
+              "A: test 7 no. 1", "AE (2-D): 10 decodes evenly spaced", "VAE (2-D): 10 decodes evenly spaced",
+              "B: test 3 no. 1"] + ["the first 16 codes of the prior grid above"] * 3  # the last: one for each beta
+    assert len(captions(at)) == len(starts) and all(map(str.startswith, captions(at), starts))
+    assert [chart.key for chart in at.get("plotly_chart")] == ["compare_map_ae", "compare_map_vae", "compare_beta_0.5",
+                                                               "compare_beta_1", "compare_beta_4"]
     assert len(at.get("expander")) == 2 and len(at.latex) == 12  # a panel for each of the two digits
 
 
@@ -60,7 +62,7 @@ def test_picking_other_digits_changes_the_interpolation(at):
     start = rows(at)
     at.selectbox(key="compare_b_label").set_value(0).run()
     assert not at.exception
-    assert captions(at)[-1] == "B: test 0 no. 1" and at.number_input(key="compare_b_index").label == "which 0 (of 200)"
+    assert captions(at)[5] == "B: test 0 no. 1" and at.number_input(key="compare_b_index").label == "which 0 (of 200)"
     picked_zero = rows(at)
     assert len(picked_zero) == 2 and all(a != b for a, b in zip(picked_zero, start))
     at.number_input(key="compare_a_index").set_value(5).run()
@@ -112,3 +114,16 @@ def test_latent_page_prior_panel_follows_the_sliders():
     panel = " ".join(latex.value for latex in at.latex)
     assert f"= {-2.5 - math.log(2 * math.pi):.2f}" in panel  # log N((1, -2); 0, I) = -|z|^2 / 2 - log 2 pi
     assert f"= {100 * (1 - math.exp(-2.5)):.0f}\\,\\%" in panel  # the prior's mass within |z|: 92 %
+
+
+def test_beta_vaes_show_their_checkpoints_test_figures(at):
+    shown = [block.value for block in at.markdown if block.value.startswith("reconstruction **")]
+    assert len(shown) == 3
+    for beta, text in zip(("0.5", "", "4"), shown):
+        path = ROOT / "checkpoints" / (f"vae-2d-beta{beta}.safetensors" if beta else "vae-2d.safetensors")
+        meta = vaedemo.load_checkpoint(path).metadata
+        recon, kl = float(meta["test_recon"]), float(meta["test_kl"])
+        assert text == (f"reconstruction **{recon:.1f}**, KL **{kl:.2f}**, −ELBO {recon + kl:.1f} "
+                        f"({meta['epochs']} epochs)")
+    kls = [float(text.split("KL **")[1].split("**")[0]) for text in shown]
+    assert kls[0] > kls[1] > kls[2]  # the larger beta, the closer the codes to the prior

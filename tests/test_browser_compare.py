@@ -37,10 +37,10 @@ def test_pictures_load_and_follow_resample_and_the_digit_pickers(page, app_url):
     page.get_by_role("link", name="Compare AE vs VAE").click(timeout=COLD_START)
     page.get_by_text("Walk a straight line from one digit to another").wait_for(timeout=COLD_START)
     images = page.locator("[data-testid=stImage] img")
-    expect(images).to_have_count(6, timeout=COLD_START)
+    expect(images).to_have_count(9, timeout=COLD_START)  # two prior grids, A, two rows, B, a grid per beta
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stImage] img')]"
                            ".every(img => img.complete && img.naturalWidth > 0)", timeout=SLOW)
-    expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=COLD_START)
+    expect(page.locator(".js-plotly-plot")).to_have_count(5, timeout=COLD_START)  # AE, VAE, three betas
     wait_for_app(page)
 
     grid = picture(page, "VAE (2-D): 64 decodes")
