@@ -39,11 +39,11 @@ def setting(widget, name: str, label: str, **options):
 
 columns = st.columns(4)
 with columns[0]:
+    setting(st.radio, "dataset", "Data set", options=list(DATASETS), horizontal=True,
+            format_func=lambda name: DATASETS[name].title)
     setting(st.radio, "model", "Model", options=["vae", "ae"], horizontal=True,
             format_func={"vae": "VAE", "ae": "Autoencoder"}.get)
     setting(st.number_input, "epochs", "Epochs", min_value=1, max_value=100, step=1)
-    setting(st.radio, "dataset", "Data set", options=list(DATASETS), horizontal=True,
-            format_func=lambda name: DATASETS[name].title)
 with columns[1]:
     setting(st.select_slider, "latent_dim", "Latent size", options=[1, 2, 3, 4, 8, 16, 32])
     setting(st.select_slider, "hidden", "Hidden units", options=[64, 128, 256, 512, 1024])
