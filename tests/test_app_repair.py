@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 import vaedemo
 from conftest import ROOT
-from vaedemo.data import load_test_sample
+from vaedemo.data import DATASETS, load_test_sample
 from vaedemo.repair import REGIONS, erase_block, fill_in, mean_abs_error, repair
 
 
@@ -104,7 +104,8 @@ def test_my_last_drawing_is_offered_only_once_there_is_one(at):
     at.run()
     assert [r.key for r in at.radio] == ["repair_source", "repair_latent_dim"]
     test_digit = pictures(at)["Clean digit"]
-    at.radio(key="repair_source").set_value("my last drawing from the Draw page").run()
+    assert at.radio(key="repair_source").options == ["a test digit", "my last drawing from the Draw page"]
+    at.radio(key="repair_source").set_value("drawing").run()
     assert not at.exception
     assert pictures(at)["Clean digit"] != test_digit
     assert [s.key for s in at.selectbox] == ["repair_erase"]  # no test-digit picker now
@@ -153,6 +154,24 @@ def test_a_link_with_the_settings_opens_that_exact_view():
     assert mean_errors(at)["Damaged"] == pytest.approx(mean_abs_error(centre, clean).item(), abs=0.0005)
     vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-16d.safetensors")
     assert mean_errors(at)["VAE, 16-D"] == pytest.approx(mean_abs_error(repair(vae, centre), clean).item(), abs=0.0005)
+
+
+def test_on_fashion_mnist_it_repairs_items_and_leaves_out_what_belongs_to_mnist(at):
+    mnist_clean = pictures(at)["Clean digit"]
+    at.session_state["last_drawing"] = first_test_digit(2)  # a drawing is a digit: not offered here
+    mine = vaedemo.build_model(vaedemo.ModelConfig("vae", 2, hidden=16)).eval()
+    mine.metadata = {"dataset": "mnist"}
+    at.session_state["my_model"] = mine
+    at.session_state["my_codes"] = mine.latent_mean(load_test_sample()[0]).detach()
+    at.session_state["dataset"] = "fashion"  # the sidebar's picker
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Repair a damaged item"
+    assert at.selectbox(key="repair_label").label == "Test item"
+    assert at.selectbox(key="repair_label").options == list(DATASETS["fashion"].classes)
+    assert [r.key for r in at.radio] == ["repair_latent_dim"]
+    assert list(pictures(at)) == ["Clean item", "Damaged", "AE, 2-D", "VAE, 2-D"]
+    assert pictures(at)["Clean item"] != mnist_clean
 
 
 def test_train_page_has_the_denoising_noise_level():
