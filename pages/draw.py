@@ -59,6 +59,7 @@ def draw_and_reconstruct():
         st.caption("Codes of more than two numbers cannot be drawn flat: the maps show them projected onto their "
                    "first two principal components (PCA of the test codes), so digits that overlap here may lie "
                    "apart in the full code space.")
+    ui.elbo_panel(models["vae"], x)
 
 
 draw_and_reconstruct()

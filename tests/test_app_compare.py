@@ -1,6 +1,7 @@
 """The Compare page in AppTest: resampling the prior, picking the two digits, 2-D / 16-D, the maths panels."""
 import math
 
+import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
@@ -9,6 +10,7 @@ import vaedemo
 from conftest import ROOT
 from vaedemo.data import load_test_sample
 from vaedemo.losses import elbo_terms
+from vaedemo.preprocess import preprocess_drawing
 
 
 def open_page():
@@ -127,3 +129,19 @@ def test_beta_vaes_show_their_checkpoints_test_figures(at):
                         f"({meta['epochs']} epochs)")
     kls = [float(text.split("KL **")[1].split("**")[0]) for text in shown]
     assert kls[0] > kls[1] > kls[2]  # the larger beta, the closer the codes to the prior
+
+
+def test_draw_page_panel_shows_the_trainers_figures_for_the_drawing():
+    images, labels = load_test_sample()
+    grey = (images[torch.nonzero(labels == 2)[0, 0], 0] * 255).to(torch.uint8).numpy()  # a test 2, (28, 28)
+    drawing = np.zeros((280, 280, 4), dtype=np.uint8)  # as the canvas sends it: RGBA, white ink on black
+    drawing[..., :3] = grey.repeat(10, 0).repeat(10, 1)[..., None]
+    drawing[..., 3] = 255
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["fed_drawing"] = drawing
+    at.run()
+    assert not at.exception
+    vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-2d.safetensors")
+    terms = elbo_terms(vae, preprocess_drawing(drawing), torch.randn(1, 2, generator=torch.Generator().manual_seed(0)))
+    panel = " ".join(latex.value for latex in at.latex)
+    assert f"{{{terms.elbo:.1f}}}" in panel and f"= {terms.kl:.2f}" in panel
