@@ -14,7 +14,8 @@ pages = [
 # Streamlit runs this file as __main__; a training child process (multiprocessing spawn) imports it
 # as __mp_main__ and must not draw the app.
 if __name__ == "__main__":
-    st.set_page_config(page_title="vaedemo: autoencoders you can draw on", page_icon="✏️", layout="wide")
+    st.set_page_config(page_title="vaedemo: autoencoders you can draw on", page_icon="✏️", layout="wide",
+                       initial_sidebar_state="collapsed" if ui.lecture_mode() else "auto")
     page = st.navigation(pages)
     ui.sidebar()
     page.run()

@@ -7,6 +7,7 @@ import pandas  # noqa: F401  imported whole before any page runs: plotly (throug
 # sys.modules['pandas'], and a page run in another thread must not find it half imported
 import streamlit as st
 import torch
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from vaedemo import load_checkpoint
@@ -15,6 +16,12 @@ from vaedemo.losses import elbo_terms, prior_log_density, prior_mass_within
 
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 torch.set_num_threads(1)  # inference is tiny; leave the other core to a training child process
+
+# Until app.py's st.navigation has run once, Streamlit treats the pages/ folder as a legacy multipage app: a link
+# straight to /latent on a fresh server would run pages/latent.py alone. Leave that mode and start over from app.py.
+if PagesManager.uses_pages_directory:
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 
 def current_dataset() -> str:
@@ -130,17 +137,46 @@ def sidebar():
                 st.caption(f"Yours was trained on {dataset(trained_on(mine)).title}: pages on "
                            f"{dataset().title} show the shipped models.")
         training_status()
+        st.toggle("Lecture mode", key="lecture", help="Large type for a projector, the sidebar folded away, and "
+                  "the address bar keeps each page's settings: bookmark or share it to open this exact view.")
+    if lecture_mode():
+        st.query_params["lecture"] = "1"
+        st.markdown(LECTURE_CSS, unsafe_allow_html=True)  # our own constant style sheet, nothing a user typed
+    else:
+        st.query_params.pop("lecture", None)
+
+
+# Streamlit sizes its type and widgets in rem: a larger root font scales the whole page for the back of a hall.
+LECTURE_CSS = """<style>
+html { font-size: 24px; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 2rem 2.5rem; }
+</style>"""
+
+
+def lecture_mode() -> bool:
+    """Whether this session is in lecture mode: switched on in the sidebar, or opened with ?lecture=1."""
+    if "lecture" not in st.session_state:
+        st.session_state["lecture"] = st.query_params.get("lecture") in ("1", "true")
+    return st.session_state["lecture"]
 
 
 def training_status():
     """This session's training run, on every page while it goes on; polling it also keeps it alive."""
     job = st.session_state.get("train_job")
-    if job is None or not job.poll().active:
+    if job is None:
+        return
+    progress = job.poll()
+    if not progress.active:
+        if progress.model is not None and progress.model is not my_model():
+            st.page_link("pages/train.py", label="Your training run has ended: see it on the Train page",
+                         icon=":material/model_training:")
         return
 
-    @st.fragment(run_every=2.0)  # the Train page's own poller reruns the app when the run ends
+    @st.fragment(run_every=2.0)
     def status():
         progress = job.poll()
+        if not progress.active:
+            st.rerun(scope="app")  # once, so that every page follows the ended run
         st.progress(progress.fraction, text=f"Training: {progress.message}")
 
     status()

@@ -35,8 +35,8 @@ def draw_and_reconstruct():
     if x is not None:
         st.session_state["last_drawing"] = x  # the Repair page offers it
     with right:
-        latent_dim = st.radio("Models", [2, 16], horizontal=True, key="draw_latent_dim",
-                              format_func=lambda d: f"{d}-D codes (AE and VAE)")
+        latent_dim = st.radio("Size of the AE's and the VAE's codes", [2, 16], horizontal=True, key="draw_latent_dim",
+                              bind="query-params", format_func=lambda d: f"{d}-D")
         models = {kind: ui.model(kind, latent_dim) for kind in ("ae", "vae")}
         if x is None:
             st.info("Draw a digit on the black canvas: its reconstructions and codes appear here after each stroke.",

@@ -23,8 +23,6 @@ else:
     model, codes = ui.model("vae", 2), ui.codes("vae", 2)
 images, labels = ui.test_sample()
 
-st.session_state.setdefault("latent_z1", 0.0)
-st.session_state.setdefault("latent_z2", 0.0)
 st.session_state.setdefault("latent_row", None)
 
 
@@ -41,8 +39,8 @@ def on_slide():
 
 controls, map_column, grid_column = st.columns([1, 2.2, 1.8])
 with controls:
-    z1 = st.slider("z1", -LIMIT, LIMIT, step=0.05, key="latent_z1", on_change=on_slide)
-    z2 = st.slider("z2", -LIMIT, LIMIT, step=0.05, key="latent_z2", on_change=on_slide)
+    z1 = st.slider("z1", -LIMIT, LIMIT, 0.0, step=0.05, key="latent_z1", on_change=on_slide, bind="query-params")
+    z2 = st.slider("z2", -LIMIT, LIMIT, 0.0, step=0.05, key="latent_z2", on_change=on_slide, bind="query-params")
     with torch.inference_mode():
         digit = model.decode(torch.tensor([[z1, z2]]))  # (1, 1, 28, 28)
     st.image(enlarge(to_uint8(digit)[0], 10), caption=f"decoded z = ({z1:.2f}, {z2:.2f})", width="stretch")

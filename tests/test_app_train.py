@@ -132,3 +132,16 @@ def test_a_good_upload_becomes_my_model(finished_job):
     assert (mine.kind, mine.latent_dim, mine.config.hidden) == ("vae", 2, 32)
     assert at.session_state["use_mine"] is True
     assert SHIPPED.exists()  # the shipped weights are untouched
+
+
+def test_the_sidebar_points_to_a_run_that_ended_until_its_model_is_used(finished_job):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["train_job"] = finished_job
+    at.run()  # the Draw page
+    assert not at.exception
+    [link] = at.sidebar.get("page_link")
+    assert "Your training run has ended" in link.proto.label and link.proto.page.endswith("train")
+    at.switch_page("pages/train.py").run()
+    button(at, "Use my model on every page").click().run()
+    assert not at.exception and at.session_state["use_mine"]
+    assert not at.sidebar.get("page_link")
