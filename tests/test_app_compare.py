@@ -145,3 +145,12 @@ def test_draw_page_panel_shows_the_trainers_figures_for_the_drawing():
     terms = elbo_terms(vae, preprocess_drawing(drawing), torch.randn(1, 2, generator=torch.Generator().manual_seed(0)))
     panel = " ".join(latex.value for latex in at.latex)
     assert f"{{{terms.elbo:.1f}}}" in panel and f"= {terms.kl:.2f}" in panel
+
+
+def test_fashion_mnist_pictures_are_picked_by_class_name(at):
+    at.session_state["dataset"] = "fashion"
+    at.run()
+    assert not at.exception
+    assert [box.label for box in at.selectbox] == ["Picture A", "Picture B"]
+    assert at.selectbox(key="compare_a_label").options[:2] == ["T-shirt/top", "Trouser"]
+    assert captions(at)[2] == "A: test Sneaker no. 1" and captions(at)[5] == "B: test Dress no. 1"
