@@ -16,7 +16,7 @@ noun = data.noun  # "digit" (MNIST) or "item" (Fashion-MNIST)
 clean_name = f"Clean {noun}"
 st.title(f"Repair a damaged {noun}")
 st.markdown(
-    f"Take a {noun}, damage it with noise or by erasing part of it, and see how the autoencoder and the VAE "
+    f"Take {'an' if noun[0] in 'aeiou' else 'a'} {noun}, damage it with noise or by erasing part of it, and see how the autoencoder and the VAE "
     f"rebuild it: a model that has only ever learned to draw {data.title} {noun}s redraws the damaged picture as "
     f"the nearest {noun} it knows. Under each picture, its error against the clean {noun}, pixel by pixel (black: "
     "exact) and on average. Try a noise level of 0.6, then erase the top half; train a denoising model on the "

@@ -167,6 +167,7 @@ def test_on_fashion_mnist_it_repairs_items_and_leaves_out_what_belongs_to_mnist(
     at.run()
     assert not at.exception
     assert at.title[0].value == "Repair a damaged item"
+    assert at.markdown[0].value.startswith("Take an item, damage it")
     assert at.selectbox(key="repair_label").label == "Test item"
     assert at.selectbox(key="repair_label").options == list(DATASETS["fashion"].classes)
     assert [r.key for r in at.radio] == ["repair_latent_dim"]
