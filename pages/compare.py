@@ -6,6 +6,7 @@ from vaedemo.compare import (checkpoint_figures, farthest_from_codes, interpolat
                              shared_limit)
 from vaedemo.viz import enlarge, image_grid, to_uint8
 
+URL = "query-params"  # every choice lives in the address bar too: a bookmark or a shared link opens this view
 GRID = 8  # prior samples: GRID x GRID decodes for each model
 STEPS = 10  # interpolation: decodes along the line, both ends included
 
@@ -38,9 +39,9 @@ thing = "digit" if ui.dataset().name == "mnist" else "picture"
 (ae, ae_codes), (vae, vae_codes) = chosen("ae", 2), chosen("vae", 2)
 
 st.subheader("Decode random codes z ~ N(0, I)")
-st.session_state.setdefault("compare_seed", 0)
-seed = st.session_state["compare_seed"]
-st.button("Resample", icon=":material/casino:", on_click=resample)
+seed_column, button_column = st.columns([1, 4], vertical_alignment="bottom")
+seed = seed_column.number_input("Seed", min_value=0, value=0, key="compare_seed", bind=URL)
+button_column.button("Resample", icon=":material/casino:", on_click=resample)
 z = prior_samples(GRID * GRID, 2, seed)  # (GRID * GRID, 2): the same codes for both models
 with torch.inference_mode():
     for column, model in zip(st.columns(2, gap="large"), (ae, vae)):
@@ -53,18 +54,18 @@ st.caption(f"The same {GRID * GRID} codes go into both decoders. The VAE's were 
 maps_section = st.container()  # filled once the digits below are picked: the maps show their line
 
 st.subheader("Walk a straight line from one digit to another")
-latent_dim = st.radio("Models", [2, 16], horizontal=True, key="compare_latent_dim",
-                      format_func=lambda d: f"{d}-D codes (AE and VAE)")
+latent_dim = st.radio("Size of the AE's and the VAE's codes", [2, 16], horizontal=True, key="compare_latent_dim",
+                      bind=URL, format_func=lambda d: f"{d}-D")
 models = {kind: chosen(kind, latent_dim) for kind in ("ae", "vae")}
 
 
 def digit_picker(end: str, default: tuple[int, int]) -> torch.Tensor:
     """A test image picked by its class and which one of that class, shown; returns it (1, 1, 28, 28)."""
     label = st.selectbox(f"{thing.title()} {end.upper()}", range(len(classes)), index=default[0],
-                         format_func=classes.__getitem__, key=f"compare_{end}_label")
+                         format_func=classes.__getitem__, key=f"compare_{end}_label", bind=URL)
     rows = torch.nonzero(labels == label)[:, 0]
     which = st.number_input(f"which {classes[label]} (of {len(rows)})", 1, len(rows), default[1] + 1,
-                            key=f"compare_{end}_index")
+                            key=f"compare_{end}_index", bind=URL)
     x = images[rows[which - 1]][None]  # (1, 1, 28, 28)
     st.image(enlarge(to_uint8(x)[0], 4), caption=f"{end.upper()}: test {classes[label]} no. {which}", width=112)
     return x
@@ -95,7 +96,7 @@ for column, x, end in zip(st.columns(2, gap="large"), (x_start, x_end), "AB"):
 
 with maps_section:
     st.subheader("Where the codes lie")
-    zoom = st.toggle("Zoom both maps to the prior", key="compare_zoom")
+    zoom = st.toggle("Zoom both maps to the prior", key="compare_zoom", bind=URL)
     limit = 3.5 if zoom else shared_limit(ae_codes, vae_codes)
     for column, (model, codes) in zip(st.columns(2, gap="large"), ((ae, ae_codes), (vae, vae_codes))):
         with torch.inference_mode():
