@@ -4,12 +4,12 @@ import streamlit as st
 import ui
 
 pages = [
-    st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
-    st.Page("pages/home.py", title="Test digits", icon=":material/grid_view:"),
-    st.Page("pages/latent.py", title="Latent space", icon=":material/explore:"),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/compare.py", title="Compare AE vs VAE", icon=":material/compare:"),
-    st.Page("pages/repair.py", title="Repair", icon=":material/healing:"),
+    st.Page("views/draw.py", title="Draw", icon=":material/draw:", default=True),
+    st.Page("views/home.py", title="Test digits", icon=":material/grid_view:"),
+    st.Page("views/latent.py", title="Latent space", icon=":material/explore:"),
+    st.Page("views/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("views/compare.py", title="Compare AE vs VAE", icon=":material/compare:"),
+    st.Page("views/repair.py", title="Repair", icon=":material/healing:"),
 ]
 # Streamlit runs this file as __main__; a training child process (multiprocessing spawn) imports it
 # as __mp_main__ and must not draw the app.

@@ -7,7 +7,6 @@ import pandas  # noqa: F401  imported whole before any page runs: plotly (throug
 # sys.modules['pandas'], and a page run in another thread must not find it half imported
 import streamlit as st
 import torch
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from vaedemo import load_checkpoint
@@ -16,12 +15,6 @@ from vaedemo.losses import elbo_terms, prior_log_density, prior_mass_within
 
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 torch.set_num_threads(1)  # inference is tiny; leave the other core to a training child process
-
-# Until app.py's st.navigation has run once, Streamlit treats the pages/ folder as a legacy multipage app: a link
-# straight to /latent on a fresh server would run pages/latent.py alone. Leave that mode and start over from app.py.
-if PagesManager.uses_pages_directory:
-    PagesManager.uses_pages_directory = False
-    st.rerun()
 
 
 def current_dataset() -> str:
@@ -168,7 +161,7 @@ def training_status():
     progress = job.poll()
     if not progress.active:
         if progress.model is not None and progress.model is not my_model():
-            st.page_link("pages/train.py", label="Your training run has ended: see it on the Train page",
+            st.page_link("views/train.py", label="Your training run has ended: see it on the Train page",
                          icon=":material/model_training:")
         return
 

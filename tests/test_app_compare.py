@@ -15,7 +15,7 @@ from vaedemo.preprocess import preprocess_drawing
 
 def open_page():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
-    return at.switch_page("pages/compare.py").run()
+    return at.switch_page("views/compare.py").run()
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_own_16d_vae_stands_in_only_where_16d_codes_are_shown(at):
 
 def test_latent_page_prior_panel_follows_the_sliders():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
-    at.switch_page("pages/latent.py").run()
+    at.switch_page("views/latent.py").run()
     at.slider(key="latent_z1").set_value(1.0).run()
     at.slider(key="latent_z2").set_value(-2.0).run()
     assert not at.exception

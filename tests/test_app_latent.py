@@ -13,7 +13,7 @@ from vaedemo.data import load_test_sample
 @pytest.fixture
 def at():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    return at.switch_page("pages/latent.py").run()
+    return at.switch_page("views/latent.py").run()
 
 
 def decoded(at):

@@ -13,7 +13,7 @@ from vaedemo.repair import REGIONS, erase_block, fill_in, mean_abs_error, repair
 @pytest.fixture
 def at():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.switch_page("pages/repair.py").run()
+    at.switch_page("views/repair.py").run()
     assert not at.exception
     return at
 
@@ -46,7 +46,7 @@ def test_page_shows_clean_damaged_and_both_repairs_with_their_errors(at):
     errors = mean_errors(at)
     assert list(errors) == ["Damaged", "AE, 2-D", "VAE, 2-D"] and all(0 < e < 1 for e in errors.values())
     assert at.metric[1].proto.delta == f"{errors['AE, 2-D'] - errors['Damaged']:+.3f}"
-    assert "Best repair here:" in at.caption[-1].value
+    assert "Best repair here:" in at.main.caption[-1].value
     assert at.radio(key="repair_latent_dim").value == 2
     assert "Draw a digit on the **Draw** page to repair your own." in [c.value for c in at.caption]
 
@@ -144,7 +144,7 @@ def test_a_link_with_the_settings_opens_that_exact_view():
     at.query_params.update(repair_label="3", repair_index="5", repair_noise="0.0", repair_erase="centre",
                            repair_fill_only="false", repair_latent_dim="16-D")
     at.run()
-    at.switch_page("pages/repair.py").run()
+    at.switch_page("views/repair.py").run()
     assert not at.exception
     assert (at.selectbox(key="repair_label").value, at.number_input(key="repair_index").value) == (3, 5)
     assert at.radio(key="repair_latent_dim").value == 16 and at.toggle(key="repair_fill_only").value is False
@@ -177,7 +177,7 @@ def test_on_fashion_mnist_it_repairs_items_and_leaves_out_what_belongs_to_mnist(
 
 def test_train_page_has_the_denoising_noise_level():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("views/train.py").run()
     noise = at.select_slider(key="_train_noise")
     assert noise.label == "Denoising: noise level" and noise.value == 0.0
     noise.set_value(0.3).run()

@@ -22,7 +22,7 @@ SHIPPED = ROOT / "checkpoints" / "vae-2d.safetensors"
 def train_page() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("views/train.py").run()
     assert not at.exception
     return at
 
@@ -56,8 +56,8 @@ def test_settings_live_under_plain_keys():
     at.select_slider(key="_train_train_size").set_value(1000).run()
     at.number_input(key="_train_epochs").set_value(1).run()
     assert at.session_state["train_train_size"] == 1000 and at.session_state["train_epochs"] == 1
-    at.switch_page("pages/latent.py").run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("views/latent.py").run()
+    at.switch_page("views/train.py").run()
     assert at.select_slider(key="_train_train_size").value == 1000
 
 
@@ -141,7 +141,7 @@ def test_the_sidebar_points_to_a_run_that_ended_until_its_model_is_used(finished
     assert not at.exception
     [link] = at.sidebar.get("page_link")
     assert "Your training run has ended" in link.proto.label and link.proto.page.endswith("train")
-    at.switch_page("pages/train.py").run()
+    at.switch_page("views/train.py").run()
     button(at, "Use my model on every page").click().run()
     assert not at.exception and at.session_state["use_mine"]
     assert not at.sidebar.get("page_link")

@@ -75,7 +75,7 @@ def test_shipped_fashion_weights_rebuild_its_test_images(fashion_sample, latent_
 
 
 def test_the_sidebar_dataset_switches_the_latent_page(app):
-    app.switch_page("pages/latent.py").run()
+    app.switch_page("views/latent.py").run()
     mnist_digit, mnist_legend = decoded(app), legend(app)
     assert mnist_legend == [str(digit) for digit in range(10)]
     pick(app, "fashion")
@@ -88,7 +88,7 @@ def test_the_sidebar_dataset_switches_the_latent_page(app):
 
 
 def test_the_sidebar_dataset_switches_the_test_digits_page(app):
-    app.switch_page("pages/home.py").run()
+    app.switch_page("views/home.py").run()
     mnist_images = [image.value[0] for image in app.get("image")]
     pick(app, "fashion")
     assert not app.exception
@@ -99,18 +99,18 @@ def test_the_sidebar_dataset_switches_the_test_digits_page(app):
 
 
 def test_the_draw_page_stays_on_mnist_and_says_so(app):
-    app.switch_page("pages/draw.py").run()
+    app.switch_page("views/draw.py").run()
     assert not [note for note in app.info if "handwritten digits only" in note.value]
     pick(app, "fashion")
     assert not app.exception
     assert any("The Draw page works on handwritten digits only" in note.value for note in app.info)
-    app.switch_page("pages/latent.py").run()  # the other pages still follow the sidebar
+    app.switch_page("views/latent.py").run()  # the other pages still follow the sidebar
     assert legend(app) == list(DATASETS["fashion"].classes)
 
 
 def test_the_train_page_trains_on_the_sidebars_data_set_unless_told_otherwise(app):
     pick(app, "fashion")
-    app.switch_page("pages/train.py").run()
+    app.switch_page("views/train.py").run()
     choice = app.radio(key="_train_dataset")
     assert choice.label == "Data set" and choice.value == "fashion"
     choice.set_value("mnist").run()
@@ -118,7 +118,7 @@ def test_the_train_page_trains_on_the_sidebars_data_set_unless_told_otherwise(ap
 
 
 def test_my_model_shows_only_on_its_own_data_set(app):
-    app.switch_page("pages/latent.py").run()
+    app.switch_page("views/latent.py").run()
     shipped = {}
     for dataset in ("mnist", "fashion"):
         pick(app, dataset)
