@@ -55,11 +55,13 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, title: str, z: torch.T
     thousands of markers took it a quarter of a second on every stroke); the legend names the colours."""
     centre, axes = latent_plane(codes)
     points = ((codes - centre) @ axes).numpy()  # (N, 2)
-    (x0, y0), (x1, y1) = points.min(0), points.max(0)
-    backdrop = {"source": dots_picture(points.tobytes(), labels.numpy().tobytes()), "xref": "x", "yref": "y",
-                "x": x0, "y": y1, "sizex": x1 - x0, "sizey": y1 - y0, "sizing": "stretch", "layer": "below"}
-    traces = [{"type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": str(digit),
-               "marker": {"color": DIGIT_COLOURS[digit]}} for digit in range(10)]
+    x0, y0 = points.min(0)
+    x1, y1 = points.max(0)
+    fig = go.Figure()
+    fig.add_layout_image(source=dots_picture(points.tobytes(), labels.numpy().tobytes()), xref="x", yref="y",
+                         x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch", layer="below")
+    for digit in range(10):
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=str(digit), marker={"color": DIGIT_COLOURS[digit]})
     shown = [points]
     if z is not None:
         here = ((z - centre) @ axes).numpy()  # (2,)
@@ -68,24 +70,22 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, title: str, z: torch.T
             angle = torch.linspace(0, 2 * torch.pi, 73)
             circle = torch.stack([angle.cos(), angle.sin()])  # (2, 73)
             ellipse = here[:, None] + (2 * directions @ torch.diag(scales.clamp(min=0).sqrt()) @ circle).numpy()
-            traces.append({"type": "scatter", "x": ellipse[0], "y": ellipse[1], "mode": "lines", "name": "2σ posterior",
-                           "line": {"color": "black", "width": 2}, "hoverinfo": "name"})
+            fig.add_scatter(x=ellipse[0], y=ellipse[1], mode="lines", name="2σ posterior",
+                            line={"color": "black", "width": 2}, hoverinfo="name")
             shown.append(ellipse.T)
-        traces.append({"type": "scatter", "x": [here[0]], "y": [here[1]], "mode": "markers", "name": "your drawing",
-                       "hoverinfo": "name", "marker": {"symbol": "star", "size": 15, "color": "black",
-                                                       "line": {"color": "white", "width": 1.5}}})
+        fig.add_scatter(x=[here[0]], y=[here[1]], mode="markers", name="your drawing", hoverinfo="name",
+                        marker={"symbol": "star", "size": 15, "color": "black", "line": {"color": "white", "width": 1.5}})
         shown.append(here[None])
     low, high = np.concatenate(shown).min(0), np.concatenate(shown).max(0)
     pad = 0.04 * (high - low).max()
     names = ("z₁", "z₂") if codes.shape[1] <= 2 else ("principal component 1", "principal component 2")
+    fig.update_layout(title=title, height=440, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
+                      xaxis_title=names[0], yaxis_title=names[1], uirevision=title, plot_bgcolor="white")
     # fixed axes: zooming in would blow the picture's dots up into blurred discs
-    axis = {"showgrid": False, "zeroline": False, "fixedrange": True}
-    layout = {"title": {"text": title}, "height": 440, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-              "legend": {"title": {"text": "digit"}}, "uirevision": title, "plot_bgcolor": "white", "images": [backdrop],
-              "xaxis": {**axis, "title": {"text": names[0]}, "range": [low[0] - pad, high[0] + pad]},
-              "yaxis": {**axis, "title": {"text": names[1]}, "range": [low[1] - pad, high[1] + pad],
-                        "scaleanchor": "x", "scaleratio": 1}}
-    return go.Figure(data=traces, layout=layout)
+    fig.update_xaxes(range=[low[0] - pad, high[0] + pad], showgrid=False, zeroline=False, fixedrange=True)
+    fig.update_yaxes(range=[low[1] - pad, high[1] + pad], showgrid=False, zeroline=False, fixedrange=True,
+                     scaleanchor="x", scaleratio=1)
+    return fig
 
 
 @functools.lru_cache(maxsize=32)
