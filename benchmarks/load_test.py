@@ -201,6 +201,9 @@ def main():
 
     port = free_port()
     app = start_app(port)
+    # The browsers stand in for people's own computers: they take only the CPU the server leaves (this process's
+    # niceness passes to Chromium; the server, started before, keeps its own).
+    os.nice(10)  # as much as the training child process gets
     url = f"http://127.0.0.1:{port}"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)

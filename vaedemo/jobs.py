@@ -10,6 +10,7 @@ One job trains at a time per server process (two CPU cores); the others wait, "q
 nobody polls for WATCHDOG_S seconds (its tab was closed) stops, so it frees the slot.
 """
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -166,6 +167,7 @@ class Job:
 def train_in_child(config: TrainConfig, root, messages, stop):
     """Runs in the spawned process: load the data set, fit, send figures, pictures and finally the weights."""
     torch.set_num_threads(1)
+    os.nice(10)  # the server answering people's strokes comes first; a training takes what CPU is left
     config = replace(config, threads=1)
 
     def status(name, text, total_steps=0):
