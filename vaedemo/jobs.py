@@ -28,7 +28,8 @@ CONTEXT = multiprocessing.get_context("spawn")
 SLOT = threading.Lock()  # held by the job that is training in this server process
 WATCHDOG_S = 90  # a background tab still polls about once a minute
 STEP_EVERY_S = 0.25  # at most this often a step's figures go to the server
-STOP_GRACE_S = 5  # a child that has not ended this long after a stop (e.g. while fetching data) is killed
+STOP_GRACE_S = 30  # a child that has not ended this long after a stop (stuck fetching data) is killed; on a busy
+# machine the child can need seconds to hand back the model it has so far, which a shorter grace would lose
 
 
 @dataclass
