@@ -60,7 +60,7 @@ def test_drawn_digits_come_back_as_themselves(page, app_url, classify, latent_di
     wait_for_app(page)
     page.locator(CANVAS).wait_for()
     if latent_dim != 2:
-        page.get_by_role("radio", name=f"{latent_dim}-D").click()
+        page.get_by_test_id("stRadioGroup").get_by_text(f"{latent_dim}-D", exact=True).click()
         wait_for_app(page)
     seen = {}
     for digit in digits:
