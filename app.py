@@ -1,7 +1,7 @@
 """vaedemo: draw a digit, see what an autoencoder and a VAE make of it. Run: streamlit run app.py"""
 import streamlit as st
 
-import ui
+import sidebar
 
 pages = [
     st.Page("views/draw.py", title="Draw", icon=":material/draw:", default=True),
@@ -15,7 +15,7 @@ pages = [
 # as __mp_main__ and must not draw the app.
 if __name__ == "__main__":
     st.set_page_config(page_title="vaedemo: autoencoders you can draw on", page_icon="✏️", layout="wide",
-                       initial_sidebar_state="collapsed" if ui.lecture_mode() else "auto")
+                       initial_sidebar_state="collapsed" if sidebar.lecture_mode() else "auto")
     page = st.navigation(pages)
-    ui.sidebar()
+    sidebar.show()
     page.run()

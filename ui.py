@@ -1,42 +1,20 @@
 """Streamlit glue shared by the pages: the shipped models and test sample (loaded once per process),
-the session's own model (in st.session_state only, never visible to another session), and the data set
-the sidebar picked: every function here that takes dataset=None uses that one."""
+the session's own model (in st.session_state only, never visible to another session), and the maths
+panels. Every function here that takes dataset=None uses the data set the sidebar picked."""
 from pathlib import Path
 
-import pandas  # noqa: F401  imported whole before any page runs: plotly (through narwhals) peeks at
-# sys.modules['pandas'], and a page run in another thread must not find it half imported
+import pandas  # noqa: F401  imported whole before any page draws a chart: plotly (through narwhals) peeks
+# at sys.modules['pandas'], and a page run in another thread must not find it half imported
 import streamlit as st
 import torch
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from sidebar import current_dataset, my_model, trained_on
 from vaedemo import load_checkpoint
-from vaedemo.data import DATASETS, dataset_info, load_test_sample
+from vaedemo.data import load_test_sample
 from vaedemo.losses import elbo_terms, prior_log_density, prior_mass_within
 
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 torch.set_num_threads(1)  # inference is tiny; leave the other core to a training child process
-
-
-def current_dataset() -> str:
-    """The data set the pages show: "mnist" or "fashion" as the sidebar says, but always "mnist" on a page
-    that called mnist_only."""
-    if st.session_state.get("mnist_only_page") == get_script_run_ctx().page_script_hash:
-        return "mnist"
-    return st.session_state.get("dataset", "mnist")
-
-
-def dataset(name: str | None = None):
-    """The data set's name, title and class names (vaedemo.data.Dataset)."""
-    return dataset_info(name or current_dataset())
-
-
-def mnist_only(page: str):
-    """For a page that works on handwritten digits only: the ui calls of this page use MNIST, and a note
-    says so when the sidebar picked another data set."""
-    st.session_state["mnist_only_page"] = get_script_run_ctx().page_script_hash
-    if st.session_state.get("dataset", "mnist") != "mnist":
-        st.info(f"The {page} page works on handwritten digits only: it uses the MNIST models whatever data set "
-                "the sidebar picked.", icon=":material/info:")
 
 
 def checkpoint_path(kind: str, latent_dim: int, dataset: str, variant: str = "") -> Path:
@@ -83,16 +61,6 @@ def latent_means(model) -> torch.Tensor:
     return model.latent_mean(test_sample(trained_on(model))[0])  # (N, d)
 
 
-def trained_on(model) -> str:
-    """The data set a model learned from, as its checkpoint says (a model built in memory: MNIST)."""
-    return getattr(model, "metadata", {}).get("dataset", "mnist")
-
-
-def my_model():
-    """The model this session trained or uploaded, or None."""
-    return st.session_state.get("my_model")
-
-
 def set_my_model(model):
     st.session_state["my_model"] = model
     st.session_state["my_codes"] = latent_means(model)
@@ -113,66 +81,6 @@ def model(kind: str, latent_dim: int, dataset: str | None = None):
 def codes(kind: str, latent_dim: int, dataset: str | None = None) -> torch.Tensor:
     """Latent means of the data set's test sample under model(kind, latent_dim, dataset)."""
     return st.session_state["my_codes"] if using_mine(kind, dataset) else shipped_codes(kind, latent_dim, dataset)
-
-
-def sidebar():
-    with st.sidebar:
-        st.segmented_control("Data set", list(DATASETS), format_func=lambda name: DATASETS[name].title,
-                             key="dataset", default="mnist", required=True, bind="query-params", persist_state="session",
-                             help="Handwritten digits (MNIST) or clothes, shoes and bags (Fashion-MNIST): the "
-                             "pages show the shipped models and test images of this data set.")
-        mine = my_model()
-        if mine is None:
-            st.caption("Every page uses the shipped weights. Train your own model on the **Train** page.")
-        else:
-            st.toggle(f"Use my {mine.kind.upper()} (latent size {mine.latent_dim}) on every page", key="use_mine")
-            if trained_on(mine) != current_dataset():
-                st.caption(f"Yours was trained on {dataset(trained_on(mine)).title}: pages on "
-                           f"{dataset().title} show the shipped models.")
-        training_status()
-        st.toggle("Lecture mode", key="lecture", help="Large type for a projector, the sidebar folded away, and "
-                  "the address bar keeps each page's settings: bookmark or share it to open this exact view.")
-    if lecture_mode():
-        st.query_params["lecture"] = "1"
-        st.markdown(LECTURE_CSS, unsafe_allow_html=True)  # our own constant style sheet, nothing a user typed
-    else:
-        st.query_params.pop("lecture", None)
-
-
-# Streamlit sizes its type and widgets in rem: a larger root font scales the whole page for the back of a hall.
-LECTURE_CSS = """<style>
-html { font-size: 24px; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 2rem 2.5rem; }
-</style>"""
-
-
-def lecture_mode() -> bool:
-    """Whether this session is in lecture mode: switched on in the sidebar, or opened with ?lecture=1."""
-    if "lecture" not in st.session_state:
-        st.session_state["lecture"] = st.query_params.get("lecture") in ("1", "true")
-    return st.session_state["lecture"]
-
-
-def training_status():
-    """This session's training run, on every page while it goes on; polling it also keeps it alive."""
-    job = st.session_state.get("train_job")
-    if job is None:
-        return
-    progress = job.poll()
-    if not progress.active:
-        if progress.model is not None and progress.model is not my_model():
-            st.page_link("views/train.py", label="Your training run has ended: see it on the Train page",
-                         icon=":material/model_training:")
-        return
-
-    @st.fragment(run_every=2.0)
-    def status():
-        progress = job.poll()
-        if not progress.active:
-            st.rerun(scope="app")  # once, so that every page follows the ended run
-        st.progress(progress.fraction, text=f"Training: {progress.message}")
-
-    status()
 
 
 def latex_vector(v: torch.Tensor, shown: int = 3) -> str:

@@ -1,6 +1,8 @@
 """The Draw page in Streamlit's AppTest (no browser). AppTest cannot draw on the Components v2 canvas, so
-drawings go in through st.session_state["fed_drawing"], which the page's get_drawing() reads."""
+drawings go in through st.session_state["fed_drawing"], which the page reads in place of the canvas."""
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -28,6 +30,14 @@ def seven_on_canvas() -> np.ndarray:
 
 def traces(chart) -> list[str]:
     return [trace.get("name") for trace in json.loads(chart.proto.spec)["data"]]
+
+
+def test_the_sidebar_and_the_canvas_show_before_torch_loads():
+    """Importing torch is most of a cold start: app.py's sidebar and the Draw page's canvas must not need it,
+    so a person sees the page and can draw while the models load."""
+    loaded = "import sys, sidebar, canvas; print(sorted({'torch', 'pandas'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", loaded], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def test_draw_is_the_default_page_and_starts_with_a_hint(app):

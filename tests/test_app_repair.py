@@ -6,7 +6,8 @@ from streamlit.testing.v1 import AppTest
 
 import vaedemo
 from conftest import ROOT
-from vaedemo.data import DATASETS, load_test_sample
+from vaedemo.data import load_test_sample
+from vaedemo.datasets import DATASETS
 from vaedemo.repair import REGIONS, erase_block, fill_in, mean_abs_error, repair
 
 

@@ -10,8 +10,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from conftest import ROOT, wait_for_app
-from strokes import CANVAS, DIGITS, clear_canvas, draw_stroke, image_sources, touch_stroke, wait_for_new_images
+from conftest import ROOT, free_port, start_app, wait_for_app
+from strokes import (CANVAS, DIGITS, clear_canvas, draw_stroke, image_sources, touch_stroke, wait_for_new_images,
+                     wait_until_drawable)
 from vaedemo.data import load_mnist
 
 pytestmark = pytest.mark.browser
@@ -68,6 +69,22 @@ def test_drawn_digits_come_back_as_themselves(page, app_url, classify, latent_di
         seen[digit] = classify(shown_images(page)).tolist()  # input, AE, VAE
         page.locator(".js-plotly-plot .legendtext", has_text="your drawing").nth(1).wait_for()  # both maps
     assert seen == {digit: [digit] * 3 for digit in digits}, "digit: [input, AE, VAE] as classified"
+
+
+def test_a_stroke_drawn_while_the_models_load_gets_its_reconstructions(page, classify):
+    """A fresh server draws the canvas before it imports torch and loads the models (most of a cold start):
+    a person who draws at once must get the answer when they are loaded, not lose the stroke."""
+    port = free_port()
+    app = start_app(port)
+    try:
+        page.goto(f"http://127.0.0.1:{port}")
+        wait_until_drawable(page, timeout=120_000)
+        draw_stroke(page, DIGITS[1][0])
+        wait_for_new_images(page, [], timeout=120_000)
+        assert classify(shown_images(page)).tolist() == [1, 1, 1]
+    finally:
+        app.kill()
+        app.wait()
 
 
 def test_undo_takes_back_a_stroke_and_clear_wipes_the_canvas(page, app_url, classify):

@@ -11,8 +11,8 @@ import torch
 
 from safetensors.numpy import load_file
 
-from vaedemo.data import (DATASETS, DEBIAN_PACKAGE, MD5, SAMPLE_PATH, DataUnavailable, fetch_mnist, load_mnist,
-                          load_test_sample, problems, raw_dir)
+from vaedemo.data import DataUnavailable, fetch_mnist, load_mnist, load_test_sample, problems, raw_dir
+from vaedemo.datasets import DATASETS, DEBIAN_PACKAGE, MD5, SAMPLE_PATH
 
 
 def test_mnist_loads_as_floats_in_unit_range():

@@ -10,7 +10,8 @@ from conftest import ROOT
 from test_cli import vaedemo
 from test_jobs import TINY, finished
 from vaedemo import ModelConfig, build_model, load_checkpoint
-from vaedemo.data import CHECKPOINTS, DATASETS, load_test_sample
+from vaedemo.data import load_test_sample
+from vaedemo.datasets import CHECKPOINTS, DATASETS
 from vaedemo.evaluate import evaluate
 from vaedemo.jobs import Job
 from vaedemo.train import TrainConfig

@@ -9,7 +9,8 @@ import torch
 from tqdm import tqdm
 
 from .checkpoints import load_checkpoint, save_checkpoint
-from .data import DATASETS, DataUnavailable, dataset_info, fetch_mnist, load_mnist
+from .data import DataUnavailable, fetch_mnist, load_mnist
+from .datasets import DATASETS, dataset_info
 from .evaluate import evaluate
 from .train import TrainConfig, checkpoint_metadata, fit
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from .checkpoints import checkpoint_bytes, load_checkpoint_bytes
-from .data import DataUnavailable, dataset_info, load_mnist
+from .data import DataUnavailable, load_mnist
+from .datasets import dataset_info
 from .models import AutoEncoder
 from .train import TrainConfig, checkpoint_metadata, fit
 from .viz import image_grid

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from .data import dataset_info
+from .datasets import dataset_info
 from .viz import DIGIT_COLOURS, image_grid
 
 LIMIT = 4.0  # the sliders and the map span [-LIMIT, LIMIT] on both axes

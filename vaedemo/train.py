@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from .data import dataset_info
+from .datasets import dataset_info
 from .evaluate import evaluate
 from .losses import elbo
 from .models import AutoEncoder, ModelConfig, build_model

@@ -1,6 +1,7 @@
 import streamlit as st
 import torch
 
+import sidebar
 import ui
 from vaedemo.compare import (checkpoint_figures, farthest_from_codes, interpolation, prior_map, prior_samples,
                              shared_limit)
@@ -34,8 +35,8 @@ def resample():
 
 
 images, labels = ui.test_sample()
-classes = ui.dataset().classes
-thing = "digit" if ui.dataset().name == "mnist" else "picture"
+classes = sidebar.dataset().classes
+thing = "digit" if sidebar.dataset().name == "mnist" else "picture"
 (ae, ae_codes), (vae, vae_codes) = chosen("ae", 2), chosen("vae", 2)
 
 st.subheader("Decode random codes z ~ N(0, I)")

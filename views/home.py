@@ -1,10 +1,11 @@
 import streamlit as st
 import torch
 
+import sidebar
 import ui
 from vaedemo.viz import image_grid
 
-data = ui.dataset()
+data = sidebar.dataset()
 st.title(f"What an autoencoder and a VAE make of {data.title} {data.noun}s")
 st.markdown(
     f"An **autoencoder** squeezes each 28×28 {data.noun} through a tiny code and rebuilds it; a **variational "

@@ -1,11 +1,12 @@
 import streamlit as st
 import torch
 
+import sidebar
 import ui
 from vaedemo.latent import LIMIT, latent_map, manifold_grid, manifold_picture, picked
 from vaedemo.viz import enlarge, to_uint8
 
-data = ui.dataset()
+data = sidebar.dataset()
 st.title("Walk through the 2-D latent space of a VAE")
 st.markdown(
     f"Every test {data.noun} of {data.title} lands somewhere in the VAE's two-dimensional latent space (the "
@@ -14,7 +15,7 @@ st.markdown(
     "the decoder's whole manifold: a 15×15 lattice over the prior, with a red frame where your z is."
 )
 
-mine = ui.my_model()
+mine = sidebar.my_model()
 if mine is not None and ui.using_mine(mine.kind) and (mine.kind, mine.latent_dim) != ("vae", 2):
     st.info(f"Your own model is a {mine.latent_dim}-D {mine.kind.upper()}; this page needs a 2-D VAE, "
             "so it shows the shipped one.")

@@ -3,6 +3,7 @@ import random
 import streamlit as st
 import torch
 
+import sidebar
 import ui
 from vaedemo.repair import (REGIONS, damage, error_picture, error_scale_picture, fill_in, mean_abs_error, model_label,
                             repair)
@@ -11,7 +12,7 @@ from vaedemo.viz import enlarge, to_uint8
 SCALE = 8  # each MNIST pixel as an 8x8 square
 ERASE_OPTIONS = ["nothing", *REGIONS, "a block I place"]
 
-data = ui.dataset()
+data = sidebar.dataset()
 noun = data.noun  # "digit" (MNIST) or "item" (Fashion-MNIST)
 clean_name = f"Clean {noun}"
 st.title(f"Repair a damaged {noun}")
@@ -83,8 +84,8 @@ with model_column:
     latent_dim = st.radio("Latent size", [2, 16], format_func=lambda d: f"{d}-D", key="repair_latent_dim", bind=URL)
 
 damaged = damage(clean, noise, block, seed=seed)
-mine = ui.my_model()
-if mine is not None and ui.trained_on(mine) != data.name:
+mine = sidebar.my_model()
+if mine is not None and sidebar.trained_on(mine) != data.name:
     mine = None  # trained on the other data set
 models = []  # each model once: with "use my model" on, ui.model already is the session's own
 for model in (ui.model("ae", latent_dim), ui.model("vae", latent_dim), ui.shipped_denoising(latent_dim), mine):
@@ -93,7 +94,7 @@ for model in (ui.model("ae", latent_dim), ui.model("vae", latent_dim), ui.shippe
 pictures = {clean_name: clean, "Damaged": damaged}
 for model in models:
     repaired = fill_in(model, damaged, block) if fill_only else repair(model, damaged)
-    pictures[model_label(model, "Your" if model is ui.my_model() else "")] = repaired
+    pictures[model_label(model, "Your" if model is sidebar.my_model() else "")] = repaired
 errors = {name: float(mean_abs_error(picture, clean)) for name, picture in pictures.items()}
 
 st.divider()

@@ -1,15 +1,16 @@
 import streamlit as st
 
+import sidebar
 import ui
 from vaedemo.checkpoints import load_checkpoint_bytes
-from vaedemo.data import DATASETS
+from vaedemo.datasets import DATASETS
 from vaedemo.jobs import Job
 from vaedemo.train import TrainConfig
 from vaedemo.viz import training_curves
 
 DOWNLOAD_NAME = "vaedemo-my-model.safetensors"
 # A 2-D VAE that draws recognisable digits in about 30 s on two CPU cores.
-DEFAULTS = {"model": "vae", "dataset": ui.current_dataset(),  # the data set the sidebar shows
+DEFAULTS = {"model": "vae", "dataset": sidebar.current_dataset(),  # the data set the sidebar shows
             "latent_dim": 2, "hidden": 512, "beta": 1.0, "lr": 3e-3, "epochs": 5,
             "batch_size": 128, "train_size": 15_000, "noise": 0.0}
 
