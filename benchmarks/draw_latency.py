@@ -4,8 +4,9 @@
   reconstructions of a first stroke drawn at that moment (the page draws its canvas before torch and the
   models load, so that stroke waits for them);
 - stroke latency: from mouse-up to the input and both reconstructions shown and loaded, over 20 strokes
-  of digits drawn with the mouse (measured inside the page with performance.now()). Our canvas sends
-  the drawing on pointer-up (streamlit-drawable-canvas 0.13 waited 200 ms after the last change).
+  of digits drawn with the mouse (measured inside the page with performance.now()), and on to both latent
+  maps showing the new code. Our canvas sends the drawing on pointer-up (streamlit-drawable-canvas 0.13
+  waited 200 ms after the last change).
 Run: make bench (or python benchmarks/draw_latency.py [--strokes N]).
 """
 import argparse
@@ -19,7 +20,8 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CHROMIUM_FLAGS, chromium_path, free_port, start_app  # noqa: E402
-from strokes import DIGITS, clear_canvas, draw_stroke, image_sources, wait_for_new_images, wait_until_drawable  # noqa: E402
+from strokes import (DIGITS, MARKERS, clear_canvas, draw_stroke, image_sources, map_markers,  # noqa: E402
+                     wait_for_new_images, wait_until_drawable)
 
 RECORD_MOUSE_UP = "document.addEventListener('pointerup', () => { window.mouseUpAt = performance.now(); }, true)"
 SINCE_MOUSE_UP_WHEN_SHOWN = """([before, count]) => {
@@ -28,6 +30,16 @@ SINCE_MOUSE_UP_WHEN_SHOWN = """([before, count]) => {
         && images.every(image => !before.includes(image.src) && image.complete && image.naturalWidth > 0);
     return shown && performance.now() - window.mouseUpAt;
 }"""
+SINCE_MOUSE_UP_WHEN_MAPPED = f"""(before) => {{
+    const now = ({MARKERS})();
+    return now.length === 2 && now.every((marker, i) => marker && marker !== before[i])
+        && performance.now() - window.mouseUpAt;
+}}"""
+
+
+def summary(latencies) -> str:
+    return (f"median {statistics.median(latencies):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "
+            f"min {min(latencies):.0f} ms, max {max(latencies):.0f} ms")
 
 
 def percentile(values, q):
@@ -59,15 +71,17 @@ def main():
                   f"{time.perf_counter() - started:.2f} s", flush=True)
 
             page.evaluate(RECORD_MOUSE_UP)
-            latencies = []
+            latencies, mapped = [], []
             while len(latencies) < args.strokes:
                 for digit in DIGITS.values():
                     clear_canvas(page)
                     for stroke in digit[: args.strokes - len(latencies)]:
-                        before = image_sources(page)
+                        before, markers = image_sources(page), map_markers(page)
                         draw_stroke(page, stroke)
                         latencies.append(page.wait_for_function(SINCE_MOUSE_UP_WHEN_SHOWN, arg=[before, 3],
                                                                 polling=5).json_value())
+                        mapped.append(page.wait_for_function(SINCE_MOUSE_UP_WHEN_MAPPED, arg=markers,
+                                                             polling=5).json_value())
                     if len(latencies) == args.strokes:
                         break
         finally:
@@ -75,8 +89,8 @@ def main():
             app.wait()
             browser.close()
 
-    print(f"mouse-up -> both reconstructions shown ({len(latencies)} strokes): "
-          f"median {statistics.median(latencies):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, min {min(latencies):.0f} ms, max {max(latencies):.0f} ms")
+    print(f"mouse-up -> both reconstructions shown ({len(latencies)} strokes): {summary(latencies)}")
+    print(f"mouse-up -> both latent maps mark the drawing: {summary(mapped)}")
 
 
 if __name__ == "__main__":

@@ -44,8 +44,8 @@ WebSocket.prototype.send = function (...message) {
     return send.apply(this, message);
 };"""
 # Once the pictures of the stroke about to be drawn are shown (polling every 10 ms), set window.latency to
-# its stages in ms: mouse-up -> the drawing sent -> the server's first reply -> the pictures' download starts
-# -> ends -> the pictures shown.
+# its stages in ms: mouse-up -> the drawing sent -> the server's first reply -> the pictures shown (they come
+# inside the server's messages, as data URIs).
 WATCH_NEXT_STROKE = f"""([before, count]) => {{
     const since = {SINCE_MOUSE_UP_WHEN_SHOWN};
     window.latency = null;
@@ -55,16 +55,10 @@ WATCH_NEXT_STROKE = f"""([before, count]) => {{
         clearInterval(timer);
         const sent = window.sentAt.find(t => t >= window.mouseUpAt);
         const reply = window.receivedAt.find(t => t >= sent);
-        const downloads = [...document.querySelectorAll('[data-testid=stImage] img')]
-            .map(image => performance.getEntriesByName(image.src).at(-1));
-        const requested = Math.max(...downloads.map(download => download.startTime));
-        const loaded = Math.max(...downloads.map(download => download.responseEnd));
-        window.latency = [total, sent - window.mouseUpAt, reply - sent, requested - reply, loaded - requested,
-                          window.mouseUpAt + total - loaded];
+        window.latency = [total, sent - window.mouseUpAt, reply - sent, window.mouseUpAt + total - reply];
     }}, 10);
 }}"""
-STAGES = ["mouse-up -> drawing sent", "sent -> server's first reply", "first reply -> pictures requested",
-          "pictures downloaded", "downloaded -> shown"]
+STAGES = ["mouse-up -> drawing sent", "sent -> server's first reply", "first reply -> pictures shown"]
 
 
 class Drawer:

@@ -1,5 +1,6 @@
 """Digits drawn the way people draw them, as mouse strokes on the Draw page's canvas (browser tests and
 benchmarks/draw_latency.py). Points are fractions of the canvas's width and height."""
+import base64
 import math
 
 CANVAS = "[data-testid=stBidiComponentIsolated] canvas.ink"
@@ -64,6 +65,13 @@ def image_sources(page) -> list[str]:
     return page.locator(IMAGES).evaluate_all("images => images.map(image => image.src)")
 
 
+def shown_pngs(page) -> list[bytes]:
+    """The PNG files of the images on the page: the Draw page sends its pictures inline, as data URIs; other
+    images are fetched from the server."""
+    return [base64.b64decode(source.split(",", 1)[1]) if source.startswith("data:") else page.request.get(source).body()
+            for source in image_sources(page)]
+
+
 def wait_for_new_images(page, before: list[str], count: int = 3, timeout: float = 30_000):
     """Wait until count images show, none of them one of the sources in before, all loaded."""
     page.wait_for_function(
@@ -72,6 +80,25 @@ def wait_for_new_images(page, before: list[str], count: int = 3, timeout: float 
             return images.length === count
                 && images.every(image => !before.includes(image.src) && image.complete && image.naturalWidth > 0);
         }""", arg=[before, count], timeout=timeout)
+
+
+# Where each latent map on the page marks the drawing, as text: the marker's coordinates in plotly's data.
+MARKERS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(chart => {
+    const marker = (chart.data || []).find(trace => trace.name === 'your drawing');
+    return marker ? JSON.stringify([marker.x, marker.y]) : null;
+})"""
+
+
+def map_markers(page) -> list[str | None]:
+    return page.evaluate(MARKERS)
+
+
+def wait_for_maps(page, before: list | None = None, timeout: float = 30_000):
+    """Wait until both latent maps mark the drawing, each somewhere else than in before (map_markers)."""
+    page.wait_for_function(f"""(before) => {{
+        const now = ({MARKERS})();
+        return now.length === 2 && now.every((marker, i) => marker && marker !== before[i]);
+    }}""", arg=before or [], timeout=timeout)
 
 
 def clear_canvas(page):

@@ -12,7 +12,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from conftest import ROOT, wait_for_app
-from strokes import DIGITS, clear_canvas, draw_stroke, image_sources, wait_for_new_images
+from strokes import DIGITS, clear_canvas, draw_stroke, image_sources, shown_pngs, wait_for_new_images
 from vaedemo.jobs import WATCHDOG_S
 
 pytestmark = pytest.mark.browser
@@ -66,7 +66,7 @@ def draw_and_see_reconstructions(page, points_of_strokes):
         before = image_sources(page)
         draw_stroke(page, stroke)
         wait_for_new_images(page, before, timeout=SLOW)
-    png = page.request.get(image_sources(page)[0]).body()
+    png = shown_pngs(page)[0]
     enlarged = np.asarray(Image.open(io.BytesIO(png)).convert("L"))  # (224, 224): 8x8 screen pixels a pixel
     return enlarged[4::8, 4::8] / 255
 

@@ -11,8 +11,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from conftest import ROOT, free_port, start_app, wait_for_app
-from strokes import (CANVAS, DIGITS, clear_canvas, draw_stroke, image_sources, touch_stroke, wait_for_new_images,
-                     wait_until_drawable)
+from strokes import (CANVAS, DIGITS, clear_canvas, draw_stroke, image_sources, shown_pngs, touch_stroke, wait_for_maps,
+                     wait_for_new_images, wait_until_drawable)
 from vaedemo.data import load_mnist
 
 pytestmark = pytest.mark.browser
@@ -35,8 +35,7 @@ def classify():
 def shown_images(page) -> torch.Tensor:
     """The page's input and reconstructions, read back from the browser: (3, 1, 28, 28) in [0, 1]."""
     pictures = []
-    for source in image_sources(page):
-        png = page.request.get(source).body()
+    for png in shown_pngs(page):
         picture = np.asarray(Image.open(io.BytesIO(png)).convert("L"))  # (224, 224)
         pictures.append(torch.from_numpy(picture[SCALE // 2:: SCALE, SCALE // 2:: SCALE].copy()))
     return torch.stack(pictures)[:, None].float() / 255
@@ -67,7 +66,7 @@ def test_drawn_digits_come_back_as_themselves(page, app_url, classify, latent_di
     for digit in digits:
         draw_digit(page, digit)
         seen[digit] = classify(shown_images(page)).tolist()  # input, AE, VAE
-        page.locator(".js-plotly-plot .legendtext", has_text="your drawing").nth(1).wait_for()  # both maps
+        wait_for_maps(page)
     assert seen == {digit: [digit] * 3 for digit in digits}, "digit: [input, AE, VAE] as classified"
 
 
@@ -127,7 +126,7 @@ def test_screenshot_of_a_drawn_seven(page, app_url):
     wait_for_app(page)
     page.locator(CANVAS).wait_for()
     draw_digit(page, 7)
-    page.locator(".js-plotly-plot .legendtext", has_text="your drawing").nth(1).wait_for()
+    wait_for_maps(page)
     wait_for_app(page)
     (ROOT / "artifacts").mkdir(exist_ok=True)
     page.screenshot(path=ROOT / "artifacts" / "draw.png", full_page=True)

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
-from PIL import Image, ImageColor, ImageDraw
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
@@ -33,6 +33,14 @@ def image_grid(images: torch.Tensor, ncol: int, scale: int = 1, pad: int = 1) ->
     return enlarge(grid, scale)
 
 
+def png_data_uri(picture: np.ndarray | Image.Image) -> str:
+    """A picture (uint8 pixels or a PIL image) as a PNG data URI: a page can send it inside its message, with
+    no request of its own for the browser to make."""
+    buffer = io.BytesIO()
+    (picture if isinstance(picture, Image.Image) else Image.fromarray(picture)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
 DIGIT_COLOURS = qualitative.T10  # Tableau's ten distinct colours, one per digit
 
 
@@ -47,12 +55,13 @@ def latent_plane(codes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return centre, directions[:2].T
 
 
-def latent_map(codes: torch.Tensor, labels: torch.Tensor, title: str, z: torch.Tensor | None = None,
+def latent_map(codes: torch.Tensor, labels: torch.Tensor, z: torch.Tensor | None = None,
                var: torch.Tensor | None = None) -> go.Figure:
     """Map of codes (N, d) coloured by label, with z (d,) marked and, given the posterior variance
     var (d,), its 2-sigma ellipse. Codes wider than 2-D are projected onto their first two principal
-    components. The codes are one picture behind the axes (a browser redraws it at once, where
-    thousands of markers took it a quarter of a second on every stroke); the legend names the colours."""
+    components. The figure is redrawn on every stroke, so it is lean: the codes are one picture behind the
+    axes (thousands of markers took a browser a quarter of a second), and the colours are named once for all
+    maps by legend_picture (plotly's legend and title made the redraw twice as slow)."""
     centre, axes = latent_plane(codes)
     points = ((codes - centre) @ axes).numpy()  # (N, 2)
     x0, y0 = points.min(0)
@@ -60,8 +69,6 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, title: str, z: torch.T
     fig = go.Figure()
     fig.add_layout_image(source=dots_picture(points.tobytes(), labels.numpy().tobytes()), xref="x", yref="y",
                          x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch", layer="below")
-    for digit in range(10):
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=str(digit), marker={"color": DIGIT_COLOURS[digit]})
     shown = [points]
     if z is not None:
         here = ((z - centre) @ axes).numpy()  # (2,)
@@ -79,13 +86,31 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, title: str, z: torch.T
     low, high = np.concatenate(shown).min(0), np.concatenate(shown).max(0)
     pad = 0.04 * (high - low).max()
     names = ("z₁", "z₂") if codes.shape[1] <= 2 else ("principal component 1", "principal component 2")
-    fig.update_layout(title=title, height=440, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
-                      xaxis_title=names[0], yaxis_title=names[1], uirevision=title, plot_bgcolor="white")
+    fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False,
+                      xaxis_title=names[0], yaxis_title=names[1], plot_bgcolor="white")
     # fixed axes: zooming in would blow the picture's dots up into blurred discs
     fig.update_xaxes(range=[low[0] - pad, high[0] + pad], showgrid=False, zeroline=False, fixedrange=True)
     fig.update_yaxes(range=[low[1] - pad, high[1] + pad], showgrid=False, zeroline=False, fixedrange=True,
                      scaleanchor="x", scaleratio=1)
     return fig
+
+
+@functools.lru_cache(maxsize=8)
+def legend_picture(names: tuple[str, ...], height: int = 24) -> str:
+    """A row of dots in the classes' colours (DIGIT_COLOURS), each followed by its class name, as a PNG data
+    URI: the legend of every latent map on a page."""
+    font = ImageFont.load_default(size=round(height * 0.6))
+    radius, gap = height / 4, height / 2
+    width = sum(2 * radius + gap / 2 + font.getlength(name) + gap for name in names)
+    picture = Image.new("RGBA", (round(width), height))
+    pen = ImageDraw.Draw(picture)
+    x, middle = 0.0, height / 2
+    for name, colour in zip(names, DIGIT_COLOURS):
+        pen.ellipse((x, middle - radius, x + 2 * radius, middle + radius), fill=colour)
+        x += 2 * radius + gap / 2
+        pen.text((x, middle), name, font=font, fill="#31333f", anchor="lm")
+        x += font.getlength(name) + gap
+    return png_data_uri(picture)
 
 
 @functools.lru_cache(maxsize=32)
@@ -104,9 +129,7 @@ def dots_picture(points: bytes, labels: bytes, size: int = 600, radius: float = 
     for (x, y), digit in zip(pixels[order], digits[order]):
         y = height - 1 - y
         pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ImageColor.getrgb(DIGIT_COLOURS[digit]))
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return png_data_uri(picture)
 
 
 def training_curves(steps: list, epochs: list, steps_per_epoch: float) -> go.Figure:
