@@ -20,19 +20,19 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CHROMIUM_FLAGS, chromium_path, free_port, start_app  # noqa: E402
-from strokes import (DIGITS, MARKERS, clear_canvas, draw_stroke, image_sources, map_markers,  # noqa: E402
+from strokes import (DIGITS, IMAGES, MAP_SOURCES, clear_canvas, draw_stroke, image_sources, map_sources,  # noqa: E402
                      wait_for_new_images, wait_until_drawable)
 
 RECORD_MOUSE_UP = "document.addEventListener('pointerup', () => { window.mouseUpAt = performance.now(); }, true)"
-SINCE_MOUSE_UP_WHEN_SHOWN = """([before, count]) => {
-    const images = [...document.querySelectorAll('[data-testid=stImage] img')];
+SINCE_MOUSE_UP_WHEN_SHOWN = f"""([before, count]) => {{
+    const images = [...document.querySelectorAll('{IMAGES}')];
     const shown = images.length === count
         && images.every(image => !before.includes(image.src) && image.complete && image.naturalWidth > 0);
     return shown && performance.now() - window.mouseUpAt;
-}"""
+}}"""
 SINCE_MOUSE_UP_WHEN_MAPPED = f"""(before) => {{
-    const now = ({MARKERS})();
-    return now.length === 2 && now.every((marker, i) => marker && marker !== before[i])
+    const now = ({MAP_SOURCES})();
+    return now.length === 2 && now.every(source => source && !before.includes(source))
         && performance.now() - window.mouseUpAt;
 }}"""
 
@@ -76,11 +76,11 @@ def main():
                 for digit in DIGITS.values():
                     clear_canvas(page)
                     for stroke in digit[: args.strokes - len(latencies)]:
-                        before, markers = image_sources(page), map_markers(page)
+                        before, maps = image_sources(page), map_sources(page)
                         draw_stroke(page, stroke)
                         latencies.append(page.wait_for_function(SINCE_MOUSE_UP_WHEN_SHOWN, arg=[before, 3],
                                                                 polling=5).json_value())
-                        mapped.append(page.wait_for_function(SINCE_MOUSE_UP_WHEN_MAPPED, arg=markers,
+                        mapped.append(page.wait_for_function(SINCE_MOUSE_UP_WHEN_MAPPED, arg=maps,
                                                              polling=5).json_value())
                     if len(latencies) == args.strokes:
                         break

@@ -4,7 +4,7 @@ import base64
 import math
 
 CANVAS = "[data-testid=stBidiComponentIsolated] canvas.ink"
-IMAGES = "[data-testid=stImage] img"
+IMAGES = ".st-key-reconstructions [data-testid=stImage] img"  # the Draw page's input and reconstructions
 
 
 def arc(cx, cy, rx, ry, start, end, n=16):
@@ -75,29 +75,27 @@ def shown_pngs(page) -> list[bytes]:
 def wait_for_new_images(page, before: list[str], count: int = 3, timeout: float = 30_000):
     """Wait until count images show, none of them one of the sources in before, all loaded."""
     page.wait_for_function(
-        """([before, count]) => {
-            const images = [...document.querySelectorAll('[data-testid=stImage] img')];
+        f"""([before, count]) => {{
+            const images = [...document.querySelectorAll('{IMAGES}')];
             return images.length === count
                 && images.every(image => !before.includes(image.src) && image.complete && image.naturalWidth > 0);
-        }""", arg=[before, count], timeout=timeout)
+        }}""", arg=[before, count], timeout=timeout)
 
 
-# Where each latent map on the page marks the drawing, as text: the marker's coordinates in plotly's data.
-MARKERS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(chart => {
-    const marker = (chart.data || []).find(trace => trace.name === 'your drawing');
-    return marker ? JSON.stringify([marker.x, marker.y]) : null;
-})"""
+# The Draw page's two latent maps: pictures (SVG), each redrawn with a star where the drawing lands.
+MAPS = ".st-key-maps [data-testid=stImage] img"
+MAP_SOURCES = f"() => [...document.querySelectorAll(\"{MAPS}\")].map(map => map.complete && map.src)"
 
 
-def map_markers(page) -> list[str | None]:
-    return page.evaluate(MARKERS)
+def map_sources(page) -> list:
+    return page.evaluate(MAP_SOURCES)
 
 
 def wait_for_maps(page, before: list | None = None, timeout: float = 30_000):
-    """Wait until both latent maps mark the drawing, each somewhere else than in before (map_markers)."""
+    """Wait until both latent maps are shown, each a picture other than the ones in before (map_sources)."""
     page.wait_for_function(f"""(before) => {{
-        const now = ({MARKERS})();
-        return now.length === 2 && now.every((marker, i) => marker && marker !== before[i]);
+        const now = ({MAP_SOURCES})();
+        return now.length === 2 && now.every(source => source && !before.includes(source));
     }}""", arg=before or [], timeout=timeout)
 
 

@@ -1,6 +1,6 @@
 """The Draw page in Streamlit's AppTest (no browser). AppTest cannot draw on the Components v2 canvas, so
 drawings go in through st.session_state["fed_drawing"], which the page reads in place of the canvas."""
-import json
+import base64
 import subprocess
 import sys
 
@@ -28,8 +28,11 @@ def seven_on_canvas() -> np.ndarray:
     return canvas
 
 
-def traces(chart) -> list[str]:
-    return [trace.get("name") for trace in json.loads(chart.proto.spec)["data"]]
+def maps(app) -> list[str]:
+    """The SVG of each latent map on the page (pictures sent as SVG data URIs)."""
+    svg = "data:image/svg+xml;base64,"
+    sources = [picture.url for image in app.get("image") for picture in image.proto.imgs]
+    return [base64.b64decode(source[len(svg):]).decode() for source in sources if source.startswith(svg)]
 
 
 def test_the_sidebar_and_the_canvas_show_before_torch_loads():
@@ -44,7 +47,7 @@ def test_draw_is_the_default_page_and_starts_with_a_hint(app):
     assert not app.exception
     assert app.title[0].value == "Draw a digit"
     assert "Draw a digit on the black canvas" in app.info[0].value
-    assert len(app.get("image")) == 0 and len(app.get("plotly_chart")) == 0
+    assert len(app.get("image")) == 0 and maps(app) == []
     assert len(app.get("bidi_component")) == 1  # the canvas
 
 
@@ -52,11 +55,11 @@ def test_a_drawing_gives_input_reconstructions_and_maps(app):
     app.session_state["fed_drawing"] = seven_on_canvas()
     app.run()
     assert not app.exception and not app.info
-    images = app.get("image")
-    assert [caption for image in images for caption in image.captions] == ["Input (28×28)", "AE rebuilds", "VAE rebuilds"]
-    ae_map, vae_map = app.get("plotly_chart")
-    assert traces(ae_map) == ["your drawing"]
-    assert traces(vae_map) == ["2σ posterior", "your drawing"]
+    captions = [caption for image in app.get("image") for caption in image.captions]
+    assert captions == ["Input (28×28)", "AE rebuilds", "VAE rebuilds", "", ""]  # then the two maps, titled above
+    ae_map, vae_map = maps(app)
+    assert 'id="drawing"' in ae_map and 'id="posterior"' not in ae_map  # a star; an AE has no posterior
+    assert 'id="drawing"' in vae_map and 'id="posterior"' in vae_map
     assert "![The colours of the digits](data:image/png;base64," in " ".join(text.value for text in app.markdown)
     assert "principal components" not in " ".join(caption.value for caption in app.caption)
 
@@ -65,8 +68,8 @@ def test_16d_pair_shows_pca_maps(app):
     app.session_state["fed_drawing"] = seven_on_canvas()
     app.radio(key="draw_latent_dim").set_value(16).run()
     assert not app.exception
-    assert len(app.get("image")) == 3
-    assert "principal component 1" in app.get("plotly_chart")[0].proto.spec
+    assert len(app.get("image")) == 5 and len(maps(app)) == 2
+    assert all(">principal component 1<" in svg for svg in maps(app))
     assert any("first two principal components" in caption.value for caption in app.caption)
 
 
@@ -78,5 +81,5 @@ def test_empty_and_full_canvas_never_fail(app, canvas, expected):
     app.session_state["fed_drawing"] = canvas
     app.run()
     assert not app.exception
-    assert len(app.get("image")) == (3 if expected == "images" else 0)
+    assert len(app.get("image")) == (5 if expected == "images" else 0)  # input, AE, VAE and the two maps
     assert bool(app.info) == (expected == "hint")

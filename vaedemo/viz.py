@@ -55,44 +55,80 @@ def latent_plane(codes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return centre, directions[:2].T
 
 
+MAP_SIZE = (560, 420)  # pixels of a latent map, axes and their labels included
+PLOT_BOX = (56, 10, 10, 46)  # margins left, top, right, bottom: room for the tick labels and the axis titles
+TEXT = 'font-family="Source Sans Pro, Source Sans 3, sans-serif" fill="#31333f"'
+
+
 def latent_map(codes: torch.Tensor, labels: torch.Tensor, z: torch.Tensor | None = None,
-               var: torch.Tensor | None = None) -> go.Figure:
-    """Map of codes (N, d) coloured by label, with z (d,) marked and, given the posterior variance
-    var (d,), its 2-sigma ellipse. Codes wider than 2-D are projected onto their first two principal
-    components. The figure is redrawn on every stroke, so it is lean: the codes are one picture behind the
-    axes (thousands of markers took a browser a quarter of a second), and the colours are named once for all
-    maps by legend_picture (plotly's legend and title made the redraw twice as slow)."""
+               var: torch.Tensor | None = None) -> str:
+    """Map of codes (N, d) coloured by label, with z (d,) marked by a star and, given the posterior variance
+    var (d,), its 2-sigma ellipse, as SVG text. Codes wider than 2-D are projected onto their first two
+    principal components. Both axes have the same scale. The map is redrawn on every stroke, so it is a
+    picture, not a plotly chart (the two charts took a browser a quarter of a second to redraw, and seconds
+    to load their library on a cold start); the codes themselves are one PNG inside it (dots_picture), and
+    legend_picture names the colours once for all maps."""
     centre, axes = latent_plane(codes)
     points = ((codes - centre) @ axes).numpy()  # (N, 2)
-    x0, y0 = points.min(0)
-    x1, y1 = points.max(0)
-    fig = go.Figure()
-    fig.add_layout_image(source=dots_picture(points.tobytes(), labels.numpy().tobytes()), xref="x", yref="y",
-                         x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch", layer="below")
     shown = [points]
+    here = ellipse = None
     if z is not None:
         here = ((z - centre) @ axes).numpy()  # (2,)
+        shown.append(here[None])
         if var is not None:
             scales, directions = torch.linalg.eigh(axes.T @ torch.diag(var) @ axes)  # of the (2, 2) covariance
             angle = torch.linspace(0, 2 * torch.pi, 73)
             circle = torch.stack([angle.cos(), angle.sin()])  # (2, 73)
             ellipse = here[:, None] + (2 * directions @ torch.diag(scales.clamp(min=0).sqrt()) @ circle).numpy()
-            fig.add_scatter(x=ellipse[0], y=ellipse[1], mode="lines", name="2σ posterior",
-                            line={"color": "black", "width": 2}, hoverinfo="name")
             shown.append(ellipse.T)
-        fig.add_scatter(x=[here[0]], y=[here[1]], mode="markers", name="your drawing", hoverinfo="name",
-                        marker={"symbol": "star", "size": 15, "color": "black", "line": {"color": "white", "width": 1.5}})
-        shown.append(here[None])
     low, high = np.concatenate(shown).min(0), np.concatenate(shown).max(0)
-    pad = 0.04 * (high - low).max()
+    low, high = low - 0.04 * (high - low).max(), high + 0.04 * (high - low).max()
+    (width, height), (left, top, right, bottom) = MAP_SIZE, PLOT_BOX
+    box = np.array([width - left - right, height - top - bottom])  # the plot area in pixels
+    scale = (box / np.maximum(high - low, 1e-6)).min()  # pixels per unit on both axes
+    slack = (box / scale - (high - low)) / 2  # the other axis shows more, centred
+    low, high = low - slack, high + slack
+
+    def to_pixels(xy: np.ndarray) -> np.ndarray:  # (..., 2) codes -> (..., 2) pixels, y upwards
+        return np.stack([left + (xy[..., 0] - low[0]) * scale, top + (high[1] - xy[..., 1]) * scale], axis=-1)
+
     names = ("z₁", "z₂") if codes.shape[1] <= 2 else ("principal component 1", "principal component 2")
-    fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False,
-                      xaxis_title=names[0], yaxis_title=names[1], plot_bgcolor="white")
-    # fixed axes: zooming in would blow the picture's dots up into blurred discs
-    fig.update_xaxes(range=[low[0] - pad, high[0] + pad], showgrid=False, zeroline=False, fixedrange=True)
-    fig.update_yaxes(range=[low[1] - pad, high[1] + pad], showgrid=False, zeroline=False, fixedrange=True,
-                     scaleanchor="x", scaleratio=1)
-    return fig
+    (x0, y1), (x1, y0) = to_pixels(points.min(0)), to_pixels(points.max(0))  # the codes' corners
+    parts = [f'<rect x="{left}" y="{top}" width="{box[0]}" height="{box[1]}" fill="white" stroke="#d0d0d8"/>',
+             f'<image id="codes" href="{dots_picture(points.tobytes(), labels.numpy().tobytes())}" x="{x0:.1f}" '
+             f'y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" preserveAspectRatio="none"/>']
+    for axis in (0, 1):
+        for tick in nice_ticks(low[axis], high[axis]):
+            x, y = to_pixels(np.array([tick, low[1]]) if axis == 0 else np.array([low[0], tick]))
+            label = f"{tick:g}".replace("-", "−")
+            parts.append(f'<text class="x-tick" x="{x:.1f}" y="{y + 16:.1f}" text-anchor="middle" font-size="12" '
+                         f'{TEXT}>{label}</text>' if axis == 0 else
+                         f'<text class="y-tick" x="{x - 6:.1f}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
+                         f'{TEXT}>{label}</text>')
+    parts += [f'<text class="axis" x="{left + box[0] / 2:.1f}" y="{height - 8}" text-anchor="middle" font-size="14" '
+              f'{TEXT}>{names[0]}</text>',
+              f'<text class="axis" transform="translate(16 {top + box[1] / 2:.1f}) rotate(-90)" text-anchor="middle" '
+              f'font-size="14" {TEXT}>{names[1]}</text>']
+    if ellipse is not None:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in to_pixels(ellipse.T))
+        parts.append(f'<polyline id="posterior" points="{path}" fill="none" stroke="black" stroke-width="2"/>')
+    if here is not None:
+        x, y = to_pixels(here)
+        angle = np.pi / 2 + np.arange(10) * np.pi / 5  # a five-pointed star, one point up
+        radius = np.where(np.arange(10) % 2, 4.0, 10.0)
+        star = " ".join(f"{x + r * np.cos(a):.1f},{y - r * np.sin(a):.1f}" for r, a in zip(radius, angle))
+        parts.append(f'<polygon id="drawing" points="{star}" fill="black" stroke="white" stroke-width="1.5"/>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}">{"".join(parts)}</svg>')
+
+
+def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
+    """About count round numbers between low and high, a step of 1, 2 or 5 times a power of ten apart."""
+    rough = (high - low) / count
+    power = 10 ** np.floor(np.log10(rough))
+    step = power * min((1, 2, 5, 10), key=lambda m: abs(m * power - rough))
+    first = np.ceil(low / step) * step
+    return [round(float(tick), 10) + 0.0 for tick in np.arange(first, high + step * 1e-9, step)]
 
 
 @functools.lru_cache(maxsize=8)
