@@ -11,12 +11,13 @@ URL = "query-params"  # every choice lives in the address bar too: a bookmark or
 GRID = 8  # prior samples: GRID x GRID decodes for each model
 STEPS = 10  # interpolation: decodes along the line, both ends included
 
+noun = sidebar.dataset().noun  # "digit" (MNIST) or "item" (Fashion-MNIST)
 st.title("Compare: why a VAE generates and an autoencoder does not")
 st.markdown(
-    "Both models rebuild digits well, but only the **VAE** was trained to keep its codes where the prior N(0, I) "
-    "puts them. Decode random codes from that prior and compare, see where each model puts the test digits "
-    "(at one scale, with the prior's 1σ and 2σ circles), and walk a straight line from one digit's code to "
-    "another's: press **Resample**, pick other digits, switch to 16-D codes."
+    f"Both models rebuild {noun}s well, but only the **VAE** was trained to keep its codes where the prior N(0, I) "
+    f"puts them. Decode random codes from that prior and compare, see where each model puts the test {noun}s "
+    f"(at one scale, with the prior's 1σ and 2σ circles), and walk a straight line from one {noun}'s code to "
+    f"another's: press **Resample**, pick other {noun}s, switch to 16-D codes."
 )
 
 
@@ -36,7 +37,6 @@ def resample():
 
 images, labels = ui.test_sample()
 classes = sidebar.dataset().classes
-thing = "digit" if sidebar.dataset().name == "mnist" else "picture"
 (ae, ae_codes), (vae, vae_codes) = chosen("ae", 2), chosen("vae", 2)
 
 st.subheader("Decode random codes z ~ N(0, I)")
@@ -49,20 +49,20 @@ with torch.inference_mode():
         column.image(image_grid(model.decode(z), ncol=GRID, scale=2), width="stretch",
                      caption=f"{model.kind.upper()} (2-D): {GRID * GRID} decodes of z ~ N(0, I), seed {seed}")
 st.caption(f"The same {GRID * GRID} codes go into both decoders. The VAE's were trained to fill the prior, so most "
-           "draws decode to a digit of some kind; the AE's codes spread far wider, so the prior covers a small patch "
-           "near its origin and the draws come out as only a few kinds of digit, some of them blurred.")
+           f"draws decode to a {noun} of some kind; the AE's codes spread far wider, so the prior covers a small patch "
+           f"near its origin and the draws come out as only a few kinds of {noun}, some of them blurred.")
 
-maps_section = st.container()  # filled once the digits below are picked: the maps show their line
+maps_section = st.container()  # filled once the two test images below are picked: the maps show their line
 
-st.subheader("Walk a straight line from one digit to another")
+st.subheader(f"Walk a straight line from one {noun} to another")
 latent_dim = st.radio("Size of the AE's and the VAE's codes", [2, 16], horizontal=True, key="compare_latent_dim",
                       bind=URL, format_func=lambda d: f"{d}-D")
 models = {kind: chosen(kind, latent_dim) for kind in ("ae", "vae")}
 
 
-def digit_picker(end: str, default: tuple[int, int]) -> torch.Tensor:
+def test_image_picker(end: str, default: tuple[int, int]) -> torch.Tensor:
     """A test image picked by its class and which one of that class, shown; returns it (1, 1, 28, 28)."""
-    label = st.selectbox(f"{thing.title()} {end.upper()}", range(len(classes)), index=default[0],
+    label = st.selectbox(f"{noun.title()} {end.upper()}", range(len(classes)), index=default[0],
                          format_func=classes.__getitem__, key=f"compare_{end}_label", bind=URL)
     rows = torch.nonzero(labels == label)[:, 0]
     which = st.number_input(f"which {classes[label]} (of {len(rows)})", 1, len(rows), default[1] + 1,
@@ -74,9 +74,9 @@ def digit_picker(end: str, default: tuple[int, int]) -> torch.Tensor:
 
 start_column, rows_column, end_column = st.columns([1, 5, 1])
 with start_column:
-    x_start = digit_picker("a", (7, 0))
+    x_start = test_image_picker("a", (7, 0))
 with end_column:
-    x_end = digit_picker("b", (3, 0))
+    x_end = test_image_picker("b", (3, 0))
 with rows_column:
     for model, codes in models.values():
         with torch.inference_mode():
@@ -87,12 +87,12 @@ with rows_column:
                          f"{farthest_from_codes(codes, ends[0], ends[1]):.1f}× the typical gap between neighbouring "
                          "test codes from the nearest one.")
 st.caption("Each row morphs from A to B through whatever lies on the line. In 2-D there is no room to go around: "
-           "both lines cross other digits' clusters (the red lines on the maps above). Where a line strays far from "
+           "both lines cross other classes' clusters (the red lines on the maps above). Where a line strays far from "
            "every test code (the figure under each row), its decoder never saw a code in training and draws what its "
            "weights extrapolate to, often a blur. How far each model's line strays depends on the pair: try others.")
 for column, x, end in zip(st.columns(2, gap="large"), (x_start, x_end), "AB"):
     with column:
-        st.caption(f"{thing.title()} {end} under the {latent_dim}-D VAE")
+        st.caption(f"{noun.title()} {end} under the {latent_dim}-D VAE")
         ui.elbo_panel(models["vae"][0], x)
 
 with maps_section:
@@ -102,13 +102,13 @@ with maps_section:
     for column, (model, codes) in zip(st.columns(2, gap="large"), ((ae, ae_codes), (vae, vae_codes))):
         with torch.inference_mode():
             path = model.latent_mean(torch.cat([x_start, x_end]))  # (2, 2): A's code and B's
-        title = f"{model.kind.upper()} (2-D) codes of {len(codes):,} test {thing}s"
+        title = f"{model.kind.upper()} (2-D) codes of {len(codes):,} test {noun}s"
         column.plotly_chart(prior_map(codes, labels, title, limit, path, classes), key=f"compare_map_{model.kind}",
                             config={"displayModeBar": False})
-    st.caption("Both maps share one scale. The AE's codes sprawl over a wide area, digit by digit along rays from "
-               "the origin with empty stretches between them, and the prior covers only the few digits near the "
+    st.caption("Both maps share one scale. The AE's codes sprawl over a wide area, class by class along rays from "
+               "the origin with empty stretches between them, and the prior covers only the few classes near the "
                "middle. The VAE's codes pack around the prior, most of them inside its 2σ circle (dashed), so a "
-               "sample of the prior lands among the digits. The red line joins digits A and B, picked below.")
+               f"sample of the prior lands among the {noun}s. The red line joins {noun}s A and B, picked below.")
 
 st.subheader("β: how hard the KL term pulls (MNIST)")
 st.markdown(
