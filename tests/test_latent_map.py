@@ -67,20 +67,25 @@ def test_each_code_is_a_dot_of_its_digits_colour_where_the_axes_put_it():
     angle = torch.arange(10) * 2 * torch.pi / 10
     codes = torch.stack([3 * angle.cos() + 1, 2 * angle.sin() - 5], dim=1)  # ten codes far apart, one per digit
     fig = Map(latent_map(codes, torch.arange(10)))
-    backdrop = fig.find("image", "codes")
+    backdrop = fig.find("image", "codes")  # the dots' picture, over the whole plot area
     left, top, width, height = (float(backdrop.get(key)) for key in ("x", "y", "width", "height"))
-    assert fig.to_code(left, top + height) == pytest.approx(codes.min(0).values.tolist(), abs=0.02)
-    assert fig.to_code(left + width, top) == pytest.approx(codes.max(0).values.tolist(), abs=0.02)
     picture = np.asarray(Image.open(io.BytesIO(decoded(backdrop.get("href")))).convert("RGBA"))
     rows, columns = picture.shape[:2]
-    low, high = codes.min(0).values, codes.max(0).values
     for digit, (x, y) in enumerate(codes.tolist()):
-        column = round((x - low[0].item()) / (high[0] - low[0]).item() * (columns - 1))
-        row = round((high[1].item() - y) / (high[1] - low[1]).item() * (rows - 1))  # the top edge is the largest y
+        column = round((fig.origin[0] + x * fig.x_scale - left) / width * columns)
+        row = round((fig.origin[1] + y * fig.y_scale - top) / height * rows)
         assert tuple(picture[row, column]) == ImageColor.getrgb(DIGIT_COLOURS[digit]) + (255,), digit
     assert picture[rows // 2, columns // 2, 3] == 0  # see-through between the dots
     assert fig.x_ticks[0] <= -1 and fig.x_ticks[-1] >= 3  # the axes span the codes, -2..4 and -7..-3
     assert min(fig.y_ticks) <= -6 and max(fig.y_ticks) >= -4
+
+
+def test_codes_collapsed_onto_one_spot_show_as_that_spot():
+    """A model whose codes all coincide (a VAE with a huge beta, a 1-D model) still gets a readable map."""
+    for codes in (torch.zeros(50, 2), torch.randn(50, 1)):
+        fig = Map(latent_map(codes, torch.arange(50) % 10, z=codes[0], var=torch.full((codes.shape[1],), 1e-4)))
+        assert 1 <= fig.x_ticks[-1] - fig.x_ticks[0] < 20 and len(fig.y_ticks) >= 2
+        assert fig.points("polygon", "drawing").mean(0) == pytest.approx([codes[0, 0].item(), 0.0], abs=0.05)
 
 
 def test_wide_codes_are_shown_on_their_principal_components(labels):

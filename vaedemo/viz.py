@@ -82,7 +82,9 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, z: torch.Tensor | None
             ellipse = here[:, None] + (2 * directions @ torch.diag(scales.clamp(min=0).sqrt()) @ circle).numpy()
             shown.append(ellipse.T)
     low, high = np.concatenate(shown).min(0), np.concatenate(shown).max(0)
-    low, high = low - 0.04 * (high - low).max(), high + 0.04 * (high - low).max()
+    # a margin, and at least one unit across: codes collapsed onto one spot (say by a large beta) show as that spot
+    margin = max(0.04 * (high - low).max(), 0.5 - (high - low).max() / 2)
+    low, high = low - margin, high + margin
     (width, height), (left, top, right, bottom) = MAP_SIZE, PLOT_BOX
     box = np.array([width - left - right, height - top - bottom])  # the plot area in pixels
     scale = (box / np.maximum(high - low, 1e-6)).min()  # pixels per unit on both axes
@@ -93,10 +95,11 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, z: torch.Tensor | None
         return np.stack([left + (xy[..., 0] - low[0]) * scale, top + (high[1] - xy[..., 1]) * scale], axis=-1)
 
     names = ("z₁", "z₂") if codes.shape[1] <= 2 else ("principal component 1", "principal component 2")
-    (x0, y1), (x1, y0) = to_pixels(points.min(0)), to_pixels(points.max(0))  # the codes' corners
+    sharper = 1.25  # the dots' picture has this many pixels to one of the map's, for large and sharp screens
+    dots = ((to_pixels(points) - [left, top]) * sharper).astype(np.float32)  # (N, 2) in the picture
+    picture = dots_picture(dots.tobytes(), labels.numpy().tobytes(), *(box * sharper).round().astype(int).tolist())
     parts = [f'<rect x="{left}" y="{top}" width="{box[0]}" height="{box[1]}" fill="white" stroke="#d0d0d8"/>',
-             f'<image id="codes" href="{dots_picture(points.tobytes(), labels.numpy().tobytes())}" x="{x0:.1f}" '
-             f'y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" preserveAspectRatio="none"/>']
+             f'<image id="codes" href="{picture}" x="{left}" y="{top}" width="{box[0]}" height="{box[1]}"/>']
     for axis in (0, 1):
         for tick in nice_ticks(low[axis], high[axis]):
             x, y = to_pixels(np.array([tick, low[1]]) if axis == 0 else np.array([low[0], tick]))
@@ -150,20 +153,15 @@ def legend_picture(names: tuple[str, ...], height: int = 24) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def dots_picture(points: bytes, labels: bytes, size: int = 600, radius: float = 4.0) -> str:
-    """Codes (N, 2) float32 as dots coloured by label (N,) int64 on a transparent PNG whose corners are the
-    codes' extremes (the top edge is the largest y), as a data URI. Arguments are the arrays' bytes, so that
-    the picture of the same codes is drawn once."""
-    xy = np.frombuffer(points, dtype=np.float32).reshape(-1, 2)
+def dots_picture(pixels: bytes, labels: bytes, width: int, height: int, radius: float = 3.5) -> str:
+    """Dots at pixels (N, 2) float32 (x right, y down), coloured by label (N,) int64, on a transparent PNG of
+    width x height, as a data URI. Arguments are the arrays' bytes, so that the same picture is drawn once."""
+    xy = np.frombuffer(pixels, dtype=np.float32).reshape(-1, 2)
     digits = np.frombuffer(labels, dtype=np.int64)
-    low, high = xy.min(0), xy.max(0)
-    width, height = (size * (high - low) / (high - low).max()).clip(min=1).round().astype(int)
-    pixels = (xy - low) / np.where(high > low, high - low, 1) * [width - 1, height - 1]  # (N, 2)
-    picture = Image.new("RGBA", (int(width), int(height)))
+    picture = Image.new("RGBA", (width, height))
     pen = ImageDraw.Draw(picture)
     order = np.random.default_rng(0).permutation(len(xy))  # no digit always drawn on top of the others
-    for (x, y), digit in zip(pixels[order], digits[order]):
-        y = height - 1 - y
+    for (x, y), digit in zip(xy[order], digits[order]):
         pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ImageColor.getrgb(DIGIT_COLOURS[digit]))
     return png_data_uri(picture)
 
