@@ -64,6 +64,15 @@ def test_a_drawing_gives_input_reconstructions_and_maps(app):
     assert "principal components" not in " ".join(caption.value for caption in app.caption)
 
 
+def test_lecture_mode_writes_the_maps_larger(app):
+    app.session_state["fed_drawing"] = seven_on_canvas()
+    app.run()
+    assert all('font-size="12"' in svg for svg in maps(app))
+    app.toggle(key="lecture").set_value(True).run()
+    assert not app.exception
+    assert all('font-size="20"' in svg and 'font-size="12"' not in svg for svg in maps(app))
+
+
 def test_16d_pair_shows_pca_maps(app):
     app.session_state["fed_drawing"] = seven_on_canvas()
     app.radio(key="draw_latent_dim").set_value(16).run()

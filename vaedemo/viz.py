@@ -56,15 +56,15 @@ def latent_plane(codes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 MAP_SIZE = (560, 420)  # pixels of a latent map, axes and their labels included
-PLOT_BOX = (56, 10, 10, 46)  # margins left, top, right, bottom: room for the tick labels and the axis titles
 TEXT = 'font-family="Source Sans Pro, Source Sans 3, sans-serif" fill="#31333f"'
 
 
 def latent_map(codes: torch.Tensor, labels: torch.Tensor, z: torch.Tensor | None = None,
-               var: torch.Tensor | None = None) -> str:
+               var: torch.Tensor | None = None, text: float = 12) -> str:
     """Map of codes (N, d) coloured by label, with z (d,) marked by a star and, given the posterior variance
     var (d,), its 2-sigma ellipse, as SVG text. Codes wider than 2-D are projected onto their first two
-    principal components. Both axes have the same scale. The map is redrawn on every stroke, so it is a
+    principal components. Both axes have the same scale; tick labels are text pixels high (larger for a
+    projector), the star and the axis titles in proportion. The map is redrawn on every stroke, so it is a
     picture, not a plotly chart (the two charts took a browser a quarter of a second to redraw, and seconds
     to load their library on a cold start); the codes themselves are one PNG inside it (dots_picture), and
     legend_picture names the colours once for all maps."""
@@ -85,7 +85,7 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, z: torch.Tensor | None
     # a margin, and at least one unit across: codes collapsed onto one spot (say by a large beta) show as that spot
     margin = max(0.04 * (high - low).max(), 0.5 - (high - low).max() / 2)
     low, high = low - margin, high + margin
-    (width, height), (left, top, right, bottom) = MAP_SIZE, PLOT_BOX
+    (width, height), (left, top, right, bottom) = MAP_SIZE, (4.7 * text, 10, 10, 3.8 * text)  # room for the labels
     box = np.array([width - left - right, height - top - bottom])  # the plot area in pixels
     scale = (box / np.maximum(high - low, 1e-6)).min()  # pixels per unit on both axes
     slack = (box / scale - (high - low)) / 2  # the other axis shows more, centred
@@ -104,21 +104,21 @@ def latent_map(codes: torch.Tensor, labels: torch.Tensor, z: torch.Tensor | None
         for tick in nice_ticks(low[axis], high[axis]):
             x, y = to_pixels(np.array([tick, low[1]]) if axis == 0 else np.array([low[0], tick]))
             label = f"{tick:g}".replace("-", "−")
-            parts.append(f'<text class="x-tick" x="{x:.1f}" y="{y + 16:.1f}" text-anchor="middle" font-size="12" '
-                         f'{TEXT}>{label}</text>' if axis == 0 else
-                         f'<text class="y-tick" x="{x - 6:.1f}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
-                         f'{TEXT}>{label}</text>')
-    parts += [f'<text class="axis" x="{left + box[0] / 2:.1f}" y="{height - 8}" text-anchor="middle" font-size="14" '
-              f'{TEXT}>{names[0]}</text>',
-              f'<text class="axis" transform="translate(16 {top + box[1] / 2:.1f}) rotate(-90)" text-anchor="middle" '
-              f'font-size="14" {TEXT}>{names[1]}</text>']
+            parts.append(f'<text class="x-tick" x="{x:.1f}" y="{y + 4 * text / 3:.1f}" text-anchor="middle" '
+                         f'font-size="{text}" {TEXT}>{label}</text>' if axis == 0 else
+                         f'<text class="y-tick" x="{x - text / 2:.1f}" y="{y + text / 3:.1f}" text-anchor="end" '
+                         f'font-size="{text}" {TEXT}>{label}</text>')
+    parts += [f'<text class="axis" x="{left + box[0] / 2:.1f}" y="{height - 2 * text / 3:.1f}" text-anchor="middle" '
+              f'font-size="{7 * text / 6:.1f}" {TEXT}>{names[0]}</text>',
+              f'<text class="axis" transform="translate({4 * text / 3:.1f} {top + box[1] / 2:.1f}) rotate(-90)" '
+              f'text-anchor="middle" font-size="{7 * text / 6:.1f}" {TEXT}>{names[1]}</text>']
     if ellipse is not None:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in to_pixels(ellipse.T))
         parts.append(f'<polyline id="posterior" points="{path}" fill="none" stroke="black" stroke-width="2"/>')
     if here is not None:
         x, y = to_pixels(here)
         angle = np.pi / 2 + np.arange(10) * np.pi / 5  # a five-pointed star, one point up
-        radius = np.where(np.arange(10) % 2, 4.0, 10.0)
+        radius = np.where(np.arange(10) % 2, text / 3, 5 * text / 6)
         star = " ".join(f"{x + r * np.cos(a):.1f},{y - r * np.sin(a):.1f}" for r, a in zip(radius, angle))
         parts.append(f'<polygon id="drawing" points="{star}" fill="black" stroke="white" stroke-width="1.5"/>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

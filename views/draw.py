@@ -55,12 +55,13 @@ def draw_and_reconstruct():
             for column, (caption, image) in zip(st.columns(3), pictures.items()):
                 column.image(png_data_uri(enlarge(to_uint8(image)[0], 8)), caption=caption, width="stretch")
     labels = ui.test_sample()[1]
+    text = 20 if sidebar.lecture_mode() else 12  # pixels of the maps' labels: larger for the back of a hall
     with st.container(key="maps"):
-        st.markdown(f"![The colours of the digits]({legend_picture(sidebar.dataset().classes)})")
+        st.markdown(f"![The colours of the digits]({legend_picture(sidebar.dataset().classes, height=2 * text)})")
         for column, kind in zip(st.columns(2), ("ae", "vae")):
             var = vae_logvar[0].exp() if kind == "vae" else None
             column.markdown(f"**{kind.upper()} codes of 2,000 test digits**")
-            column.image(latent_map(ui.codes(kind, latent_dim), labels, means[kind][0], var), width="stretch")
+            column.image(latent_map(ui.codes(kind, latent_dim), labels, means[kind][0], var, text), width="stretch")
     if any(model.latent_dim > 2 for model in models.values()):
         st.caption("Codes of more than two numbers cannot be drawn flat: the maps show them projected onto their "
                    "first two principal components (PCA of the test codes), so digits that overlap here may lie "
