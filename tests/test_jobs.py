@@ -1,4 +1,6 @@
 """Training jobs: real child processes on tiny MNIST subsets (one core each, a few seconds)."""
+import multiprocessing
+import os
 import sys
 import time
 from pathlib import Path
@@ -44,6 +46,16 @@ def test_a_run_ends_with_a_model_that_loads():
     assert model.metadata["epochs"] == "2" and model.metadata["train_images"] == "500"
     for name, tensor in model.state_dict().items():
         assert torch.equal(tensor, progress.model.state_dict()[name])
+
+
+def test_the_training_child_is_niced_from_its_start():
+    """The server answering strokes comes first: the child runs at a lower priority at once, not only after
+    its imports (torch takes seconds of CPU)."""
+    job = Job(TrainConfig(epochs=1, **TINY)).start()
+    wait_until(lambda: any(child.name == "vaedemo-training" for child in multiprocessing.active_children()), 30)
+    child = next(child for child in multiprocessing.active_children() if child.name == "vaedemo-training")
+    wait_until(lambda: os.getpriority(os.PRIO_PROCESS, child.pid) == jobs.NICE, 1)
+    assert finished(job).status == "done"
 
 
 def test_stop_ends_a_run_mid_epoch_and_keeps_the_model():

@@ -28,6 +28,7 @@ from .viz import image_grid
 CONTEXT = multiprocessing.get_context("spawn")
 SLOT = threading.Lock()  # held by the job that is training in this server process
 WATCHDOG_S = 90  # a background tab still polls about once a minute
+NICE = 10  # the training child's niceness: it takes what CPU the server leaves
 STEP_EVERY_S = 0.25  # at most this often a step's figures go to the server
 STOP_GRACE_S = 30  # a child that has not ended this long after a stop (stuck fetching data) is killed; on a busy
 # machine the child can need seconds to hand back the model it has so far, which a shorter grace would lose
@@ -115,6 +116,9 @@ class Job:
                                 name="vaedemo-training", daemon=True)
         self.update(status="loading", message="Starting the training process...")
         child.start()
+        # the server answering people's strokes comes first, from the child's start: its imports (torch) alone
+        # take 2-3 s of CPU, before a nice inside the child could run
+        os.setpriority(os.PRIO_PROCESS, child.pid, NICE)
         stopped_at = None
         while True:
             try:
@@ -169,7 +173,6 @@ class Job:
 def train_in_child(config: TrainConfig, root, messages, stop):
     """Runs in the spawned process: load the data set, fit, send figures, pictures and finally the weights."""
     torch.set_num_threads(1)
-    os.nice(10)  # the server answering people's strokes comes first; a training takes what CPU is left
     config = replace(config, threads=1)
 
     def status(name, text, total_steps=0):
