@@ -20,21 +20,12 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CHROMIUM_FLAGS, chromium_path, free_port, start_app  # noqa: E402
-from strokes import (DIGITS, IMAGES, MAP_SOURCES, clear_canvas, draw_stroke, image_sources, map_sources,  # noqa: E402
-                     wait_for_new_images, wait_until_drawable)
+from strokes import (DIGITS, NEW_IMAGES_SHOWN, NEW_MAPS_SHOWN, clear_canvas, draw_stroke, image_sources,  # noqa: E402
+                     map_sources, wait_for_new_images, wait_until_drawable)
 
 RECORD_MOUSE_UP = "document.addEventListener('pointerup', () => { window.mouseUpAt = performance.now(); }, true)"
-SINCE_MOUSE_UP_WHEN_SHOWN = f"""([before, count]) => {{
-    const images = [...document.querySelectorAll('{IMAGES}')];
-    const shown = images.length === count
-        && images.every(image => !before.includes(image.src) && image.complete && image.naturalWidth > 0);
-    return shown && performance.now() - window.mouseUpAt;
-}}"""
-SINCE_MOUSE_UP_WHEN_MAPPED = f"""(before) => {{
-    const now = ({MAP_SOURCES})();
-    return now.length === 2 && now.every(source => source && !before.includes(source))
-        && performance.now() - window.mouseUpAt;
-}}"""
+SINCE_MOUSE_UP_WHEN_SHOWN = f"(arg) => ({NEW_IMAGES_SHOWN})(arg) && performance.now() - window.mouseUpAt"
+SINCE_MOUSE_UP_WHEN_MAPPED = f"(arg) => ({NEW_MAPS_SHOWN})(arg) && performance.now() - window.mouseUpAt"
 
 
 def summary(latencies) -> str:

@@ -72,19 +72,28 @@ def shown_pngs(page) -> list[bytes]:
             for source in image_sources(page)]
 
 
+# Whether count images show, none of them one of the sources in before, all loaded (a browser-side function
+# of [before, count]; benchmarks/draw_latency.py times it).
+NEW_IMAGES_SHOWN = f"""([before, count]) => {{
+    const images = [...document.querySelectorAll('{IMAGES}')];
+    return images.length === count
+        && images.every(image => !before.includes(image.src) && image.complete && image.naturalWidth > 0);
+}}"""
+
+
 def wait_for_new_images(page, before: list[str], count: int = 3, timeout: float = 30_000):
     """Wait until count images show, none of them one of the sources in before, all loaded."""
-    page.wait_for_function(
-        f"""([before, count]) => {{
-            const images = [...document.querySelectorAll('{IMAGES}')];
-            return images.length === count
-                && images.every(image => !before.includes(image.src) && image.complete && image.naturalWidth > 0);
-        }}""", arg=[before, count], timeout=timeout)
+    page.wait_for_function(NEW_IMAGES_SHOWN, arg=[before, count], timeout=timeout)
 
 
 # The Draw page's two latent maps: pictures (SVG), each redrawn with a star where the drawing lands.
 MAPS = ".st-key-maps [data-testid=stImage] img"
 MAP_SOURCES = f"() => [...document.querySelectorAll(\"{MAPS}\")].map(map => map.complete && map.src)"
+# Whether both maps show, each a picture other than the ones in before (a browser-side function of before).
+NEW_MAPS_SHOWN = f"""(before) => {{
+    const now = ({MAP_SOURCES})();
+    return now.length === 2 && now.every(source => source && !before.includes(source));
+}}"""
 
 
 def map_sources(page) -> list:
@@ -93,10 +102,7 @@ def map_sources(page) -> list:
 
 def wait_for_maps(page, before: list | None = None, timeout: float = 30_000):
     """Wait until both latent maps are shown, each a picture other than the ones in before (map_sources)."""
-    page.wait_for_function(f"""(before) => {{
-        const now = ({MAP_SOURCES})();
-        return now.length === 2 && now.every(source => source && !before.includes(source));
-    }}""", arg=before or [], timeout=timeout)
+    page.wait_for_function(NEW_MAPS_SHOWN, arg=before or [], timeout=timeout)
 
 
 def clear_canvas(page):
