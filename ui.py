@@ -11,9 +11,9 @@ import torch
 from sidebar import current_dataset, my_model, trained_on
 from vaedemo import load_checkpoint
 from vaedemo.data import load_test_sample
+from vaedemo.datasets import CHECKPOINTS
 from vaedemo.losses import elbo_terms, prior_log_density, prior_mass_within
 
-CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 torch.set_num_threads(1)  # inference is tiny; leave the other core to a training child process
 
 

