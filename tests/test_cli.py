@@ -30,16 +30,18 @@ def test_train_then_evaluate_a_tiny_model(tmp_path):
     assert model.metadata["train_images"] == "512" and model.metadata["epochs"] == "2"
     assert abs(float(model.metadata["test_loss"]) - trained["test_loss"]) < 1e-3
 
-    run = vaedemo("evaluate", str(out), "--json")
+    run = vaedemo("evaluate", str(out), "--json", "--samples", "20")
     assert run.returncode == 0, run.stderr
     figures = json.loads(run.stdout)
-    assert {"kind", "latent_dim", "test_loss", "test_recon", "test_kl"} <= figures.keys()
-    assert (figures["kind"], figures["latent_dim"]) == ("vae", 2)
+    assert {"kind", "latent_dim", "test_loss", "test_recon", "test_kl", "test_nll"} <= figures.keys()
+    assert (figures["kind"], figures["latent_dim"], figures["samples"]) == ("vae", 2, 20)
     assert abs(figures["test_loss"] - figures["test_recon"] - figures["test_kl"]) < 1e-3
     assert abs(figures["test_loss"] - trained["test_loss"]) < 1.0  # one posterior sample: a little noise
+    assert 0 < figures["test_loss"] - figures["test_nll"] < 20  # the ELBO is a lower bound on log p(x)
 
-    text = vaedemo("evaluate", str(out))
+    text = vaedemo("evaluate", str(out), "--samples", "20")
     assert text.returncode == 0 and "test -ELBO" in text.stdout and "nats/image" in text.stdout
+    assert f"-log p(x) ~ {figures['test_nll']:.2f} (20 importance samples)" in text.stdout
 
 
 @pytest.mark.parametrize("args, phrase", [
@@ -48,6 +50,7 @@ def test_train_then_evaluate_a_tiny_model(tmp_path):
     (["train", "--lr", "abc", "--out", "x.safetensors"], "'abc' is not a number"),
     (["train", "--model", "gan", "--out", "x.safetensors"], "invalid choice"),
     (["evaluate", "missing.safetensors"], "no such file"),
+    (["evaluate", "missing.safetensors", "--samples", "0"], "--samples: must be positive"),
 ])
 def test_bad_arguments_give_one_clear_line(args, phrase, tmp_path):
     run = vaedemo(*args, cwd=tmp_path)

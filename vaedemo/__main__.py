@@ -11,7 +11,7 @@ from tqdm import tqdm
 from .checkpoints import load_checkpoint, save_checkpoint
 from .data import DataUnavailable, fetch_mnist, load_mnist
 from .datasets import DATASETS, dataset_info
-from .evaluate import evaluate
+from .evaluate import evaluate, importance_weighted_nll
 from .train import TrainConfig, checkpoint_metadata, fit
 
 
@@ -64,9 +64,11 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--root", help=root_help)
     train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
-    ev = commands.add_parser("evaluate", help="test -ELBO (VAE) / recon BCE (AE) in nats per image, on the "
+    ev = commands.add_parser("evaluate", help="test -ELBO and -log p(x) (VAE) / recon BCE (AE) in nats per image, on the "
                              "test set of the data set the checkpoint was trained on")
     ev.add_argument("path")
+    ev.add_argument("--samples", type=positive(int), default=100, metavar="K",
+                    help="importance samples per image for the estimate of -log p(x) (VAE; default 100)")
     ev.add_argument("--root", help=root_help)
     ev.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return p
@@ -118,10 +120,13 @@ def run_evaluate(args, log):
     test_x, _ = load_mnist(train=False, root=args.root, log=log, dataset=dataset.name)
     torch.manual_seed(0)  # the one posterior sample per image, reproducibly
     figures = evaluate(model, test_x)
+    text = (f"{args.path}: {model.kind.upper()}, latent size {model.latent_dim}: test {loss_name(model.kind)} "
+            f"{figures['test_loss']:.2f} nats/image (recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f})")
+    if model.kind != "ae":
+        figures.update(test_nll=importance_weighted_nll(model, test_x, args.samples), samples=args.samples)
+        text += f", -log p(x) ~ {figures['test_nll']:.2f} ({args.samples} importance samples)"
     out = {"path": args.path, "kind": model.kind, "latent_dim": model.latent_dim, "dataset": dataset.name, **figures}
-    return out, (f"{args.path}: {model.kind.upper()}, latent size {model.latent_dim}: test {loss_name(model.kind)} "
-                 f"{figures['test_loss']:.2f} nats/image (recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f}) "
-                 f"on {len(test_x)} {dataset.title} test images")
+    return out, f"{text} on {len(test_x)} {dataset.title} test images"
 
 
 def main(argv=None) -> int:

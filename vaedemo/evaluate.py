@@ -1,7 +1,11 @@
-"""Test-set figures in nats per image: the same numbers as pytorch/examples' vae `Test set loss`."""
+"""Test-set figures in nats per image: the same numbers as pytorch/examples' vae `Test set loss`, and the
+importance-weighted estimate of -log p(x) (Burda et al. 2016) that shows how far below log p(x) the ELBO lies."""
 import torch
 
+from .losses import importance_weighted
 from .models import AutoEncoder
+
+DECODES_PER_BATCH = 20_000  # K samples of each image of a batch: about 60 MB of logits at a time
 
 
 @torch.inference_mode()
@@ -15,3 +19,15 @@ def evaluate(model: AutoEncoder, images: torch.Tensor, beta: float = 1.0, batch_
     model.train(was_training)
     loss, recon, kl = (totals / len(images)).tolist()
     return {"test_loss": loss, "test_recon": recon, "test_kl": kl}
+
+
+@torch.inference_mode()
+def importance_weighted_nll(vae, images: torch.Tensor, samples: int = 100, seed: int = 0) -> float:
+    """Mean over the images of -log p(x), estimated with `samples` importance samples per image (the IWAE
+    bound: an upper bound on -log p(x) that tightens as samples grows), in nats per image."""
+    generator = torch.Generator().manual_seed(seed)
+    total = 0.0
+    for batch in images.split(max(1, DECODES_PER_BATCH // samples)):
+        eps = torch.randn(samples, len(batch), vae.latent_dim, generator=generator)  # (K, N, d)
+        total += importance_weighted(vae, batch, eps)[1].double().sum().item()
+    return -total / len(images)

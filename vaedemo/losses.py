@@ -1,8 +1,11 @@
-"""The negative ELBO of a Bernoulli decoder, as in Kingma & Welling (2014), appendix B.
+"""The negative ELBO of a Bernoulli decoder, as in Kingma & Welling (2014), appendix B, and the
+importance-weighted estimate of log p(x) of Burda, Grosse & Salakhutdinov, "Importance Weighted
+Autoencoders" (2016), which tightens towards log p(x) as the number of samples K grows.
 
 Pixels are grey values in [0, 1] used as Bernoulli targets (not binarised); the reconstruction
 term is the binary cross-entropy summed over the 784 pixels, computed from logits for stability.
 """
+import math
 from dataclasses import dataclass
 
 import torch
@@ -50,6 +53,23 @@ def elbo_terms(vae, x, eps) -> ElboTerms:
     z = reparameterise(mu, logvar, eps)
     _, recon, kl = elbo(vae.decode_logits(z), x, gaussian_kl(mu, logvar))
     return ElboTerms(mu[0], torch.exp(0.5 * logvar[0]), eps[0], z[0], recon.item(), kl.item())
+
+
+@torch.inference_mode()
+def importance_weighted(vae, x, eps):
+    """(ELBO, log p(x)) of each image x (N, 1, 28, 28), both estimated from the K posterior samples
+    z_k = mu + sigma * eps_k that eps (K, N, d) gives, with the log importance weights
+    log w_k = log p(x | z_k) + log p(z_k) - log q(z_k | x):
+    ELBO = mean_k log w_k, log p(x) ~ log mean_k w_k (Burda et al. 2016, eq. 8). Each (N,), in nats;
+    their difference estimates the ELBO's gap, KL(q(z | x) || p(z | x)). One batched decode of K * N codes."""
+    mu, logvar = vae.encode(x)  # (N, d) each
+    z = reparameterise(mu, logvar, eps)  # (K, N, d)
+    k, n, d = z.shape
+    logits = vae.decode_logits(z.reshape(k * n, d)).float().view(k, n, -1)  # (K, N, 784)
+    log_px_z = -F.binary_cross_entropy_with_logits(logits, x.flatten(1).expand(k, n, -1), reduction="none").sum(2)
+    log_pz_over_qz = -0.5 * (z.pow(2) - eps.pow(2) - logvar).sum(2)  # log N(z; 0, I) - log N(z; mu, sigma^2)
+    log_w = log_px_z + log_pz_over_qz  # (K, N)
+    return log_w.mean(0), torch.logsumexp(log_w, 0) - math.log(k)
 
 
 def prior_log_density(z) -> float:
