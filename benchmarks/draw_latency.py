@@ -19,7 +19,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM_FLAGS, chromium_path, free_port, start_app  # noqa: E402
+from conftest import CHROMIUM_FLAGS, chromium_path, free_port, start_app, stop_app  # noqa: E402
 from strokes import (DIGITS, NEW_IMAGES_SHOWN, NEW_MAPS_SHOWN, clear_canvas, draw_stroke, image_sources,  # noqa: E402
                      map_sources, wait_for_new_images, wait_until_drawable)
 
@@ -76,8 +76,7 @@ def main():
                     if len(latencies) == args.strokes:
                         break
         finally:
-            app.kill()
-            app.wait()
+            stop_app(app)
             browser.close()
 
     print(f"mouse-up -> both reconstructions shown ({len(latencies)} strokes): {summary(latencies)}")

@@ -23,7 +23,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM_FLAGS, chromium_path, free_port, start_app, wait_for_app  # noqa: E402
+from conftest import CHROMIUM_FLAGS, chromium_path, free_port, start_app, stop_app, wait_for_app  # noqa: E402
 from draw_latency import RECORD_MOUSE_UP, SINCE_MOUSE_UP_WHEN_SHOWN, percentile  # noqa: E402
 from strokes import DIGITS, draw_stroke, image_sources, wait_until_drawable  # noqa: E402
 
@@ -230,8 +230,7 @@ def main():
             cpu_seconds = cpu.seconds()
         finally:
             browser.close()
-            app.kill()
-            app.wait()
+            stop_app(app)
 
     print(f"training (Train page defaults): {outcome}" + (f" after {training_took:.1f} s" if training_took else ""))
     for label, strokes in [("while the training ran", [stages for stages, training in latencies if training]),

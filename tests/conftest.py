@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -23,23 +24,35 @@ def free_port() -> int:
 
 
 def start_app(port: int, extra_env: dict | None = None) -> subprocess.Popen:
-    """`streamlit run app.py` as a user starts it, waiting until its health check answers."""
+    """`streamlit run app.py` as a user starts it, waiting until its health check answers. Its output goes to a
+    file (process.log), not a pipe: a pipe nobody reads fills up and then blocks the server."""
     env = {**os.environ, **(extra_env or {})}
+    log = tempfile.NamedTemporaryFile(prefix="vaedemo-server-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+         "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process.log = Path(log.name)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}: {process.stdout.read()}")
+            raise RuntimeError(f"streamlit exited with {process.returncode}: {process.log.read_text()}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as response:
                 if response.status == 200:
                     return process
         except OSError:
             time.sleep(0.2)
-    process.kill()
+    stop_app(process)
     raise RuntimeError("streamlit did not answer its health check within 60 s")
+
+
+def stop_app(process: subprocess.Popen):
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    process.log.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -47,11 +60,7 @@ def app_url():
     port = free_port()
     process = start_app(port)
     yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_app(process)
 
 
 def chromium_path() -> str:

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from conftest import ROOT, free_port, start_app, wait_for_app
+from conftest import ROOT, free_port, start_app, stop_app, wait_for_app
 from strokes import (CANVAS, DIGITS, clear_canvas, draw_stroke, image_sources, shown_pngs, touch_stroke, wait_for_maps,
                      wait_for_new_images, wait_until_drawable)
 from vaedemo.data import load_mnist
@@ -82,8 +82,7 @@ def test_a_stroke_drawn_while_the_models_load_gets_its_reconstructions(page, cla
         wait_for_new_images(page, [], timeout=120_000)
         assert classify(shown_images(page)).tolist() == [1, 1, 1]
     finally:
-        app.kill()
-        app.wait()
+        stop_app(app)
 
 
 def test_undo_takes_back_a_stroke_and_clear_wipes_the_canvas(page, app_url, classify):
