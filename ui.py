@@ -1,6 +1,7 @@
 """Streamlit glue shared by the pages: the shipped models and test sample (loaded once per process),
 the session's own model (in st.session_state only, never visible to another session), and the maths
 panels. Every function here that takes dataset=None uses the data set the sidebar picked."""
+import gc
 from pathlib import Path
 
 import pandas  # noqa: F401  imported whole before any page draws a chart: plotly (through narwhals) peeks
@@ -15,6 +16,10 @@ from vaedemo.datasets import CHECKPOINTS
 from vaedemo.losses import elbo_terms, importance_weighted, prior_log_density, prior_mass_within
 
 torch.set_num_threads(1)  # inference is tiny; leave the other core to a training child process
+# Once per process, after the heavy imports: their objects (torch, plotly, pandas: most of the heap) move out of
+# the cyclic collector's reach, so its automatic full collections stay short (.streamlit/config.toml turns off
+# Streamlit's forced one after every run).
+gc.freeze()
 
 
 def checkpoint_path(kind: str, latent_dim: int, dataset: str, variant: str = "") -> Path:
