@@ -13,6 +13,7 @@ from sidebar import current_dataset, my_model, trained_on
 from vaedemo import load_checkpoint
 from vaedemo.data import load_test_sample
 from vaedemo.datasets import CHECKPOINTS
+from vaedemo.evaluate import kl_per_dimension
 from vaedemo.losses import elbo_terms, importance_weighted, prior_log_density, prior_mass_within
 
 torch.set_num_threads(1)  # inference is tiny; leave the other core to a training child process
@@ -173,3 +174,9 @@ def shipped_beta(beta: float):
 @st.cache_resource(show_spinner=False)
 def shipped_beta_codes(beta: float) -> torch.Tensor:
     return latent_means(shipped_beta(beta))
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_beta_kl_per_dimension(beta: float) -> torch.Tensor:
+    """Mean KL per image of each latent dimension of the shipped beta-VAE over the MNIST test sample: (d,)."""
+    return kl_per_dimension(shipped_beta(beta), test_sample("mnist")[0])

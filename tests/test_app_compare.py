@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 import vaedemo
 from conftest import ROOT
 from vaedemo.data import load_test_sample
+from vaedemo.evaluate import kl_per_dimension
 from vaedemo.losses import elbo_terms
 from vaedemo.preprocess import preprocess_drawing
 
@@ -129,6 +130,17 @@ def test_beta_vaes_show_their_checkpoints_test_figures(at):
                         f"({meta['epochs']} epochs)")
     kls = [float(text.split("KL **")[1].split("**")[0]) for text in shown]
     assert kls[0] > kls[1] > kls[2]  # the larger beta, the closer the codes to the prior
+
+
+def test_beta_vaes_say_how_many_latent_units_they_use(at):
+    shown = [block.value for block in at.markdown if block.value.startswith("uses **")]
+    images = load_test_sample()[0]
+    for beta, text in zip(("0.5", "", "4"), shown, strict=True):
+        vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / (f"vae-2d-beta{beta}.safetensors" if beta else "vae-2d.safetensors"))
+        kl = kl_per_dimension(vae, images)  # mean KL per test digit of each dimension: between 1.9 and 3.7 nats
+        assert text == f"uses **2 of its 2** latent units (KL per dimension: {kl[0]:.2f}, {kl[1]:.2f} nats)"
+        assert kl.min() > 1
+    assert any("posterior collapse" in caption.value for caption in at.caption)
 
 
 def test_draw_page_panel_shows_the_trainers_figures_for_the_drawing():

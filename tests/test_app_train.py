@@ -1,6 +1,7 @@
 """The Train page under AppTest: it renders, keeps its settings under plain keys, follows a real job
 through session state (AppTest fires no timers), and rejects bad uploads without losing the model."""
 import io
+import json
 import pickle
 import time
 
@@ -68,10 +69,28 @@ def test_a_finished_job_shows_its_results_and_becomes_my_model(finished_job):
     assert [s.value for s in at.success] == ["Finished: 1 epoch trained."]
     assert not button(at, "Start").disabled and button(at, "Stop").disabled
     assert len(at.get("image")) == 3 and len(at.get("plotly_chart")) == 1  # test digits, their reconstructions, samples from the prior
+    curves = json.loads(at.get("plotly_chart")[0].proto.spec)
+    titles = [annotation["text"] for annotation in curves["layout"]["annotations"]]
+    assert titles == ["Reconstruction (BCE)", "KL divergence", "Active units (of 2)"]
+    units = finished_job.poll().epochs[-1]["active_units"]
+    assert curves["data"][-1]["y"] == [units]  # the third panel: active units after each epoch
+    assert any(f"{units} of 2 latent dimensions active" in caption.value for caption in at.caption)
     button(at, "Use my model on every page").click().run()
     assert not at.exception
     assert at.session_state["my_model"] is finished_job.poll().model
     assert at.session_state["use_mine"] is True
+
+
+def test_the_kl_warm_up_setting_goes_into_the_run():
+    at = train_page()
+    assert at.session_state["train_kl_warmup"] == 0
+    with jobs.SLOT:  # another session's training: the run waits, so nothing trains here
+        at.number_input(key="_train_kl_warmup").set_value(3).run()
+        button(at, "Start").click().run()
+        job = at.session_state["train_job"]
+        assert (job.config.kl_warmup, job.config.beta) == (3, 1.0)
+        job.stop()
+        job.thread.join(10)
 
 
 def test_a_queued_job_says_so_and_can_be_stopped():

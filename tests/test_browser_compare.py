@@ -1,4 +1,5 @@
-"""The Compare page in a real browser: its pictures load, Resample and a new digit B redraw them."""
+"""The Compare page in a real browser: its pictures load, Resample and a new digit B redraw them; the beta-VAEs
+say how many latent units they use."""
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
@@ -41,6 +42,7 @@ def test_pictures_load_and_follow_resample_and_the_digit_pickers(page, app_url):
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stImage] img')]"
                            ".every(img => img.complete && img.naturalWidth > 0)", timeout=SLOW)
     expect(page.locator(".js-plotly-plot")).to_have_count(5, timeout=COLD_START)  # AE, VAE, three betas
+    expect(page.get_by_text("uses 2 of its 2 latent units")).to_have_count(3)  # each beta-VAE's active units
     wait_for_app(page)
 
     grid = picture(page, "VAE (2-D): 64 decodes")

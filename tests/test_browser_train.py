@@ -1,5 +1,5 @@
-"""The Train page in a real browser: a short run (1,000 images, one epoch) to its end, then "use my model"
-switches the other pages over to it."""
+"""The Train page in a real browser: a short run (1,000 images, one epoch, KL warm-up over it) to its end with
+its curves and active units, then "use my model" switches the other pages over to it."""
 import pytest
 from playwright.sync_api import expect
 
@@ -22,8 +22,12 @@ def test_short_run_then_use_my_model_on_another_page(page, app_url):
     page.keyboard.press("Home")
     expect(page.get_by_role("slider", name="Training images")).to_have_attribute("aria-valuetext", "1,000", timeout=SLOW)
     wait_for_app(page)
-    page.get_by_label("Epochs").fill("1")
-    page.get_by_label("Epochs").press("Enter")
+    page.get_by_label("Epochs", exact=True).fill("1")
+    page.get_by_label("Epochs", exact=True).press("Enter")
+    wait_for_app(page)
+    warm_up = page.get_by_role("spinbutton", name="KL warm-up: epochs for β to rise from 0 (VAE)")
+    warm_up.fill("1")
+    warm_up.press("Enter")
     wait_for_app(page)
 
     page.get_by_role("button", name="Start").click()
@@ -33,6 +37,8 @@ def test_short_run_then_use_my_model_on_another_page(page, app_url):
     expect(use).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("Their reconstructions")).to_be_visible(timeout=SLOW)
     expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=SLOW)
+    expect(page.locator(".js-plotly-plot").get_by_text("Active units (of 2)")).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text("of 2 latent dimensions active")).to_be_visible(timeout=SLOW)
     expect(page.get_by_role("button", name="Start")).to_be_enabled(timeout=SLOW)
 
     use.click()

@@ -22,12 +22,14 @@ def vaedemo(*args, cwd=ROOT):
 def test_train_then_evaluate_a_tiny_model(tmp_path):
     out = tmp_path / "tiny.safetensors"
     run = vaedemo("train", "--model", "vae", "--latent-dim", "2", "--hidden", "32", "--epochs", "2", "--batch-size", "64",
-                  "--lr", "3e-3", "--train-size", "512", "--seed", "1", "--out", str(out), "--json")
+                  "--lr", "3e-3", "--train-size", "512", "--seed", "1", "--kl-warmup", "1", "--out", str(out), "--json")
     assert run.returncode == 0, run.stderr
     trained = json.loads(run.stdout)
     assert trained["kind"] == "vae" and trained["epochs"] == 2 and 100 < trained["test_loss"] < 543.4
+    assert trained["active_units"] in (0, 1, 2)
     model = load_checkpoint(out)
     assert model.metadata["train_images"] == "512" and model.metadata["epochs"] == "2"
+    assert model.metadata["train_kl_warmup"] == "1" and model.metadata["active_units"] == str(trained["active_units"])
     assert abs(float(model.metadata["test_loss"]) - trained["test_loss"]) < 1e-3
 
     run = vaedemo("evaluate", str(out), "--json", "--samples", "20")
@@ -42,12 +44,15 @@ def test_train_then_evaluate_a_tiny_model(tmp_path):
     text = vaedemo("evaluate", str(out), "--samples", "20")
     assert text.returncode == 0 and "test -ELBO" in text.stdout and "nats/image" in text.stdout
     assert f"-log p(x) ~ {figures['test_nll']:.2f} (20 importance samples)" in text.stdout
+    assert f"{figures['active_units']} of 2 latent units active" in text.stdout
 
 
 @pytest.mark.parametrize("args, phrase", [
     (["train", "--epochs", "-1", "--out", "x.safetensors"], "--epochs: must be positive"),
     (["train", "--latent-dim", "0", "--out", "x.safetensors"], "--latent-dim: must be positive"),
     (["train", "--lr", "abc", "--out", "x.safetensors"], "'abc' is not a number"),
+    (["train", "--kl-warmup", "-1", "--out", "x.safetensors"], "--kl-warmup: must be 0 or more"),
+    (["train", "--kl-warmup", "0.5", "--out", "x.safetensors"], "'0.5' is not a whole number"),
     (["train", "--model", "gan", "--out", "x.safetensors"], "invalid choice"),
     (["evaluate", "missing.safetensors"], "no such file"),
     (["evaluate", "missing.safetensors", "--samples", "0"], "--samples: must be positive"),

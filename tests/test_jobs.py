@@ -38,7 +38,8 @@ def test_a_run_ends_with_a_model_that_loads():
     assert progress.message == "Finished: 2 epochs trained."
     assert [e["epoch"] for e in progress.epochs] == [1, 2]
     assert progress.epochs[-1]["test_loss"] < progress.epochs[0]["test_loss"]
-    assert progress.steps and progress.fraction == 1.0
+    assert all(0 <= e["active_units"] <= 2 for e in progress.epochs)  # the test set's active units, each epoch
+    assert progress.steps and progress.fraction == 1.0 and all(s["beta"] == 1.0 for s in progress.steps)
     assert set(progress.pictures) == {"Test digits", "Their reconstructions", "New digits decoded from the prior N(0, I)"}
     assert progress.pictures["Test digits"].dtype.name == "uint8"
     model = load_checkpoint_bytes(progress.checkpoint, "download.safetensors")

@@ -34,6 +34,16 @@ def non_negative(text):
     return value
 
 
+def whole_number(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m vaedemo", description="Autoencoders and VAEs on MNIST and Fashion-MNIST.")
     commands = p.add_subparsers(dest="command", required=True)
@@ -60,6 +70,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
     train.add_argument("--noise", type=non_negative, default=0.0,
                        help="denoising: std of the Gaussian noise added to the inputs (0 to 1; the targets stay clean)")
+    train.add_argument("--kl-warmup", type=whole_number, default=0, metavar="EPOCHS",
+                       help="KL warm-up (VAE): the KL weight rises linearly from 0 to beta over this many epochs")
     train.add_argument("--out", required=True, help="where to write the .safetensors checkpoint")
     train.add_argument("--root", help=root_help)
     train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -86,7 +98,8 @@ def run_fetch(args, log):
 def run_train(args, log):
     config = TrainConfig(model=args.model, dataset=args.dataset, latent_dim=args.latent_dim, hidden=args.hidden, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed,
-                         train_size=args.train_size, threads=args.threads, precision=args.precision, noise=args.noise)
+                         train_size=args.train_size, threads=args.threads, precision=args.precision, noise=args.noise,
+                         kl_warmup=args.kl_warmup)
     train_x, _ = load_mnist(train=True, root=args.root, limit=args.train_size, log=log, dataset=args.dataset)
     test_x, _ = load_mnist(train=False, root=args.root, log=log, dataset=args.dataset)
     bar = tqdm(total=config.total_steps(len(train_x)),
@@ -98,8 +111,9 @@ def run_train(args, log):
             bar.set_postfix_str(f"epoch {epoch}, train loss {figures['train_loss']:.1f}, "
                                 f"{figures['images_per_s']:.0f} img/s")
         elif not args.json:
+            units = f", {figures['active_units']} of {config.latent_dim} units active" if "active_units" in figures else ""
             bar.write(f"epoch {epoch}/{config.epochs}: train {figures['train_loss']:.2f}, test {figures['test_loss']:.2f} "
-                      f"(recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f}) nats/image, "
+                      f"(recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f}) nats/image{units}, "
                       f"{figures['seconds']:.1f} s, {figures['images_per_s']:.0f} img/s", file=sys.stderr)
 
     result = fit(config, train_x, test_x, callback=progress)
@@ -107,7 +121,7 @@ def run_train(args, log):
     if result.diverged:
         raise RuntimeError("the loss blew up (NaN or huge: learning rate too high?); nothing was saved")
     last = result.history[-1]
-    test = {key: last[key] for key in ("test_loss", "test_recon", "test_kl")}
+    test = {key: last[key] for key in ("test_loss", "test_recon", "test_kl", "active_units") if key in last}
     save_checkpoint(result.model, args.out, **checkpoint_metadata(config, result, len(train_x)))
     out = {"out": args.out, "kind": config.model, "dataset": config.dataset, "latent_dim": config.latent_dim, "epochs": config.epochs,
            "seconds": sum(h["seconds"] for h in result.history), **test}
@@ -124,7 +138,8 @@ def run_evaluate(args, log):
             f"{figures['test_loss']:.2f} nats/image (recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f})")
     if model.kind != "ae":
         figures.update(test_nll=importance_weighted_nll(model, test_x, args.samples), samples=args.samples)
-        text += f", -log p(x) ~ {figures['test_nll']:.2f} ({args.samples} importance samples)"
+        text += (f", -log p(x) ~ {figures['test_nll']:.2f} ({args.samples} importance samples), "
+                 f"{figures['active_units']} of {model.latent_dim} latent units active")
     out = {"path": args.path, "kind": model.kind, "latent_dim": model.latent_dim, "dataset": dataset.name, **figures}
     return out, f"{text} on {len(test_x)} {dataset.title} test images"
 

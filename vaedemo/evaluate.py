@@ -1,11 +1,13 @@
-"""Test-set figures in nats per image: the same numbers as pytorch/examples' vae `Test set loss`, and the
-importance-weighted estimate of -log p(x) (Burda et al. 2016) that shows how far below log p(x) the ELBO lies."""
+"""Test-set figures in nats per image: the same numbers as pytorch/examples' vae `Test set loss`, the
+importance-weighted estimate of -log p(x) (Burda et al. 2016) that shows how far below log p(x) the ELBO lies,
+and the active units: the latent dimensions a VAE uses (the others have collapsed onto the prior)."""
 import torch
 
-from .losses import importance_weighted
+from .losses import gaussian_kl_per_dimension, importance_weighted
 from .models import AutoEncoder
 
 DECODES_PER_BATCH = 20_000  # K samples of each image of a batch: about 60 MB of logits at a time
+ACTIVE_KL = 0.01  # nats per image: a latent dimension whose mean KL is above this carries information
 
 
 @torch.inference_mode()
@@ -16,9 +18,24 @@ def evaluate(model: AutoEncoder, images: torch.Tensor, beta: float = 1.0, batch_
     totals = torch.zeros(3, dtype=torch.float64)
     for batch in images.split(batch_size):
         totals += torch.tensor([t.item() for t in model.loss(batch, beta)], dtype=torch.float64)
-    model.train(was_training)
     loss, recon, kl = (totals / len(images)).tolist()
-    return {"test_loss": loss, "test_recon": recon, "test_kl": kl}
+    figures = {"test_loss": loss, "test_recon": recon, "test_kl": kl}
+    if model.kind != "ae":
+        figures["active_units"] = active_units(kl_per_dimension(model, images, batch_size))
+    model.train(was_training)
+    return figures
+
+
+@torch.inference_mode()
+def kl_per_dimension(vae, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Mean KL(q(z_j | x) || p(z_j)) per image of each latent dimension j over the images, in nats: (d,)."""
+    total = sum(gaussian_kl_per_dimension(*vae.encode(batch)) for batch in images.split(batch_size))
+    return total / len(images)
+
+
+def active_units(kl: torch.Tensor, threshold: float = ACTIVE_KL) -> int:
+    """How many latent dimensions carry information: mean KL per image (kl_per_dimension) above threshold."""
+    return int((kl > threshold).sum())
 
 
 @torch.inference_mode()

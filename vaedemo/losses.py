@@ -18,10 +18,15 @@ def reparameterise(mu, logvar, eps):
     return mu + eps * torch.exp(0.5 * logvar)
 
 
+def gaussian_kl_per_dimension(mu, logvar):
+    """KL(N(mu, exp(logvar)) || N(0, I)) in closed form for each latent dimension, summed over the batch: (d,)."""
+    mu, logvar = mu.float(), logvar.float()  # fp32 even under bf16 autocast
+    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=0)
+
+
 def gaussian_kl(mu, logvar):
     """KL(N(mu, exp(logvar)) || N(0, I)) in closed form, summed over latent dims and batch."""
-    mu, logvar = mu.float(), logvar.float()  # fp32 even under bf16 autocast
-    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return gaussian_kl_per_dimension(mu, logvar).sum()
 
 
 def elbo(logits, x, kl, beta: float = 1.0):

@@ -35,17 +35,18 @@ class TrainConfig:
     threads: int | None = None  # torch threads for this process; None = leave as is
     precision: str = "auto"  # "auto" (bf16 where the CPU has it natively), "bf16" or "fp32"
     noise: float = 0.0  # denoising: std of the Gaussian noise on the inputs (targets stay clean); 0 = plain
+    kl_warmup: int = 0  # KL warm-up: epochs over which the KL weight rises linearly from 0 to beta; 0 = none
 
     def __post_init__(self):
         checks = {
             "epochs": self.epochs >= 1, "batch size": self.batch_size >= 1, "latent size": self.latent_dim >= 1,
             "hidden size": self.hidden >= 1, "learning rate": self.lr > 0 and math.isfinite(self.lr),
             "beta": self.beta >= 0 and math.isfinite(self.beta),
-            "training-set size": self.train_size is None or self.train_size >= 1,
+            "training-set size": self.train_size is None or self.train_size >= 1, "KL warm-up": self.kl_warmup >= 0,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
-            raise ValueError(f"invalid {', '.join(bad)}: must be positive (beta may be 0)")
+            raise ValueError(f"invalid {', '.join(bad)}: must be positive (beta and the KL warm-up may be 0)")
         dataset_info(self.dataset)  # raises ValueError on an unknown data set
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ValueError(f"precision must be auto, bf16 or fp32, not {self.precision!r}")
@@ -56,9 +57,21 @@ class TrainConfig:
     def model_config(self) -> ModelConfig:
         return ModelConfig(kind=self.model, latent_dim=self.latent_dim, hidden=self.hidden)
 
+    def steps_per_epoch(self, n: int) -> int:
+        """Optimizer steps of one epoch on n training images (the last batch may be short)."""
+        return math.ceil(n / min(self.batch_size, n))
+
     def total_steps(self, n: int) -> int:
-        """Optimizer steps of a whole run on n training images (the last batch of an epoch may be short)."""
-        return self.epochs * math.ceil(n / min(self.batch_size, n))
+        """Optimizer steps of a whole run on n training images."""
+        return self.epochs * self.steps_per_epoch(n)
+
+    def kl_weight(self, step: int, n: int) -> float:
+        """The KL term's weight in optimizer step `step` (0 = the first) of a run on n training images: beta, or with
+        a KL warm-up (Bowman et al. 2016, "Generating Sentences from a Continuous Space") rising linearly from 0 at
+        the first step to beta after kl_warmup epochs, so the decoder learns to use z before the KL pulls it shut."""
+        if not self.kl_warmup:
+            return self.beta
+        return self.beta * min(1.0, step / (self.kl_warmup * self.steps_per_epoch(n)))
 
     @property
     def uses_bf16(self) -> bool:
@@ -107,9 +120,10 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
                 return result
             x = train_x[batch]  # (B, 1, 28, 28)
             inputs = add_noise(x, config.noise) if config.noise else x
+            beta = config.kl_weight(step, n)
             with autocast:
                 z, kl = model.sample_latent(inputs)
-                loss, recon, kl = elbo(model.decode_logits(z), x, kl, config.beta)  # the target is the clean x
+                loss, recon, kl = elbo(model.decode_logits(z), x, kl, beta)  # the target is the clean x
             if not loss.item() / len(x) < BLOWN_UP:  # NaN fails this test too
                 model.load_state_dict(good_state)
                 result.diverged = True
@@ -124,7 +138,7 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
             if callback:
                 per_image = (figures / len(x)).tolist()
                 callback(step, epoch, {"event": "step", **dict(zip(("train_loss", "train_recon", "train_kl"), per_image)),
-                                       "images_per_s": seen / (time.perf_counter() - start)})
+                                       "beta": beta, "images_per_s": seen / (time.perf_counter() - start)})
         seconds = time.perf_counter() - start
         epoch_figures = {"event": "epoch", "epoch": epoch, "seconds": seconds, "images_per_s": n / seconds,
                          **dict(zip(("train_loss", "train_recon", "train_kl"), (sums / n).tolist()))}
@@ -141,5 +155,7 @@ def checkpoint_metadata(config: TrainConfig, result: FitResult, train_images: in
     """What a checkpoint of this run records: data, finished epochs, last test figures, the settings."""
     last = result.history[-1] if result.history else {}
     test = {key: f"{last[key]:.4f}" for key in ("test_loss", "test_recon", "test_kl") if key in last}
+    if "active_units" in last:
+        test["active_units"] = str(last["active_units"])
     settings = {f"train_{key}": value for key, value in asdict(config).items() if key not in ("model", "dataset", "latent_dim", "hidden")}
     return {"dataset": config.dataset, "epochs": str(len(result.history)), "train_images": str(train_images), **test, **settings}

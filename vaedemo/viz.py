@@ -10,6 +10,8 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from .evaluate import ACTIVE_KL
+
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
     """(N, 1, 28, 28) in [0, 1] -> (N, 28, 28) uint8."""
@@ -166,9 +168,11 @@ def dots_picture(pixels: bytes, labels: bytes, width: int, height: int, radius: 
     return png_data_uri(picture)
 
 
-def training_curves(steps: list, epochs: list, steps_per_epoch: float) -> go.Figure:
-    """Reconstruction and KL in nats per image: train (batches, as they come) and test (after each epoch)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Reconstruction (BCE)", "KL divergence"))
+def training_curves(steps: list, epochs: list, steps_per_epoch: float, latent_dim: int | None = None) -> go.Figure:
+    """Reconstruction and KL in nats per image: train (batches, as they come) and test (after each epoch); given
+    a VAE's latent_dim, a third panel with its active units after each epoch (test figures)."""
+    titles = ("Reconstruction (BCE)", "KL divergence") + ((f"Active units (of {latent_dim})",) if latent_dim else ())
+    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles)
     for col, key in enumerate(("recon", "kl"), start=1):
         fig.add_scatter(x=[s["step"] / steps_per_epoch for s in steps], y=[s[f"train_{key}"] for s in steps],
                         mode="lines", name="train (batches)", legendgroup="train", showlegend=col == 1,
@@ -176,6 +180,11 @@ def training_curves(steps: list, epochs: list, steps_per_epoch: float) -> go.Fig
         fig.add_scatter(x=[e["epoch"] for e in epochs], y=[e[f"test_{key}"] for e in epochs],
                         mode="lines+markers", name="test (10,000 images)", legendgroup="test", showlegend=col == 1,
                         line={"color": "#d62728"}, marker={"size": 8}, row=1, col=col)
+    if latent_dim:
+        fig.add_scatter(x=[e["epoch"] for e in epochs], y=[e["active_units"] for e in epochs], mode="lines+markers",
+                        name="test (10,000 images)", legendgroup="test", showlegend=False, line={"color": "#d62728"},
+                        marker={"size": 8}, row=1, col=3)
+        fig.update_yaxes(range=[-0.3, latent_dim + 0.3], title_text=f"dimensions with KL > {ACTIVE_KL:g} nats", col=3)
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(title_text="nats per image", col=1)
     fig.update_layout(height=330, margin={"l": 10, "r": 10, "t": 40, "b": 10}, uirevision="training",

@@ -4,6 +4,7 @@ import sidebar
 import ui
 from vaedemo.checkpoints import load_checkpoint_bytes
 from vaedemo.datasets import DATASETS
+from vaedemo.evaluate import ACTIVE_KL
 from vaedemo.jobs import Job
 from vaedemo.train import TrainConfig
 from vaedemo.viz import training_curves
@@ -12,7 +13,7 @@ DOWNLOAD_NAME = "vaedemo-my-model.safetensors"
 # A 2-D VAE that draws recognisable digits in about 30 s on two CPU cores.
 DEFAULTS = {"model": "vae", "dataset": sidebar.current_dataset(),  # the data set the sidebar shows
             "latent_dim": 2, "hidden": 512, "beta": 1.0, "lr": 3e-3, "epochs": 5,
-            "batch_size": 128, "train_size": 15_000, "noise": 0.0}
+            "batch_size": 128, "train_size": 15_000, "noise": 0.0, "kl_warmup": 0}
 
 st.title("Train your own autoencoder")
 st.markdown(
@@ -56,6 +57,9 @@ with columns[3]:
     setting(st.select_slider, "train_size", "Training images", options=[1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000],
             format_func=lambda n: f"{n:,}")
     setting(st.number_input, "beta", "β, the weight of the KL term (VAE)", min_value=0.0, max_value=10.0, step=0.1)
+    setting(st.number_input, "kl_warmup", "KL warm-up: epochs for β to rise from 0 (VAE)", min_value=0, max_value=100,
+            step=1, help="β grows linearly from 0 to its value over this many epochs, so the decoder learns to use the "
+                         "code before the KL term pulls it onto the prior: fewer latent dimensions collapse.")
     setting(st.select_slider, "noise", "Denoising: noise level", options=[0.0, 0.1, 0.2, 0.3, 0.5, 0.7],
             format_func=lambda noise: "off" if noise == 0 else f"{noise:g}",
             help="Train on digits with Gaussian noise of this std added, against the clean digits as targets: "
@@ -80,8 +84,10 @@ def show(progress):
     epochs_done = len(progress.epochs)
     if progress.status == "training":
         images_per_s = progress.steps[-1]["images_per_s"] if progress.steps else 0
+        warming = (f", KL warm-up: β = {progress.steps[-1]['beta']:.2f}"
+                   if job.config.kl_warmup and job.config.model == "vae" and progress.steps else "")
         st.progress(progress.fraction, text=f"{progress.message} Epoch {min(epochs_done + 1, job.config.epochs)} of "
-                                            f"{job.config.epochs}, {images_per_s:,.0f} images/s")
+                                            f"{job.config.epochs}, {images_per_s:,.0f} images/s{warming}")
     elif progress.active:
         st.info(progress.message)
     elif progress.status in ("done", "stopped"):
@@ -90,11 +96,16 @@ def show(progress):
         st.error(progress.message)
     if progress.steps:
         steps_per_epoch = progress.total_steps / job.config.epochs
-        st.plotly_chart(training_curves(progress.steps, progress.epochs, steps_per_epoch), key="train_curves")
+        latent_dim = job.config.latent_dim if job.config.model == "vae" else None
+        st.plotly_chart(training_curves(progress.steps, progress.epochs, steps_per_epoch, latent_dim), key="train_curves")
     if progress.epochs:
         last = progress.epochs[-1]
+        units, collapsed = "", job.config.latent_dim - last.get("active_units", job.config.latent_dim)
+        if "active_units" in last:
+            units = (f", {last['active_units']} of {job.config.latent_dim} latent dimensions active (mean KL per image "
+                     f"above {ACTIVE_KL:g} nats{f'; {collapsed} collapsed onto the prior' if collapsed else ''})")
         st.caption(f"After epoch {last['epoch']}: test loss {last['test_loss']:.1f} nats per image "
-                   f"(reconstruction {last['test_recon']:.1f} + KL {last['test_kl']:.1f}), "
+                   f"(reconstruction {last['test_recon']:.1f} + β × KL {last['test_kl']:.1f}){units}, "
                    f"{last['images_per_s']:,.0f} training images/s")
     for caption, picture in progress.pictures.items():
         st.image(picture, caption=caption)
