@@ -16,7 +16,6 @@ from strokes import (CANVAS, DIGITS, clear_canvas, draw_stroke, image_sources, s
 from vaedemo.data import load_mnist
 
 pytestmark = pytest.mark.browser
-SCALE = 8  # the page shows each MNIST pixel as an 8x8 square
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +35,9 @@ def shown_images(page) -> torch.Tensor:
     """The page's input and reconstructions, read back from the browser: (3, 1, 28, 28) in [0, 1]."""
     pictures = []
     for png in shown_pngs(page):
-        picture = np.asarray(Image.open(io.BytesIO(png)).convert("L"))  # (224, 224)
-        pictures.append(torch.from_numpy(picture[SCALE // 2:: SCALE, SCALE // 2:: SCALE].copy()))
+        picture = np.asarray(Image.open(io.BytesIO(png)).convert("L"))  # (28, 28): the browser enlarges it
+        assert picture.shape == (28, 28)
+        pictures.append(torch.from_numpy(picture.copy()))
     return torch.stack(pictures)[:, None].float() / 255
 
 
@@ -129,3 +129,35 @@ def test_screenshot_of_a_drawn_seven(page, app_url):
     wait_for_app(page)
     (ROOT / "artifacts").mkdir(exist_ok=True)
     page.screenshot(path=ROOT / "artifacts" / "draw.png", full_page=True)
+
+
+# Where each of the Draw page's pictures sits on screen: [x, y, width, height, image-rendering] per picture.
+PLACES = """() => [...document.querySelectorAll('.st-key-reconstructions img, .st-key-maps [data-testid=stImage] img')]
+    .map(image => { const box = image.getBoundingClientRect();
+                    return [box.x, box.y, box.width, box.height, getComputedStyle(image).imageRendering]; })"""
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1400, "height": 1000}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_the_28x28_pictures_show_large_and_crisp_and_the_maps_fit_the_screen(browser, app_url, viewport):
+    """The server sends the input and the reconstructions at 28x28: the browser must show them enlarged, each
+    pixel a sharp square, three in a row; the two maps side by side on a desktop, one under the other on a phone."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        wait_for_app(page)
+        draw_stroke(page, DIGITS[7][0])
+        wait_for_new_images(page, [])
+        wait_for_maps(page)
+        *pictures, ae_map, vae_map = page.evaluate(PLACES)
+        assert len({round(y) for _, y, *_ in pictures}) == 1, "the input and both reconstructions in one row"
+        assert all(width >= 90 and abs(width - height) < 1 and rendering == "pixelated"
+                   for _, _, width, height, rendering in pictures)
+        assert all(x >= 0 and x + width <= viewport["width"] for x, _, width, *_ in (ae_map, vae_map))
+        if viewport["width"] > 1000:
+            assert abs(ae_map[1] - vae_map[1]) < 1 and ae_map[2] > 400, "the maps side by side, each large"
+        else:
+            assert vae_map[1] >= ae_map[1] + ae_map[3], "on a phone the VAE's map under the AE's"
+    finally:
+        context.close()

@@ -5,6 +5,22 @@ from canvas import drawing_canvas
 
 CANVAS = 280  # pixels: ten canvas pixels to an MNIST pixel
 STROKE = 24  # a digit drawn across most of the canvas then carries as much ink as an MNIST digit
+# The input and the reconstructions go out at 28x28 and the browser scales them up, each pixel a crisp square:
+# sending them enlarged cost the server more CPU and sent 64 times the pixels.
+# The three pictures share the column and the two maps the page, each one image element (one message a stroke,
+# where columns of single images took seven); on a phone the maps stack.
+LAYOUT = """<style>
+.st-key-reconstructions [data-testid=stFullScreenFrame] > div, .st-key-maps [data-testid=stFullScreenFrame] > div {
+    width: 100%; }
+.st-key-reconstructions [data-testid=stImage], .st-key-maps [data-testid=stImage] { display: flex; gap: 1rem; width: 100%; }
+.st-key-reconstructions [data-testid=stImageContainer], .st-key-maps [data-testid=stImageContainer] {
+    flex: 1 1 0; min-width: 0; }
+.st-key-reconstructions img, .st-key-maps img, [data-testid=stImageCaption] { width: 100% !important; }
+.st-key-reconstructions img { image-rendering: pixelated; }
+.st-key-maps [data-testid=stMarkdown] img { max-width: 100%; }
+@media (max-width: 640px) { .st-key-maps [data-testid=stImage] { flex-wrap: wrap; }
+    .st-key-maps [data-testid=stImageContainer] { flex-basis: 100%; } }
+</style>"""
 
 st.title("Draw a digit")
 st.markdown(
@@ -13,6 +29,7 @@ st.markdown(
     "your drawing lands among the test digits' codes. Try a sloppy 4, a 7 with a bar, or a digit half finished."
 )
 sidebar.mnist_only("Draw")
+st.html(LAYOUT)  # our own constant style sheet
 
 
 @st.fragment
@@ -33,7 +50,7 @@ def draw_and_reconstruct():
 
     import ui
     from vaedemo.preprocess import preprocess_drawing
-    from vaedemo.viz import enlarge, latent_map, legend_picture, png_data_uri, to_uint8
+    from vaedemo.viz import latent_map, legend_picture, png_data_uri, to_uint8
 
     x = None if drawing is None else preprocess_drawing(drawing)  # (1, 1, 28, 28)
     if x is not None:
@@ -51,17 +68,16 @@ def draw_and_reconstruct():
             means = {"ae": models["ae"].encode(x), "vae": vae_mu}  # (1, d) each
             pictures = {"Input (28×28)": x, "AE rebuilds": models["ae"].decode(means["ae"]),
                         "VAE rebuilds": models["vae"].decode(vae_mu)}
-        with st.container(key="reconstructions"):
-            for column, (caption, image) in zip(st.columns(3), pictures.items()):
-                column.image(png_data_uri(enlarge(to_uint8(image)[0], 8)), caption=caption, width="stretch")
+        with st.container(key="reconstructions"):  # one element: each element costs the server CPU on every stroke
+            st.image([png_data_uri(picture) for picture in to_uint8(torch.cat(list(pictures.values())))],
+                     caption=list(pictures), width="stretch")
     labels = ui.test_sample()[1]
     text = 20 if sidebar.lecture_mode() else 12  # pixels of the maps' labels: larger for the back of a hall
     with st.container(key="maps"):
         st.markdown(f"![The colours of the digits]({legend_picture(sidebar.dataset().classes, height=2 * text)})")
-        for column, kind in zip(st.columns(2), ("ae", "vae")):
-            var = vae_logvar[0].exp() if kind == "vae" else None
-            column.markdown(f"**{kind.upper()} codes of 2,000 test digits**")
-            column.image(latent_map(ui.codes(kind, latent_dim), labels, means[kind][0], var, text), width="stretch")
+        st.image([latent_map(ui.codes(kind, latent_dim), labels, means[kind][0],
+                             vae_logvar[0].exp() if kind == "vae" else None, text) for kind in ("ae", "vae")],
+                 caption=[f"{kind.upper()} codes of 2,000 test digits" for kind in ("ae", "vae")], width="stretch")
     if any(model.latent_dim > 2 for model in models.values()):
         st.caption("Codes of more than two numbers cannot be drawn flat: the maps show them projected onto their "
                    "first two principal components (PCA of the test codes), so digits that overlap here may lie "
