@@ -19,9 +19,14 @@ def app():
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
 
 
+def formula_lines(app) -> list[str]:
+    """The maths panels' formulas, line by line (a panel writes its lines in one element)."""
+    return [line for latex in app.latex for line in latex.value.split(ui.LINE_BREAK)]
+
+
 def gap_figures(app) -> tuple[float, float, float]:
     """(log p(x), ELBO, gap) as the panel's gap line writes them."""
-    [line] = [latex.value for latex in app.latex if "the gap" in latex.value]
+    [line] = [line for line in formula_lines(app) if "the gap" in line]
     figures = re.findall(r"(-?\d+\.\d+)\}", line)  # the three underbraces' subscripts, in order
     assert len(figures) == 3, line
     return tuple(float(value) for value in figures)
@@ -40,6 +45,6 @@ def test_the_panel_shows_log_p_x_and_the_gap_for_a_drawn_seven(app, latent_dim):
     assert log_px == pytest.approx(expected_log_px.item(), abs=0.06)
     assert elbo == pytest.approx(expected_elbo.item(), abs=0.06)
     assert gap == pytest.approx(log_px - elbo, abs=0.11) and 0 < gap < 15
-    one_sample = [latex.value for latex in app.latex if r"\underbrace{\mathcal{L}(x)}" in latex.value][0]
+    one_sample = [line for line in formula_lines(app) if r"\underbrace{\mathcal{L}(x)}" in line][0]
     assert abs(float(re.search(r"_\{(-?[\d.]+)\} =", one_sample).group(1)) - elbo) < 10  # the one-sample ELBO is near
     assert any("100 samples of q(z | x)" in caption.value for caption in app.caption)
