@@ -64,7 +64,8 @@ def load_codes(kind: str, latent_dim: int, dataset: str) -> torch.Tensor:
 
 @torch.inference_mode()
 def latent_means(model) -> torch.Tensor:
-    return model.latent_mean(test_sample(trained_on(model))[0])  # (N, d)
+    images, labels = test_sample(trained_on(model))
+    return model.latent_mean(images, *((labels,) if model.kind == "cvae" else ()))  # (N, d); a CVAE's given the labels
 
 
 def set_my_model(model):

@@ -47,6 +47,25 @@ def test_train_then_evaluate_a_tiny_model(tmp_path):
     assert f"{figures['active_units']} of 2 latent units active" in text.stdout
 
 
+def test_train_then_evaluate_a_tiny_cvae(tmp_path):
+    out = tmp_path / "cvae.safetensors"
+    run = vaedemo("train", "--model", "cvae", "--hidden", "32", "--epochs", "1", "--train-size", "512", "--lr", "3e-3",
+                  "--out", str(out), "--json")
+    assert run.returncode == 0, run.stderr
+    trained = json.loads(run.stdout)
+    assert trained["kind"] == "cvae" and 0 <= trained["test_accuracy"] <= 1
+    assert load_checkpoint(out).metadata["test_accuracy"] == f"{trained['test_accuracy']:.4f}"
+
+    run = vaedemo("evaluate", str(out), "--json", "--samples", "5")
+    assert run.returncode == 0, run.stderr
+    figures = json.loads(run.stdout)
+    assert figures["kind"] == "cvae" and figures["test_accuracy"] == pytest.approx(trained["test_accuracy"])
+    assert 0 < figures["test_loss"] - figures["test_nll"] < 20
+    text = vaedemo("evaluate", str(out), "--samples", "5")
+    assert "test -ELBO given the label" in text.stdout and "-log p(x | y) ~" in text.stdout
+    assert f"right for {100 * figures['test_accuracy']:.2f} % of the images" in text.stdout
+
+
 @pytest.mark.parametrize("args, phrase", [
     (["train", "--epochs", "-1", "--out", "x.safetensors"], "--epochs: must be positive"),
     (["train", "--latent-dim", "0", "--out", "x.safetensors"], "--latent-dim: must be positive"),

@@ -11,7 +11,7 @@ from tqdm import tqdm
 from .checkpoints import load_checkpoint, save_checkpoint
 from .data import DataUnavailable, fetch_mnist, load_mnist
 from .datasets import DATASETS, dataset_info
-from .evaluate import evaluate, importance_weighted_nll
+from .evaluate import classification_accuracy, evaluate, importance_weighted_nll
 from .train import TrainConfig, checkpoint_metadata, fit
 
 
@@ -55,8 +55,9 @@ def parser() -> argparse.ArgumentParser:
     fetch.add_argument("--root", help=root_help)
     fetch.add_argument("--json", action="store_true", help="print one JSON object")
 
-    train = commands.add_parser("train", help="train an AE or a VAE and save it as .safetensors")
-    train.add_argument("--model", choices=["ae", "vae"], default="vae")
+    train = commands.add_parser("train", help="train an AE, a VAE or a conditional VAE and save it as .safetensors")
+    train.add_argument("--model", choices=["ae", "vae", "cvae"], default="vae",
+                       help="cvae: a VAE conditioned on the label, q(z | x, y) and p(x | z, y)")
     train.add_argument("--dataset", choices=list(DATASETS), default="mnist", help=dataset_help)
     train.add_argument("--latent-dim", type=positive(int), default=2)
     train.add_argument("--hidden", type=positive(int), default=512)
@@ -87,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def loss_name(kind: str) -> str:
-    return "-ELBO" if kind == "vae" else "recon BCE"
+    return "recon BCE" if kind == "ae" else "-ELBO"
 
 
 def run_fetch(args, log):
@@ -100,8 +101,8 @@ def run_train(args, log):
                          batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed,
                          train_size=args.train_size, threads=args.threads, precision=args.precision, noise=args.noise,
                          kl_warmup=args.kl_warmup)
-    train_x, _ = load_mnist(train=True, root=args.root, limit=args.train_size, log=log, dataset=args.dataset)
-    test_x, _ = load_mnist(train=False, root=args.root, log=log, dataset=args.dataset)
+    train_x, train_labels = load_mnist(train=True, root=args.root, limit=args.train_size, log=log, dataset=args.dataset)
+    test_x, test_labels = load_mnist(train=False, root=args.root, log=log, dataset=args.dataset)
     bar = tqdm(total=config.total_steps(len(train_x)),
                unit="step", file=sys.stderr, disable=args.json, dynamic_ncols=True)
 
@@ -116,30 +117,41 @@ def run_train(args, log):
                       f"(recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f}) nats/image{units}, "
                       f"{figures['seconds']:.1f} s, {figures['images_per_s']:.0f} img/s", file=sys.stderr)
 
-    result = fit(config, train_x, test_x, callback=progress)
+    result = fit(config, train_x, test_x, callback=progress, train_labels=train_labels, test_labels=test_labels)
     bar.close()
     if result.diverged:
         raise RuntimeError("the loss blew up (NaN or huge: learning rate too high?); nothing was saved")
     last = result.history[-1]
     test = {key: last[key] for key in ("test_loss", "test_recon", "test_kl", "active_units") if key in last}
-    save_checkpoint(result.model, args.out, **checkpoint_metadata(config, result, len(train_x)))
+    metadata = checkpoint_metadata(config, result, len(train_x))
+    if config.model == "cvae":
+        test["test_accuracy"] = classification_accuracy(result.model, test_x, test_labels)
+        metadata["test_accuracy"] = f"{test['test_accuracy']:.4f}"
+    save_checkpoint(result.model, args.out, **metadata)
     out = {"out": args.out, "kind": config.model, "dataset": config.dataset, "latent_dim": config.latent_dim, "epochs": config.epochs,
            "seconds": sum(h["seconds"] for h in result.history), **test}
-    return out, f"saved {args.out}: test {loss_name(config.model)} {test['test_loss']:.2f} nats/image"
+    accuracy = (f"; the label with the best ELBO is right for {100 * test['test_accuracy']:.2f} % of the test images"
+                if "test_accuracy" in test else "")
+    return out, f"saved {args.out}: test {loss_name(config.model)} {test['test_loss']:.2f} nats/image{accuracy}"
 
 
 def run_evaluate(args, log):
     model = load_checkpoint(args.path)
     dataset = dataset_info(model.metadata.get("dataset", "mnist"))
-    test_x, _ = load_mnist(train=False, root=args.root, log=log, dataset=dataset.name)
+    test_x, test_labels = load_mnist(train=False, root=args.root, log=log, dataset=dataset.name)
+    labels = test_labels if model.kind == "cvae" else None  # a CVAE's figures are given each image's label
     torch.manual_seed(0)  # the one posterior sample per image, reproducibly
-    figures = evaluate(model, test_x)
-    text = (f"{args.path}: {model.kind.upper()}, latent size {model.latent_dim}: test {loss_name(model.kind)} "
+    figures = evaluate(model, test_x, labels=labels)
+    given = " given the label" if labels is not None else ""
+    text = (f"{args.path}: {model.kind.upper()}, latent size {model.latent_dim}: test {loss_name(model.kind)}{given} "
             f"{figures['test_loss']:.2f} nats/image (recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f})")
     if model.kind != "ae":
-        figures.update(test_nll=importance_weighted_nll(model, test_x, args.samples), samples=args.samples)
-        text += (f", -log p(x) ~ {figures['test_nll']:.2f} ({args.samples} importance samples), "
+        figures.update(test_nll=importance_weighted_nll(model, test_x, args.samples, labels=labels), samples=args.samples)
+        text += (f", -log p(x{' | y' if given else ''}) ~ {figures['test_nll']:.2f} ({args.samples} importance samples), "
                  f"{figures['active_units']} of {model.latent_dim} latent units active")
+    if model.kind == "cvae":
+        figures["test_accuracy"] = classification_accuracy(model, test_x, test_labels)
+        text += f"; the label with the best ELBO is right for {100 * figures['test_accuracy']:.2f} % of the images"
     out = {"path": args.path, "kind": model.kind, "latent_dim": model.latent_dim, "dataset": dataset.name, **figures}
     return out, f"{text} on {len(test_x)} {dataset.title} test images"
 

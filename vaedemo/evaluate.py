@@ -4,32 +4,39 @@ and the active units: the latent dimensions a VAE uses (the others have collapse
 import torch
 
 from .losses import gaussian_kl_per_dimension, importance_weighted
-from .models import AutoEncoder
+from .models import CLASSES, AutoEncoder
 
 DECODES_PER_BATCH = 20_000  # K samples of each image of a batch: about 60 MB of logits at a time
 ACTIVE_KL = 0.01  # nats per image: a latent dimension whose mean KL is above this carries information
 
 
+def batches(images: torch.Tensor, labels: torch.Tensor | None, batch_size: int):
+    """(images, *condition) batch by batch: the condition is a CVAE's labels, nothing for the other models."""
+    for start in range(0, len(images), batch_size):
+        yield (images[start:start + batch_size],) + (() if labels is None else (labels[start:start + batch_size],))
+
+
 @torch.inference_mode()
-def evaluate(model: AutoEncoder, images: torch.Tensor, beta: float = 1.0, batch_size: int = 1000) -> dict:
-    """Mean -ELBO (AE: recon BCE), recon and KL per image, one posterior sample per image."""
+def evaluate(model: AutoEncoder, images: torch.Tensor, beta: float = 1.0, batch_size: int = 1000,
+             labels: torch.Tensor | None = None) -> dict:
+    """Mean -ELBO (AE: recon BCE), recon and KL per image, one posterior sample per image (a CVAE: given labels)."""
     was_training = model.training
     model.eval()
     totals = torch.zeros(3, dtype=torch.float64)
-    for batch in images.split(batch_size):
-        totals += torch.tensor([t.item() for t in model.loss(batch, beta)], dtype=torch.float64)
+    for batch in batches(images, labels, batch_size):
+        totals += torch.tensor([t.item() for t in model.loss(*batch, beta=beta)], dtype=torch.float64)
     loss, recon, kl = (totals / len(images)).tolist()
     figures = {"test_loss": loss, "test_recon": recon, "test_kl": kl}
     if model.kind != "ae":
-        figures["active_units"] = active_units(kl_per_dimension(model, images, batch_size))
+        figures["active_units"] = active_units(kl_per_dimension(model, images, batch_size, labels))
     model.train(was_training)
     return figures
 
 
 @torch.inference_mode()
-def kl_per_dimension(vae, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+def kl_per_dimension(vae, images: torch.Tensor, batch_size: int = 1000, labels: torch.Tensor | None = None) -> torch.Tensor:
     """Mean KL(q(z_j | x) || p(z_j)) per image of each latent dimension j over the images, in nats: (d,)."""
-    total = sum(gaussian_kl_per_dimension(*vae.encode(batch)) for batch in images.split(batch_size))
+    total = sum(gaussian_kl_per_dimension(*vae.encode(*batch)) for batch in batches(images, labels, batch_size))
     return total / len(images)
 
 
@@ -39,12 +46,35 @@ def active_units(kl: torch.Tensor, threshold: float = ACTIVE_KL) -> int:
 
 
 @torch.inference_mode()
-def importance_weighted_nll(vae, images: torch.Tensor, samples: int = 100, seed: int = 0) -> float:
-    """Mean over the images of -log p(x), estimated with `samples` importance samples per image (the IWAE
-    bound: an upper bound on -log p(x) that tightens as samples grows), in nats per image."""
+def importance_weighted_nll(vae, images: torch.Tensor, samples: int = 100, seed: int = 0,
+                            labels: torch.Tensor | None = None) -> float:
+    """Mean over the images of -log p(x) (a CVAE: -log p(x | y) given labels), estimated with `samples` importance
+    samples per image (the IWAE bound: above -log p(x), closer as samples grows), in nats per image."""
     generator = torch.Generator().manual_seed(seed)
     total = 0.0
-    for batch in images.split(max(1, DECODES_PER_BATCH // samples)):
-        eps = torch.randn(samples, len(batch), vae.latent_dim, generator=generator)  # (K, N, d)
-        total += importance_weighted(vae, batch, eps)[1].double().sum().item()
+    for x, *condition in batches(images, labels, max(1, DECODES_PER_BATCH // samples)):
+        eps = torch.randn(samples, len(x), vae.latent_dim, generator=generator)  # (K, N, d)
+        total += importance_weighted(vae, x, eps, *condition)[1].double().sum().item()
     return -total / len(images)
+
+
+@torch.inference_mode()
+def label_elbos(cvae, x: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """The ELBO of each image x (N, 1, 28, 28) given each label 0..9, estimated with the K posterior samples that
+    eps (K, N, d) gives, the same noise for every label: (N, 10), in nats. The label with the highest ELBO is the
+    CVAE's own classification of x (the label under which it explains x best)."""
+    n = len(x)
+    labels = torch.arange(CLASSES).repeat_interleave(n)  # (10 N,): label 0 for every image, then label 1, ...
+    elbo, _ = importance_weighted(cvae, x.repeat(CLASSES, 1, 1, 1), eps.repeat(1, CLASSES, 1), labels)
+    return elbo.view(CLASSES, n).T
+
+
+@torch.inference_mode()
+def classification_accuracy(cvae, images: torch.Tensor, labels: torch.Tensor, samples: int = 10, seed: int = 0) -> float:
+    """The share of the images whose best ELBO (label_elbos, `samples` samples) is their own label's."""
+    generator = torch.Generator().manual_seed(seed)
+    right = 0
+    for x, y in batches(images, labels, max(1, DECODES_PER_BATCH // (samples * CLASSES))):
+        eps = torch.randn(samples, len(x), cvae.latent_dim, generator=generator)  # (K, N, d)
+        right += (label_elbos(cvae, x, eps).argmax(1) == y).sum().item()
+    return right / len(images)

@@ -181,8 +181,8 @@ def train_in_child(config: TrainConfig, root, messages, stop):
     try:
         title = dataset_info(config.dataset).title
         status("loading", f"Loading {title}...")
-        train_x, _ = load_mnist(train=True, root=root, limit=config.train_size, log=lambda text: status("loading", text),
-                                dataset=config.dataset)
+        train_x, train_labels = load_mnist(train=True, root=root, limit=config.train_size,
+                                           log=lambda text: status("loading", text), dataset=config.dataset)
         test_x, test_labels = load_mnist(train=False, root=root, dataset=config.dataset)
         total_steps = config.total_steps(len(train_x))
         batch_note = (f" Batch size {config.batch_size} is larger than the {len(train_x):,} training images, so each "
@@ -190,7 +190,8 @@ def train_in_child(config: TrainConfig, root, messages, stop):
         status("training", f"Training on {len(train_x):,} {title} images.{batch_note}", total_steps)
         picks = torch.stack([torch.nonzero(test_labels == digit)[0, 0] for digit in range(10)])
         reporter = Reporter(messages, test_x[picks], dataset_info(config.dataset).noun)
-        result = fit(config, train_x, test_x, callback=reporter, stop=stop)
+        result = fit(config, train_x, test_x, callback=reporter, stop=stop, train_labels=train_labels,
+                     test_labels=test_labels)
     except DataUnavailable as error:
         messages.put({"event": "end", "status": "failed", "message": str(error), "checkpoint": None})
         return

@@ -22,11 +22,13 @@ def quantile_lattice(n: int) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def manifold_grid(model, n: int = 15) -> torch.Tensor:
-    """Decode the n x n quantile lattice, row by row from the top (z2 high) left (z1 low): (n*n, 1, 28, 28)."""
+def manifold_grid(model, n: int = 15, label: int | None = None) -> torch.Tensor:
+    """Decode the n x n quantile lattice, row by row from the top (z2 high) left (z1 low): (n*n, 1, 28, 28).
+    A CVAE decodes every code with the given label: the styles of that one digit."""
     q = quantile_lattice(n)
     z2, z1 = torch.meshgrid(q.flip(0), q, indexing="ij")  # (n, n) each
-    return model.decode(torch.stack([z1.flatten(), z2.flatten()], dim=1))  # z: (n*n, 2)
+    condition = () if label is None else (torch.full((n * n,), label),)
+    return model.decode(torch.stack([z1.flatten(), z2.flatten()], dim=1), *condition)  # z: (n*n, 2)
 
 
 def manifold_picture(images: torch.Tensor, z, n: int = 15, scale: int = 2, pad: int = 1) -> np.ndarray:

@@ -61,16 +61,18 @@ def elbo_terms(vae, x, eps) -> ElboTerms:
 
 
 @torch.inference_mode()
-def importance_weighted(vae, x, eps):
+def importance_weighted(vae, x, eps, *condition):
     """(ELBO, log p(x)) of each image x (N, 1, 28, 28), both estimated from the K posterior samples
     z_k = mu + sigma * eps_k that eps (K, N, d) gives, with the log importance weights
     log w_k = log p(x | z_k) + log p(z_k) - log q(z_k | x):
     ELBO = mean_k log w_k, log p(x) ~ log mean_k w_k (Burda et al. 2016, eq. 8). Each (N,), in nats;
-    their difference estimates the ELBO's gap, KL(q(z | x) || p(z | x)). One batched decode of K * N codes."""
-    mu, logvar = vae.encode(x)  # (N, d) each
+    their difference estimates the ELBO's gap, KL(q(z | x) || p(z | x)). One batched decode of K * N codes.
+    A CVAE takes the labels y (N,) as condition: then it is log p(x | y) and the ELBO of x given y."""
+    mu, logvar = vae.encode(x, *condition)  # (N, d) each
     z = reparameterise(mu, logvar, eps)  # (K, N, d)
     k, n, d = z.shape
-    logits = vae.decode_logits(z.reshape(k * n, d)).float().view(k, n, -1)  # (K, N, 784)
+    repeated = (c.repeat(k) for c in condition)  # (K * N,): the labels of z.reshape(k * n, d)'s rows
+    logits = vae.decode_logits(z.reshape(k * n, d), *repeated).float().view(k, n, -1)  # (K, N, 784)
     log_px_z = -F.binary_cross_entropy_with_logits(logits, x.flatten(1).expand(k, n, -1), reduction="none").sum(2)
     log_pz_over_qz = -0.5 * (z.pow(2) - eps.pow(2) - logvar).sum(2)  # log N(z; 0, I) - log N(z; mu, sigma^2)
     log_w = log_px_z + log_pz_over_qz  # (K, N)

@@ -22,7 +22,7 @@ BLOWN_UP = 1e4  # nats per image; a model that predicts 0.5 for every pixel scor
 
 @dataclass
 class TrainConfig:
-    model: str = "vae"  # "ae" or "vae"
+    model: str = "vae"  # "ae", "vae" or "cvae" (conditioned on the labels)
     dataset: str = "mnist"  # "mnist" or "fashion" (Fashion-MNIST)
     latent_dim: int = 2
     hidden: int = 512
@@ -95,16 +95,22 @@ def native_bf16() -> bool:
 
 
 def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None = None,
-        callback=None, stop=None) -> FitResult:
-    """Train a fresh model on train_x (N, 1, 28, 28) in [0, 1]; callback(step, epoch, figures).
+        callback=None, stop=None, train_labels: torch.Tensor | None = None,
+        test_labels: torch.Tensor | None = None) -> FitResult:
+    """Train a fresh model on train_x (N, 1, 28, 28) in [0, 1]; callback(step, epoch, figures). A CVAE also
+    needs the labels (N,) of train_x and of test_x; the other models ignore them.
 
     Epoch events also carry the model under figures["model"] (to draw samples; do not train it)."""
     if config.threads:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
+    model = build_model(config.model_config)
+    if not model.condition_size:
+        train_labels = test_labels = None
+    elif train_labels is None or (test_x is not None and test_labels is None):
+        raise ValueError("a CVAE learns from images and their labels: give the labels of the training and test images")
     train_x = train_x[: config.train_size]
     n, batch_size = len(train_x), min(config.batch_size, len(train_x))
-    model = build_model(config.model_config)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.total_steps(n), eta_min=0)
     autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.uses_bf16)
@@ -119,11 +125,12 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
                 result.stopped = True
                 return result
             x = train_x[batch]  # (B, 1, 28, 28)
+            condition = () if train_labels is None else (train_labels[batch],)  # a CVAE's labels (B,)
             inputs = add_noise(x, config.noise) if config.noise else x
             beta = config.kl_weight(step, n)
             with autocast:
-                z, kl = model.sample_latent(inputs)
-                loss, recon, kl = elbo(model.decode_logits(z), x, kl, beta)  # the target is the clean x
+                z, kl = model.sample_latent(inputs, *condition)
+                loss, recon, kl = elbo(model.decode_logits(z, *condition), x, kl, beta)  # the target is the clean x
             if not loss.item() / len(x) < BLOWN_UP:  # NaN fails this test too
                 model.load_state_dict(good_state)
                 result.diverged = True
@@ -143,7 +150,7 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
         epoch_figures = {"event": "epoch", "epoch": epoch, "seconds": seconds, "images_per_s": n / seconds,
                          **dict(zip(("train_loss", "train_recon", "train_kl"), (sums / n).tolist()))}
         if test_x is not None:
-            epoch_figures.update(evaluate(model, test_x, config.beta))
+            epoch_figures.update(evaluate(model, test_x, config.beta, labels=test_labels))
         good_state = copy.deepcopy(model.state_dict())
         result.history.append(epoch_figures)
         if callback:
