@@ -10,6 +10,7 @@ pages = [
     st.Page("views/train.py", title="Train", icon=":material/model_training:"),
     st.Page("views/compare.py", title="Compare AE vs VAE", icon=":material/compare:"),
     st.Page("views/repair.py", title="Repair", icon=":material/healing:"),
+    st.Page("views/every_digit.py", title="Every digit", icon=":material/pin:"),
 ]
 # Streamlit runs this file as __main__; a training child process (multiprocessing spawn) imports it
 # as __mp_main__ and must not draw the app.
