@@ -60,9 +60,9 @@ def classify_and_restyle(cvae):
             input_column.image(png_data_uri(enlarge(to_uint8(x)[0], 4)), caption="Input (28×28)", width=112)
             verdict_column.markdown(f"The CVAE reads it as a **{best}**: its ELBO is {elbos[best]:.1f} nats, "
                                     f"{elbos[best] - runner_up:.1f} above the runner-up's.")
-            cells = [f"**{value:.1f}**" if label == best else f"{value:.1f}" for label, value in enumerate(elbos.tolist())]
-            st.markdown("| label y | " + " | ".join(map(str, range(10))) + " |\n|---|" + "---|" * 10 +
-                        "\n| ELBO ℒ(x, y) | " + " | ".join(cells) + " |")
+            cells = [f"**{value:.0f}**" if label == best else f"{value:.0f}" for label, value in enumerate(elbos.tolist())]
+            st.markdown("| y | " + " | ".join(map(str, range(10))) + " |\n|---|" + "---|" * 10 +
+                        "\n| ℒ(x, y) | " + " | ".join(cells) + " |")
             st.caption(f"ℒ(x, y) = E_q(z|x,y)[log p(x | z, y)] − KL(q(z | x, y) ‖ p(z)), in nats, estimated with "
                        f"{ELBO_SAMPLES} samples of z (the same noise for every label). It is a lower bound on log p(x | y): "
                        "the best label is the one that makes your drawing most likely. The CVAE was never trained to "
@@ -96,7 +96,7 @@ with torch.inference_mode():
     row = cvae.decode(torch.tensor([[z1, z2]]).expand(10, -1), torch.arange(10))  # (10, 1, 28, 28)
 row_column.image(image_grid(row, ncol=10, scale=3), width="stretch",
                  caption=f"z = ({z1:.2f}, {z2:.2f}) decoded with every label 0–9")
-map_column, note_column = st.columns([2, 1], gap="large")
+map_column, note_column = st.columns([3, 2], gap="large")
 with map_column:
     label = st.segmented_control("Style map of the digit", list(range(10)), default=7, required=True,
                                  key="every_digit_label", bind="query-params")
