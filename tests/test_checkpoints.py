@@ -29,6 +29,28 @@ def test_round_trip_keeps_weights_and_metadata(vae, tmp_path):
     assert list(tmp_path.iterdir()) == [path]  # the temp file of the atomic write is gone
 
 
+def test_a_conv_model_round_trips_with_its_arch(tmp_path):
+    torch.manual_seed(0)
+    conv = build_model(ModelConfig("ae", latent_dim=4, hidden=16, arch="conv"))
+    loaded = load_checkpoint(save_checkpoint(conv, tmp_path / "conv.safetensors"))
+    assert (loaded.kind, loaded.config.arch, loaded.metadata["arch"]) == ("ae", "conv", "conv")
+    x = torch.rand(2, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.equal(loaded.encode(x), conv.eval().encode(x))
+    as_mlp = tmp_path / "as-mlp.safetensors"  # conv weights under an MLP's metadata
+    save_file({name: t.contiguous() for name, t in conv.state_dict().items()}, as_mlp,
+              metadata={"kind": "ae", "latent_dim": "4", "hidden": "16", "arch": "mlp"})
+    refuse(as_mlp, "does not hold a vaedemo AE's weights")
+
+
+def test_a_checkpoint_without_arch_is_an_mlp(vae, tmp_path):
+    """Every checkpoint written before the conv pair existed (the shipped ones among them) has no arch."""
+    path = tmp_path / "old.safetensors"
+    save_file({name: t.contiguous() for name, t in vae.state_dict().items()}, path,
+              metadata={"kind": "vae", "latent_dim": "2", "hidden": "16"})
+    assert load_checkpoint(path).config.arch == "mlp"
+
+
 def test_non_string_metadata_is_stored_as_json(vae, tmp_path):
     loaded = load_checkpoint(save_checkpoint(vae, tmp_path / "m.safetensors", history=[1.5, 2.5]))
     assert json.loads(loaded.metadata["history"]) == [1.5, 2.5]

@@ -47,6 +47,16 @@ def test_train_then_evaluate_a_tiny_model(tmp_path):
     assert f"{figures['active_units']} of 2 latent units active" in text.stdout
 
 
+def test_train_then_evaluate_a_tiny_conv_vae(tmp_path):
+    out = tmp_path / "conv.safetensors"
+    run = vaedemo("train", "--arch", "conv", "--latent-dim", "4", "--hidden", "32", "--epochs", "1", "--train-size", "256",
+                  "--out", str(out), "--json")
+    assert run.returncode == 0, run.stderr
+    assert (json.loads(run.stdout)["arch"], load_checkpoint(out).metadata["arch"]) == ("conv", "conv")
+    run = vaedemo("evaluate", str(out), "--samples", "5")
+    assert run.returncode == 0 and "conv VAE, latent size 4: test -ELBO" in run.stdout
+
+
 def test_train_then_evaluate_a_tiny_cvae(tmp_path):
     out = tmp_path / "cvae.safetensors"
     run = vaedemo("train", "--model", "cvae", "--hidden", "32", "--epochs", "1", "--train-size", "512", "--lr", "3e-3",
@@ -73,6 +83,7 @@ def test_train_then_evaluate_a_tiny_cvae(tmp_path):
     (["train", "--kl-warmup", "-1", "--out", "x.safetensors"], "--kl-warmup: must be 0 or more"),
     (["train", "--kl-warmup", "0.5", "--out", "x.safetensors"], "'0.5' is not a whole number"),
     (["train", "--model", "gan", "--out", "x.safetensors"], "invalid choice"),
+    (["train", "--model", "cvae", "--arch", "conv", "--out", "x.safetensors"], "the conv architecture is for the AE and"),
     (["evaluate", "missing.safetensors"], "no such file"),
     (["evaluate", "missing.safetensors", "--samples", "0"], "--samples: must be positive"),
 ])

@@ -16,9 +16,10 @@ def mnist_small():
     return train_x, test_x
 
 
+@pytest.mark.parametrize("arch", ["mlp", "conv"])
 @pytest.mark.parametrize("kind", ["ae", "vae"])
-def test_encode_decode_shapes_and_ranges(kind):
-    model = build_model(ModelConfig(kind, latent_dim=5, hidden=16)).eval()
+def test_encode_decode_shapes_and_ranges(kind, arch):
+    model = build_model(ModelConfig(kind, latent_dim=5, hidden=16, arch=arch)).eval()
     x = torch.rand(7, 1, 28, 28)
     code = model.encode(x)
     if kind == "vae":
@@ -31,9 +32,30 @@ def test_encode_decode_shapes_and_ranges(kind):
     assert model.latent_mean(x).shape == (7, 5)
 
 
+def test_the_conv_pair_has_the_shape_of_the_issue():
+    """Two stride-2 4x4 convolutions 32/64 (28 -> 14 -> 7 pixels), the hidden layer, mirrored in the decoder."""
+    vae = build_model(ModelConfig("vae", latent_dim=16, hidden=512, arch="conv"))
+    shapes = {name: tuple(t.shape) for name, t in vae.state_dict().items() if name.endswith("weight")}
+    assert shapes == {"encoder.0.weight": (32, 1, 4, 4), "encoder.2.weight": (64, 32, 4, 4),
+                      "encoder.5.weight": (512, 64 * 7 * 7), "encoder.7.weight": (32, 512),  # mean and log-variance
+                      "decoder.0.weight": (512, 16), "decoder.2.weight": (64 * 7 * 7, 512),
+                      "decoder.5.weight": (64, 32, 4, 4), "decoder.7.weight": (32, 1, 4, 4)}
+    # A convolution sees pixels where they are: moving a digit moves the decoder's picture, and the first
+    # layer's output of a shifted image is the shifted output (away from the edges).
+    x = torch.zeros(1, 1, 28, 28)
+    x[0, 0, 8:12, 8:12] = 1
+    with torch.no_grad():
+        here, there = vae.encoder[:2](x), vae.encoder[:2](torch.roll(x, (4, 4), (2, 3)))
+    assert torch.allclose(torch.roll(here, (2, 2), (2, 3))[..., 4:12, 4:12], there[..., 4:12, 4:12], atol=1e-6)
+
+
 def test_invalid_model_config_is_refused():
     with pytest.raises(ValueError, match="kind"):
         ModelConfig("gan")
+    with pytest.raises(ValueError, match="architecture must be 'mlp' or 'conv'"):
+        ModelConfig("vae", arch="transformer")
+    with pytest.raises(ValueError, match="the conv architecture is for the AE and the VAE"):
+        TrainConfig(model="cvae", arch="conv")
     with pytest.raises(ValueError, match="latent size"):
         ModelConfig("vae", latent_dim=0)
     with pytest.raises(ValueError, match="epochs"):

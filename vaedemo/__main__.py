@@ -61,6 +61,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", choices=list(DATASETS), default="mnist", help=dataset_help)
     train.add_argument("--latent-dim", type=positive(int), default=2)
     train.add_argument("--hidden", type=positive(int), default=512)
+    train.add_argument("--arch", choices=["mlp", "conv"], default="mlp",
+                       help="conv: two stride-2 convolutions before the hidden layer, mirrored in the decoder (AE, VAE)")
     train.add_argument("--epochs", type=positive(int), default=10)
     train.add_argument("--batch-size", type=positive(int), default=128)
     train.add_argument("--lr", type=positive(float), default=1e-3)
@@ -97,7 +99,8 @@ def run_fetch(args, log):
 
 
 def run_train(args, log):
-    config = TrainConfig(model=args.model, dataset=args.dataset, latent_dim=args.latent_dim, hidden=args.hidden, epochs=args.epochs,
+    config = TrainConfig(model=args.model, dataset=args.dataset, latent_dim=args.latent_dim, hidden=args.hidden,
+                         arch=args.arch, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed,
                          train_size=args.train_size, threads=args.threads, precision=args.precision, noise=args.noise,
                          kl_warmup=args.kl_warmup)
@@ -128,7 +131,8 @@ def run_train(args, log):
         test["test_accuracy"] = classification_accuracy(result.model, test_x, test_labels)
         metadata["test_accuracy"] = f"{test['test_accuracy']:.4f}"
     save_checkpoint(result.model, args.out, **metadata)
-    out = {"out": args.out, "kind": config.model, "dataset": config.dataset, "latent_dim": config.latent_dim, "epochs": config.epochs,
+    out = {"out": args.out, "kind": config.model, "arch": config.arch, "dataset": config.dataset, "latent_dim": config.latent_dim,
+           "epochs": config.epochs,
            "seconds": sum(h["seconds"] for h in result.history), **test}
     accuracy = (f"; the label with the best ELBO is right for {100 * test['test_accuracy']:.2f} % of the test images"
                 if "test_accuracy" in test else "")
@@ -143,7 +147,8 @@ def run_evaluate(args, log):
     torch.manual_seed(0)  # the one posterior sample per image, reproducibly
     figures = evaluate(model, test_x, labels=labels)
     given = " given the label" if labels is not None else ""
-    text = (f"{args.path}: {model.kind.upper()}, latent size {model.latent_dim}: test {loss_name(model.kind)}{given} "
+    name = f"{'conv ' if model.config.arch == 'conv' else ''}{model.kind.upper()}"
+    text = (f"{args.path}: {name}, latent size {model.latent_dim}: test {loss_name(model.kind)}{given} "
             f"{figures['test_loss']:.2f} nats/image (recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f})")
     if model.kind != "ae":
         figures.update(test_nll=importance_weighted_nll(model, test_x, args.samples, labels=labels), samples=args.samples)
@@ -152,7 +157,8 @@ def run_evaluate(args, log):
     if model.kind == "cvae":
         figures["test_accuracy"] = classification_accuracy(model, test_x, test_labels)
         text += f"; the label with the best ELBO is right for {100 * figures['test_accuracy']:.2f} % of the images"
-    out = {"path": args.path, "kind": model.kind, "latent_dim": model.latent_dim, "dataset": dataset.name, **figures}
+    out = {"path": args.path, "kind": model.kind, "arch": model.config.arch, "latent_dim": model.latent_dim,
+           "dataset": dataset.name, **figures}
     return out, f"{text} on {len(test_x)} {dataset.title} test images"
 
 

@@ -3,6 +3,8 @@ fairly.
 
     encoder: 784 -> hidden -> latent_dim        (VAE: -> 2 * latent_dim, the mean and log-variance)
     decoder: latent_dim -> hidden -> 784 logits (decode() applies the sigmoid: Bernoulli means)
+    arch "conv" (AE and VAE): two stride-2 4x4 convolutions 1 -> 32 -> 64 channels (28 -> 14 -> 7 pixels)
+          before the hidden layer, mirrored by two transposed convolutions in the decoder
     CVAE: the label y as a one-hot vector of 10 appended to the encoder's input and to the decoder's code,
           q(z | x, y) and p(x | z, y): z keeps only what the label does not say, the style
 
@@ -29,16 +31,35 @@ class ModelConfig:
     kind: str = "vae"  # "ae", "vae" or "cvae"
     latent_dim: int = 2
     hidden: int = 512
+    arch: str = "mlp"  # "mlp" or "conv" (AE and VAE only)
 
     def __post_init__(self):
         if self.kind not in ("ae", "vae", "cvae"):
             raise ValueError(f"model kind must be 'ae', 'vae' or 'cvae', not {self.kind!r}")
+        if self.arch not in ("mlp", "conv"):
+            raise ValueError(f"architecture must be 'mlp' or 'conv', not {self.arch!r}")
+        if self.arch == "conv" and self.kind == "cvae":
+            raise ValueError("the conv architecture is for the AE and the VAE; the CVAE is an MLP")
         if self.latent_dim < 1 or self.hidden < 1:
             raise ValueError("latent size and hidden size must be at least 1")
 
 
 def mlp(n_in: int, hidden: int, n_out: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, n_out))
+
+
+def conv_encoder(hidden: int, n_out: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 4, stride=2, padding=1), nn.ReLU(),  # (N, 32, 14, 14)
+        nn.Conv2d(32, 64, 4, stride=2, padding=1), nn.ReLU(),  # (N, 64, 7, 7)
+        nn.Flatten(), nn.Linear(64 * 7 * 7, hidden), nn.ReLU(), nn.Linear(hidden, n_out))  # (N, n_out)
+
+
+def conv_decoder(n_in: int, hidden: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, 64 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (64, 7, 7)),
+        nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1), nn.ReLU(),  # (N, 32, 14, 14)
+        nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1))  # (N, 1, 28, 28) logits
 
 
 class AutoEncoder(nn.Module):
@@ -51,15 +72,19 @@ class AutoEncoder(nn.Module):
         super().__init__()
         self.config = config
         self.latent_dim = config.latent_dim
-        self.encoder = mlp(PIXELS + self.condition_size, config.hidden, self.code_size)
-        self.decoder = mlp(config.latent_dim + self.condition_size, config.hidden, PIXELS)
+        if config.arch == "conv":
+            self.encoder = conv_encoder(config.hidden, self.code_size)
+            self.decoder = conv_decoder(config.latent_dim, config.hidden)
+        else:
+            self.encoder = mlp(PIXELS + self.condition_size, config.hidden, self.code_size)
+            self.decoder = mlp(config.latent_dim + self.condition_size, config.hidden, PIXELS)
 
     @property
     def code_size(self) -> int:
         return self.latent_dim
 
     def encode(self, x):
-        return self.encoder(x.flatten(1))  # (N, d)
+        return self.encoder(x if self.config.arch == "conv" else x.flatten(1))  # (N, d)
 
     def latent_mean(self, x, *condition):
         """Where x lands in latent space: the code (AE) or the posterior mean (VAE)."""

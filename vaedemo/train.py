@@ -26,6 +26,7 @@ class TrainConfig:
     dataset: str = "mnist"  # "mnist" or "fashion" (Fashion-MNIST)
     latent_dim: int = 2
     hidden: int = 512
+    arch: str = "mlp"  # "mlp" or "conv" (convolutions before the hidden layer; AE and VAE)
     epochs: int = 10
     batch_size: int = 128
     lr: float = 1e-3
@@ -48,6 +49,7 @@ class TrainConfig:
         if bad:
             raise ValueError(f"invalid {', '.join(bad)}: must be positive (beta and the KL warm-up may be 0)")
         dataset_info(self.dataset)  # raises ValueError on an unknown data set
+        self.model_config  # raises ValueError on an unknown model kind or architecture, or a conv CVAE
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ValueError(f"precision must be auto, bf16 or fp32, not {self.precision!r}")
         if not 0 <= self.noise <= 1:
@@ -55,7 +57,7 @@ class TrainConfig:
 
     @property
     def model_config(self) -> ModelConfig:
-        return ModelConfig(kind=self.model, latent_dim=self.latent_dim, hidden=self.hidden)
+        return ModelConfig(kind=self.model, latent_dim=self.latent_dim, hidden=self.hidden, arch=self.arch)
 
     def steps_per_epoch(self, n: int) -> int:
         """Optimizer steps of one epoch on n training images (the last batch may be short)."""
@@ -164,5 +166,5 @@ def checkpoint_metadata(config: TrainConfig, result: FitResult, train_images: in
     test = {key: f"{last[key]:.4f}" for key in ("test_loss", "test_recon", "test_kl") if key in last}
     if "active_units" in last:
         test["active_units"] = str(last["active_units"])
-    settings = {f"train_{key}": value for key, value in asdict(config).items() if key not in ("model", "dataset", "latent_dim", "hidden")}
+    settings = {f"train_{key}": value for key, value in asdict(config).items() if key not in ("model", "dataset", "latent_dim", "hidden", "arch")}
     return {"dataset": config.dataset, "epochs": str(len(result.history)), "train_images": str(train_images), **test, **settings}
