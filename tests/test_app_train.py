@@ -81,14 +81,15 @@ def test_a_finished_job_shows_its_results_and_becomes_my_model(finished_job):
     assert at.session_state["use_mine"] is True
 
 
-def test_the_kl_warm_up_setting_goes_into_the_run():
+def test_the_kl_warm_up_and_architecture_settings_go_into_the_run():
     at = train_page()
-    assert at.session_state["train_kl_warmup"] == 0
+    assert at.session_state["train_kl_warmup"] == 0 and at.session_state["train_arch"] == "mlp"
     with jobs.SLOT:  # another session's training: the run waits, so nothing trains here
         at.number_input(key="_train_kl_warmup").set_value(3).run()
+        at.radio(key="_train_arch").set_value("conv").run()
         button(at, "Start").click().run()
         job = at.session_state["train_job"]
-        assert (job.config.kl_warmup, job.config.beta) == (3, 1.0)
+        assert (job.config.kl_warmup, job.config.beta, job.config.arch) == (3, 1.0, "conv")
         job.stop()
         job.thread.join(10)
 

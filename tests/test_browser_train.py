@@ -57,3 +57,25 @@ def test_short_run_then_use_my_model_on_another_page(page, app_url):
     expect(toggle).to_be_checked(timeout=SLOW)
     page.get_by_text("Use my VAE (latent size 2) on every page").click()  # the switch input itself is hidden
     expect(digit).not_to_have_attribute("src", mine, timeout=SLOW)
+
+
+def test_a_conv_run_on_a_small_training_set_shows_progress_and_ends(page, app_url):
+    page.set_default_timeout(SLOW)
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Train", exact=True).click()
+    page.get_by_text("Train your own autoencoder").wait_for()
+    wait_for_app(page)
+    page.get_by_text("Convolutional", exact=True).click()
+    wait_for_app(page)
+    page.get_by_role("slider", name="Training images").focus()
+    page.keyboard.press("Home")
+    expect(page.get_by_role("slider", name="Training images")).to_have_attribute("aria-valuetext", "1,000", timeout=SLOW)
+    wait_for_app(page)
+    page.get_by_label("Epochs", exact=True).fill("2")
+    page.get_by_label("Epochs", exact=True).press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Start").click()
+    expect(page.get_by_text("Finished: 2 epochs trained.", exact=True)).to_be_visible(timeout=RUN)
+    expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=SLOW)
+    expect(page.get_by_text("Their reconstructions")).to_be_visible(timeout=SLOW)

@@ -49,6 +49,13 @@ def test_a_run_ends_with_a_model_that_loads():
         assert torch.equal(tensor, progress.model.state_dict()[name])
 
 
+def test_a_conv_run_ends_with_a_conv_model():
+    progress = finished(Job(TrainConfig(arch="conv", epochs=1, **TINY)).start())
+    assert progress.status == "done", progress.message
+    assert progress.model.config.arch == "conv" and progress.pictures["Their reconstructions"].dtype.name == "uint8"
+    assert load_checkpoint_bytes(progress.checkpoint, "conv.safetensors").metadata["arch"] == "conv"
+
+
 def test_the_training_child_is_niced_from_its_start():
     """The server answering strokes comes first: the child runs at a lower priority at once, not only after
     its imports (torch takes seconds of CPU)."""

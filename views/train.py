@@ -13,7 +13,7 @@ DOWNLOAD_NAME = "vaedemo-my-model.safetensors"
 # A 2-D VAE that draws recognisable digits in about 30 s on two CPU cores.
 DEFAULTS = {"model": "vae", "dataset": sidebar.current_dataset(),  # the data set the sidebar shows
             "latent_dim": 2, "hidden": 512, "beta": 1.0, "lr": 3e-3, "epochs": 5,
-            "batch_size": 128, "train_size": 15_000, "noise": 0.0, "kl_warmup": 0}
+            "batch_size": 128, "train_size": 15_000, "noise": 0.0, "kl_warmup": 0, "arch": "mlp"}
 
 st.title("Train your own autoencoder")
 st.markdown(
@@ -49,6 +49,10 @@ with columns[0]:
 with columns[1]:
     setting(st.select_slider, "latent_dim", "Latent size", options=[1, 2, 3, 4, 8, 16, 32])
     setting(st.select_slider, "hidden", "Hidden units", options=[64, 128, 256, 512, 1024])
+    setting(st.radio, "arch", "Architecture", options=["mlp", "conv"], horizontal=True,
+            format_func={"mlp": "MLP", "conv": "Convolutional"}.get,
+            help="Convolutional: two stride-2 convolutions (32 and 64 channels) before the hidden layer, mirrored in "
+                 "the decoder. They see pixels where they are, not as a list; about 7x slower to train on a CPU.")
 with columns[2]:
     setting(st.select_slider, "lr", "Learning rate", options=[1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0],
             format_func=lambda lr: f"{lr:g}")
