@@ -1,47 +1,74 @@
-"""Server memory over 100 reruns of the Draw page with a drawing on it (Streamlit's AppTest, in process).
+"""The server's memory over time, with no forced garbage collection after each run (.streamlit/config.toml):
+1,000 strokes on the Draw page in one session, then twice 100 sessions opened (each draws once) and closed.
 
-The models and the test-sample codes are loaded once per process (st.cache_resource), so the resident
-memory should stay flat once the first runs have warmed up. Run: make bench.
+Speaks Streamlit's websocket protocol to a real `streamlit run app.py` (benchmarks/lecture_hall.py's Session),
+reading the server's resident memory from /proc. The models and the test-sample codes are loaded once per
+process (st.cache_resource), so memory should stay flat once the first runs have warmed up; a closed session's
+state goes once its server.disconnectedSessionTTL has passed. Run: make bench.
 """
+import asyncio
+import re
 import sys
 from pathlib import Path
 
-import numpy as np
-from streamlit.testing.v1 import AppTest
+from lecture_hall import DRAWINGS, Session, canvas_state
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE_SIZE = 4096
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import free_port, start_app, stop_app  # noqa: E402
+
+STROKES, SESSIONS = 1000, 100
+SESSION_TTL_S = 10  # how long the server keeps a closed session (Streamlit's default is 120 s)
 
 
-def resident_mb() -> float:
-    return int(Path("/proc/self/statm").read_text().split()[1]) * PAGE_SIZE / 2**20
+def resident_mb(pid: int) -> float:
+    return int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1)) / 1024
 
 
-def drawing(seed: int) -> np.ndarray:
-    """A white bar at a random slant on a black 280x280 canvas (RGBA)."""
-    rng = np.random.default_rng(seed)
-    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
-    canvas[..., 3] = 255
-    x0, x1 = rng.integers(60, 220, size=2)
-    for y in range(40, 240):
-        x = int(x0 + (x1 - x0) * (y - 40) / 200)
-        canvas[y, x - 12:x + 12, :3] = 255
-    return canvas
+async def measure(url: str, pid: int):
+    session = Session(url)
+    await session.connect()
+    await session.rerun()
+    marks = {}
+    for stroke in range(1, STROKES + 1):
+        canvas_state(session).json_value = DRAWINGS[stroke % len(DRAWINGS)]
+        await session.rerun(session.pages["Draw"], session.fragment)
+        if stroke in (10, 100, 250, 500, 1000):
+            marks[stroke] = resident_mb(pid)
+    await session.close()
+    print(f"one session, {STROKES:,} strokes on the Draw page: resident memory "
+          + ", ".join(f"after {stroke:,}: {mb:.0f} MB" for stroke, mb in marks.items())
+          + f"; from stroke 100 to {STROKES:,}: {marks[STROKES] - marks[100]:+.1f} MB", flush=True)
+
+    for round in ("first", "second"):  # the second hundred shows whether the first's memory is used again
+        before = resident_mb(pid)
+        for _ in range(SESSIONS):
+            visitor = Session(url)
+            await visitor.connect()
+            await visitor.rerun()
+            canvas_state(visitor).json_value = DRAWINGS[0]
+            await visitor.rerun(visitor.pages["Draw"], visitor.fragment)
+            await visitor.close()
+        opened = resident_mb(pid)
+        await asyncio.sleep(2 * SESSION_TTL_S)
+        visitor = Session(url)  # a run of the server's loop after the TTL, which lets it clean up the closed sessions
+        await visitor.connect()
+        await visitor.rerun()
+        await visitor.close()
+        print(f"{round} {SESSIONS} sessions opened, each drawing once, and closed: {before:.0f} MB before, "
+              f"{opened:.0f} MB after ({opened - before:+.1f} MB), {resident_mb(pid):.0f} MB once their "
+              f"{SESSION_TTL_S} s TTL had passed", flush=True)
+    if session.errors:
+        sys.exit(f"the Draw page failed: {session.errors[0]}")
 
 
 def main():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    marks = {}
-    for run in range(1, 101):
-        app.session_state["fed_drawing"] = drawing(run)
-        app.run()
-        if app.exception:
-            sys.exit(f"run {run} raised: {app.exception}")
-        if run in (1, 10, 50, 100):
-            marks[run] = resident_mb()
-    print("Draw page, 100 reruns with a new drawing each: resident memory "
-          + ", ".join(f"after {run}: {mb:.0f} MB" for run, mb in marks.items())
-          + f"; growth from run 10 to 100: {marks[100] - marks[10]:+.1f} MB")
+    port = free_port()
+    server = start_app(port, args=["--server.disconnectedSessionTTL", str(SESSION_TTL_S)])
+    try:
+        asyncio.run(measure(f"http://127.0.0.1:{port}", server.pid))
+    finally:
+        stop_app(server)
 
 
 if __name__ == "__main__":

@@ -23,14 +23,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int, extra_env: dict | None = None) -> subprocess.Popen:
+def start_app(port: int, extra_env: dict | None = None, args: list[str] = ()) -> subprocess.Popen:
     """`streamlit run app.py` as a user starts it, waiting until its health check answers. Its output goes to a
     file (process.log), not a pipe: a pipe nobody reads fills up and then blocks the server."""
     env = {**os.environ, **(extra_env or {})}
     log = tempfile.NamedTemporaryFile(prefix="vaedemo-server-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+         "--server.address", "127.0.0.1", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     process.log = Path(log.name)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
