@@ -49,6 +49,9 @@ def test_the_contract(cvae):
     assert not torch.equal(cvae.decode(mu, torch.tensor([1, 1, 1])), images)  # the label changes the picture
     with pytest.raises(TypeError):
         cvae.encode(x)  # a CVAE needs its labels
+    every = cvae.decode_every_label(mu[1])
+    assert torch.allclose(every, cvae.decode(mu[1].repeat(10, 1), torch.arange(10)), atol=1e-6)
+    assert torch.allclose(every[4], images[1], atol=1e-6)  # the code's own label among them
 
 
 @pytest.mark.parametrize("labels", [torch.tensor([0.0, 1.0, 2.0]), torch.tensor([0, 1, 10]), torch.tensor([0, 1])])

@@ -136,6 +136,10 @@ class CVAE(VAE):
     def decode_logits(self, z, y):
         return super().decode_logits(torch.cat([z, one_hot(y, z)], dim=1))  # (N, 1, 28, 28)
 
+    def decode_every_label(self, z):
+        """One code z (d,) decoded with each label 0..9: one style written as every digit, (10, 1, 28, 28)."""
+        return self.decode(z.expand(CLASSES, -1), torch.arange(CLASSES))
+
 
 def one_hot(y: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     """Labels (N,) as one-hot rows (N, CLASSES) of like's dtype; a clear error for anything else."""

@@ -53,7 +53,7 @@ def classify_and_restyle(cvae):
         runner_up = elbos.topk(2).values[1].item()
         with torch.inference_mode():
             style = cvae.latent_mean(x, torch.tensor([best]))  # (1, 2)
-            every = cvae.decode(style.expand(10, -1), torch.arange(10))  # (10, 1, 28, 28)
+            every = cvae.decode_every_label(style[0])  # (10, 1, 28, 28)
         st.session_state["every_digit_style"] = style[0].tolist()
         with st.container(key="every_digit_result"):
             input_column, verdict_column = st.columns([1, 3], vertical_alignment="center")
@@ -93,7 +93,7 @@ with controls:
     st.button("Take my drawing's style", icon=":material/draw:", on_click=take_my_style,
               help="Set z to the style of your last drawing above (after a stroke).")
 with torch.inference_mode():
-    row = cvae.decode(torch.tensor([[z1, z2]]).expand(10, -1), torch.arange(10))  # (10, 1, 28, 28)
+    row = cvae.decode_every_label(torch.tensor([z1, z2]))  # (10, 1, 28, 28)
 row_column.image(image_grid(row, ncol=10, scale=3), width="stretch",
                  caption=f"z = ({z1:.2f}, {z2:.2f}) decoded with every label 0–9")
 map_column, note_column = st.columns([3, 2], gap="large")
