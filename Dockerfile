@@ -11,7 +11,12 @@ ENV HOME=/home/user \
 WORKDIR $HOME/app
 
 COPY --chown=user requirements.txt .
-RUN pip install --no-cache-dir --user -r requirements.txt
+# torch's default Linux wheel pulls in gigabytes of CUDA libraries that a Space's CPU machine never uses: install
+# the CPU build of the pinned torch and torchvision first (the same versions as requirements.txt, which pip then
+# finds satisfied), then the rest.
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+RUN pip install --no-cache-dir --user --index-url $TORCH_INDEX torch==2.14.1 torchvision==0.29.1 \
+ && pip install --no-cache-dir --user -r requirements.txt
 
 COPY --chown=user . .
 

@@ -1,6 +1,7 @@
 # make run   - start the app on the shipped weights (creates the venv on first use)
 # make test  - install everything the tests need (venv, Chromium, MNIST, Fashion-MNIST) and run them all
-# make bench - print the speed and quality figures quoted in README.md
+# make bench - print the speed and quality figures quoted in README.md and docs/
+# make space REMOTE=<git url> - publish the current tree to a Hugging Face Space repository (binaries via git-lfs)
 PYTHON ?= python3
 REQS := requirements.txt requirements-dev.txt
 # One venv per version of the requirements, outside the clone, so the second run is fast (the hash in
@@ -9,7 +10,7 @@ VENV ?= $(HOME)/.cache/vaedemo/venv-$(shell cat $(REQS) | sha256sum | cut -c1-16
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench data chromium venv venv-path clean-venv
+.PHONY: run test bench data chromium git-lfs space venv venv-path clean-venv
 
 venv: $(VENV)/.installed
 
@@ -33,8 +34,14 @@ data: venv
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
 
-test: venv chromium data
+git-lfs:
+	@git lfs version >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends git-lfs; }
+
+test: venv chromium git-lfs data
 	$(PY) -m pytest
+
+space:
+	@bash space/publish.sh "$(REMOTE)"
 
 bench: venv chromium data
 	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done

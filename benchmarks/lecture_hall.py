@@ -79,14 +79,15 @@ class Session:
     async def connect(self):
         xsrf = await asyncio.to_thread(self.xsrf_cookie)
         host = self.url.removeprefix("http://")
-        self.ws = await websockets.connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit", xsrf],
-                                           additional_headers={"Cookie": f"_streamlit_xsrf={xsrf}"},
+        self.ws = await websockets.connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit", *xsrf],
+                                           additional_headers={"Cookie": f"_streamlit_xsrf={xsrf[0]}"} if xsrf else {},
                                            max_size=None, ping_interval=None)
 
-    def xsrf_cookie(self) -> str:
+    def xsrf_cookie(self) -> list[str]:
+        """The XSRF token the server set as a cookie, as a list of one; none when its XSRF protection is off."""
         with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=TIMEOUT_S) as response:
             cookies = response.headers.get_all("Set-Cookie") or []
-        return next(c.split("=", 1)[1].split(";")[0] for c in cookies if c.startswith("_streamlit_xsrf="))
+        return [c.split("=", 1)[1].split(";")[0] for c in cookies if c.startswith("_streamlit_xsrf=")][:1]
 
     async def rerun(self, page: str = "", fragment: str = "", auto: bool = False):
         """Send one rerun_script and read until that run's script_finished; raises on a run that failed."""

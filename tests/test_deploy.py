@@ -25,6 +25,16 @@ def test_readme_front_matter_matches_the_image():
     assert "/_stcore/health" in DOCKERFILE
 
 
+def test_the_image_installs_the_cpu_build_of_the_pinned_torch():
+    """A Space runs on CPUs: the image takes torch and torchvision from the CPU-only index, at the versions
+    requirements.txt pins, before the rest (pip then finds them satisfied instead of fetching CUDA builds)."""
+    pins = dict(re.findall(r"^(torch|torchvision)==(\S+)", (ROOT / "requirements.txt").read_text(), re.M))
+    install = DOCKERFILE.replace("\\\n", " ")
+    cpu = re.search(r"pip install .*--index-url \$TORCH_INDEX (torch==\S+) (torchvision==\S+) .*-r requirements.txt", install)
+    assert cpu and cpu.groups() == (f"torch=={pins['torch']}", f"torchvision=={pins['torchvision']}")
+    assert re.search(r"^ARG TORCH_INDEX=\S+/whl/cpu$", DOCKERFILE, re.M)
+
+
 def test_the_image_start_command_serves_the_app(tmp_path):
     port = free_port()
     command = [sys.executable if word == "python" else word for word in image_command()]

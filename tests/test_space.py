@@ -1,0 +1,113 @@
+"""`make space REMOTE=...` publishes the tree to a Hugging Face Space repository. A local bare repository stands
+in for the Space: its pre-receive hook refuses binary files that are not git-lfs pointers, as the Hub does, and
+git-lfs stores the files themselves beside it (git-lfs talks to file:// URLs on its own)."""
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, free_port
+from test_deploy import image_command
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from lecture_hall import DRAWINGS, PICTURES_PER_STROKE, Session, canvas_state  # noqa: E402
+
+import vaedemo  # noqa: E402
+
+
+def git(*args, cwd, check=True, **options) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=check, **options)
+
+
+@pytest.fixture
+def space(tmp_path):
+    """A bare repository that refuses binary blobs, as a file:// URL."""
+    if shutil.which("git-lfs") is None:
+        pytest.fail("git-lfs is not installed: `make test` installs Debian's git-lfs package with apt-get")
+    bare = tmp_path / "space.git"
+    git("init", "--quiet", "--bare", "--initial-branch=main", str(bare), cwd=tmp_path)
+    hook = bare / "hooks" / "pre-receive"
+    shutil.copy(ROOT / "tests" / "hub_pre_receive.py", hook)
+    hook.chmod(0o755)
+    return f"file://{bare}"
+
+
+def publish(remote: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "-s", "space", f"REMOTE={remote}"], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_a_plain_push_of_the_tree_is_refused_for_its_binary_files(space, tmp_path):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    files = git("ls-files", "-z", cwd=ROOT).stdout.split("\0")
+    subprocess.run(["cp", "--parents", "-t", str(plain), *[f for f in files if f and (ROOT / f).exists()]], cwd=ROOT,
+                   check=True)
+    git("init", "--quiet", "--initial-branch=main", cwd=plain)
+    git("add", "-A", cwd=plain)  # no .gitattributes here: the checkpoints and screenshots go in as plain blobs
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "plain", cwd=plain)
+    push = git("push", space, "HEAD:main", cwd=plain, check=False)
+    assert push.returncode != 0
+    assert "rejected because it contains binary files" in push.stderr and "checkpoints/" in push.stderr
+
+
+def test_make_space_publishes_a_tree_that_clones_and_starts(space, tmp_path):
+    first = publish(space)
+    assert first.returncode == 0, first.stderr
+    assert "through git-lfs" in first.stdout
+    again = publish(space)  # the same tree once more: nothing new, and no error
+    assert again.returncode == 0 and "nothing to publish" in again.stdout, again.stderr
+
+    bare = space.removeprefix("file://")
+    stored = git("cat-file", "-p", "main:checkpoints/vae-2d.safetensors", cwd=bare).stdout
+    assert stored.startswith("version https://git-lfs.github.com/spec/v1"), "the Space holds a pointer, not the file"
+    listed = git("ls-tree", "-r", "--name-only", "main", cwd=bare).stdout.split()
+    assert {".gitattributes", "README.md", "Dockerfile", "app.py"} <= set(listed)
+    assert git("show", "main:README.md", cwd=bare).stdout.startswith("---\ntitle:")  # the Space's front matter
+
+    clone = tmp_path / "clone"
+    lfs = ["-c", "filter.lfs.process=git-lfs filter-process", "-c", "filter.lfs.required=true"]
+    git("clone", "--quiet", *lfs, space, str(clone), cwd=tmp_path)  # checked out through git-lfs: the files
+    model = vaedemo.load_checkpoint(clone / "checkpoints" / "vae-2d.safetensors")
+    assert model.kind == "vae" and model.latent_dim == 2
+    assert (clone / "docs" / "draw.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    port = free_port()
+    command = [sys.executable if word == "python" else word for word in image_command()]
+    command = [f"--server.port={port}" if word == "--server.port=8501" else word for word in command]
+    command = ["--server.address=127.0.0.1" if word.startswith("--server.address") else word for word in command]
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(command, cwd=clone, env={**os.environ, "HOME": str(tmp_path)}, stdout=log,
+                              stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "server.log").read_text()
+                time.sleep(0.3)
+        assert asyncio.run(stroke_pictures(url)) == PICTURES_PER_STROKE, "the published app draws on its weights"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+async def stroke_pictures(url: str) -> int:
+    """Open the Draw page as a browser does, draw a digit, count the pictures the answer holds."""
+    session = Session(url)
+    await session.connect()
+    await session.rerun()
+    canvas_state(session).json_value = DRAWINGS[7]
+    before = session.pictures
+    await session.rerun(session.pages["Draw"], session.fragment)
+    await session.close()
+    assert not session.errors, session.errors
+    return session.pictures - before
