@@ -139,7 +139,8 @@ for column, (beta, vae) in zip(st.columns(len(betas)), betas.items()):
 st.caption(f"A latent unit is active when its mean KL per digit over the {len(mnist_labels):,} test digits exceeds "
            f"{ACTIVE_KL:g} nats: a dimension below that says almost nothing about the digit (its posterior is the prior "
            "whatever the digit), which is posterior collapse. With two dimensions even β = 4 keeps both; train a "
-           "16-D or 32-D VAE with a large β on the Train page and watch units switch off.")
+           "32-D VAE with β = 4 on the Train page and watch units switch off (on all 60,000 images, 6 epochs: 10 of "
+           "the 32 stayed active), then again with a KL warm-up.")
 epochs = {vae.metadata["epochs"] for vae in betas.values()}
 if len(epochs) > 1:
     st.caption(f"These were trained for different numbers of epochs ({', '.join(sorted(epochs, key=int))}), which "
