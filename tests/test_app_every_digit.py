@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 import vaedemo
 from conftest import ROOT
 from test_app_draw import seven_on_canvas
+from vaedemo.checkpoints import checkpoint_bytes
 from vaedemo.evaluate import label_elbos
 from vaedemo.preprocess import preprocess_drawing
 
@@ -83,3 +84,25 @@ def test_on_fashion_mnist_the_page_says_it_stays_on_digits(app):
     app.run()
     assert not app.exception
     assert any(re.search("Every digit page works on handwritten digits only", info.value) for info in app.info)
+
+
+@pytest.mark.parametrize("latent_dim", [2, 3])
+def test_an_uploaded_cvae_is_used_where_its_codes_fit(latent_dim):
+    torch.manual_seed(0)
+    mine = vaedemo.build_model(vaedemo.ModelConfig("cvae", latent_dim, hidden=16))  # untrained: blotches
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("views/train.py").run()
+    at.file_uploader(key="train_upload").set_value(("my-cvae.safetensors", checkpoint_bytes(mine), "application/octet-stream")).run()
+    assert at.success[0].value.startswith(f"Loaded my-cvae.safetensors: a CVAE with latent size {latent_dim}")
+    at.switch_page(PAGE).run()
+    at.session_state["fed_drawing"] = seven_on_canvas()
+    at.run()
+    assert not at.exception
+    [table] = [block.value for block in at.markdown if block.value.startswith("| y | 0 | 1 |")]
+    shown = [float(cell.strip("* ")) for cell in table.splitlines()[2].split("|")[2:-1]]
+    eps = torch.randn(16, 1, 2, generator=torch.Generator().manual_seed(0))
+    shipped = vaedemo.load_checkpoint(ROOT / "checkpoints" / "cvae-2d.safetensors")
+    expected = label_elbos(shipped, preprocess_drawing(seven_on_canvas()), eps)[0]
+    stands_in = any("Your CVAE has 3-D codes: the shipped 2-D one stands in here." in c.value for c in at.caption)
+    assert stands_in == (latent_dim == 3)
+    assert (shown == pytest.approx(expected.tolist(), abs=0.51)) == (latent_dim == 3)  # mine is used where it fits
