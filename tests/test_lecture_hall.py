@@ -1,0 +1,37 @@
+"""A lecture hall at once: many students on Streamlit's own websocket protocol (benchmarks/lecture_hall.py's
+clients, no browser) open the Draw page and draw together on one server; each must get its own answer."""
+import asyncio
+import random
+import sys
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from lecture_hall import DRAWINGS, PICTURES_PER_STROKE, Session, canvas_state  # noqa: E402
+
+STUDENTS, STROKES = 20, 3
+
+
+async def student(url: str, seed: int) -> list[str]:
+    """Open the Draw page, draw STROKES digits; the problems seen (none when every answer came complete)."""
+    rng = random.Random(seed)
+    session = Session(url)
+    await session.connect()
+    await session.rerun()
+    problems = []
+    for _ in range(STROKES):
+        await asyncio.sleep(rng.uniform(0, 0.5))
+        canvas_state(session).json_value = rng.choice(DRAWINGS)
+        before = session.pictures
+        await session.rerun(session.pages["Draw"], session.fragment)
+        if session.pictures - before != PICTURES_PER_STROKE:
+            problems.append(f"a stroke got {session.pictures - before} pictures")
+    await session.close()
+    return problems + session.errors
+
+
+def test_twenty_students_drawing_at_once_each_get_their_pictures(app_url):
+    async def hall():
+        return await asyncio.gather(*(student(app_url, seed) for seed in range(STUDENTS)))
+
+    assert asyncio.run(hall()) == [[]] * STUDENTS
