@@ -112,6 +112,8 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
     elif train_labels is None or (test_x is not None and test_labels is None):
         raise ValueError("a CVAE learns from images and their labels: give the labels of the training and test images")
     train_x = train_x[: config.train_size]
+    if train_labels is not None:
+        train_labels = train_labels[: config.train_size]
     n, batch_size = len(train_x), min(config.batch_size, len(train_x))
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.total_steps(n), eta_min=0)
