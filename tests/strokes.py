@@ -86,8 +86,9 @@ def wait_for_new_images(page, before: list[str], count: int = 3, timeout: float 
     page.wait_for_function(NEW_IMAGES_SHOWN, arg=[before, count], timeout=timeout)
 
 
-# The Draw page's two latent maps: pictures (SVG), each redrawn with a star where the drawing lands.
-MAPS = ".st-key-maps [data-testid=stImage] img"
+# The Draw page's two latent maps: each the codes (a picture that stays) under the marks (a picture redrawn on
+# every stroke, a star where the drawing lands), both SVG.
+MAPS = ".st-key-map-marks [data-testid=stImage] img"
 MAP_SOURCES = f"() => [...document.querySelectorAll(\"{MAPS}\")].map(map => map.complete && map.src)"
 # Whether both maps show, each a picture other than the ones in before (a browser-side function of before).
 NEW_MAPS_SHOWN = f"""(before) => {{

@@ -31,10 +31,12 @@ def seven_on_canvas() -> np.ndarray:
 
 
 def maps(app) -> list[str]:
-    """The SVG of each latent map on the page (pictures sent as SVG data URIs)."""
+    """The SVG of each latent map on the page, its codes layer and its marks layer one after the other (pictures
+    sent as SVG data URIs)."""
     svg = "data:image/svg+xml;base64,"
     sources = [picture.url for image in app.get("image") for picture in image.proto.imgs]
-    return [base64.b64decode(source[len(svg):]).decode() for source in sources if source.startswith(svg)]
+    layers = [base64.b64decode(source[len(svg):]).decode() for source in sources if source.startswith(svg)]
+    return [codes + marks for codes, marks in zip(layers[:len(layers) // 2], layers[len(layers) // 2:])]
 
 
 def test_the_sidebar_and_the_canvas_show_before_torch_loads():
@@ -58,8 +60,8 @@ def test_a_drawing_gives_input_reconstructions_and_maps(app):
     app.run()
     assert not app.exception and not app.info
     captions = [caption for image in app.get("image") for caption in image.captions]
-    assert captions == ["Input (28×28)", "AE rebuilds", "VAE rebuilds", "AE codes of 2,000 test digits",
-                        "VAE codes of 2,000 test digits"]
+    assert captions[:5] == ["Input (28×28)", "AE rebuilds", "VAE rebuilds", "AE codes of 2,000 test digits",
+                            "VAE codes of 2,000 test digits"]  # then the marks over the maps
     pictures = [picture.url for picture in app.get("image")[0].proto.imgs]  # sent at 28x28, the browser enlarges them
     assert [Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).size for url in pictures] == [(28, 28)] * 3
     ae_map, vae_map = maps(app)
@@ -96,5 +98,5 @@ def test_empty_and_full_canvas_never_fail(app, canvas, expected):
     app.run()
     assert not app.exception
     pictures = [picture for image in app.get("image") for picture in image.proto.imgs]
-    assert len(pictures) == (5 if expected == "images" else 0)  # input, AE, VAE and the two maps
+    assert len(pictures) == (7 if expected == "images" else 0)  # input, AE, VAE, the two maps and their marks
     assert bool(app.info) == (expected == "hint")

@@ -132,7 +132,7 @@ def test_screenshot_of_a_drawn_seven(page, app_url):
 
 
 # Where each of the Draw page's pictures sits on screen: [x, y, width, height, image-rendering] per picture.
-PLACES = """() => [...document.querySelectorAll('.st-key-reconstructions img, .st-key-maps [data-testid=stImage] img')]
+PLACES = """() => [...document.querySelectorAll('.st-key-reconstructions img, .st-key-map-codes img, .st-key-map-marks img')]
     .map(image => { const box = image.getBoundingClientRect();
                     return [box.x, box.y, box.width, box.height, getComputedStyle(image).imageRendering]; })"""
 
@@ -141,7 +141,8 @@ PLACES = """() => [...document.querySelectorAll('.st-key-reconstructions img, .s
                          ids=["desktop", "phone"])
 def test_the_28x28_pictures_show_large_and_crisp_and_the_maps_fit_the_screen(browser, app_url, viewport):
     """The server sends the input and the reconstructions at 28x28: the browser must show them enlarged, each
-    pixel a sharp square, three in a row; the two maps side by side on a desktop, one under the other on a phone."""
+    pixel a sharp square, three in a row; the two maps side by side on a desktop, one under the other on a phone,
+    each with its marks (the star) exactly over its codes."""
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     try:
@@ -150,7 +151,9 @@ def test_the_28x28_pictures_show_large_and_crisp_and_the_maps_fit_the_screen(bro
         draw_stroke(page, DIGITS[7][0])
         wait_for_new_images(page, [])
         wait_for_maps(page)
-        *pictures, ae_map, vae_map = page.evaluate(PLACES)
+        *pictures, ae_map, vae_map, ae_marks, vae_marks = page.evaluate(PLACES)
+        assert all(abs(a - b) < 0.5 for layer, marks in ((ae_map, ae_marks), (vae_map, vae_marks))
+                   for a, b in zip(layer[:4], marks[:4])), "each map's marks lie exactly over its codes"
         assert len({round(y) for _, y, *_ in pictures}) == 1, "the input and both reconstructions in one row"
         assert all(width >= 90 and abs(width - height) < 1 and rendering == "pixelated"
                    for _, _, width, height, rendering in pictures)

@@ -1,5 +1,5 @@
-"""viz.latent_map, the Draw page's maps (SVG): where the codes, the drawing's star and its posterior
-ellipse end up, read back through the map's own tick labels."""
+"""viz.latent_map, the Draw page's maps (two SVG layers, the codes and the marks): where the codes, the
+drawing's star and its posterior ellipse end up, read back through the map's own tick labels."""
 import base64
 import io
 import xml.etree.ElementTree as ET
@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image, ImageColor
 
-from vaedemo.viz import DIGIT_COLOURS, latent_map, latent_plane, legend_picture, nice_ticks
+from vaedemo.viz import DIGIT_COLOURS, LatentMap, latent_map, latent_plane, legend_picture, nice_ticks
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -19,10 +19,11 @@ def decoded(uri: str) -> bytes:
 
 
 class Map:
-    """A latent map taken apart: its elements, and pixels -> codes through its tick labels."""
+    """A latent map taken apart: its elements (of both layers), and pixels -> codes through its tick labels."""
 
-    def __init__(self, svg: str):
-        self.svg = ET.fromstring(svg)
+    def __init__(self, layers: LatentMap):
+        self.layers = [ET.fromstring(layer) for layer in layers]
+        assert {layer.get("viewBox") for layer in self.layers} == {"0 0 560 420"}, "layers of one size, one over the other"
         ticks = {kind: [(float(text.text.replace("−", "-")), float(text.get(kind[0]))) for text in self.texts(kind)]
                  for kind in ("x-tick", "y-tick")}
         self.x_ticks, self.y_ticks = ([value for value, _ in ticks[kind]] for kind in ("x-tick", "y-tick"))
@@ -33,10 +34,10 @@ class Map:
         self.origin = (x0 - v0 * self.x_scale, y0 - w0 * self.y_scale)  # the pixel of code (0, 0)
 
     def texts(self, kind: str) -> list:
-        return [text for text in self.svg.iter(f"{SVG}text") if text.get("class") == kind]
+        return [text for layer in self.layers for text in layer.iter(f"{SVG}text") if text.get("class") == kind]
 
     def find(self, tag: str, id: str):
-        return next((e for e in self.svg.iter(f"{SVG}{tag}") if e.get("id") == id), None)
+        return next((e for layer in self.layers for e in layer.iter(f"{SVG}{tag}") if e.get("id") == id), None)
 
     def to_code(self, x: float, y: float) -> tuple[float, float]:
         return (x - self.origin[0]) / self.x_scale, (y - self.origin[1]) / self.y_scale
@@ -125,3 +126,15 @@ def test_the_legend_names_each_colour_once_for_all_maps():
     found = [colours.index(tuple(pixel[:3])) for pixel in middle if tuple(pixel[:3]) in colours and pixel[3] == 255]
     assert [digit for i, digit in enumerate(found) if i == 0 or found[i - 1] != digit] == list(range(10))
     assert picture.width > 10 * picture.height  # one row, with room for the names
+
+
+def test_the_codes_layer_stays_the_same_while_the_drawing_lands_inside_it(labels):
+    """The page sends an unchanged layer as a reference to the message the browser already has: a stroke whose
+    star and ellipse fall among the codes must leave the codes layer exactly as it was, and only the marks change."""
+    codes = torch.randn(200, 2) * 2
+    first, second = (latent_map(codes, labels, z=torch.tensor(z), var=torch.tensor([0.01, 0.01])) for z in
+                     ([0.5, -0.5], [-1.0, 1.0]))
+    assert first.codes == second.codes and first.marks != second.marks
+    assert 'id="drawing"' not in first.codes and 'id="codes"' not in first.marks
+    outside = latent_map(codes, labels, z=torch.tensor([30.0, 0.0]))  # far out: the frame grows to show it
+    assert outside.codes != first.codes and Map(outside).x_ticks[-1] >= 30

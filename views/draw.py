@@ -17,7 +17,11 @@ LAYOUT = """<style>
     flex: 1 1 0; min-width: 0; }
 .st-key-reconstructions img, .st-key-maps img, [data-testid=stImageCaption] { width: 100% !important; }
 .st-key-reconstructions img { image-rendering: pixelated; }
-.st-key-maps [data-testid=stMarkdown] img { max-width: 100%; }
+.st-key-maps p img { max-width: 100%; }
+.st-key-map-layers { display: grid !important; }
+.st-key-map-layers > div { grid-area: 1 / 1; }
+.st-key-map-marks { pointer-events: none; }
+.st-key-map-marks [data-testid=stImageCaption] { visibility: hidden; }
 @media (max-width: 640px) { .st-key-maps [data-testid=stImage] { flex-wrap: wrap; }
     .st-key-maps [data-testid=stImageContainer] { flex-basis: 100%; } }
 </style>"""
@@ -75,9 +79,14 @@ def draw_and_reconstruct():
     text = 20 if sidebar.lecture_mode() else 12  # pixels of the maps' labels: larger for the back of a hall
     with st.container(key="maps"):
         st.markdown(f"![The colours of the digits]({legend_picture(sidebar.dataset().classes, height=2 * text)})")
-        st.image([latent_map(ui.codes(kind, latent_dim), labels, means[kind][0],
-                             vae_logvar[0].exp() if kind == "vae" else None, text) for kind in ("ae", "vae")],
-                 caption=[f"{kind.upper()} codes of 2,000 test digits" for kind in ("ae", "vae")], width="stretch")
+        maps = [latent_map(ui.codes(kind, latent_dim), labels, means[kind][0],
+                           vae_logvar[0].exp() if kind == "vae" else None, text) for kind in ("ae", "vae")]
+        with st.container(key="map-layers"):  # the marks over the codes (LAYOUT)
+            captions = [f"{kind.upper()} codes of 2,000 test digits" for kind in ("ae", "vae")]
+            with st.container(key="map-codes"):  # the same message on most strokes: sent as a reference to it
+                st.image([layers.codes for layers in maps], caption=captions, width="stretch")
+            with st.container(key="map-marks"):  # its captions hidden, there so that both layers line up
+                st.image([layers.marks for layers in maps], caption=captions, width="stretch")
     if any(model.latent_dim > 2 for model in models.values()):
         st.caption("Codes of more than two numbers cannot be drawn flat: the maps show them projected onto their "
                    "first two principal components (PCA of the test codes), so digits that overlap here may lie "
