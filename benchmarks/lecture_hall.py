@@ -39,7 +39,7 @@ from conftest import free_port, start_app, stop_app  # noqa: E402
 from strokes import DIGITS  # noqa: E402
 
 CANVAS, STROKE = 280, 24  # as views/draw.py draws its canvas
-PICTURES_PER_STROKE = 5  # the input, the AE's and the VAE's reconstructions, the two latent maps
+PICTURES_PER_STROKE = 7  # the input, the AE's and the VAE's reconstructions, the two latent maps and their marks
 TIMEOUT_S = 120  # an answer that has not come by then counts as an error
 CLOCK_TICKS = 100  # /proc/<pid>/stat counts CPU time in 1/100 s
 

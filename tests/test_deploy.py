@@ -16,6 +16,13 @@ def image_command() -> list[str]:
     return json.loads(cmd.group(1))
 
 
+def local_image_command(port: int) -> list[str]:
+    """The image's start command, run here: this Python, the port given, on the loopback address."""
+    command = [sys.executable if word == "python" else word for word in image_command()]
+    command = [f"--server.port={port}" if word == "--server.port=8501" else word for word in command]
+    return ["--server.address=127.0.0.1" if word.startswith("--server.address") else word for word in command]
+
+
 def test_readme_front_matter_matches_the_image():
     front = (ROOT / "README.md").read_text().split("---")[1]
     assert "sdk: docker" in front and "app_port: 8501" in front
@@ -37,10 +44,7 @@ def test_the_image_installs_the_cpu_build_of_the_pinned_torch():
 
 def test_the_image_start_command_serves_the_app(tmp_path):
     port = free_port()
-    command = [sys.executable if word == "python" else word for word in image_command()]
-    command = [f"--server.port={port}" if word == "--server.port=8501" else word for word in command]
-    command = ["--server.address=127.0.0.1" if word.startswith("--server.address") else word for word in command]
-    process = subprocess.Popen(command, cwd=ROOT, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    process = subprocess.Popen(local_image_command(port), cwd=ROOT, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline, healthy = time.monotonic() + 60, False

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from conftest import ROOT, free_port
-from test_deploy import image_command
+from test_deploy import local_image_command
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from lecture_hall import DRAWINGS, PICTURES_PER_STROKE, Session, canvas_state  # noqa: E402
@@ -77,11 +77,8 @@ def test_make_space_publishes_a_tree_that_clones_and_starts(space, tmp_path):
     assert (clone / "docs" / "draw.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     port = free_port()
-    command = [sys.executable if word == "python" else word for word in image_command()]
-    command = [f"--server.port={port}" if word == "--server.port=8501" else word for word in command]
-    command = ["--server.address=127.0.0.1" if word.startswith("--server.address") else word for word in command]
     log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(command, cwd=clone, env={**os.environ, "HOME": str(tmp_path)}, stdout=log,
+    server = subprocess.Popen(local_image_command(port), cwd=clone, env={**os.environ, "HOME": str(tmp_path)}, stdout=log,
                               stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
