@@ -1,5 +1,7 @@
 """Shared fixtures. The browser ones start the real app (`streamlit run app.py`) on a free port and
 drive Debian's Chromium through Playwright; `make test` installs Chromium with apt-get."""
+import asyncio
+import concurrent.futures
 import os
 import shutil
 import socket
@@ -15,6 +17,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def run_coroutine(coroutine):
+    """Run an asyncio coroutine to its end and return its result, in a thread of its own: Playwright's sync API
+    keeps an event loop running in the test thread, where asyncio.run refuses to start another."""
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def free_port() -> int:

@@ -67,8 +67,9 @@ def draw_and_see_reconstructions(page, points_of_strokes):
         draw_stroke(page, stroke)
         wait_for_new_images(page, before, timeout=SLOW)
     png = shown_pngs(page)[0]
-    enlarged = np.asarray(Image.open(io.BytesIO(png)).convert("L"))  # (224, 224): 8x8 screen pixels a pixel
-    return enlarged[4::8, 4::8] / 255
+    digit = np.asarray(Image.open(io.BytesIO(png)).convert("L"))  # (28, 28): the browser enlarges it
+    assert digit.shape == (28, 28)
+    return digit / 255
 
 
 def ink_box(digit: np.ndarray) -> tuple[int, int]:

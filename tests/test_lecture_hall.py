@@ -4,7 +4,7 @@ import asyncio
 import random
 import sys
 
-from conftest import ROOT
+from conftest import ROOT, run_coroutine
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from lecture_hall import DRAWINGS, PICTURES_PER_STROKE, Session, canvas_state  # noqa: E402
@@ -34,4 +34,4 @@ def test_twenty_students_drawing_at_once_each_get_their_pictures(app_url):
     async def hall():
         return await asyncio.gather(*(student(app_url, seed) for seed in range(STUDENTS)))
 
-    assert asyncio.run(hall()) == [[]] * STUDENTS
+    assert run_coroutine(hall()) == [[]] * STUDENTS

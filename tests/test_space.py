@@ -1,7 +1,6 @@
 """`make space REMOTE=...` publishes the tree to a Hugging Face Space repository. A local bare repository stands
 in for the Space: its pre-receive hook refuses binary files that are not git-lfs pointers, as the Hub does, and
 git-lfs stores the files themselves beside it (git-lfs talks to file:// URLs on its own)."""
-import asyncio
 import os
 import shutil
 import subprocess
@@ -11,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, run_coroutine
 from test_deploy import local_image_command
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -91,7 +90,7 @@ def test_make_space_publishes_a_tree_that_clones_and_starts(space, tmp_path):
             except OSError:
                 assert server.poll() is None, (tmp_path / "server.log").read_text()
                 time.sleep(0.3)
-        assert asyncio.run(stroke_pictures(url)) == PICTURES_PER_STROKE, "the published app draws on its weights"
+        assert run_coroutine(stroke_pictures(url)) == PICTURES_PER_STROKE, "the published app draws on its weights"
     finally:
         server.terminate()
         server.wait(timeout=10)
