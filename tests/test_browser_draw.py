@@ -127,6 +127,7 @@ def test_screenshot_of_a_drawn_seven(page, app_url):
     draw_digit(page, 7)
     wait_for_maps(page)
     wait_for_app(page)
+    page.locator("[data-testid=stExpander] .katex-display").first.wait_for()  # the maths panel's formulas typeset
     (ROOT / "artifacts").mkdir(exist_ok=True)
     page.screenshot(path=ROOT / "artifacts" / "draw.png", full_page=True)
 
