@@ -121,10 +121,10 @@ class Job:
         os.setpriority(os.PRIO_PROCESS, child.pid, NICE)
         stopped_at = None
         while True:
+            self.watchdog()  # on every message too: a fast child can keep the queue from ever falling quiet
             try:
                 message = messages.get(timeout=0.5)
             except queue.Empty:
-                self.watchdog()
                 if self.stop_event.is_set():
                     stopped_at = stopped_at or time.monotonic()
                     if time.monotonic() - stopped_at > STOP_GRACE_S:
