@@ -10,7 +10,7 @@ SLOW = 90_000  # ms: a cold start or a rerun while the two cores are busy
 RUN = 180_000  # ms: a child process starts (torch import), loads MNIST and trains; the two cores may be busy
 
 
-def test_short_run_then_use_my_model_on_another_page(page, app_url):
+def open_train_page(page, app_url):
     page.set_default_timeout(SLOW)
     page.goto(app_url)
     wait_for_app(page)
@@ -18,13 +18,21 @@ def test_short_run_then_use_my_model_on_another_page(page, app_url):
     page.get_by_text("Train your own autoencoder").wait_for()
     wait_for_app(page)
 
+
+def short_run(page, epochs: int):
+    """The fewest training images (1,000) and this many epochs."""
     page.get_by_role("slider", name="Training images").focus()
     page.keyboard.press("Home")
     expect(page.get_by_role("slider", name="Training images")).to_have_attribute("aria-valuetext", "1,000", timeout=SLOW)
     wait_for_app(page)
-    page.get_by_label("Epochs", exact=True).fill("1")
+    page.get_by_label("Epochs", exact=True).fill(str(epochs))
     page.get_by_label("Epochs", exact=True).press("Enter")
     wait_for_app(page)
+
+
+def test_short_run_then_use_my_model_on_another_page(page, app_url):
+    open_train_page(page, app_url)
+    short_run(page, 1)
     warm_up = page.get_by_role("spinbutton", name="KL warm-up: epochs for β to rise from 0 (VAE)")
     warm_up.fill("1")
     warm_up.press("Enter")
@@ -60,21 +68,10 @@ def test_short_run_then_use_my_model_on_another_page(page, app_url):
 
 
 def test_a_conv_run_on_a_small_training_set_shows_progress_and_ends(page, app_url):
-    page.set_default_timeout(SLOW)
-    page.goto(app_url)
-    wait_for_app(page)
-    page.get_by_role("link", name="Train", exact=True).click()
-    page.get_by_text("Train your own autoencoder").wait_for()
-    wait_for_app(page)
+    open_train_page(page, app_url)
     page.get_by_text("Convolutional", exact=True).click()
     wait_for_app(page)
-    page.get_by_role("slider", name="Training images").focus()
-    page.keyboard.press("Home")
-    expect(page.get_by_role("slider", name="Training images")).to_have_attribute("aria-valuetext", "1,000", timeout=SLOW)
-    wait_for_app(page)
-    page.get_by_label("Epochs", exact=True).fill("2")
-    page.get_by_label("Epochs", exact=True).press("Enter")
-    wait_for_app(page)
+    short_run(page, 2)
     page.get_by_role("button", name="Start").click()
     expect(page.get_by_text("Finished: 2 epochs trained.", exact=True)).to_be_visible(timeout=RUN)
     expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=SLOW)
