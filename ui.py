@@ -23,13 +23,13 @@ torch.set_num_threads(1)  # inference is tiny; leave the other core to a trainin
 gc.freeze()
 
 
-def checkpoint_path(kind: str, latent_dim: int, dataset: str, variant: str = "") -> Path:
-    prefix = "" if dataset == "mnist" else f"{dataset}-"
+def checkpoint_path(kind: str, latent_dim: int, dataset: str, variant: str = "", arch: str = "mlp") -> Path:
+    prefix = ("" if dataset == "mnist" else f"{dataset}-") + ("conv-" if arch == "conv" else "")
     return CHECKPOINTS / f"{prefix}{kind}-{latent_dim}d{variant}.safetensors"
 
 
-def shipped(kind: str, latent_dim: int, dataset: str | None = None):
-    return load_shipped(checkpoint_path(kind, latent_dim, dataset or current_dataset()))
+def shipped(kind: str, latent_dim: int, dataset: str | None = None, arch: str = "mlp"):
+    return load_shipped(checkpoint_path(kind, latent_dim, dataset or current_dataset(), arch=arch))
 
 
 def shipped_denoising(latent_dim: int, dataset: str | None = None):
@@ -53,13 +53,13 @@ def load_sample(dataset: str):
     return load_test_sample(dataset)
 
 
-def shipped_codes(kind: str, latent_dim: int, dataset: str | None = None) -> torch.Tensor:
-    return load_codes(kind, latent_dim, dataset or current_dataset())
+def shipped_codes(kind: str, latent_dim: int, dataset: str | None = None, arch: str = "mlp") -> torch.Tensor:
+    return load_codes(kind, latent_dim, dataset or current_dataset(), arch)
 
 
 @st.cache_resource(show_spinner=False)
-def load_codes(kind: str, latent_dim: int, dataset: str) -> torch.Tensor:
-    return latent_means(shipped(kind, latent_dim, dataset))
+def load_codes(kind: str, latent_dim: int, dataset: str, arch: str = "mlp") -> torch.Tensor:
+    return latent_means(shipped(kind, latent_dim, dataset, arch))
 
 
 @torch.inference_mode()

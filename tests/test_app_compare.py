@@ -170,3 +170,20 @@ def test_fashion_mnist_pictures_are_picked_by_class_name(at):
     assert "rebuild items well" in at.markdown[0].value
     assert at.selectbox(key="compare_a_label").options[:2] == ["T-shirt/top", "Trouser"]
     assert captions(at)[2] == "A: test Sneaker no. 1" and captions(at)[5] == "B: test Dress no. 1"
+
+
+def test_the_convolutional_pair_walks_the_line_in_16d(at):
+    assert not [t for t in at.toggle if t.key == "compare_conv"]  # offered with 16-D codes only
+    at.radio(key="compare_latent_dim").set_value(16).run()
+    mlp_rows = rows(at)
+    at.toggle(key="compare_conv").set_value(True).run()
+    assert not at.exception
+    walk = [c for c in captions(at) if "decodes evenly spaced" in c]
+    assert [c.split(":")[0] for c in walk] == ["AE (16-D conv)", "VAE (16-D conv)"]
+    assert rows(at) != mlp_rows
+    vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "conv-vae-16d.safetensors")
+    images, labels = load_test_sample()
+    x = images[torch.nonzero(labels == 7)[0, 0]][None]  # digit A, the default 7
+    terms = elbo_terms(vae, x, torch.randn(1, 16, generator=torch.Generator().manual_seed(0)))
+    panel = " ".join(latex.value for latex in at.latex)
+    assert f"{{{terms.elbo:.1f}}}" in panel and f"= {terms.kl:.2f}" in panel  # the maths panel is the conv VAE's

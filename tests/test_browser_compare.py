@@ -1,5 +1,5 @@
 """The Compare page in a real browser: its pictures load, Resample and a new digit B redraw them; the beta-VAEs
-say how many latent units they use."""
+say how many latent units they use; the convolutional pair walks the line in 16-D."""
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
@@ -60,3 +60,19 @@ def test_pictures_load_and_follow_resample_and_the_digit_pickers(page, app_url):
     wait_for_app(page)
     (ROOT / "artifacts").mkdir(exist_ok=True)
     page.screenshot(path=ROOT / "artifacts" / "compare.png", full_page=True)
+
+
+def test_the_convolutional_pair_in_16d(page, app_url):
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Compare AE vs VAE").click(timeout=COLD_START)
+    page.get_by_text("Walk a straight line from one digit to another").wait_for(timeout=COLD_START)
+    wait_for_app(page)
+    page.get_by_test_id("stRadioGroup").get_by_text("16-D", exact=True).click()
+    wait_for_app(page)
+    row = picture(page, "VAE (16-D): 10 decodes")
+    before = row.get_attribute("src")
+    page.get_by_text("The convolutional pair", exact=True).click()  # the switch input itself is hidden
+    expect(page.get_by_text("VAE (16-D conv): 10 decodes", exact=False)).to_be_visible(timeout=SLOW)
+    expect_new_and_loaded(picture(page, "VAE (16-D conv): 10 decodes"), before)
+

@@ -56,9 +56,18 @@ st.caption(f"The same {GRID * GRID} codes go into both decoders. The VAE's were 
 maps_section = st.container()  # filled once the two test images below are picked: the maps show their line
 
 st.subheader(f"Walk a straight line from one {noun} to another")
-latent_dim = st.radio("Size of the AE's and the VAE's codes", [2, 16], horizontal=True, key="compare_latent_dim",
-                      bind=URL, format_func=lambda d: f"{d}-D")
-models = {kind: chosen(kind, latent_dim) for kind in ("ae", "vae")}
+size_column, arch_column = st.columns([1, 2], vertical_alignment="bottom")
+latent_dim = size_column.radio("Size of the AE's and the VAE's codes", [2, 16], horizontal=True,
+                               key="compare_latent_dim", bind=URL, format_func=lambda d: f"{d}-D")
+conv_shipped = ui.checkpoint_path("vae", 16, sidebar.current_dataset(), arch="conv").is_file()
+conv = latent_dim == 16 and conv_shipped and arch_column.toggle(
+    "The convolutional pair", key="compare_conv", bind=URL,
+    help="The shipped 16-D AE and VAE with two convolutions before the hidden layer instead of the MLPs.")
+if conv:
+    models = {kind: (ui.shipped(kind, 16, arch="conv"), ui.shipped_codes(kind, 16, arch="conv")) for kind in ("ae", "vae")}
+else:
+    models = {kind: chosen(kind, latent_dim) for kind in ("ae", "vae")}
+size = f"{latent_dim}-D conv" if conv else f"{latent_dim}-D"
 
 
 def test_image_picker(end: str, default: tuple[int, int]) -> torch.Tensor:
@@ -83,7 +92,7 @@ with rows_column:
         with torch.inference_mode():
             ends = model.latent_mean(torch.cat([x_start, x_end]))  # (2, d)
         st.image(image_grid(interpolation(model, x_start, x_end, STEPS), ncol=STEPS, scale=3), width="stretch",
-                 caption=f"{model.kind.upper()} ({latent_dim}-D): {STEPS} decodes evenly spaced from A's code to B's "
+                 caption=f"{model.kind.upper()} ({size}): {STEPS} decodes evenly spaced from A's code to B's "
                          f"(the first and last are A's and B's reconstructions). On the way the line strays "
                          f"{farthest_from_codes(codes, ends[0], ends[1]):.1f}× the typical gap between neighbouring "
                          "test codes from the nearest one.")
@@ -93,7 +102,7 @@ st.caption("Each row morphs from A to B through whatever lies on the line. In 2-
            "weights extrapolate to, often a blur. How far each model's line strays depends on the pair: try others.")
 for column, x, end in zip(st.columns(2, gap="large"), (x_start, x_end), "AB"):
     with column:
-        st.caption(f"{noun.title()} {end} under the {latent_dim}-D VAE")
+        st.caption(f"{noun.title()} {end} under the {size} VAE")
         ui.elbo_panel(models["vae"][0], x)
 
 with maps_section:
