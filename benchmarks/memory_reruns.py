@@ -1,5 +1,5 @@
 """The server's memory over time, with no forced garbage collection after each run (.streamlit/config.toml):
-1,000 strokes on the Draw page in one session, then twice 100 sessions opened (each draws once) and closed.
+1,000 strokes on the Draw page in one session, then three times 100 sessions opened (each draws once) and closed.
 
 Speaks Streamlit's websocket protocol to a real `streamlit run app.py` (benchmarks/lecture_hall.py's Session),
 reading the server's resident memory from /proc. The models and the test-sample codes are loaded once per
@@ -40,7 +40,7 @@ async def measure(url: str, pid: int):
           + ", ".join(f"after {stroke:,}: {mb:.0f} MB" for stroke, mb in marks.items())
           + f"; from stroke 100 to {STROKES:,}: {marks[STROKES] - marks[100]:+.1f} MB", flush=True)
 
-    for round in ("first", "second"):  # the second hundred shows whether the first's memory is used again
+    for round in ("first", "second", "third"):  # the later hundreds show whether the first one's memory is used again
         before = resident_mb(pid)
         for _ in range(SESSIONS):
             visitor = Session(url)
