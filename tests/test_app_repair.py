@@ -140,6 +140,18 @@ def test_16d_pair_and_the_shipped_denoising_vae(at):
         assert errors[names[3]] < errors["VAE, 16-D"] < errors["Damaged"]
 
 
+def test_the_convolutional_pair_repairs_in_16d(at):
+    assert not [t for t in at.toggle if t.key == "repair_conv"]  # offered with 16-D codes only
+    at.radio(key="repair_latent_dim").set_value(16).run()
+    at.toggle(key="repair_conv").set_value(True).run()
+    assert not at.exception
+    names = list(mean_errors(at))
+    assert names[:3] == ["Damaged", "conv AE, 16-D", "conv VAE, 16-D"]
+    at.slider(key="repair_noise").set_value(0.6).run()
+    errors = mean_errors(at)
+    assert errors["conv VAE, 16-D"] < errors["Damaged"]
+
+
 def test_a_link_with_the_settings_opens_that_exact_view():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update(repair_label="3", repair_index="5", repair_noise="0.0", repair_erase="centre",

@@ -60,3 +60,20 @@ def test_noise_and_an_erased_half_redraw_the_damage_and_the_repairs(page, app_ur
     wait_for_app(page)
     page.set_viewport_size({"width": 1400, "height": 1300})
     page.screenshot(path=ROOT / "artifacts" / "repair.png", full_page=True)
+
+
+def test_the_convolutional_pair_repairs_in_16d(page, app_url):
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Repair").click(timeout=COLD_START)
+    page.get_by_text("Repair a damaged digit").wait_for(timeout=COLD_START)
+    expect(figure(page, "VAE, 2-D")).to_be_visible(timeout=COLD_START)
+    wait_for_app(page)
+    page.get_by_text("16-D", exact=True).click()
+    expect(figure(page, "VAE, 16-D")).to_be_visible(timeout=SLOW)
+    wait_for_app(page)
+    page.get_by_text("The convolutional pair", exact=True).click()  # the switch input itself is hidden
+    expect(figure(page, "conv VAE, 16-D")).to_be_visible(timeout=SLOW)
+    expect(figure(page, "conv AE, 16-D")).to_be_visible()
+    expect(figure(page, "VAE, 16-D")).to_have_count(0)
+    assert "repair_conv=true" in page.url

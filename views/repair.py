@@ -82,13 +82,17 @@ with damage_column:
 with model_column:
     st.subheader("The models")
     latent_dim = st.radio("Latent size", [2, 16], format_func=lambda d: f"{d}-D", key="repair_latent_dim", bind=URL)
+    conv = latent_dim == 16 and ui.checkpoint_path("vae", 16, data.name, arch="conv").is_file() and st.toggle(
+        "The convolutional pair", key="repair_conv", bind=URL,
+        help="The shipped 16-D AE and VAE with two convolutions before the hidden layer, in the MLPs' place.")
 
 damaged = damage(clean, noise, block, seed=seed)
 mine = sidebar.my_model()
 if mine is not None and sidebar.trained_on(mine) != data.name:
     mine = None  # trained on the other data set
 models = []  # each model once: with "use my model" on, ui.model already is the session's own
-for model in (ui.model("ae", latent_dim), ui.model("vae", latent_dim), ui.shipped_denoising(latent_dim), mine):
+pair = [ui.shipped(kind, 16, arch="conv") if conv else ui.model(kind, latent_dim) for kind in ("ae", "vae")]
+for model in (*pair, ui.shipped_denoising(latent_dim), mine):
     if model is not None and all(model is not other for other in models):
         models.append(model)
 pictures = {clean_name: clean, "Damaged": damaged}
