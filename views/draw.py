@@ -7,8 +7,9 @@ CANVAS = 280  # pixels: ten canvas pixels to an MNIST pixel
 STROKE = 24  # a digit drawn across most of the canvas then carries as much ink as an MNIST digit
 # The input and the reconstructions go out at 28x28 and the browser scales them up, each pixel a crisp square:
 # sending them enlarged cost the server more CPU and sent 64 times the pixels.
-# The three pictures share the column and the two maps the page, each one image element (one message a stroke,
-# where columns of single images took seven); on a phone the maps stack.
+# The three pictures share the column and the two maps the page, each row one image element (one message a
+# stroke, where columns of single images took seven); each map's marks lie over its codes (a grid cell for both
+# layers); on a phone the maps stack.
 LAYOUT = """<style>
 .st-key-reconstructions [data-testid=stFullScreenFrame] > div, .st-key-maps [data-testid=stFullScreenFrame] > div {
     width: 100%; }
