@@ -107,3 +107,8 @@ async def stroke_pictures(url: str) -> int:
     await session.close()
     assert not session.errors, session.errors
     return session.pictures - before
+
+
+def test_make_space_without_a_remote_says_what_to_give():
+    run = publish("")
+    assert run.returncode != 0 and "error: say where to publish: make space REMOTE=" in run.stderr
