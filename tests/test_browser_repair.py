@@ -21,13 +21,17 @@ def damaged_error(page) -> str:
     return page.locator("[data-testid=stMetricValue]").first.inner_text()
 
 
-def test_noise_and_an_erased_half_redraw_the_damage_and_the_repairs(page, app_url):
+def open_repair_page(page, app_url):
     page.goto(app_url)
     wait_for_app(page)
     page.get_by_role("link", name="Repair").click(timeout=COLD_START)
     page.get_by_text("Repair a damaged digit").wait_for(timeout=COLD_START)
     expect(figure(page, "VAE, 2-D")).to_be_visible(timeout=COLD_START)
     wait_for_app(page)
+
+
+def test_noise_and_an_erased_half_redraw_the_damage_and_the_repairs(page, app_url):
+    open_repair_page(page, app_url)
     damaged, repaired = figure(page, "Damaged").get_attribute("src"), figure(page, "VAE, 2-D").get_attribute("src")
     error = damaged_error(page)
 
@@ -63,12 +67,7 @@ def test_noise_and_an_erased_half_redraw_the_damage_and_the_repairs(page, app_ur
 
 
 def test_the_convolutional_pair_repairs_in_16d(page, app_url):
-    page.goto(app_url)
-    wait_for_app(page)
-    page.get_by_role("link", name="Repair").click(timeout=COLD_START)
-    page.get_by_text("Repair a damaged digit").wait_for(timeout=COLD_START)
-    expect(figure(page, "VAE, 2-D")).to_be_visible(timeout=COLD_START)
-    wait_for_app(page)
+    open_repair_page(page, app_url)
     page.get_by_text("16-D", exact=True).click()
     expect(figure(page, "VAE, 16-D")).to_be_visible(timeout=SLOW)
     wait_for_app(page)
