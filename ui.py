@@ -79,6 +79,15 @@ def using_mine(kind: str, dataset: str | None = None) -> bool:
             and st.session_state.get("use_mine", False))
 
 
+def conv_switch(latent_dim: int, key: str, where=st) -> bool:
+    """The switch from the MLP pair to the shipped 16-D convolutional AE and VAE, where the data set has that pair
+    and the page shows 16-D codes (in the address bar too, under key); True when it is on."""
+    return (latent_dim == 16 and checkpoint_path("vae", 16, current_dataset(), arch="conv").is_file()
+            and where.toggle("The convolutional pair", key=key, bind="query-params",
+                             help="The shipped 16-D AE and VAE with two convolutions before the hidden layer, in "
+                                  "the MLPs' place."))
+
+
 def model(kind: str, latent_dim: int, dataset: str | None = None):
     """The model a page shows for this kind: the session's own where the sidebar says so and it was trained
     on this data set, else the shipped one."""

@@ -12,7 +12,9 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
+from vaedemo import load_checkpoint
 from vaedemo.data import load_test_sample
+from vaedemo.preprocess import preprocess_drawing
 
 
 @pytest.fixture
@@ -100,3 +102,25 @@ def test_empty_and_full_canvas_never_fail(app, canvas, expected):
     pictures = [picture for image in app.get("image") for picture in image.proto.imgs]
     assert len(pictures) == (7 if expected == "images" else 0)  # input, AE, VAE, the two maps and their marks
     assert bool(app.info) == (expected == "hint")
+
+
+def test_the_convolutional_pair_stands_in_for_the_16d_mlps(app):
+    """In 16-D the switch puts the shipped convolutional AE and VAE in the MLPs' place: their reconstructions of
+    the drawing, their maps."""
+    app.session_state["fed_drawing"] = seven_on_canvas()
+    app.run()
+    assert "draw_conv" not in [toggle.key for toggle in app.toggle]  # 2-D codes: no switch
+    app.radio(key="draw_latent_dim").set_value(16).run()
+    app.toggle(key="draw_conv").set_value(True).run()
+    assert not app.exception
+    captions = [caption for image in app.get("image") for caption in image.captions]
+    assert captions[:5] == ["Input (28×28)", "conv AE rebuilds", "conv VAE rebuilds", "conv AE codes of 2,000 test digits",
+                            "conv VAE codes of 2,000 test digits"]
+    x = preprocess_drawing(seven_on_canvas())
+    conv_ae = load_checkpoint(ROOT / "checkpoints" / "conv-ae-16d.safetensors")
+    with torch.inference_mode():
+        expected = conv_ae.decode(conv_ae.encode(x))[0, 0].numpy()
+    shown = app.get("image")[0].proto.imgs[1].url
+    rebuilt = np.asarray(Image.open(io.BytesIO(base64.b64decode(shown.split(",", 1)[1]))).convert("L")) / 255
+    assert np.abs(rebuilt - expected).max() <= 1 / 255
+    assert all(">principal component 1<" in svg for svg in maps(app))

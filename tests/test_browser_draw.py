@@ -54,13 +54,17 @@ def draw_digit(page, digit: int):
 
 # Two numbers cannot keep every digit apart: the 2-D models mix up 4 and 9, and 2, 3, 5 and 8 (a 4 comes back
 # as a 9), which the Draw page lets people see; 16-D codes bring every digit back.
-@pytest.mark.parametrize("latent_dim, digits", [(2, [0, 1, 3, 6, 7, 9]), (16, list(range(10)))], ids=["2-D", "16-D"])
-def test_drawn_digits_come_back_as_themselves(page, app_url, classify, latent_dim, digits):
+@pytest.mark.parametrize("latent_dim, conv, digits", [(2, False, [0, 1, 3, 6, 7, 9]), (16, False, list(range(10))),
+                                                      (16, True, [2, 4, 5, 8])], ids=["2-D", "16-D", "16-D conv"])
+def test_drawn_digits_come_back_as_themselves(page, app_url, classify, latent_dim, conv, digits):
     page.goto(app_url)
     wait_for_app(page)
     page.locator(CANVAS).wait_for()
     if latent_dim != 2:
         page.get_by_test_id("stRadioGroup").get_by_text(f"{latent_dim}-D", exact=True).click()
+        wait_for_app(page)
+    if conv:
+        page.get_by_text("The convolutional pair").click()
         wait_for_app(page)
     seen = {}
     for digit in digits:
@@ -68,6 +72,7 @@ def test_drawn_digits_come_back_as_themselves(page, app_url, classify, latent_di
         seen[digit] = classify(shown_images(page)).tolist()  # input, AE, VAE
         wait_for_maps(page)
     assert seen == {digit: [digit] * 3 for digit in digits}, "digit: [input, AE, VAE] as classified"
+    assert page.locator(".st-key-reconstructions").get_by_text("conv VAE rebuilds").count() == (1 if conv else 0)
 
 
 def test_a_stroke_drawn_while_the_models_load_gets_its_reconstructions(page, classify):

@@ -59,10 +59,7 @@ st.subheader(f"Walk a straight line from one {noun} to another")
 size_column, arch_column = st.columns([1, 2], vertical_alignment="bottom")
 latent_dim = size_column.radio("Size of the AE's and the VAE's codes", [2, 16], horizontal=True,
                                key="compare_latent_dim", bind=URL, format_func=lambda d: f"{d}-D")
-conv_shipped = ui.checkpoint_path("vae", 16, sidebar.current_dataset(), arch="conv").is_file()
-conv = latent_dim == 16 and conv_shipped and arch_column.toggle(
-    "The convolutional pair", key="compare_conv", bind=URL,
-    help="The shipped 16-D AE and VAE with two convolutions before the hidden layer instead of the MLPs.")
+conv = ui.conv_switch(latent_dim, "compare_conv", arch_column)
 if conv:
     models = {kind: (ui.shipped(kind, 16, arch="conv"), ui.shipped_codes(kind, 16, arch="conv")) for kind in ("ae", "vae")}
 else:

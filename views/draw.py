@@ -61,9 +61,13 @@ def draw_and_reconstruct():
     if x is not None:
         st.session_state["last_drawing"] = x  # the Repair page offers it
     with right:
-        latent_dim = st.radio("Size of the AE's and the VAE's codes", [2, 16], horizontal=True, key="draw_latent_dim",
-                              bind="query-params", format_func=lambda d: f"{d}-D")
-        models = {kind: ui.model(kind, latent_dim) for kind in ("ae", "vae")}
+        size_column, arch_column = st.columns([1, 2], vertical_alignment="bottom")
+        latent_dim = size_column.radio("Size of the AE's and the VAE's codes", [2, 16], horizontal=True,
+                                       key="draw_latent_dim", bind="query-params", format_func=lambda d: f"{d}-D")
+        conv = ui.conv_switch(latent_dim, "draw_conv", arch_column)
+        models = {kind: ui.shipped(kind, 16, arch="conv") if conv else ui.model(kind, latent_dim) for kind in ("ae", "vae")}
+        codes = {kind: ui.shipped_codes(kind, 16, arch="conv") if conv else ui.codes(kind, latent_dim)
+                 for kind in ("ae", "vae")}
         if x is None:
             st.info("Draw a digit on the black canvas: its reconstructions and codes appear here after each stroke.",
                     icon=":material/draw:")
@@ -71,8 +75,9 @@ def draw_and_reconstruct():
         with torch.inference_mode():
             vae_mu, vae_logvar = models["vae"].encode(x)  # (1, d) each
             means = {"ae": models["ae"].encode(x), "vae": vae_mu}  # (1, d) each
-            pictures = {"Input (28×28)": x, "AE rebuilds": models["ae"].decode(means["ae"]),
-                        "VAE rebuilds": models["vae"].decode(vae_mu)}
+            pair = "conv " if conv else ""
+            pictures = {"Input (28×28)": x, f"{pair}AE rebuilds": models["ae"].decode(means["ae"]),
+                        f"{pair}VAE rebuilds": models["vae"].decode(vae_mu)}
         with st.container(key="reconstructions"):  # one element: each element costs the server CPU on every stroke
             st.image([png_data_uri(picture) for picture in to_uint8(torch.cat(list(pictures.values())))],
                      caption=list(pictures), width="stretch")
@@ -80,10 +85,10 @@ def draw_and_reconstruct():
     text = 20 if sidebar.lecture_mode() else 12  # pixels of the maps' labels: larger for the back of a hall
     with st.container(key="maps"):
         st.markdown(f"![The colours of the digits]({legend_picture(sidebar.dataset().classes, height=2 * text)})")
-        maps = [latent_map(ui.codes(kind, latent_dim), labels, means[kind][0],
+        maps = [latent_map(codes[kind], labels, means[kind][0],
                            vae_logvar[0].exp() if kind == "vae" else None, text) for kind in ("ae", "vae")]
         with st.container(key="map-layers"):  # the marks over the codes (LAYOUT)
-            captions = [f"{kind.upper()} codes of 2,000 test digits" for kind in ("ae", "vae")]
+            captions = [f"{'conv ' if conv else ''}{kind.upper()} codes of 2,000 test digits" for kind in ("ae", "vae")]
             with st.container(key="map-codes"):  # the same message on most strokes: sent as a reference to it
                 st.image([layers.codes for layers in maps], caption=captions, width="stretch")
             with st.container(key="map-marks"):  # its captions hidden, there so that both layers line up

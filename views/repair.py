@@ -82,9 +82,7 @@ with damage_column:
 with model_column:
     st.subheader("The models")
     latent_dim = st.radio("Latent size", [2, 16], format_func=lambda d: f"{d}-D", key="repair_latent_dim", bind=URL)
-    conv = latent_dim == 16 and ui.checkpoint_path("vae", 16, data.name, arch="conv").is_file() and st.toggle(
-        "The convolutional pair", key="repair_conv", bind=URL,
-        help="The shipped 16-D AE and VAE with two convolutions before the hidden layer, in the MLPs' place.")
+    conv = ui.conv_switch(latent_dim, "repair_conv")
 
 damaged = damage(clean, noise, block, seed=seed)
 mine = sidebar.my_model()
