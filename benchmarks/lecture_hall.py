@@ -18,7 +18,6 @@ training's images/s. Run: make bench, or python benchmarks/lecture_hall.py [--st
 """
 import argparse
 import asyncio
-import io
 import json
 import random
 import re
@@ -34,9 +33,11 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from conftest import free_port, start_app, stop_app  # noqa: E402
 from strokes import DIGITS  # noqa: E402
+
+from vaedemo.viz import png_data_uri  # noqa: E402
 
 CANVAS, STROKE = 280, 24  # as views/draw.py draws its canvas
 PICTURES_PER_STROKE = 7  # the input, the AE's and the VAE's reconstructions, the two latent maps and their marks
@@ -53,9 +54,7 @@ def digit_png(digit: int) -> str:
         pen.line(at, fill=(255, 255, 255, 255), width=STROKE, joint="curve")
         for x, y in (at[0], at[-1]):
             pen.ellipse((x - STROKE / 2, y - STROKE / 2, x + STROKE / 2, y + STROKE / 2), fill=(255, 255, 255, 255))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + __import__("base64").b64encode(buffer.getvalue()).decode()
+    return png_data_uri(image)
 
 
 DRAWINGS = [json.dumps({"drawing": digit_png(digit)}) for digit in DIGITS]
