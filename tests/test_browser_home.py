@@ -13,6 +13,8 @@ def test_home_page_shows_reconstructions(page, app_url):
     images = page.locator("[data-testid=stImage] img")
     images.nth(2).wait_for()
     assert images.count() == 3
-    assert all(images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0") for i in range(3))
+    # the pictures come from the server's media endpoint: each must load (a broken one never does)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+                           ".every(img => img.complete && img.naturalWidth > 0)")
     (ROOT / "artifacts").mkdir(exist_ok=True)
     page.screenshot(path=ROOT / "artifacts" / "home.png", full_page=True)
