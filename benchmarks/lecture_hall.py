@@ -150,15 +150,17 @@ class Session:
             elif kind == "bidi_component":
                 self.fragment, self.canvas = msg.delta.fragment_id, widget.id
 
+    async def stroke(self, drawing: str) -> int:
+        """Draw on the Draw page's canvas as the browser sends a stroke (the canvas's state, json with the PNG, and a
+        rerun of its fragment); returns how many pictures the answer held."""
+        state = self.widgets.setdefault(self.canvas, BackMsg().rerun_script.widget_states.widgets.add())
+        state.id, state.json_value = self.canvas, drawing
+        before = self.pictures
+        await self.rerun(self.pages["Draw"], self.fragment)
+        return self.pictures - before
+
     async def close(self):
         await self.ws.close()
-
-
-def canvas_state(session: Session):
-    """The canvas's widget state, as the browser will send it with the next rerun: set its json_value."""
-    state = session.widgets.setdefault(session.canvas, BackMsg().rerun_script.widget_states.widgets.add())
-    state.id = session.canvas
-    return state
 
 
 async def student(url: str, delay: float, strokes: int, results: dict, rng: random.Random):
@@ -171,12 +173,11 @@ async def student(url: str, delay: float, strokes: int, results: dict, rng: rand
         results["page_loads"].append(time.monotonic() - start)
         for _ in range(strokes):
             await asyncio.sleep(rng.uniform(1, 3))
-            canvas_state(session).json_value = rng.choice(DRAWINGS)
-            start, pictures = time.monotonic(), session.pictures
-            await session.rerun(session.pages["Draw"], session.fragment)
+            start = time.monotonic()
+            pictures = await session.stroke(rng.choice(DRAWINGS))
             results["strokes"].append(time.monotonic() - start)
-            if session.pictures - pictures < PICTURES_PER_STROKE:
-                session.errors.append(f"a stroke got {session.pictures - pictures} pictures, not {PICTURES_PER_STROKE}")
+            if pictures < PICTURES_PER_STROKE:
+                session.errors.append(f"a stroke got {pictures} pictures, not {PICTURES_PER_STROKE}")
         await session.close()
     except Exception as error:  # counted and reported, the sweep goes on
         session.errors.append(f"{type(error).__name__}: {error}")
@@ -259,8 +260,7 @@ async def cost_alone(url: str, pid: int, strokes: int = 200) -> tuple[float, flo
     await session.rerun()
     cpu = server_cpu_s(pid)
     for stroke in range(strokes):
-        canvas_state(session).json_value = DRAWINGS[stroke % len(DRAWINGS)]
-        await session.rerun(session.pages["Draw"], session.fragment)
+        await session.stroke(DRAWINGS[stroke % len(DRAWINGS)])
     per_stroke = (server_cpu_s(pid) - cpu) / strokes
     await session.close()
     if session.errors:

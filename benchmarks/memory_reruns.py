@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from lecture_hall import DRAWINGS, Session, canvas_state
+from lecture_hall import DRAWINGS, Session
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -31,8 +31,7 @@ async def measure(url: str, pid: int):
     await session.rerun()
     marks = {}
     for stroke in range(1, STROKES + 1):
-        canvas_state(session).json_value = DRAWINGS[stroke % len(DRAWINGS)]
-        await session.rerun(session.pages["Draw"], session.fragment)
+        await session.stroke(DRAWINGS[stroke % len(DRAWINGS)])
         if stroke in (10, 100, 250, 500, 1000):
             marks[stroke] = resident_mb(pid)
     await session.close()
@@ -46,8 +45,7 @@ async def measure(url: str, pid: int):
             visitor = Session(url)
             await visitor.connect()
             await visitor.rerun()
-            canvas_state(visitor).json_value = DRAWINGS[0]
-            await visitor.rerun(visitor.pages["Draw"], visitor.fragment)
+            await visitor.stroke(DRAWINGS[0])
             await visitor.close()
         opened = resident_mb(pid)
         await asyncio.sleep(2 * SESSION_TTL_S)

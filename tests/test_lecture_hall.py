@@ -7,7 +7,7 @@ import sys
 from conftest import ROOT, run_coroutine
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from lecture_hall import DRAWINGS, PICTURES_PER_STROKE, Session, canvas_state  # noqa: E402
+from lecture_hall import DRAWINGS, PICTURES_PER_STROKE, Session  # noqa: E402
 
 STUDENTS, STROKES = 20, 3
 
@@ -21,11 +21,9 @@ async def student(url: str, seed: int) -> list[str]:
     problems = []
     for _ in range(STROKES):
         await asyncio.sleep(rng.uniform(0, 0.5))
-        canvas_state(session).json_value = rng.choice(DRAWINGS)
-        before = session.pictures
-        await session.rerun(session.pages["Draw"], session.fragment)
-        if session.pictures - before != PICTURES_PER_STROKE:
-            problems.append(f"a stroke got {session.pictures - before} pictures")
+        pictures = await session.stroke(rng.choice(DRAWINGS))
+        if pictures != PICTURES_PER_STROKE:
+            problems.append(f"a stroke got {pictures} pictures")
     await session.close()
     return problems + session.errors
 

@@ -14,7 +14,7 @@ from conftest import ROOT, free_port, run_coroutine
 from test_deploy import local_image_command
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from lecture_hall import DRAWINGS, PICTURES_PER_STROKE, Session, canvas_state  # noqa: E402
+from lecture_hall import DRAWINGS, PICTURES_PER_STROKE, Session  # noqa: E402
 
 import vaedemo  # noqa: E402
 
@@ -101,12 +101,10 @@ async def stroke_pictures(url: str) -> int:
     session = Session(url)
     await session.connect()
     await session.rerun()
-    canvas_state(session).json_value = DRAWINGS[7]
-    before = session.pictures
-    await session.rerun(session.pages["Draw"], session.fragment)
+    pictures = await session.stroke(DRAWINGS[7])
     await session.close()
     assert not session.errors, session.errors
-    return session.pictures - before
+    return pictures
 
 
 def test_make_space_without_a_remote_says_what_to_give():
