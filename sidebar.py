@@ -6,7 +6,7 @@ before the models load, which is most of a cold start (ui.py loads them)."""
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from vaedemo.datasets import DATASETS, dataset_info
+from vaedemo.datasets import DATASETS, checkpoint_path, dataset_info
 
 
 def current_dataset() -> str:
@@ -78,6 +78,15 @@ def lecture_mode() -> bool:
     if "lecture" not in st.session_state:
         st.session_state["lecture"] = st.query_params.get("lecture") in ("1", "true")
     return st.session_state["lecture"]
+
+
+def conv_switch(latent_dim: int, key: str, where=st) -> bool:
+    """The switch from the MLP pair to the shipped 16-D convolutional AE and VAE, where the data set has that pair
+    and the page shows 16-D codes (in the address bar too, under key); True when it is on."""
+    return (latent_dim == 16 and checkpoint_path("vae", 16, current_dataset(), arch="conv").is_file()
+            and where.toggle("The convolutional pair", key=key, bind="query-params",
+                             help="The shipped 16-D AE and VAE with two convolutions before the hidden layer, in "
+                                  "the MLPs' place."))
 
 
 def training_status():

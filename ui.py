@@ -2,8 +2,6 @@
 the session's own model (in st.session_state only, never visible to another session), and the maths
 panels. Every function here that takes dataset=None uses the data set the sidebar picked."""
 import gc
-from pathlib import Path
-
 import pandas  # noqa: F401  imported whole before any page draws a chart: plotly (through narwhals) peeks
 # at sys.modules['pandas'], and a page run in another thread must not find it half imported
 import streamlit as st
@@ -12,7 +10,7 @@ import torch
 from sidebar import current_dataset, my_model, trained_on
 from vaedemo import load_checkpoint
 from vaedemo.data import load_test_sample
-from vaedemo.datasets import CHECKPOINTS
+from vaedemo.datasets import checkpoint_path
 from vaedemo.evaluate import kl_per_dimension
 from vaedemo.losses import elbo_terms, importance_weighted, prior_log_density, prior_mass_within
 
@@ -21,11 +19,6 @@ torch.set_num_threads(1)  # inference is tiny; leave the other core to a trainin
 # the cyclic collector's reach, so its automatic full collections stay short (.streamlit/config.toml turns off
 # Streamlit's forced one after every run).
 gc.freeze()
-
-
-def checkpoint_path(kind: str, latent_dim: int, dataset: str, variant: str = "", arch: str = "mlp") -> Path:
-    prefix = ("" if dataset == "mnist" else f"{dataset}-") + ("conv-" if arch == "conv" else "")
-    return CHECKPOINTS / f"{prefix}{kind}-{latent_dim}d{variant}.safetensors"
 
 
 def shipped(kind: str, latent_dim: int, dataset: str | None = None, arch: str = "mlp"):
@@ -39,7 +32,7 @@ def shipped_denoising(latent_dim: int, dataset: str | None = None):
 
 
 @st.cache_resource(show_spinner=False)
-def load_shipped(path: Path):
+def load_shipped(path):
     return load_checkpoint(path)
 
 
@@ -77,15 +70,6 @@ def using_mine(kind: str, dataset: str | None = None) -> bool:
     mine = my_model()
     return (mine is not None and mine.kind == kind and trained_on(mine) == (dataset or current_dataset())
             and st.session_state.get("use_mine", False))
-
-
-def conv_switch(latent_dim: int, key: str, where=st) -> bool:
-    """The switch from the MLP pair to the shipped 16-D convolutional AE and VAE, where the data set has that pair
-    and the page shows 16-D codes (in the address bar too, under key); True when it is on."""
-    return (latent_dim == 16 and checkpoint_path("vae", 16, current_dataset(), arch="conv").is_file()
-            and where.toggle("The convolutional pair", key=key, bind="query-params",
-                             help="The shipped 16-D AE and VAE with two convolutions before the hidden layer, in "
-                                  "the MLPs' place."))
 
 
 def model(kind: str, latent_dim: int, dataset: str | None = None):

@@ -7,6 +7,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
+from latent_maps import maps
 from test_cli import vaedemo
 from test_jobs import TINY, finished
 from vaedemo import ModelConfig, build_model, load_checkpoint
@@ -142,10 +143,9 @@ def pick(app, dataset: str):
 
 
 def decoded(app) -> str:
-    """The URL of the Latent page's large decoded picture: a hash of its bytes."""
-    return app.get("image")[0].value[0]
+    """The model the Latent page's map decodes with in the browser."""
+    return maps(app)[0]["model"]
 
 
 def legend(app) -> list:
-    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
-    return [trace["name"] for trace in spec["data"] if trace.get("name") not in (None, "z")]
+    return maps(app)[0]["classes"]

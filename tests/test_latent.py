@@ -6,7 +6,7 @@ import torch
 import vaedemo
 from conftest import ROOT
 from vaedemo.data import load_test_sample
-from vaedemo.latent import LIMIT, latent_map, manifold_grid, manifold_picture, picked, quantile_lattice
+from vaedemo.latent import LIMIT, manifold_grid, manifold_picture, picked, quantile_lattice
 
 
 @pytest.fixture(scope="module")
@@ -54,27 +54,22 @@ def test_manifold_picture_frames_the_tile_where_z_lies(vae):
     assert red_box(manifold_picture(grid, (-LIMIT, LIMIT), scale=2)) == (0, 55, 0, 55)
 
 
-def test_latent_map_shows_each_digit_class_with_its_rows_and_a_clickable_lattice(sample):
-    images, labels, codes = sample
-    fig = latent_map(codes, labels, (0.5, -1.0))
-    lattice, *digits, marker = fig.data
-    assert [trace.name for trace in digits] == [str(d) for d in range(10)]
-    for digit, trace in enumerate(digits):
-        rows = np.array(trace.customdata)
-        assert (labels[rows] == digit).all() and len(rows) == (labels == digit).sum()
-        assert np.allclose(trace.x, codes[rows, 0]) and np.allclose(trace.y, codes[rows, 1])
-    assert len(lattice.x) == 41 * 41 and lattice.x.min() == -LIMIT and lattice.y.max() == LIMIT
-    assert (marker.x[0], marker.y[0]) == (0.5, -1.0)
-
-
-def test_a_click_picks_a_test_digits_mean_or_the_lattice_point(sample):
+def test_a_pick_chooses_a_test_digits_mean_or_the_point_itself(sample):
     _, _, codes = sample
     row = int(codes.abs().max(1).values.argmin())  # a digit well inside the sliders' range
-    z, picked_row = picked({"x": 9.0, "y": 9.0, "customdata": row}, codes)
+    z, picked_row = picked({"z": [9.0, 9.0], "row": row}, codes)
     assert picked_row == row and z == pytest.approx(codes[row].tolist())
-    assert picked({"x": 1.2, "y": -0.4}, codes) == ((1.2, -0.4), None)
+    assert picked({"z": [1.2, -0.4], "row": None}, codes) == ((1.2, -0.4), None)
     outlier = int(codes[:, 0].argmin())
-    assert codes[outlier, 0] < -LIMIT and picked({"customdata": outlier}, codes)[0][0] == -LIMIT
+    assert codes[outlier, 0] < -LIMIT and picked({"z": [0, 0], "row": outlier}, codes)[0][0] == -LIMIT
+    assert picked({"z": [30.0, -30.0]}, codes)[0] == (LIMIT, -LIMIT)
+
+
+@pytest.mark.parametrize("pick", [None, "z", {"z": [1.0]}, {"z": ["a", 1]}, {"z": [float("nan"), 0]},
+                                  {"z": [0, 0], "row": 10**6}, {"z": [0, 0], "row": -1}, {"z": [0, 0], "row": 1.5},
+                                  {"row": None}])
+def test_anything_else_a_browser_sends_picks_nothing(sample, pick):
+    assert picked(pick, sample[2]) is None
 
 
 def test_decoding_a_test_digits_mean_looks_like_that_digit(vae, sample):

@@ -54,3 +54,9 @@ def dataset_info(name: str) -> Dataset:
         return DATASETS[name]
     except KeyError:
         raise ValueError(f"unknown data set {name!r}: vaedemo knows {', '.join(DATASETS)}") from None
+
+
+def checkpoint_path(kind: str, latent_dim: int, dataset: str, variant: str = "", arch: str = "mlp") -> Path:
+    """Where the shipped model of this kind, latent size, data set, variant ("-denoise", "-beta4") and arch lies."""
+    prefix = ("" if dataset == "mnist" else f"{dataset}-") + ("conv-" if arch == "conv" else "")
+    return CHECKPOINTS / f"{prefix}{kind}-{latent_dim}d{variant}.safetensors"

@@ -1,19 +1,16 @@
-"""A 2-D latent space as pictures: the learned manifold (a lattice over the prior, decoded) and the
-clickable map of the test digits' encodings, as on the Latent page.
+"""A 2-D latent space as pictures, as on the Latent page: the learned manifold (a lattice over the prior, decoded),
+and what a pick on the map of the test digits' encodings chose.
 
 Reference: Kingma & Welling, "Auto-Encoding Variational Bayes", 2014, figure 4: the MNIST manifold,
 decoded on a lattice through the inverse CDF of the Gaussian prior, so each tile stands for an
 equally likely slice of the prior.
 """
 import numpy as np
-import plotly.graph_objects as go
 import torch
 
-from .datasets import dataset_info
-from .viz import DIGIT_COLOURS, image_grid
+from .viz import image_grid
 
 LIMIT = 4.0  # the sliders and the map span [-LIMIT, LIMIT] on both axes
-CLICK_STEP = 0.2  # spacing of the faint clickable markers that let a click pick any z
 
 
 def quantile_lattice(n: int) -> torch.Tensor:
@@ -52,34 +49,17 @@ def manifold_picture(images: torch.Tensor, z, n: int = 15, scale: int = 2, pad: 
     return picture
 
 
-def latent_map(codes: torch.Tensor, labels: torch.Tensor, z, dataset: str = "mnist") -> go.Figure:
-    """The test images' encodings (N, 2) coloured by label and named by the data set's classes, over a
-    faint lattice of clickable markers, with the current z marked. Each image's row in codes is its custom
-    data (a plain list: a typed array comes back from the browser's click as a JSON object, not a number)."""
-    fig = go.Figure()
-    ticks = np.linspace(-LIMIT, LIMIT, round(2 * LIMIT / CLICK_STEP) + 1, dtype=np.float32)
-    g1, g2 = np.meshgrid(ticks, ticks)
-    fig.add_scatter(x=g1.ravel(), y=g2.ravel(), mode="markers", showlegend=False, hoverinfo="none",
-                    marker=dict(size=6, color="rgba(127, 127, 127, 0.12)"))
-    codes, labels = codes.numpy(), labels.numpy()
-    info = dataset_info(dataset)
-    for label, name in enumerate(info.classes):
-        rows = np.flatnonzero(labels == label)
-        fig.add_scatter(x=codes[rows, 0], y=codes[rows, 1], customdata=rows.tolist(), mode="markers",
-                        name=name, marker=dict(size=5, color=DIGIT_COLOURS[label]),
-                        hovertemplate=f"a test {name} at (%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
-    fig.add_scatter(x=[z[0]], y=[z[1]], mode="markers", name="z", hoverinfo="skip",
-                    marker=dict(size=16, symbol="x", color="black", line=dict(width=1, color="white")))
-    fig.update_layout(height=540, margin=dict(l=10, r=10, t=40, b=10), hovermode="closest", clickmode="event+select",
-                      legend=dict(title=info.noun, orientation="h", x=0, y=1.02, yanchor="bottom", itemsizing="constant"))
-    fig.update_xaxes(title="z1", range=[-LIMIT - 0.2, LIMIT + 0.2], zeroline=False, constrain="domain")
-    fig.update_yaxes(title="z2", range=[-LIMIT - 0.2, LIMIT + 0.2], zeroline=False, constrain="domain", constraintoward="top",
-                     scaleanchor="x")
-    return fig
-
-
-def picked(point: dict, codes: torch.Tensor) -> tuple[tuple[float, float], int | None]:
-    """What a click on latent_map picked: (z clipped to the sliders' range, the test digit's row or None)."""
-    row = point.get("customdata")
-    z = codes[row].tolist() if row is not None else (point["x"], point["y"])
+def picked(pick, codes: torch.Tensor) -> tuple[tuple[float, float], int | None] | None:
+    """What a pick on the Latent page's map chose, as the browser sent it ({"z": [z1, z2], "row": test image or
+    None}): (z clipped to the sliders' range, the test image's row or None), a picked test image at its own code.
+    None for anything else the browser might send."""
+    try:
+        row = pick.get("row")
+        if row is not None and not (isinstance(row, int) and 0 <= row < len(codes)):
+            return None
+        z = codes[row].tolist() if row is not None else [float(v) for v in pick["z"]]
+        if len(z) != 2 or not all(np.isfinite(z)):
+            return None
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
     return tuple(float(np.clip(v, -LIMIT, LIMIT)) for v in z), row

@@ -59,7 +59,7 @@ st.subheader(f"Walk a straight line from one {noun} to another")
 size_column, arch_column = st.columns([1, 2], vertical_alignment="bottom")
 latent_dim = size_column.radio("Size of the AE's and the VAE's codes", [2, 16], horizontal=True,
                                key="compare_latent_dim", bind=URL, format_func=lambda d: f"{d}-D")
-conv = ui.conv_switch(latent_dim, "compare_conv", arch_column)
+conv = sidebar.conv_switch(latent_dim, "compare_conv", arch_column)
 if conv:
     models = {kind: (ui.shipped(kind, 16, arch="conv"), ui.shipped_codes(kind, 16, arch="conv")) for kind in ("ae", "vae")}
 else:

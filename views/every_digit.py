@@ -3,7 +3,7 @@ import torch
 
 import sidebar
 import ui
-from canvas import drawing_canvas
+from components.canvas import drawing_canvas
 from vaedemo.evaluate import label_elbos
 from vaedemo.latent import LIMIT, manifold_grid, manifold_picture
 from vaedemo.preprocess import preprocess_drawing

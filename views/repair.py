@@ -82,7 +82,7 @@ with damage_column:
 with model_column:
     st.subheader("The models")
     latent_dim = st.radio("Latent size", [2, 16], format_func=lambda d: f"{d}-D", key="repair_latent_dim", bind=URL)
-    conv = ui.conv_switch(latent_dim, "repair_conv")
+    conv = sidebar.conv_switch(latent_dim, "repair_conv")
 
 damaged = damage(clean, noise, block, seed=seed)
 mine = sidebar.my_model()

@@ -1,0 +1,323 @@
+// The latent map (components/latent_map.py): a model's test codes on the plane of its map, the marks a page asks
+// for, and beside them the digit that the model's decoder makes of the point under the pointer, decoded here on
+// every move. The server hears of it only when a page asks for picks and a point is picked. The same component, given
+// `interpolation`, decodes two models along the lines between two codes as a slider moves.
+// Streamlit calls this function again, after the previous call's cleanup, whenever the page sends new data: the
+// elements it builds stay on the component's root, so it only redraws.
+const models = (globalThis.vaedemoModels ??= new Map());  // id -> {model} or {waiting: [...]} (model.js)
+const LATENCIES = 1000;  // the last this many pointer-move-to-painted-digit times stay on the root (benchmarks)
+
+function whenModel(id, use) {
+  const entry = models.get(id) ?? { waiting: [] };
+  if (entry.model) use(entry.model);
+  else models.set(id, { waiting: [...entry.waiting, use] });
+}
+
+function paintDigit(canvas, pixels) {
+  const image = new ImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const grey = Math.round(255 * pixels[i]);
+    image.data.set([grey, grey, grey, 255], 4 * i);
+  }
+  canvas.getContext("2d").putImageData(image, 0, 0);
+}
+
+// The point a model decodes for a place on its map's plane: the plane's centre plus so much of each of its axes.
+const codeAt = (model, [a, b]) => model.centre.map((c, j) => c + a * model.axes[0][j] + b * model.axes[1][j]);
+const number = (v) => v.toFixed(2).replace("-", "−");
+
+function niceTicks(low, high, count = 6) {
+  const rough = (high - low) / count, power = 10 ** Math.floor(Math.log10(rough));
+  const step = power * [1, 2, 5, 10].reduce((best, m) => (Math.abs(m * power - rough) < Math.abs(best * power - rough) ? m : best));
+  const ticks = [];
+  for (let tick = Math.ceil(low / step) * step; tick <= high + step * 1e-9; tick += step) ticks.push(Math.round(tick * 1e9) / 1e9);
+  return ticks;
+}
+
+// Where the plot sits in a canvas of width x height css pixels: one scale for both axes, the other axis showing more.
+function frameOf([x0, x1, y0, y1], width, height, text) {
+  const left = 4.7 * text, top = 10, box = [width - left - 10, height - top - 3.8 * text];
+  const scale = Math.min(box[0] / Math.max(x1 - x0, 1e-6), box[1] / Math.max(y1 - y0, 1e-6));
+  const sx = (box[0] / scale - (x1 - x0)) / 2, sy = (box[1] / scale - (y1 - y0)) / 2;
+  const f = { x0: x0 - sx, x1: x1 + sx, y0: y0 - sy, y1: y1 + sy, left, top, box, scale, width, height, text };
+  f.pixel = ([x, y]) => [left + (x - f.x0) * scale, top + (f.y1 - y) * scale];
+  f.plane = ([px, py]) => [Math.min(Math.max(f.x0 + (px - left) / scale, f.x0), f.x1),
+                           Math.min(Math.max(f.y1 - (py - top) / scale, f.y0), f.y1)];
+  return f;
+}
+
+function sized(canvas, width, height) {
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(height * ratio);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  const pen = canvas.getContext("2d");
+  pen.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return pen;
+}
+
+function drawCodes(canvas, f, points, labels, colours, names) {
+  const pen = sized(canvas, f.width, f.height), font = `${f.text}px "Source Sans Pro", sans-serif`;
+  pen.fillStyle = "#fff";
+  pen.strokeStyle = "#d0d0d8";
+  pen.fillRect(f.left, f.top, ...f.box);
+  pen.strokeRect(f.left, f.top, ...f.box);
+  pen.save();
+  pen.beginPath();
+  pen.rect(f.left, f.top, ...f.box);
+  pen.clip();
+  const radius = Math.max(2.5, f.text / 4), n = labels.length;
+  let seed = 1;  // the same shuffled order every time: no digit always drawn on top of the others
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    const j = seed % (i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  for (const i of order) {
+    const [x, y] = f.pixel([points[2 * i], points[2 * i + 1]]);
+    pen.fillStyle = colours[labels[i]];
+    pen.beginPath();
+    pen.arc(x, y, radius, 0, 2 * Math.PI);
+    pen.fill();
+  }
+  pen.restore();
+  pen.fillStyle = "#31333f";
+  pen.font = font;
+  pen.textAlign = "center";
+  pen.textBaseline = "top";
+  const count = (pixels) => Math.max(2, Math.min(6, Math.floor(pixels / (3.5 * f.text))));  // labels that don't overlap
+  for (const tick of niceTicks(f.x0, f.x1, count(f.box[0]))) pen.fillText(number(tick).replace(".00", ""), f.pixel([tick, 0])[0], f.top + f.box[1] + f.text / 3);
+  pen.textAlign = "right";
+  pen.textBaseline = "middle";
+  for (const tick of niceTicks(f.y0, f.y1, count(f.box[1]))) pen.fillText(number(tick).replace(".00", ""), f.left - f.text / 2, f.pixel([0, tick])[1]);
+  pen.font = `${(7 * f.text) / 6}px "Source Sans Pro", sans-serif`;
+  pen.textAlign = "center";
+  pen.textBaseline = "bottom";
+  pen.fillText(names[0], f.left + f.box[0] / 2, f.height - f.text / 6);
+  pen.translate((4 * f.text) / 3, f.top + f.box[1] / 2);
+  pen.rotate(-Math.PI / 2);
+  pen.textBaseline = "middle";
+  pen.fillText(names[1], 0, 0);
+}
+
+function star(pen, [x, y], size) {
+  pen.beginPath();
+  for (let i = 0; i < 10; i++) {
+    const r = i % 2 ? size / 3 : (5 * size) / 6, a = Math.PI / 2 + (i * Math.PI) / 5;
+    pen.lineTo(x + r * Math.cos(a), y - r * Math.sin(a));
+  }
+  pen.closePath();
+  pen.fillStyle = "#000";
+  pen.strokeStyle = "#fff";
+  pen.lineWidth = 1.5;
+  pen.fill();
+  pen.stroke();
+}
+
+function drawMarks(canvas, f, data, point, pointer) {
+  const pen = sized(canvas, f.width, f.height);
+  pen.beginPath();
+  pen.rect(f.left, f.top, ...f.box);
+  pen.clip();
+  pen.strokeStyle = "#000";
+  for (const radius of data.circles) {
+    pen.setLineDash(radius === 1 ? [] : [6, 4]);
+    pen.lineWidth = 1.5;
+    pen.beginPath();
+    const [cx, cy] = f.pixel([0, 0]);
+    pen.arc(cx, cy, radius * f.scale, 0, 2 * Math.PI);
+    pen.stroke();
+  }
+  pen.setLineDash([]);
+  if (data.ellipse) {
+    pen.lineWidth = 2;
+    pen.beginPath();
+    for (const xy of data.ellipse) pen.lineTo(...f.pixel(xy));
+    pen.stroke();
+  }
+  if (data.path) {
+    const ends = data.path.map(f.pixel);
+    pen.strokeStyle = pen.fillStyle = "crimson";
+    pen.lineWidth = 3;
+    pen.beginPath();
+    pen.moveTo(...ends[0]);
+    pen.lineTo(...ends[1]);
+    pen.stroke();
+    pen.font = `bold ${f.text * 1.2}px "Source Sans Pro", sans-serif`;
+    pen.textAlign = "center";
+    ends.forEach(([x, y], i) => {
+      pen.beginPath();
+      pen.arc(x, y, 5, 0, 2 * Math.PI);
+      pen.fill();
+      pen.fillText("AB"[i], x, y - 9);
+    });
+  }
+  if (point) star(pen, f.pixel(point), 1.6 * f.text);
+  if (pointer) {
+    const [x, y] = f.pixel(pointer);
+    pen.strokeStyle = "#000";
+    pen.lineWidth = 1.5;
+    pen.beginPath();
+    pen.arc(x, y, 7, 0, 2 * Math.PI);
+    pen.moveTo(x - 11, y);
+    pen.lineTo(x + 11, y);
+    pen.moveTo(x, y - 11);
+    pen.lineTo(x, y + 11);
+    pen.stroke();
+  }
+}
+
+function map(root, data, setTriggerValue) {
+  if (!root.built) {
+    root.innerHTML = `<div class="body"><div class="plot"><canvas class="codes"></canvas><canvas class="marks"></canvas></div>
+      <div class="decoded"><canvas class="digit" width="28" height="28" role="img"></canvas><div class="z"></div></div>
+      </div><div class="legend"></div>
+      <label class="frames"><span></span><input type="range" min="0" step="1"></label><div class="caption"></div>`;
+    root.built = true;
+    root.latencies = [];
+    root.dataset.decodes = "0";
+  }
+  const plot = root.querySelector(".plot"), digit = root.querySelector("canvas.digit"), label = root.querySelector(".z");
+  const slider = root.querySelector(".frames input"), codes = root.querySelector("canvas.codes");
+  root.querySelector(".legend").innerHTML = data.classes
+    .map((name, i) => `<span><i style="background:${data.colours[i]}"></i>${name}</span>`).join("");
+  root.querySelector(".caption").textContent = data.title;
+  root.style.setProperty("--text", `${data.text}px`);
+  plot.classList.toggle("picks", data.pick);
+  const frames = data.frames ?? null;
+  root.querySelector(".frames").hidden = !frames || frames.length < 2;
+  if (frames) {
+    slider.max = frames.length - 1;
+    if (root.framesShown !== frames.length) slider.value = frames.length - 1;  // a new epoch: show it
+    root.framesShown = frames.length;
+  }
+  let model = null, f = null, point = data.point ?? null, pressed = false;
+  root.querySelector(".decoded").hidden = !data.model;
+
+  const rest = () => {
+    drawMarks(root.querySelector("canvas.marks"), f, data, point, null);
+    if (!model) return;
+    if (data.z || root.picked) {
+      const z = root.picked ?? data.z;
+      paintDigit(digit, model.decode(z));
+      label.textContent = data.z && z.length === 2 ? `z = (${z.map(number).join(", ")})` : "your drawing's code";
+      digit.setAttribute("aria-label", `the digit decoded at ${label.textContent}`);
+    } else {
+      digit.getContext("2d").clearRect(0, 0, 28, 28);
+      label.textContent = "point at the map";
+    }
+  };
+  const layout = () => {
+    const width = plot.clientWidth;
+    if (!width) return;
+    f = frameOf(data.bounds, width, Math.round(width * data.height), data.text);
+    plot.style.height = `${f.height}px`;
+    const shown = frames ? frames[slider.value] : null;
+    const points = shown ? shown.points : model.points, labels = shown ? data.labels : model.labels;
+    if (shown) root.querySelector(".frames span").textContent = shown.caption;
+    drawCodes(codes, f, points, labels, data.colours, data.names);
+    rest();
+  };
+  const at = (event) => {
+    const box = plot.getBoundingClientRect();
+    return f.plane([event.clientX - box.left, event.clientY - box.top]);
+  };
+  const decodeAt = (event) => {
+    if (!model || !f) return;
+    const p = at(event), z = codeAt(model, p);
+    paintDigit(digit, model.decode(z));
+    drawMarks(root.querySelector("canvas.marks"), f, data, point, p);
+    label.textContent = model.latent_dim === 2 ? `z = (${z.map(number).join(", ")})` : `PC = (${p.map(number).join(", ")})`;
+    root.dataset.z = JSON.stringify(z);
+    root.dataset.decodes = String(+root.dataset.decodes + 1);
+    root.latencies.push(performance.now() - event.timeStamp);
+    if (root.latencies.length > LATENCIES) root.latencies.shift();
+  };
+  const pick = (event) => {
+    const p = at(event), [px, py] = f.pixel(p);
+    let row = null, best = 36;  // within 6 pixels, the test code itself
+    for (let i = 0; i < model.labels.length; i++) {
+      const [x, y] = f.pixel([model.points[2 * i], model.points[2 * i + 1]]);
+      const d = (x - px) ** 2 + (y - py) ** 2;
+      if (d < best) [row, best] = [i, d];
+    }
+    point = row === null ? p : [model.points[2 * row], model.points[2 * row + 1]];
+    root.picked = codeAt(model, point);
+    setTriggerValue("pick", { z: root.picked, row });
+  };
+  const listeners = [
+    [plot, "pointerdown", (event) => {
+      if (event.button > 0) return;
+      pressed = true;
+      plot.setPointerCapture(event.pointerId);
+      decodeAt(event);
+    }],
+    [plot, "pointermove", (event) => { if (pressed || event.pointerType !== "touch") decodeAt(event); }],
+    [plot, "pointerup", (event) => {
+      if (!pressed) return;
+      pressed = false;
+      if (data.pick && model) pick(event);
+      if (event.pointerType === "mouse") decodeAt(event);
+    }],
+    [plot, "pointercancel", () => { pressed = false; rest(); }],
+    [plot, "pointerleave", (event) => { if (!pressed && event.pointerType !== "touch") rest(); }],
+    [slider, "input", () => layout()],
+  ];
+  for (const [target, type, handler] of listeners) target.addEventListener(type, handler);
+  const observer = new ResizeObserver(() => f && f.width !== plot.clientWidth && layout());
+  observer.observe(plot);
+  root.picked = null;
+  const start = (found) => {
+    model = found;
+    layout();
+    root.dataset.ready = "true";
+  };
+  if (data.model) whenModel(data.model, start);
+  else start(null);
+  return () => {
+    root.dataset.ready = "";
+    observer.disconnect();
+    for (const [target, type, handler] of listeners) target.removeEventListener(type, handler);
+  };
+}
+
+function interpolation(root, data) {
+  if (!root.built) {
+    root.innerHTML = `<div class="digits"></div><input type="range" min="0" max="1000" value="500" aria-label="from A to B">
+      <div class="ends"><span>A</span><span class="t"></span><span>B</span></div>`;
+    root.built = true;
+    root.latencies = [];
+  }
+  root.querySelector(".digits").innerHTML = data.captions
+    .map((caption) => `<figure><canvas width="28" height="28"></canvas><figcaption>${caption}</figcaption></figure>`).join("");
+  root.style.setProperty("--text", "1rem");
+  const slider = root.querySelector("input"), canvases = root.querySelectorAll(".digits canvas"), found = [];
+  const paint = (event) => {
+    const t = slider.value / 1000;
+    root.querySelector(".t").textContent = `${Math.round(100 * t)} % of the way`;
+    found.forEach((model, i) => {
+      if (!model) return;
+      const [a, b] = data.ends[i];
+      paintDigit(canvases[i], model.decode(a.map((v, j) => v + t * (b[j] - v))));
+    });
+    root.dataset.t = String(t);
+    if (event) root.latencies.push(performance.now() - event.timeStamp);
+  };
+  data.models.forEach((id, i) => whenModel(id, (model) => {
+    found[i] = model;
+    paint();
+    if (found.filter(Boolean).length === data.models.length) root.dataset.ready = "true";
+  }));
+  slider.addEventListener("input", paint);
+  return () => {
+    root.dataset.ready = "";
+    slider.removeEventListener("input", paint);
+  };
+}
+
+export default function ({ parentElement, data, setTriggerValue }) {
+  const root = parentElement.querySelector(".latent");
+  return data.interpolation ? interpolation(root, data) : map(root, data, setTriggerValue);
+}

@@ -1,0 +1,142 @@
+"""The latent map: the test codes of a model on the plane of its map, and that model's decoder running in the
+browser, which decodes the point under the pointer on every move (mouse, pen or finger) and paints the digit beside
+the map at once. The server hears of it only when a point is picked (on a page that asks for picks).
+
+Two components:
+- `vaedemo.model` carries a model as the browser sees it: its decoder's weights (float16), and its test codes
+  projected onto the map's plane. A page sends each of its models once per run, outside the fragments that rerun
+  often (send_models): the element is the same message on every rerun, so Streamlit's message cache sends it as a
+  reference of a few bytes after the first time, and the weights reach a browser once per model.
+- `vaedemo.latent_map` draws one model's map (or, for a training run, the codes after each of its epochs), or
+  decodes two models along the straight lines between two codes as a slider is dragged (interpolation).
+"""
+import hashlib
+import json
+import weakref
+from typing import NamedTuple
+
+import numpy as np
+import streamlit as st
+import torch
+from torch import nn
+
+from components import asset
+from vaedemo.viz import DIGIT_COLOURS, latent_plane
+
+_model = st.components.v2.component("vaedemo.model", js=asset("model.js"))
+_map = st.components.v2.component("vaedemo.latent_map", html=asset("latent_map.html"), css=asset("latent_map.css"),
+                                  js=asset("latent_map.js"))
+HIDDEN = "<style>.st-key-browser-models { display: none; }</style>"
+
+
+class BrowserModel(NamedTuple):
+    """A model packed for the browser: the bytes the `vaedemo.model` element carries, named by their hash."""
+    id: str
+    blob: bytes
+    centre: torch.Tensor  # (d,) the map's plane: the point it shows at (0, 0) ...
+    axes: torch.Tensor  # (d, 2) ... and its two directions
+    points: np.ndarray  # (N, 2) the codes on that plane
+
+    def project(self, z: torch.Tensor) -> list[float]:
+        """Where a code z (d,) lies on the map: its coordinates along the plane's axes."""
+        return ((z - self.centre) @ self.axes).tolist()
+
+
+_packed: "weakref.WeakKeyDictionary[nn.Module, BrowserModel]" = weakref.WeakKeyDictionary()
+
+
+def browser_model(model, codes: torch.Tensor, labels: torch.Tensor) -> BrowserModel:
+    """The model's decoder and its codes (N, d) of the test images labelled labels (N,), packed once per model (the
+    packing is kept as long as the model lives): a shipped model for the life of the server, a user's with the
+    session."""
+    if model not in _packed:
+        _packed[model] = pack(model.decoder, codes, labels)
+    return _packed[model]
+
+
+def pack(decoder: nn.Sequential, codes: torch.Tensor, labels: torch.Tensor) -> BrowserModel:
+    """The blob: its id (a hash of the rest, 24 hex digits), a little-endian uint32 header length, the JSON header (the layers, the plane, where each array
+    lies), then the arrays, each at a multiple of 4 bytes. Linear weights go transposed (in, out), so that the
+    browser skips the inputs a ReLU zeroed."""
+    centre, axes = latent_plane(codes)
+    points = ((codes - centre) @ axes).numpy().astype(np.float32)  # (N, 2)
+    arrays, layers, shape = [], [], None
+    def add(array: np.ndarray) -> int:
+        arrays.append(np.ascontiguousarray(array))
+        return len(arrays) - 1
+    for layer in decoder:
+        if isinstance(layer, nn.Linear):
+            layers.append({"op": "linear", "in": layer.in_features, "out": layer.out_features,
+                           "weight": add(layer.weight.detach().T.numpy().astype(np.float16)),
+                           "bias": add(layer.bias.detach().numpy().astype(np.float32))})
+        elif isinstance(layer, nn.ReLU):
+            layers.append({"op": "relu"})
+        elif isinstance(layer, nn.Unflatten):
+            shape = list(layer.unflattened_size)  # (channels, size, size): a flat array in the same order
+        elif isinstance(layer, nn.ConvTranspose2d) and shape is not None:
+            (k, _), (stride, _), (padding, _) = layer.kernel_size, layer.stride, layer.padding
+            size = (shape[1] - 1) * stride - 2 * padding + k
+            layers.append({"op": "conv_transpose", "in": shape[0], "out": layer.out_channels, "size_in": shape[1],
+                           "size_out": size, "kernel": k, "stride": stride, "padding": padding,
+                           "weight": add(layer.weight.detach().numpy().astype(np.float16)),  # (in, out, k, k)
+                           "bias": add(layer.bias.detach().numpy().astype(np.float32))})
+            shape = [layer.out_channels, size, size]
+        else:
+            raise ValueError(f"a browser decoder has no {type(layer).__name__} layer")
+    header = {"latent_dim": codes.shape[1], "centre": centre.tolist(), "axes": axes.T.tolist(), "layers": layers,
+              "points": add(points), "labels": add(labels.numpy().astype(np.uint8))}
+    offsets, sections, at = [], [], 0
+    for array in arrays:
+        offsets.append([at, array.dtype.str[1:], array.size])  # byte offset, "f2" / "f4" / "u1", count
+        sections.append(array.tobytes() + bytes(-array.nbytes % 4))
+        at += len(sections[-1])
+    header["arrays"] = offsets
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 4)
+    body = len(text).to_bytes(4, "little") + text + b"".join(sections)
+    name = hashlib.blake2b(body, digest_size=12).hexdigest()  # 24 hex digits, the blob's first bytes
+    return BrowserModel(name, name.encode() + body, centre, axes, points)
+
+
+def send_models(*models: BrowserModel):
+    """The page's models, each sent to the browser as one hidden element (see the module's docstring)."""
+    with st.container(key="browser-models"):
+        st.html(HIDDEN)
+        for model in {model.id: model for model in models}.values():
+            _model(key=f"model-{model.id}", data=model.blob)
+
+
+def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bounds, z: torch.Tensor | None = None,
+               ellipse: np.ndarray | None = None, circles=(), path: list | None = None, pick: bool = False,
+               names=("z₁", "z₂"), text: float = 12, frames: list | None = None, labels=None, height: float = 0.75,
+               on_pick=None):
+    """One map of model's codes (sent with send_models in the same run) over bounds (x0, x1, y0, y1) in the plane's
+    coordinates, square units, with the legend of classes and the title under it. Marks: z (d,), a star, whose
+    decode the panel beside the map shows while the pointer is elsewhere; ellipse (M, 2), a line around it; circles
+    (radii about the origin, the prior's); path (two codes (d,), A and B). With pick, a click or the end of a drag
+    picks the point under the pointer (the nearest test code's own within a few pixels) and calls on_pick, which
+    finds {"z": [...], "row": test image or None} under st.session_state[key].pick. frames: [(caption, points
+    (N, 2))] with their labels (N,), shown one at a time with a slider, in place of a model's codes (model None:
+    nothing to decode). height: the map's height over its width."""
+    data = {"model": model and model.id, "title": title, "classes": list(classes), "colours": DIGIT_COLOURS,
+            "bounds": [round(float(b), 4) for b in bounds], "names": list(names), "text": text, "pick": pick,
+            "height": height, "circles": list(circles)}
+    if z is not None:
+        data["z"] = [round(v, 5) for v in z.tolist()]
+        data["point"] = model.project(z)
+    if ellipse is not None:
+        data["ellipse"] = np.round(ellipse, 3).tolist()
+    if path is not None:
+        data["path"] = [model.project(end) for end in path]
+    if frames is not None:
+        data["frames"] = [{"caption": caption, "points": np.round(points, 3).ravel().tolist()} for caption, points in frames]
+        data["labels"] = labels.tolist()
+    _map(key=key, data=data, on_pick_change=on_pick or (lambda: None), width="stretch")
+
+
+def interpolation(key: str, models: list[BrowserModel], captions: list[str], ends: list[tuple[torch.Tensor, torch.Tensor]],
+                  text: str):
+    """A slider from A to B; as it moves, each model decodes the point that far along the straight line between its
+    two codes ends[i] (each (d,)), captioned captions[i]."""
+    _map(key=key, data={"interpolation": True, "models": [model.id for model in models], "captions": captions, "text": text,
+                                  "ends": [[a.tolist(), b.tolist()] for a, b in ends]}, width="stretch")
