@@ -134,9 +134,9 @@ def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bou
     _map(key=key, data=data, on_pick_change=on_pick or (lambda: None), width="stretch")
 
 
-def interpolation(key: str, models: list[BrowserModel], captions: list[str], ends: list[tuple[torch.Tensor, torch.Tensor]],
-                  text: str):
-    """A slider from A to B; as it moves, each model decodes the point that far along the straight line between its
-    two codes ends[i] (each (d,)), captioned captions[i]."""
-    _map(key=key, data={"interpolation": True, "models": [model.id for model in models], "captions": captions, "text": text,
-                                  "ends": [[a.tolist(), b.tolist()] for a, b in ends]}, width="stretch")
+def interpolation_slider(key: str, models: list[BrowserModel], captions: list[str],
+                         ends: list[tuple[torch.Tensor, torch.Tensor]]):
+    """A slider from A to B; as it moves, each of the models decodes the point that far along the straight line
+    between its two codes ends[i] (each (d,)), shown over captions[i]."""
+    _map(key=key, data={"interpolation": True, "models": [model.id for model in models], "captions": captions,
+                        "ends": [[a.tolist(), b.tolist()] for a, b in ends]}, width="stretch")

@@ -11,7 +11,7 @@ def elements(at, name: str) -> list:
 
 def maps(at) -> list[dict]:
     """The data of each latent map on the page, in order."""
-    return [json.loads(element.proto.json) for element in elements(at, "vaedemo.latent_map")]
+    return [data for element in elements(at, "vaedemo.latent_map") if "interpolation" not in (data := json.loads(element.proto.json))]
 
 
 def sent_models(at) -> list[str]:

@@ -1,4 +1,5 @@
 """The Compare page in AppTest: resampling the prior, picking the two digits, 2-D / 16-D, the maths panels."""
+import json
 import math
 
 import numpy as np
@@ -9,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 import ui
 import vaedemo
 from conftest import ROOT
+from latent_maps import elements, maps, sent_models
 from vaedemo.data import load_test_sample
 from vaedemo.evaluate import kl_per_dimension
 from vaedemo.losses import elbo_terms
@@ -41,10 +43,28 @@ def test_page_shows_prior_grids_maps_interpolation_and_maths(at):
               "A: test 7 no. 1", "AE (2-D): 10 decodes evenly spaced", "VAE (2-D): 10 decodes evenly spaced",
               "B: test 3 no. 1"] + ["the first 16 codes of the prior grid above"] * 3  # the last: one for each beta
     assert len(captions(at)) == len(starts) and all(map(str.startswith, captions(at), starts))
-    assert [chart.key for chart in at.get("plotly_chart")] == ["compare_map_ae", "compare_map_vae", "compare_beta_0.5",
-                                                               "compare_beta_1", "compare_beta_4"]
+    ae_map, vae_map, *beta_maps = maps(at)
+    assert [m["title"] for m in maps(at)] == ["AE (2-D) codes of 2,000 test digits", "VAE (2-D) codes of 2,000 test digits",
+                                              "β = 0.5", "β = 1", "β = 4"]
+    assert ae_map["bounds"] == vae_map["bounds"] and ae_map["bounds"][0] == -ae_map["bounds"][1]  # one square scale
+    assert all(m["circles"] == [1, 2] for m in maps(at))  # the prior's 1-sigma and 2-sigma circles
+    assert len({tuple(m["bounds"]) for m in beta_maps}) == 1
+    images, labels = load_test_sample()
+    ends = torch.cat([images[torch.nonzero(labels == digit)[0, 0]][None] for digit in (7, 3)])  # A and B
+    with torch.inference_mode():
+        for m, kind in ((ae_map, "ae"), (vae_map, "vae")):
+            model = vaedemo.load_checkpoint(ROOT / "checkpoints" / f"{kind}-2d.safetensors")
+            assert np.allclose(m["path"], model.latent_mean(ends), atol=1e-4)  # the line from A to B
+    (slider,) = interpolations(at)
+    assert slider["captions"] == ["AE (2-D)", "VAE (2-D)"] and np.allclose(slider["ends"][1], vae_map["path"], atol=1e-4)
+    assert set(slider["models"]) | {m["model"] for m in maps(at)} == set(sent_models(at))  # every model sent once
+    assert len(sent_models(at)) == len(set(sent_models(at))) == 4  # AE, VAE (also the beta = 1 one), beta 0.5 and 4
     assert len(at.get("expander")) == 2 and len(at.latex) == 2  # a panel for each of the two digits
     assert all(len(latex.value.split(ui.LINE_BREAK)) == 8 for latex in at.latex)  # of eight formulas each
+
+
+def interpolations(at) -> list[dict]:
+    return [json.loads(e.proto.json) for e in elements(at, "vaedemo.latent_map") if "interpolation" in e.proto.json]
 
 
 def test_resample_draws_new_codes_reproducibly(at):
@@ -181,6 +201,9 @@ def test_the_convolutional_pair_walks_the_line_in_16d(at):
     walk = [c for c in captions(at) if "decodes evenly spaced" in c]
     assert [c.split(":")[0] for c in walk] == ["AE (16-D conv)", "VAE (16-D conv)"]
     assert rows(at) != mlp_rows
+    (slider,) = interpolations(at)
+    assert slider["captions"] == ["AE (16-D conv)", "VAE (16-D conv)"] and len(slider["ends"][0][0]) == 16
+    assert set(slider["models"]) <= set(sent_models(at))
     vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "conv-vae-16d.safetensors")
     images, labels = load_test_sample()
     x = images[torch.nonzero(labels == 7)[0, 0]][None]  # digit A, the default 7

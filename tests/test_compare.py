@@ -7,7 +7,7 @@ import torch
 
 import vaedemo
 from conftest import ROOT
-from vaedemo.compare import (checkpoint_figures, farthest_from_codes, interpolate, interpolation, prior_map,
+from vaedemo.compare import (checkpoint_figures, farthest_from_codes, interpolate, interpolation,
                              prior_samples, shared_limit)
 from vaedemo.data import load_test_sample
 from vaedemo.losses import elbo_terms, gaussian_kl, prior_log_density, prior_mass_within
@@ -93,20 +93,12 @@ def test_shipped_ae_line_strays_further_from_its_codes_than_the_vae_line(sample)
     assert gap["ae"] > 2 * gap["vae"]
 
 
-def test_maps_share_one_scale_with_the_prior_circles_and_the_path():
+def test_maps_share_one_scale_that_holds_the_codes_and_the_prior():
     torch.manual_seed(0)
     wide, narrow = torch.randn(500, 2) * 10, torch.randn(500, 2)
     limit = shared_limit(wide, narrow)
     assert (wide.abs().amax(1) <= limit).float().mean() >= 0.995
     assert shared_limit(narrow * 0.1) == pytest.approx(2.2)  # never less than the prior's 2-sigma circle
-    labels = torch.arange(500) % 10
-    fig = prior_map(narrow, labels, "VAE", limit, path=torch.tensor([[0.0, 1.0], [2.0, -1.0]]))
-    names = [trace.name for trace in fig.data]
-    assert names == [str(d) for d in range(10)] + ["prior 1σ", "prior 2σ", "A → B"]
-    for radius, trace in ((1, fig.data[10]), (2, fig.data[11])):
-        assert all(math.isclose(math.hypot(x, y), radius, rel_tol=1e-5) for x, y in zip(trace.x, trace.y))
-    assert list(fig.data[12].x) == [0.0, 2.0] and list(fig.data[12].y) == [1.0, -1.0]
-    assert list(fig.layout.xaxis.range) == list(fig.layout.yaxis.range) == [-limit, limit]
 
 
 def test_elbo_terms_are_the_trainers_loss_for_the_same_noise(sample):
@@ -142,9 +134,3 @@ def test_beta_vaes_trade_reconstruction_for_kl_as_their_checkpoints_say():
         assert f["-ELBO"] == pytest.approx(f["reconstruction"] + f["KL"])
     assert figures[0.5]["KL"] > figures[1]["KL"] > figures[4]["KL"]
     assert figures[4]["reconstruction"] > max(figures[0.5]["reconstruction"], figures[1]["reconstruction"]) + 3
-
-
-def test_map_legend_names_the_classes():
-    classes = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
-    fig = prior_map(torch.randn(100, 2), torch.arange(100) % 10, "fashion", 3.0, classes=classes)
-    assert [trace.name for trace in fig.data[:10]] == list(classes)

@@ -1,14 +1,10 @@
-"""Why a VAE generates and an AE does not, as pictures: decodes of samples from the prior N(0, I),
-straight-line interpolation between two digits' codes, and latent maps at one scale with the prior's
-1-sigma and 2-sigma circles.
+"""Why a VAE generates and an AE does not: decodes of samples from the prior N(0, I), straight-line interpolation
+between two digits' codes, and the one scale of the latent maps beside each other.
 
 Reference: Kingma & Welling, "Auto-Encoding Variational Bayes", 2014: the KL term pulls the VAE's
 codes onto the prior, so a sample of the prior decodes to a digit; nothing does that for an AE.
 """
-import plotly.graph_objects as go
 import torch
-
-from .viz import DIGIT_COLOURS
 
 
 def prior_samples(n: int, latent_dim: int, seed: int) -> torch.Tensor:
@@ -44,37 +40,6 @@ def shared_limit(*codes: torch.Tensor, share: float = 0.995) -> float:
     prior's 2-sigma circle."""
     reach = [torch.quantile(c.abs().amax(dim=1), share).item() for c in codes]
     return 1.1 * max(reach + [2.0])
-
-
-def circle(radius: float, points: int = 73) -> tuple[list, list]:
-    angle = torch.linspace(0, 2 * torch.pi, points)
-    return (radius * angle.cos()).tolist(), (radius * angle.sin()).tolist()
-
-
-def prior_map(codes: torch.Tensor, labels: torch.Tensor, title: str, limit: float, path: torch.Tensor | None = None,
-              classes: tuple = tuple(map(str, range(10)))):
-    """2-D codes (N, 2) coloured by label on square axes [-limit, limit], with the prior's 1-sigma and 2-sigma
-    circles and, given path (2, 2), the straight line from its first code (A) to its second (B). The legend
-    names each label's class. The codes are markers, not viz.latent_map's one picture, so that they stay dots
-    at any scale."""
-    fig = go.Figure()
-    for label, name in enumerate(classes):
-        xy = codes[labels == label].numpy()
-        fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, hoverinfo="name",
-                        marker={"size": 4, "opacity": 0.7, "color": DIGIT_COLOURS[label]})
-    for radius in (1, 2):
-        x, y = circle(radius)
-        fig.add_scatter(x=x, y=y, mode="lines", name=f"prior {radius}σ", hoverinfo="name",
-                        line={"color": "black", "width": 1.5, "dash": "solid" if radius == 1 else "dash"})
-    if path is not None:
-        fig.add_scatter(x=path[:, 0].tolist(), y=path[:, 1].tolist(), mode="lines+markers+text", name="A → B",
-                        text=["A", "B"], textposition="top center", hoverinfo="name",
-                        line={"color": "crimson", "width": 3}, marker={"size": 10, "color": "crimson"})
-    fig.update_layout(title=title, height=440, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      xaxis_title="z₁", yaxis_title="z₂", plot_bgcolor="white")
-    fig.update_xaxes(range=[-limit, limit], showgrid=False, zeroline=False)
-    fig.update_yaxes(range=[-limit, limit], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
-    return fig
 
 
 def checkpoint_figures(vae) -> dict:

@@ -3,8 +3,8 @@ import torch
 
 import sidebar
 import ui
-from vaedemo.compare import (checkpoint_figures, farthest_from_codes, interpolation, prior_map, prior_samples,
-                             shared_limit)
+from components.latent_map import browser_model, interpolation_slider, latent_map, send_models
+from vaedemo.compare import checkpoint_figures, farthest_from_codes, interpolation, prior_samples, shared_limit
 from vaedemo.evaluate import ACTIVE_KL, active_units
 from vaedemo.viz import enlarge, image_grid, to_uint8
 
@@ -17,8 +17,8 @@ st.title("Compare: why a VAE generates and an autoencoder does not")
 st.markdown(
     f"Both models rebuild {noun}s well, but only the **VAE** was trained to keep its codes where the prior N(0, I) "
     f"puts them. Decode random codes from that prior and compare, see where each model puts the test {noun}s "
-    f"(at one scale, with the prior's 1σ and 2σ circles), and walk a straight line from one {noun}'s code to "
-    f"another's: press **Resample**, pick other {noun}s, switch to 16-D codes."
+    f"(at one scale, with the prior's 1σ and 2σ circles; point at a map to decode that spot), and walk a straight "
+    f"line from one {noun}'s code to another's: press **Resample**, pick other {noun}s, switch to 16-D codes."
 )
 
 
@@ -84,15 +84,20 @@ with start_column:
     x_start = test_image_picker("a", (7, 0))
 with end_column:
     x_end = test_image_picker("b", (3, 0))
+packed = {kind: browser_model(model, codes, labels) for kind, (model, codes) in models.items()}
 with rows_column:
-    for model, codes in models.values():
+    ends = {}
+    for kind, (model, codes) in models.items():
         with torch.inference_mode():
-            ends = model.latent_mean(torch.cat([x_start, x_end]))  # (2, d)
+            ends[kind] = model.latent_mean(torch.cat([x_start, x_end]))  # (2, d)
         st.image(image_grid(interpolation(model, x_start, x_end, STEPS), ncol=STEPS, scale=3), width="stretch",
                  caption=f"{model.kind.upper()} ({size}): {STEPS} decodes evenly spaced from A's code to B's "
                          f"(the first and last are A's and B's reconstructions). On the way the line strays "
-                         f"{farthest_from_codes(codes, ends[0], ends[1]):.1f}× the typical gap between neighbouring "
+                         f"{farthest_from_codes(codes, *ends[kind]):.1f}× the typical gap between neighbouring "
                          "test codes from the nearest one.")
+    st.caption("Drag the slider: your browser decodes the point that far along each line, every step of the way.")
+    interpolation_slider("compare_slider", list(packed.values()), [f"{kind.upper()} ({size})" for kind in packed],
+                         [tuple(ends[kind]) for kind in packed])
 st.caption("Each row morphs from A to B through whatever lies on the line. In 2-D there is no room to go around: "
            "both lines cross other classes' clusters (the red lines on the maps above). Where a line strays far from "
            "every test code (the figure under each row), its decoder never saw a code in training and draws what its "
@@ -109,9 +114,11 @@ with maps_section:
     for column, (model, codes) in zip(st.columns(2, gap="large"), ((ae, ae_codes), (vae, vae_codes))):
         with torch.inference_mode():
             path = model.latent_mean(torch.cat([x_start, x_end]))  # (2, 2): A's code and B's
-        title = f"{model.kind.upper()} (2-D) codes of {len(codes):,} test {noun}s"
-        column.plotly_chart(prior_map(codes, labels, title, limit, path, classes), key=f"compare_map_{model.kind}",
-                            config={"displayModeBar": False})
+        packed[f"{model.kind} 2-D"] = browser_model(model, codes, labels)
+        with column:
+            latent_map(f"compare_map_{model.kind}", packed[f"{model.kind} 2-D"],
+                       f"{model.kind.upper()} (2-D) codes of {len(codes):,} test {noun}s", classes,
+                       bounds=(-limit, limit, -limit, limit), circles=(1, 2), path=list(path), height=0.85)
     st.caption("Both maps share one scale. The AE's codes sprawl over a wide area, class by class along rays from "
                "the origin with empty stretches between them, and the prior covers only the few classes near the "
                "middle. The VAE's codes pack around the prior, most of them inside its 2σ circle (dashed), so a "
@@ -131,9 +138,10 @@ limit = shared_limit(*beta_codes.values())
 mnist_labels = ui.test_sample("mnist")[1]
 for column, (beta, vae) in zip(st.columns(len(betas)), betas.items()):
     figures = checkpoint_figures(vae)
-    fig = prior_map(beta_codes[beta], mnist_labels, f"β = {beta:g}", limit)
-    fig.update_layout(showlegend=False, height=360)
-    column.plotly_chart(fig, key=f"compare_beta_{beta:g}", config={"displayModeBar": False})
+    packed[f"beta {beta:g}"] = browser_model(vae, beta_codes[beta], mnist_labels)
+    with column:
+        latent_map(f"compare_beta_{beta:g}", packed[f"beta {beta:g}"], f"β = {beta:g}", sidebar.dataset("mnist").classes,
+                   bounds=(-limit, limit, -limit, limit), circles=(1, 2), height=0.85)
     column.markdown(f"reconstruction **{figures['reconstruction']:.1f}**, KL **{figures['KL']:.2f}**, "
                     f"−ELBO {figures['-ELBO']:.1f} ({vae.metadata['epochs']} epochs)")
     kl = ui.shipped_beta_kl_per_dimension(beta)
@@ -151,3 +159,4 @@ epochs = {vae.metadata["epochs"] for vae in betas.values()}
 if len(epochs) > 1:
     st.caption(f"These were trained for different numbers of epochs ({', '.join(sorted(epochs, key=int))}), which "
                "moves their reconstruction figures too: the KL figures and the maps show β's effect most clearly.")
+send_models(*packed.values())
