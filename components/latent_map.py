@@ -129,7 +129,9 @@ def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bou
     if path is not None:
         data["path"] = [model.project(end) for end in path]
     if frames is not None:
-        data["frames"] = [{"caption": caption, "points": np.round(points, 3).ravel().tolist()} for caption, points in frames]
+        # rounded as float64: a float32 rounds to a number that JSON writes with all its digits, 3 times the bytes
+        data["frames"] = [{"caption": caption, "points": np.round(np.asarray(points, np.float64), 3).ravel().tolist()}
+                          for caption, points in frames]
         data["labels"] = labels.tolist()
     _map(key=key, data=data, on_pick_change=on_pick or (lambda: None), width="stretch")
 
