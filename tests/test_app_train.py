@@ -4,13 +4,16 @@ import io
 import json
 import pickle
 import time
+from dataclasses import replace
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import save
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
+from latent_maps import maps
 from vaedemo import jobs
 from vaedemo.checkpoints import checkpoint_bytes
 from vaedemo.jobs import Job
@@ -42,6 +45,76 @@ def finished_job():
         time.sleep(0.2)
     assert job.poll().status == "done", job.poll().message
     return job
+
+
+@pytest.fixture(scope="module")
+def three_epochs():
+    job = Job(TrainConfig(epochs=3, hidden=32, train_size=300, batch_size=100)).start()
+    deadline = time.monotonic() + 240
+    while job.poll().active:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert job.poll().status == "done", job.poll().message
+    return job
+
+
+class Moment:
+    """A job seen at one moment of its run: its real progress, changed (AppTest fires no timers)."""
+
+    def __init__(self, job: Job, **changes):
+        self.config, self.progress = job.config, replace(job.poll(), **changes)
+
+    def poll(self):
+        return self.progress
+
+    def stop(self):
+        pass
+
+
+def test_while_a_run_trains_the_map_shows_the_test_codes_after_its_latest_epoch(three_epochs):
+    progress = three_epochs.poll()
+    at = train_page()
+    at.session_state["train_job"] = Moment(three_epochs, status="training", epochs=progress.epochs[:2],
+                                           maps=progress.maps[:2])
+    at.run()
+    assert not at.exception
+    [codes] = maps(at)
+    assert codes["title"] == "Codes of 2,000 test digits after epoch 2 of 3" and codes["model"] is None
+    assert [frame["caption"] for frame in codes["frames"]] == ["epoch 2"]
+    assert codes["names"] == ["z₁", "z₂"] and codes["classes"] == list("0123456789")
+    notes = " ".join(m.value for m in at.markdown)
+    assert "pulls the codes onto the prior" in notes and "When the run ends, a slider replays" in notes
+
+
+def test_after_a_run_the_map_replays_one_frame_per_epoch_on_one_scale(three_epochs):
+    progress = three_epochs.poll()
+    at = train_page()
+    at.session_state["train_job"] = three_epochs
+    at.run()
+    assert not at.exception
+    [codes] = maps(at)
+    assert codes["title"].endswith("after each epoch: move the slider to replay the run")
+    assert [frame["caption"] for frame in codes["frames"]] == ["epoch 1", "epoch 2", "epoch 3"]
+    assert codes["labels"] == progress.map_labels.tolist()
+    x0, x1, y0, y1 = codes["bounds"]
+    for frame, (_, points) in zip(codes["frames"], progress.maps):
+        shown = np.reshape(frame["points"], (-1, 2))
+        assert np.allclose(shown, points, atol=1e-3)
+        assert (x0 <= shown[:, 0]).all() and (shown[:, 0] <= x1).all()
+        assert (y0 <= shown[:, 1]).all() and (shown[:, 1] <= y1).all()
+    assert not np.allclose(codes["frames"][0]["points"], codes["frames"][2]["points"])  # the codes moved as it learnt
+
+
+def test_the_map_of_wider_codes_names_its_principal_components(three_epochs):
+    at = train_page()
+    at.session_state["train_job"] = Moment(three_epochs, status="training")
+    at.session_state["train_job"].config = replace(three_epochs.config, latent_dim=16, model="ae")
+    at.run()
+    assert not at.exception
+    [codes] = maps(at)
+    assert codes["names"] == ["principal component 1", "principal component 2"]
+    notes = " ".join(m.value for m in at.markdown)
+    assert "first two principal components" in notes and "Nothing pulls an autoencoder's codes together" in notes
 
 
 def test_the_page_renders_with_defaults_that_train_a_2d_vae():

@@ -1,5 +1,6 @@
 """The Train page in a real browser: a short run (1,000 images, one epoch, KL warm-up over it) to its end with
-its curves and active units, then "use my model" switches the other pages over to it."""
+its curves and active units, then "use my model" switches the other pages over to it; a three-epoch run whose
+map of the test codes replays epoch by epoch."""
 import pytest
 from playwright.sync_api import expect
 
@@ -53,8 +54,6 @@ def test_short_run_then_use_my_model_on_another_page(page, app_url):
     toggle = page.get_by_role("switch", name="Use my VAE (latent size 2) on every page")
     expect(toggle).to_be_checked(timeout=SLOW)
     wait_for_app(page)
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    page.screenshot(path=ROOT / "artifacts" / "train.png", full_page=True)
 
     # The Latent page decodes z = (0, 0) with my model; switching back to the shipped one changes the digit.
     page.get_by_role("link", name="Latent space", exact=True).click()
@@ -76,3 +75,32 @@ def test_a_conv_run_on_a_small_training_set_shows_progress_and_ends(page, app_ur
     expect(page.get_by_text("Finished: 2 epochs trained.", exact=True)).to_be_visible(timeout=RUN)
     expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=SLOW)
     expect(page.get_by_text("Their reconstructions")).to_be_visible(timeout=SLOW)
+
+
+def test_after_a_run_the_map_of_the_test_codes_replays_one_epoch_at_a_time(page, app_url):
+    open_train_page(page, app_url)
+    short_run(page, 3)
+    page.get_by_role("button", name="Start").click()
+    expect(page.get_by_text("Finished: 3 epochs trained.", exact=True)).to_be_visible(timeout=RUN)
+    codes_map = page.locator(".latent")
+    expect(codes_map).to_have_attribute("data-ready", "true", timeout=SLOW)
+    expect(codes_map.locator(".caption")).to_have_text(
+        "Codes of 2,000 test digits after each epoch: move the slider to replay the run", timeout=SLOW)
+    slider, caption = codes_map.locator("label.frames input"), codes_map.locator(".frames span")
+    expect(slider).to_have_attribute("max", "2")
+    expect(caption).to_have_text("epoch 3")  # the run's last epoch first
+    slider.focus()
+    page.keyboard.press("Home")
+    shown = []
+    for epoch in (1, 2, 3):
+        expect(caption).to_have_text(f"epoch {epoch}")
+        shown.append(codes_map.locator("canvas.codes").evaluate("canvas => canvas.toDataURL()"))
+        page.keyboard.press("ArrowRight")
+    assert len(set(shown)) == 3  # one map per epoch, each its own
+    expect(caption).to_have_text("epoch 3")  # the slider stops at the last epoch
+    page.keyboard.press("ArrowLeft")
+    expect(caption).to_have_text("epoch 2")
+    assert codes_map.locator("canvas.codes").evaluate("canvas => canvas.toDataURL()") == shown[1]
+    codes_map.scroll_into_view_if_needed()
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=ROOT / "artifacts" / "train.png", full_page=True)

@@ -5,12 +5,15 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from vaedemo import jobs
 from vaedemo.checkpoints import load_checkpoint_bytes
-from vaedemo.jobs import Job
+from vaedemo.data import load_test_sample
+from vaedemo.jobs import Job, map_of_codes
+from vaedemo.models import ModelConfig, build_model
 from vaedemo.train import TrainConfig
 
 TINY = dict(hidden=32, train_size=500, batch_size=100)
@@ -42,6 +45,7 @@ def test_a_run_ends_with_a_model_that_loads():
     assert progress.steps and progress.fraction == 1.0 and all(s["beta"] == 1.0 for s in progress.steps)
     assert set(progress.pictures) == {"Test digits", "Their reconstructions", "New digits decoded from the prior N(0, I)"}
     assert progress.pictures["Test digits"].dtype.name == "uint8"
+    assert_one_map_per_epoch(progress, 2)
     model = load_checkpoint_bytes(progress.checkpoint, "download.safetensors")
     assert (model.kind, model.latent_dim, model.config.hidden) == ("vae", 2, 32)
     assert model.metadata["epochs"] == "2" and model.metadata["train_images"] == "500"
@@ -49,11 +53,34 @@ def test_a_run_ends_with_a_model_that_loads():
         assert torch.equal(tensor, progress.model.state_dict()[name])
 
 
+def assert_one_map_per_epoch(progress: jobs.Progress, epochs: int):
+    """The map of the shipped test sample's codes after each epoch, on a plane (N, 2), with the sample's labels."""
+    _, labels = load_test_sample()
+    assert [epoch for epoch, _ in progress.maps] == list(range(1, epochs + 1))
+    for _, points in progress.maps:
+        assert points.shape == (len(labels), 2) and points.dtype.name == "float32" and np.isfinite(points).all()
+    assert np.array_equal(progress.map_labels, labels.numpy())
+
+
 def test_a_conv_run_ends_with_a_conv_model():
-    progress = finished(Job(TrainConfig(arch="conv", epochs=1, **TINY)).start())
+    progress = finished(Job(TrainConfig(arch="conv", epochs=2, latent_dim=16, model="ae", **TINY)).start())
     assert progress.status == "done", progress.message
     assert progress.model.config.arch == "conv" and progress.pictures["Their reconstructions"].dtype.name == "uint8"
+    assert_one_map_per_epoch(progress, 2)  # 16-D codes: their first two principal components
+    assert not np.array_equal(*(points for _, points in progress.maps))
     assert load_checkpoint_bytes(progress.checkpoint, "conv.safetensors").metadata["arch"] == "conv"
+
+
+def test_the_map_keeps_the_direction_of_each_principal_axis_from_one_epoch_to_the_next():
+    images, _ = load_test_sample()
+    model = build_model(ModelConfig("vae", 8, 32)).eval()
+    points, axes = map_of_codes(model, images)
+    assert points.shape == (len(images), 2) and axes.shape == (8, 2)
+    flipped_points, flipped_axes = map_of_codes(model, images, axes * torch.tensor([-1.0, 1.0]))
+    assert torch.equal(flipped_axes, axes * torch.tensor([-1.0, 1.0]))
+    assert np.allclose(flipped_points, points * [-1, 1], atol=1e-5)
+    _, plain = map_of_codes(build_model(ModelConfig("ae", 2, 32)), images)
+    assert torch.equal(plain, torch.eye(2))  # 2-D codes: the map shows z itself
 
 
 def test_the_training_child_is_niced_from_its_start():

@@ -3,8 +3,8 @@
 Training inside the server process would compete with the app for the GIL and both cores (measured:
 the drawing latency doubled). So each job starts a child process (spawn, one torch thread) that
 loads the data set, runs fit() and sends messages over a queue: throttled step figures, epoch figures with
-pictures, and at the end the weights as .safetensors bytes. A reader thread in the server files
-them into a plain Job object (a lock and a Progress); the page only reads job.poll(). No Streamlit here.
+pictures and the map of the test codes, and at the end the weights as .safetensors bytes. A reader thread in the
+server files them into a plain Job object (a lock and a Progress); the page only reads job.poll(). No Streamlit here.
 
 One job trains at a time per server process (two CPU cores); the others wait, "queued". A job that
 nobody polls for WATCHDOG_S seconds (its tab was closed) stops, so it frees the slot.
@@ -16,14 +16,15 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import torch
 
 from .checkpoints import checkpoint_bytes, load_checkpoint_bytes
-from .data import DataUnavailable, load_mnist
+from .data import DataUnavailable, load_mnist, load_test_sample
 from .datasets import dataset_info
 from .models import AutoEncoder
 from .train import TrainConfig, checkpoint_metadata, fit
-from .viz import image_grid
+from .viz import image_grid, latent_plane
 
 CONTEXT = multiprocessing.get_context("spawn")
 SLOT = threading.Lock()  # held by the job that is training in this server process
@@ -42,6 +43,8 @@ class Progress:
     steps: list = field(default_factory=list)  # step figures: step, epoch, train_recon, train_kl, images_per_s
     epochs: list = field(default_factory=list)  # epoch figures: train and test loss, recon, kl
     pictures: dict = field(default_factory=dict)  # caption -> uint8 image grid, after the last epoch
+    maps: list = field(default_factory=list)  # (epoch, points (N, 2) float32): the test sample's codes on the map
+    map_labels: np.ndarray | None = None  # (N,) int64, the classes of those test images
     model: AutoEncoder | None = None  # the trained (or last good) model, once the job has ended
     checkpoint: bytes | None = None  # that model as a .safetensors file
 
@@ -79,7 +82,7 @@ class Job:
         with self.lock:
             self.last_poll = time.monotonic()
             p = self.progress
-            return replace(p, steps=list(p.steps), epochs=list(p.epochs), pictures=dict(p.pictures))
+            return replace(p, steps=list(p.steps), epochs=list(p.epochs), pictures=dict(p.pictures), maps=list(p.maps))
 
     def update(self, **changes):
         with self.lock:
@@ -152,6 +155,9 @@ class Job:
                 p.steps.append(message)
             elif event == "epoch":
                 p.pictures = message.pop("pictures")
+                p.maps.append((message["epoch"], message.pop("map")))
+                if "map_labels" in message:
+                    p.map_labels = message.pop("map_labels")
                 p.epochs.append(message)
         if event == "end":
             self.finish(message)
@@ -189,7 +195,8 @@ def train_in_child(config: TrainConfig, root, messages, stop):
                       f"step uses all {len(train_x):,}." if config.batch_size > len(train_x) else "")
         status("training", f"Training on {len(train_x):,} {title} images.{batch_note}", total_steps)
         picks = torch.stack([torch.nonzero(test_labels == digit)[0, 0] for digit in range(10)])
-        reporter = Reporter(messages, test_x[picks], dataset_info(config.dataset).noun)
+        reporter = Reporter(messages, test_x[picks], dataset_info(config.dataset).noun,
+                            load_test_sample(config.dataset))
         result = fit(config, train_x, test_x, callback=reporter, stop=stop, train_labels=train_labels,
                      test_labels=test_labels)
     except DataUnavailable as error:
@@ -214,11 +221,14 @@ def train_in_child(config: TrainConfig, root, messages, stop):
 
 
 class Reporter:
-    """fit()'s callback in the child: step figures at most every STEP_EVERY_S, every epoch with pictures."""
+    """fit()'s callback in the child: step figures at most every STEP_EVERY_S, every epoch with pictures and the
+    map of the test sample's codes (its labels with the first epoch's)."""
 
-    def __init__(self, messages, digits: torch.Tensor, noun: str = "digit"):
+    def __init__(self, messages, digits: torch.Tensor, noun: str, sample: tuple[torch.Tensor, torch.Tensor]):
         self.messages, self.digits = messages, digits  # digits: (10, 1, 28, 28), one of each class
         self.noun = noun  # what the pictures' captions call an image
+        self.sample = sample  # the shipped test sample: images (N, 1, 28, 28), labels (N,)
+        self.axes = None  # (d, 2) the previous epoch's map plane
         self.last_sent = 0.0
 
     def __call__(self, step: int, epoch: int, figures: dict):
@@ -229,7 +239,10 @@ class Reporter:
             self.messages.put({**figures, "step": step, "epoch": epoch})
         else:
             model = figures.pop("model")
-            self.messages.put({**figures, "step": step, "pictures": pictures(model, self.digits, self.noun)})
+            points, self.axes = map_of_codes(model, self.sample[0], self.axes)
+            labels = {} if epoch > 1 else {"map_labels": self.sample[1].numpy()}
+            self.messages.put({**figures, "step": step, "pictures": pictures(model, self.digits, self.noun),
+                               "map": points, **labels})
 
 
 @torch.inference_mode()
@@ -239,3 +252,15 @@ def pictures(model: AutoEncoder, digits: torch.Tensor, noun: str = "digit") -> d
         z = torch.randn(10, model.latent_dim, generator=torch.Generator().manual_seed(0))  # (10, d)
         rows[f"New {noun}s decoded from the prior N(0, I)"] = model.decode(z)
     return {caption: image_grid(images, ncol=10, scale=3) for caption, images in rows.items()}
+
+
+@torch.inference_mode()
+def map_of_codes(model: AutoEncoder, images: torch.Tensor, previous: torch.Tensor | None = None):
+    """The codes of images (N, 1, 28, 28) on the model's map plane, as (points (N, 2) float32, the plane's axes (d, 2)).
+    Each principal axis points the way the previous epoch's did (previous: its axes), so that a replay of the maps
+    does not flip from one epoch to the next."""
+    codes = model.latent_mean(images)  # (N, d)
+    centre, axes = latent_plane(codes)
+    if previous is not None:
+        axes = axes * torch.where((axes * previous).sum(0) < 0, -1.0, 1.0)  # (d, 2)
+    return ((codes - centre) @ axes).numpy().astype(np.float32), axes

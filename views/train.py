@@ -2,12 +2,13 @@ import streamlit as st
 
 import sidebar
 import ui
+from components.latent_map import latent_map
 from vaedemo.checkpoints import load_checkpoint_bytes
-from vaedemo.datasets import DATASETS
+from vaedemo.datasets import DATASETS, dataset_info
 from vaedemo.evaluate import ACTIVE_KL
 from vaedemo.jobs import Job
 from vaedemo.train import TrainConfig
-from vaedemo.viz import training_curves
+from vaedemo.viz import map_bounds, training_curves
 
 DOWNLOAD_NAME = "vaedemo-my-model.safetensors"
 # A 2-D VAE that draws recognisable digits in about 30 s on two CPU cores.
@@ -18,8 +19,8 @@ DEFAULTS = {"model": "vae", "dataset": sidebar.current_dataset(),  # the data se
 st.title("Train your own autoencoder")
 st.markdown(
     "Pick a model and its settings, press **Start** and watch it learn: the curves show how well it rebuilds "
-    "digits (reconstruction) and how tightly the VAE packs its codes (KL), the pictures how its digits look "
-    "after each epoch. The run goes on while you visit the other pages; when it ends, switch them over to "
+    "digits (reconstruction) and how tightly the VAE packs its codes (KL), the map where its codes of the test "
+    "digits lie, the pictures how its digits look after each epoch. The run goes on while you visit the other pages; when it ends, switch them over to "
     "**your** model, download it, or upload one you trained before. Try a learning rate of 1 or 10 to see a run blow up."
 )
 
@@ -111,6 +112,8 @@ def show(progress):
         st.caption(f"After epoch {last['epoch']}: test loss {last['test_loss']:.1f} nats per image "
                    f"(reconstruction {last['test_recon']:.1f} + β × KL {last['test_kl']:.1f}){units}, "
                    f"{last['images_per_s']:,.0f} training images/s")
+    if progress.maps:
+        codes_map(progress)
     for caption, picture in progress.pictures.items():
         st.image(picture, caption=caption)
     if progress.model is not None:
@@ -121,6 +124,40 @@ def show(progress):
             st.rerun(scope="app")  # so the sidebar shows the switch
         download_column.download_button("Download it (.safetensors)", data=progress.checkpoint, file_name=DOWNLOAD_NAME,
                                         mime="application/octet-stream", on_click="ignore")
+
+
+def codes_map(progress):
+    """The map of the test codes after the latest epoch; once the run has ended, after each epoch, to replay."""
+    config, data = job.config, dataset_info(job.config.dataset)
+    frames = progress.maps if not progress.active else progress.maps[-1:]
+    count, (epoch, _) = len(progress.map_labels), progress.maps[-1]
+    title = f"Codes of {count:,} test {data.noun}s " + ("after each epoch: move the slider to replay the run"
+                                                        if len(frames) > 1 else f"after epoch {epoch} of {config.epochs}")
+    names = {1: ("z", ""), 2: ("z₁", "z₂")}.get(config.latent_dim, ("principal component 1", "principal component 2"))
+    map_column, note_column = st.columns([3, 2])
+    with map_column:
+        latent_map("train_map", None, title, data.classes, frames=[(f"epoch {e}", points) for e, points in frames],
+                   labels=progress.map_labels, bounds=map_bounds(*(points for _, points in progress.maps)),
+                   names=names, text=20 if sidebar.lecture_mode() else 12)  # one scale for all the epochs
+    code = "posterior mean" if config.model == "vae" else "code"
+    note = (f"Each dot is the {code} of one test {data.noun}, coloured by its class. Watch the classes pull apart into "
+            "clusters as the encoder learns what tells them apart. ")
+    if config.model == "vae" and config.beta > 0:
+        note += ("The KL term pulls the codes onto the prior N(0, I), a round cloud about the origin two or three "
+                 "units across each way: the clusters press together with few gaps between them, so the decoder can "
+                 "draw from anywhere in it. Try β = 4 to see it pull harder. ")
+    else:
+        whose = "an autoencoder's codes" if config.model == "ae" else "the codes (β = 0: no KL term)"
+        note += (f"Nothing pulls {whose} together: they spread as far as helps the reconstruction, and the gaps "
+                 "between the clusters are places the decoder has never learnt. ")
+    if config.latent_dim > 2:
+        note += (f"The codes have {config.latent_dim} numbers: the map shows their first two principal components "
+                 "after each epoch. ")
+    if progress.active:
+        note += "When the run ends, a slider replays the map of each epoch in turn."
+    elif len(frames) > 1:
+        note += "The slider replays the run one epoch at a time, all on one scale."
+    note_column.markdown(note)
 
 
 @st.fragment(run_every=1.0 if running else None)
