@@ -193,11 +193,12 @@ function map(root, data, setTriggerValue) {
     if (root.framesShown !== frames.length) slider.value = frames.length - 1;  // a new epoch: show it
     root.framesShown = frames.length;
   }
-  let model = null, f = null, point = data.point ?? null, pressed = false;
+  let model = null, f = null, point = data.point ?? null, pressed = null;  // pressed: where the pointer went down
   root.querySelector(".decoded").hidden = !data.model;
 
   const rest = () => {
     drawMarks(root.querySelector("canvas.marks"), f, data, point, null);
+    root.dataset.point = point ? JSON.stringify(point) : "";  // where the star is drawn (tests, benchmarks)
     if (!model) return;
     if (data.z || root.picked) {
       const z = root.picked ?? data.z;
@@ -212,7 +213,7 @@ function map(root, data, setTriggerValue) {
   const layout = () => {
     const width = plot.clientWidth;
     if (!width) return;
-    f = frameOf(data.bounds, width, Math.round(width * data.height), data.text);
+    f = root.frame = frameOf(data.bounds, width, Math.round(width * data.height), data.text);  // tests find points by it
     plot.style.height = `${f.height}px`;
     const shown = frames ? frames[slider.value] : null;
     const points = shown ? shown.points : model.points, labels = shown ? data.labels : model.labels;
@@ -235,9 +236,9 @@ function map(root, data, setTriggerValue) {
     root.latencies.push(performance.now() - event.timeStamp);
     if (root.latencies.length > LATENCIES) root.latencies.shift();
   };
-  const pick = (event) => {
+  const pick = (event, dragged) => {
     const p = at(event), [px, py] = f.pixel(p);
-    let row = null, best = 36;  // within 6 pixels, the test code itself
+    let row = null, best = dragged ? 0 : 36;  // a click within 6 pixels of a test code picks the code itself
     for (let i = 0; i < model.labels.length; i++) {
       const [x, y] = f.pixel([model.points[2 * i], model.points[2 * i + 1]]);
       const d = (x - px) ** 2 + (y - py) ** 2;
@@ -250,18 +251,19 @@ function map(root, data, setTriggerValue) {
   const listeners = [
     [plot, "pointerdown", (event) => {
       if (event.button > 0) return;
-      pressed = true;
+      pressed = [event.clientX, event.clientY];
       plot.setPointerCapture(event.pointerId);
       decodeAt(event);
     }],
     [plot, "pointermove", (event) => { if (pressed || event.pointerType !== "touch") decodeAt(event); }],
     [plot, "pointerup", (event) => {
       if (!pressed) return;
-      pressed = false;
-      if (data.pick && model) pick(event);
+      const dragged = Math.hypot(event.clientX - pressed[0], event.clientY - pressed[1]) > 4;
+      pressed = null;
+      if (data.pick && model) pick(event, dragged);
       if (event.pointerType === "mouse") decodeAt(event);
     }],
-    [plot, "pointercancel", () => { pressed = false; rest(); }],
+    [plot, "pointercancel", () => { pressed = null; rest(); }],
     [plot, "pointerleave", (event) => { if (!pressed && event.pointerType !== "touch") rest(); }],
     [slider, "input", () => layout()],
   ];

@@ -86,23 +86,25 @@ def wait_for_new_images(page, before: list[str], count: int = 3, timeout: float 
     page.wait_for_function(NEW_IMAGES_SHOWN, arg=[before, count], timeout=timeout)
 
 
-# The Draw page's two latent maps: each the codes (a picture that stays) under the marks (a picture redrawn on
-# every stroke, a star where the drawing lands), both SVG.
-MAPS = ".st-key-map-marks [data-testid=stImage] img"
-MAP_SOURCES = f"() => [...document.querySelectorAll(\"{MAPS}\")].map(map => map.complete && map.src)"
-# Whether both maps show, each a picture other than the ones in before (a browser-side function of before).
+# The page's latent maps (components/latent_map.js), each the root element of a component in its own shadow root.
+MAP_ROOTS = ("[...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]"
+             ".map(host => host.shadowRoot && host.shadowRoot.querySelector('.latent .plot')).filter(Boolean)"
+             ".map(plot => plot.closest('.latent'))")
+MAP_POINTS = f"() => {MAP_ROOTS}.map(root => root.dataset.ready === 'true' ? root.dataset.point : null)"
+# Whether both maps show a star, each at a place other than the ones in before (a browser-side function of before).
 NEW_MAPS_SHOWN = f"""(before) => {{
-    const now = ({MAP_SOURCES})();
-    return now.length === 2 && now.every(source => source && !before.includes(source));
+    const now = ({MAP_POINTS})();
+    return now.length === 2 && now.every(point => point && !before.includes(point));
 }}"""
 
 
 def map_sources(page) -> list:
-    return page.evaluate(MAP_SOURCES)
+    """Where each map's star is drawn (empty before a drawing)."""
+    return page.evaluate(MAP_POINTS)
 
 
 def wait_for_maps(page, before: list | None = None, timeout: float = 30_000):
-    """Wait until both latent maps are shown, each a picture other than the ones in before (map_sources)."""
+    """Wait until both latent maps mark the drawing, each at a place other than the ones in before (map_sources)."""
     page.wait_for_function(NEW_MAPS_SHOWN, arg=before or [], timeout=timeout)
 
 
