@@ -58,7 +58,7 @@ function sized(canvas, width, height) {
 }
 
 function drawCodes(canvas, f, points, labels, colours, names) {
-  const pen = sized(canvas, f.width, f.height), font = `${f.text}px "Source Sans Pro", sans-serif`;
+  const pen = sized(canvas, f.width, f.height), family = getComputedStyle(canvas).fontFamily;  // the page's font
   pen.fillStyle = "#fff";
   pen.strokeStyle = "#d0d0d8";
   pen.fillRect(f.left, f.top, ...f.box);
@@ -84,7 +84,7 @@ function drawCodes(canvas, f, points, labels, colours, names) {
   }
   pen.restore();
   pen.fillStyle = "#31333f";
-  pen.font = font;
+  pen.font = `${f.text}px ${family}`;
   pen.textAlign = "center";
   pen.textBaseline = "top";
   const count = (pixels) => Math.max(2, Math.min(6, Math.floor(pixels / (3.5 * f.text))));  // labels that don't overlap
@@ -92,7 +92,7 @@ function drawCodes(canvas, f, points, labels, colours, names) {
   pen.textAlign = "right";
   pen.textBaseline = "middle";
   for (const tick of niceTicks(f.y0, f.y1, count(f.box[1]))) pen.fillText(number(tick).replace(".00", ""), f.left - f.text / 2, f.pixel([0, tick])[1]);
-  pen.font = `${(7 * f.text) / 6}px "Source Sans Pro", sans-serif`;
+  pen.font = `${(7 * f.text) / 6}px ${family}`;
   pen.textAlign = "center";
   pen.textBaseline = "bottom";
   pen.fillText(names[0], f.left + f.box[0] / 2, f.height - f.text / 6);
@@ -145,7 +145,7 @@ function drawMarks(canvas, f, data, point, pointer) {
     pen.moveTo(...ends[0]);
     pen.lineTo(...ends[1]);
     pen.stroke();
-    pen.font = `bold ${f.text * 1.2}px "Source Sans Pro", sans-serif`;
+    pen.font = `bold ${f.text * 1.2}px ${getComputedStyle(canvas).fontFamily}`;
     pen.textAlign = "center";
     ends.forEach(([x, y], i) => {
       pen.beginPath();

@@ -3,6 +3,7 @@
 A k-nearest-neighbour classifier on MNIST training digits reads the 28x28 input and the two
 reconstructions back from the page (the PNGs the browser shows) and says which digit each is."""
 import io
+import json
 
 import numpy as np
 import pytest
@@ -11,8 +12,10 @@ import torch.nn.functional as F
 from PIL import Image
 
 from conftest import ROOT, free_port, start_app, stop_app, wait_for_app
+from latent_maps import MAP, decodes, digit_shown, messages_to_the_server
 from strokes import (CANVAS, DIGITS, clear_canvas, draw_stroke, image_sources, shown_pngs, touch_stroke, wait_for_maps,
                      wait_for_new_images, wait_until_drawable)
+from vaedemo import load_checkpoint
 from vaedemo.data import load_mnist
 
 pytestmark = pytest.mark.browser
@@ -138,9 +141,14 @@ def test_screenshot_of_a_drawn_seven(page, app_url):
 
 
 # Where each of the Draw page's pictures sits on screen: [x, y, width, height, image-rendering] per picture.
-PLACES = """() => [...document.querySelectorAll('.st-key-reconstructions img, .st-key-map-codes img, .st-key-map-marks img')]
+PLACES = """() => [...document.querySelectorAll('.st-key-reconstructions img')]
     .map(image => { const box = image.getBoundingClientRect();
                     return [box.x, box.y, box.width, box.height, getComputedStyle(image).imageRendering]; })"""
+
+
+def boxes(locator) -> list[list[float]]:
+    """[x, y, width, height] of each element the locator finds."""
+    return [[box[key] for key in ("x", "y", "width", "height")] for box in map(lambda e: e.bounding_box(), locator.all())]
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1400, "height": 1000}, {"width": 390, "height": 844}],
@@ -157,16 +165,70 @@ def test_the_28x28_pictures_show_large_and_crisp_and_the_maps_fit_the_screen(bro
         draw_stroke(page, DIGITS[7][0])
         wait_for_new_images(page, [])
         wait_for_maps(page)
-        *pictures, ae_map, vae_map, ae_marks, vae_marks = page.evaluate(PLACES)
-        assert all(abs(a - b) < 0.5 for layer, marks in ((ae_map, ae_marks), (vae_map, vae_marks))
-                   for a, b in zip(layer[:4], marks[:4])), "each map's marks lie exactly over its codes"
+        pictures = page.evaluate(PLACES)
         assert len({round(y) for _, y, *_ in pictures}) == 1, "the input and both reconstructions in one row"
         assert all(width >= 90 and abs(width - height) < 1 and rendering == "pixelated"
                    for _, _, width, height, rendering in pictures)
-        assert all(x >= 0 and x + width <= viewport["width"] for x, _, width, *_ in (ae_map, vae_map))
+        codes, marks = boxes(page.locator(f"{MAP} canvas.codes")), boxes(page.locator(f"{MAP} canvas.marks"))
+        assert len(codes) == 2 and all(abs(a - b) < 0.5 for c, m in zip(codes, marks) for a, b in zip(c, m)), \
+            "each map's marks lie exactly over its codes"
+        ae_map, vae_map = boxes(page.locator(MAP))
+        assert all(x >= 0 and x + width <= viewport["width"] for x, _, width, _ in (ae_map, vae_map))
         if viewport["width"] > 1000:
-            assert abs(ae_map[1] - vae_map[1]) < 1 and ae_map[2] > 400, "the maps side by side, each large"
+            assert abs(ae_map[1] - vae_map[1]) < 1 and ae_map[2] > 250, "the maps side by side"
         else:
             assert vae_map[1] >= ae_map[1] + ae_map[3], "on a phone the VAE's map under the AE's"
+            assert ae_map[2] > 300, "each as wide as the phone"
     finally:
         context.close()
+
+
+def test_in_lecture_mode_one_full_hd_screen_holds_the_canvas_the_pictures_and_both_maps(browser, app_url):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/?lecture=1")
+        wait_for_app(page)
+        draw_stroke(page, DIGITS[7][0])
+        wait_for_new_images(page, [])
+        wait_for_maps(page)
+        wait_for_app(page)
+        shown = boxes(page.locator(CANVAS)) + [box[:4] for box in page.evaluate(PLACES)] + boxes(page.locator(MAP))
+        assert len(shown) == 6
+        assert all(0 <= y and y + height <= 1080 and x + width <= 1920 for x, y, width, height in shown), shown
+        assert page.evaluate("document.scrollingElement.scrollTop") == 0
+        (ROOT / "artifacts").mkdir(exist_ok=True)
+        page.screenshot(path=ROOT / "artifacts" / "lecture.png")
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def conv_pair():
+    return [load_checkpoint(ROOT / "checkpoints" / f"conv-{kind}-16d.safetensors") for kind in ("ae", "vae")]
+
+
+def test_pointing_at_either_map_decodes_there_in_the_browser_as_torch_does(page, app_url, conv_pair):
+    """With the 16-D convolutional pair the browser runs the transposed convolutions too, on the plane of the two
+    principal components; each map decodes under the pointer, no message to the server."""
+    sent = messages_to_the_server(page)
+    page.goto(f"{app_url}/?draw_latent_dim=16-D&draw_conv=true")
+    wait_for_app(page)
+    page.locator(f"{MAP}[data-ready=true]").nth(1).wait_for(timeout=120_000)
+    draw_stroke(page, DIGITS[2][0])
+    wait_for_maps(page)
+    wait_for_app(page)
+    sent.clear()
+    for root, model in zip(page.locator(MAP).all(), conv_pair):
+        root.scroll_into_view_if_needed()
+        box = root.locator(".plot").bounding_box()
+        before = decodes(root)
+        for fx, fy in ((0.3, 0.3), (0.5, 0.6), (0.7, 0.4)):
+            page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+            z = torch.tensor([json.loads(root.get_attribute("data-z"))])  # (1, 16): on the maps' plane
+            assert z.shape == (1, 16)
+            with torch.inference_mode():
+                expected = (model.decode(z)[0, 0] * 255).round().numpy()
+            assert np.abs(digit_shown(root) - expected).max() <= 2
+        assert decodes(root) >= before + 3
+    assert sent == []
