@@ -40,7 +40,7 @@ from strokes import DIGITS  # noqa: E402
 from vaedemo.viz import png_data_uri  # noqa: E402
 
 CANVAS, STROKE = 280, 24  # as views/draw.py draws its canvas
-PICTURES_PER_STROKE = 7  # the input, the AE's and the VAE's reconstructions, the two latent maps and their marks
+PICTURES_PER_STROKE = 5  # the input, the AE's and the VAE's reconstructions, and the two latent maps
 TIMEOUT_S = 120  # an answer that has not come by then counts as an error
 CLOCK_TICKS = 100  # /proc/<pid>/stat counts CPU time in 1/100 s
 
@@ -133,11 +133,14 @@ class Session:
             self.errors.append(f"error: {element.alert.body}")
         elif kind == "imgs":
             self.pictures += len(element.imgs.imgs)
+        elif kind == "bidi_component" and element.bidi_component.component_name == "vaedemo.latent_map":
+            self.pictures += 1
         elif kind == "progress":
             self.progress_texts.append(element.progress.text)
         elif kind == "button":
             self.buttons[element.button.label] = element.button.id
-        elif kind in ("button_group", "checkbox", "radio", "bidi_component") and element.HasField(kind):
+        elif kind in ("button_group", "checkbox", "radio", "bidi_component") and element.HasField(kind) and (
+                kind != "bidi_component" or element.bidi_component.component_name == "vaedemo.canvas"):
             widget = getattr(element, kind)
             state = self.widgets.setdefault(widget.id, BackMsg().rerun_script.widget_states.widgets.add())
             state.id = widget.id

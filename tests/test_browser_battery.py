@@ -12,6 +12,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from conftest import ROOT, wait_for_app
+from latent_maps import MAP
 from strokes import DIGITS, clear_canvas, draw_stroke, image_sources, shown_pngs, wait_for_new_images
 from vaedemo.jobs import WATCHDOG_S
 
@@ -156,7 +157,7 @@ def test_pages_switched_mid_training_then_stop_pressed_twice(page, app_url):
     draw_and_see_reconstructions(page, DIGITS[7])
     expect_no_errors(page)
     go_to(page, "Latent space", "Walk through the 2-D latent space of a VAE")
-    page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for()
+    page.locator(f"{MAP}[data-ready=true]").wait_for()
     expect_no_errors(page)
 
     go_to(page, "Train", "Train your own autoencoder")

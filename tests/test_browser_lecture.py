@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import wait_for_app
+from latent_maps import MAP
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +23,8 @@ def open_sidebar(page):
 def test_a_shared_link_opens_the_same_latent_view_in_lecture_mode(page, app_url):
     page.goto(f"{app_url}/latent?lecture=1&latent_z1=1.5&latent_z2=-0.5")
     wait_for_app(page)
-    page.get_by_text("decoded z = (1.50, -0.50)").wait_for(timeout=90_000)  # a fresh server imports torch first
+    decoded = page.locator(f"{MAP} .z")
+    expect(decoded).to_have_text("z = (1.50, −0.50)", timeout=90_000)  # a fresh server imports torch first
     assert root_font_px(page) == 24
     assert page.locator("[data-testid=stSidebar]").get_attribute("data-collapsed") == "true"
 
@@ -30,13 +32,13 @@ def test_a_shared_link_opens_the_same_latent_view_in_lecture_mode(page, app_url)
     slider.focus()
     page.keyboard.press("ArrowRight")  # z1 one step up, as a lecturer would nudge it
     expect(slider).to_have_attribute("aria-valuetext", "1.55")
-    page.get_by_text("decoded z = (1.55, -0.50)").wait_for()
+    expect(decoded).to_have_text("z = (1.55, −0.50)")
     page.wait_for_url(re.compile(r"latent_z1=1\.55"))
     assert "lecture=1" in page.url and "latent_z2=-0.5" in page.url
 
     page.goto(page.url)  # the bookmark
     wait_for_app(page)
-    page.get_by_text("decoded z = (1.55, -0.50)").wait_for()
+    expect(decoded).to_have_text("z = (1.55, −0.50)")
     assert root_font_px(page) == 24
 
 
