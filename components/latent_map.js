@@ -46,14 +46,20 @@ function frameOf([x0, x1, y0, y1], width, height, text) {
   return f;
 }
 
+// The canvas's 2-D context, cleared, at width x height css pixels and the screen's own pixel density. Resizing a
+// canvas reallocates it: only when the size changed (not on every pointer move).
 function sized(canvas, width, height) {
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
+  const ratio = window.devicePixelRatio || 1, w = Math.round(width * ratio), h = Math.round(height * ratio);
   const pen = canvas.getContext("2d");
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+  }
   pen.setTransform(ratio, 0, 0, ratio, 0, 0);
+  pen.clearRect(0, 0, width, height);
+  pen.setLineDash([]);
   return pen;
 }
 
@@ -118,6 +124,7 @@ function star(pen, [x, y], size) {
 
 function drawMarks(canvas, f, data, point, pointer) {
   const pen = sized(canvas, f.width, f.height);
+  pen.save();
   pen.beginPath();
   pen.rect(f.left, f.top, ...f.box);
   pen.clip();
@@ -167,6 +174,7 @@ function drawMarks(canvas, f, data, point, pointer) {
     pen.lineTo(x, y + 11);
     pen.stroke();
   }
+  pen.restore();  // the clip, for the next call on this context
 }
 
 function map(root, data, setTriggerValue) {
@@ -221,8 +229,12 @@ function map(root, data, setTriggerValue) {
     drawCodes(codes, f, points, labels, data.colours, data.names);
     rest();
   };
+  // Where the plot is on the screen, asked once per entry or scroll: asking on every move would make the browser
+  // lay out the page again after the last move's label (measured: half of a move's time).
+  let box = null;
+  const forget = () => { box = null; };
   const at = (event) => {
-    const box = plot.getBoundingClientRect();
+    box ??= plot.getBoundingClientRect();
     return f.plane([event.clientX - box.left, event.clientY - box.top]);
   };
   const decodeAt = (event) => {
@@ -249,8 +261,11 @@ function map(root, data, setTriggerValue) {
     setTriggerValue("pick", { z: root.picked, row });
   };
   const listeners = [
+    [plot, "pointerenter", forget],
+    [window, "scroll", forget, { capture: true, passive: true }],
     [plot, "pointerdown", (event) => {
       if (event.button > 0) return;
+      forget();
       pressed = [event.clientX, event.clientY];
       plot.setPointerCapture(event.pointerId);
       decodeAt(event);
@@ -267,8 +282,8 @@ function map(root, data, setTriggerValue) {
     [plot, "pointerleave", (event) => { if (!pressed && event.pointerType !== "touch") rest(); }],
     [slider, "input", () => layout()],
   ];
-  for (const [target, type, handler] of listeners) target.addEventListener(type, handler);
-  const observer = new ResizeObserver(() => f && f.width !== plot.clientWidth && layout());
+  for (const [target, type, handler, options] of listeners) target.addEventListener(type, handler, options);
+  const observer = new ResizeObserver(() => { forget(); if (f && f.width !== plot.clientWidth) layout(); });
   observer.observe(plot);
   root.picked = null;
   const start = (found) => {
@@ -281,7 +296,7 @@ function map(root, data, setTriggerValue) {
   return () => {
     root.dataset.ready = "";
     observer.disconnect();
-    for (const [target, type, handler] of listeners) target.removeEventListener(type, handler);
+    for (const [target, type, handler, options] of listeners) target.removeEventListener(type, handler, options);
   };
 }
 
