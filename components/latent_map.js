@@ -226,7 +226,11 @@ function map(root, data, setTriggerValue) {
     const shown = frames ? frames[slider.value] : null;
     const points = shown ? shown.points : model.points, labels = shown ? data.labels : model.labels;
     if (shown) root.querySelector(".frames span").textContent = shown.caption;
-    drawCodes(codes, f, points, labels, data.colours, data.names);
+    // A stroke on the Draw page moves only the marks: the codes are drawn again only when they or their frame change.
+    const drawn = JSON.stringify([data.model, slider.value, f.width, f.height, data.bounds, data.text, data.names,
+                                  window.devicePixelRatio]);
+    if (codes.drawn !== drawn || frames) drawCodes(codes, f, points, labels, data.colours, data.names);
+    codes.drawn = drawn;
     rest();
   };
   // Where the plot is on the screen, asked once per entry or scroll: asking on every move would make the browser
