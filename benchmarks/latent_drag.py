@@ -4,8 +4,9 @@
   from each pointermove event's timestamp to the end of painting its digit, measured by the component itself; the
   same on the Draw page's maps with the 16-D convolutional pair, and along the Compare page's interpolation slider;
 - the messages the page sends to the server during the drag (none expected), and on the release (the pick);
-- the bytes the server sends: the first load of each page (the models' weights among them), and then per rerun
-  (a slider step or a pick on the Latent page, a stroke on the Draw page), when the weights are not sent again.
+- the bytes the server sends: the first load of each page (the models' weights among them), then per rerun
+  (a slider step or a pick on the Latent page, a stroke on the Draw page), and a page visited again in the same
+  session: the weights are not sent again.
 Run: make bench (or python benchmarks/latent_drag.py [--moves N]).
 """
 import argparse
@@ -30,7 +31,7 @@ def percentile(values, q):
 
 def summary(values) -> str:
     return (f"median {statistics.median(values):.2f} ms, p95 {percentile(values, 95):.2f} ms, "
-            f"max {max(values):.2f} ms ({len(values)} moves)")
+            f"max {max(values):.2f} ms ({len(values)} events)")
 
 
 class Traffic:
@@ -144,19 +145,22 @@ def main():
             page.locator(f"{MAP}[data-ready=true]").nth(1).wait_for()
             settle(page)
             traffic.reset()
-            strokes = 0
-            for digit in (7, 1, 4, 3):
-                for stroke in DIGITS[digit]:
-                    before, maps = image_sources(page), map_sources(page)
-                    draw_stroke(page, stroke)
-                    wait_for_new_images(page, before)
-                    wait_for_maps(page, maps)
-                    settle(page)
-                    strokes += 1
-                page.locator("[data-testid=stBidiComponentIsolated] button.clear").click()
+            strokes = [stroke for digit in (7, 4, 3, 0) for stroke in DIGITS[digit]]
+            for stroke in strokes:
+                before, maps = image_sources(page), map_sources(page)
+                draw_stroke(page, stroke)
+                wait_for_new_images(page, before)
+                wait_for_maps(page, maps)
                 settle(page)
-            print(f"Draw page (2-D), per rerun after the first load: {traffic.kb_received() / (strokes + 4):.1f} kB from "
-                  f"the server ({strokes} strokes and 4 clears)")
+            print(f"Draw page (2-D), per stroke after the first load: {traffic.kb_received() / len(strokes):.1f} kB from "
+                  f"the server ({len(strokes)} strokes)")
+
+            for name in ("Latent space", "Draw"):  # on in the same session: the Draw page's models are in the browser
+                traffic.reset()
+                page.get_by_role("link", name=name).click()
+                page.locator(f"{MAP}[data-ready=true]").last.wait_for()
+                settle(page)
+                print(f"then the {name} page, in the same session: {traffic.kb_received():.0f} kB from the server")
         finally:
             stop_app(app)
             browser.close()
