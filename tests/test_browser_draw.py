@@ -198,7 +198,7 @@ def test_in_lecture_mode_one_full_hd_screen_holds_the_canvas_the_pictures_and_bo
         assert all(0 <= y and y + height <= 1080 and x + width <= 1920 for x, y, width, height in shown), shown
         assert page.evaluate("document.scrollingElement.scrollTop") == 0
         (ROOT / "artifacts").mkdir(exist_ok=True)
-        page.screenshot(path=ROOT / "artifacts" / "lecture.png")
+        page.screenshot(path=ROOT / "artifacts" / "lecture-draw.png")
     finally:
         context.close()
 
