@@ -3,7 +3,6 @@ through session state (AppTest fires no timers), and rejects bad uploads without
 import io
 import json
 import pickle
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -14,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from latent_maps import maps
+from test_jobs import finished
 from vaedemo import jobs
 from vaedemo.checkpoints import checkpoint_bytes
 from vaedemo.jobs import Job
@@ -36,26 +36,22 @@ def button(at, label):
     return found
 
 
+def trained(**config) -> Job:
+    """A real training run of a tiny VAE, to its end."""
+    job = Job(TrainConfig(hidden=32, batch_size=100, **config)).start()
+    progress = finished(job)
+    assert progress.status == "done", progress.message
+    return job
+
+
 @pytest.fixture(scope="module")
 def finished_job():
-    job = Job(TrainConfig(epochs=1, hidden=32, train_size=500, batch_size=100)).start()
-    deadline = time.monotonic() + 240
-    while job.poll().active:
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-    assert job.poll().status == "done", job.poll().message
-    return job
+    return trained(epochs=1, train_size=500)
 
 
 @pytest.fixture(scope="module")
 def three_epochs():
-    job = Job(TrainConfig(epochs=3, hidden=32, train_size=300, batch_size=100)).start()
-    deadline = time.monotonic() + 240
-    while job.poll().active:
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-    assert job.poll().status == "done", job.poll().message
-    return job
+    return trained(epochs=3, train_size=300)
 
 
 class Moment:
