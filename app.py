@@ -2,21 +2,19 @@
 import streamlit as st
 
 import sidebar
+from i18n import language, t
 
-pages = [
-    st.Page("views/draw.py", title="Draw", icon=":material/draw:", default=True),
-    st.Page("views/home.py", title="Test digits", icon=":material/grid_view:"),
-    st.Page("views/latent.py", title="Latent space", icon=":material/explore:"),
-    st.Page("views/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("views/compare.py", title="Compare AE vs VAE", icon=":material/compare:"),
-    st.Page("views/repair.py", title="Repair", icon=":material/healing:"),
-    st.Page("views/every_digit.py", title="Every digit", icon=":material/pin:"),
-]
+PAGES = [("views/draw.py", "draw", ":material/draw:"), ("views/home.py", "home", ":material/grid_view:"),
+         ("views/latent.py", "latent", ":material/explore:"), ("views/train.py", "train", ":material/model_training:"),
+         ("views/compare.py", "compare", ":material/compare:"), ("views/repair.py", "repair", ":material/healing:"),
+         ("views/every_digit.py", "every_digit", ":material/pin:")]
 # Streamlit runs this file as __main__; a training child process (multiprocessing spawn) imports it
 # as __mp_main__ and must not draw the app.
 if __name__ == "__main__":
-    st.set_page_config(page_title="vaedemo: autoencoders you can draw on", page_icon="✏️", layout="wide",
+    language()  # before the first text: from the address bar or the browser on a first visit
+    st.set_page_config(page_title=t("app.title"), page_icon="✏️", layout="wide",
                        initial_sidebar_state="collapsed" if sidebar.lecture_mode() else "auto")
-    page = st.navigation(pages)
+    page = st.navigation([st.Page(path, title=t(f"app.page.{name}"), icon=icon, default=path == PAGES[0][0])
+                          for path, name, icon in PAGES])
     sidebar.show()
     page.run()

@@ -1,11 +1,14 @@
 """The sidebar every page shares and the choices a session makes there: the data set, its own model
-instead of the shipped one, lecture mode; and the session's training run while it goes on.
+instead of the shipped one, lecture mode, the language; and the session's training run while it goes on.
 
 No torch here (nor anything that imports it): app.py draws the sidebar, and the Draw page its canvas,
 before the models load, which is most of a cold start (ui.py loads them)."""
+from dataclasses import replace
+
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from i18n import LANGUAGES, language, t
 from vaedemo.datasets import DATASETS, checkpoint_path, dataset_info
 
 
@@ -18,8 +21,10 @@ def current_dataset() -> str:
 
 
 def dataset(name: str | None = None):
-    """The data set's name, title and class names (vaedemo.datasets.Dataset)."""
-    return dataset_info(name or current_dataset())
+    """The data set's name, title, class names and noun (vaedemo.datasets.Dataset), the last two in the session's
+    language."""
+    info = dataset_info(name or current_dataset())
+    return replace(info, classes=tuple(t(f"classes.{info.name}")), noun=t(f"noun.{info.noun}"))
 
 
 def mnist_only(page: str):
@@ -27,8 +32,7 @@ def mnist_only(page: str):
     says so when the sidebar picked another data set."""
     st.session_state["mnist_only_page"] = get_script_run_ctx().page_script_hash
     if st.session_state.get("dataset", "mnist") != "mnist":
-        st.info(f"The {page} page works on handwritten digits only: it uses the MNIST models whatever data set "
-                "the sidebar picked.", icon=":material/info:")
+        st.info(t("sidebar.mnist_only", page=t(f"app.page.{page}")), icon=":material/info:")
 
 
 def trained_on(model) -> str:
@@ -44,21 +48,24 @@ def my_model():
 def show():
     """The sidebar of every page, drawn by app.py before the page."""
     with st.sidebar:
-        st.segmented_control("Data set", list(DATASETS), format_func=lambda name: DATASETS[name].title,
+        st.segmented_control(t("sidebar.language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang",
+                             required=True)
+        st.segmented_control(t("sidebar.dataset"), list(DATASETS), format_func=lambda name: DATASETS[name].title,
                              key="dataset", default="mnist", required=True, bind="query-params", persist_state="session",
-                             help="Handwritten digits (MNIST) or clothes, shoes and bags (Fashion-MNIST): the "
-                             "pages show the shipped models and test images of this data set.")
+                             help=t("sidebar.dataset_help"))
         mine = my_model()
         if mine is None:
-            st.caption("Every page uses the shipped weights. Train your own model on the **Train** page.")
+            st.caption(t("sidebar.shipped"))
         else:
-            st.toggle(f"Use my {mine.kind.upper()} (latent size {mine.latent_dim}) on every page", key="use_mine")
+            st.toggle(t("sidebar.use_mine", kind=mine.kind.upper(), latent_dim=mine.latent_dim), key="use_mine")
             if trained_on(mine) != current_dataset():
-                st.caption(f"Yours was trained on {dataset(trained_on(mine)).title}: pages on "
-                           f"{dataset().title} show the shipped models.")
+                st.caption(t("sidebar.other_dataset", theirs=dataset(trained_on(mine)).title, shown=dataset().title))
         training_status()
-        st.toggle("Lecture mode", key="lecture", help="Large type for a projector, the sidebar folded away, and "
-                  "the address bar keeps each page's settings: bookmark or share it to open this exact view.")
+        st.toggle(t("sidebar.lecture"), key="lecture", help=t("sidebar.lecture_help"))
+    if language() == "en":  # the default: a link without lang= opens in English (or in the browser's language)
+        st.query_params.pop("lang", None)
+    else:
+        st.query_params["lang"] = language()
     if lecture_mode():
         st.query_params["lecture"] = "1"
         st.markdown(LECTURE_CSS, unsafe_allow_html=True)  # our own constant style sheet, nothing a user typed
@@ -84,9 +91,12 @@ def conv_switch(latent_dim: int, key: str, where=st) -> bool:
     """The switch from the MLP pair to the shipped 16-D convolutional AE and VAE, where the data set has that pair
     and the page shows 16-D codes (in the address bar too, under key); True when it is on."""
     return (latent_dim == 16 and checkpoint_path("vae", 16, current_dataset(), arch="conv").is_file()
-            and where.toggle("The convolutional pair", key=key, bind="query-params",
-                             help="The shipped 16-D AE and VAE with two convolutions before the hidden layer, in "
-                                  "the MLPs' place."))
+            and where.toggle(t("sidebar.conv"), key=key, bind="query-params", help=t("sidebar.conv_help")))
+
+
+def job_message(progress) -> str:
+    """What a training job says (vaedemo.jobs: a list of parts by kind), in the session's language."""
+    return " ".join(t(f"jobs.{kind}", **values) for kind, values in progress.parts)
 
 
 def training_status():
@@ -97,8 +107,7 @@ def training_status():
     progress = job.poll()
     if not progress.active:
         if progress.model is not None and progress.model is not my_model():
-            st.page_link("views/train.py", label="Your training run has ended: see it on the Train page",
-                         icon=":material/model_training:")
+            st.page_link("views/train.py", label=t("sidebar.run_ended"), icon=":material/model_training:")
         return
 
     @st.fragment(run_every=2.0)
@@ -106,6 +115,6 @@ def training_status():
         progress = job.poll()
         if not progress.active:
             st.rerun(scope="app")  # once, so that every page follows the ended run
-        st.progress(progress.fraction, text=f"Training: {progress.message}")
+        st.progress(progress.fraction, text=t("sidebar.training", message=job_message(progress)))
 
     status()

@@ -7,6 +7,7 @@ import pandas  # noqa: F401  imported whole before any page draws a chart: plotl
 import streamlit as st
 import torch
 
+from i18n import t
 from sidebar import current_dataset, my_model, trained_on
 from vaedemo import load_checkpoint
 from vaedemo.data import load_test_sample
@@ -107,15 +108,14 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
     """The maths of the loss beside the pictures, with this digit's figures: x is (1, 1, 28, 28) in [0, 1].
     The figures come from the trainer's own loss functions (vaedemo.losses), one posterior sample whose
     noise is drawn with seed; then log p(x) and the ELBO's gap, from IMPORTANCE_SAMPLES samples drawn with seed."""
-    with st.expander(f"The maths: the {model.kind.upper()}'s loss for this digit", expanded=True,
+    with st.expander(t("maths.loss_title", kind=model.kind.upper()), expanded=True,
                      icon=":material/function:"):
         if model.kind == "ae":
             with torch.inference_mode():
                 _, recon, _ = model.loss(x)
             formulas(r"z = \mathrm{encoder}(x), \quad \hat{x} = \mathrm{decoder}(z)",
-                     rf"\begin{{aligned}} \text{{loss}}(x) &= -{BCE} \\ &= {recon.item():.1f} \end{{aligned}}")
-            st.caption("In nats for this digit. An autoencoder has only this reconstruction term: no prior and no "
-                       "KL, so nothing makes its codes follow a distribution you could sample new digits from.")
+                     rf"\begin{{aligned}} \text{{{t('maths.loss')}}}(x) &= -{BCE} \\ &= {recon.item():.1f} \end{{aligned}}")
+            st.caption(t("maths.ae_caption"))
             return
         eps = torch.randn(1, model.latent_dim, generator=torch.Generator().manual_seed(seed))
         terms = elbo_terms(model, x, eps)
@@ -125,8 +125,8 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
         formulas(
             rf"\underbrace{{\mathcal{{L}}(x)}}_{{{terms.elbo:.1f}}} = "
             rf"\underbrace{{\mathbb{{E}}_{{q(z \mid x)}}\big[\log p(x \mid z)\big]}}"
-            rf"_{{\text{{reconstruction: }} {-terms.recon:.1f}}} - "
-            rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}_{{\text{{KL: }} {terms.kl:.2f}}}",
+            rf"_{{\text{{{t('maths.reconstruction')} }} {-terms.recon:.1f}}} - "
+            rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}_{{\text{{{t('maths.kl')} }} {terms.kl:.2f}}}",
             r"\mathcal{L}(x) \le \log p(x), \quad p(z) = \mathcal{N}(0, I)",
             r"z = \mu + \sigma \odot \varepsilon, \;\; \varepsilon \sim \mathcal{N}(0, I), \;\; "
             r"\hat{x} = \mathrm{decoder}(z)",
@@ -139,30 +139,21 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
             rf"\log p(x) \approx \log \frac{{1}}{{{k}}} \sum_{{k=1}}^{{{k}}} "
             rf"\frac{{p(x \mid z_k)\, p(z_k)}}{{q(z_k \mid x)}} = {log_px:.1f}, \quad z_k \sim q(z \mid x)",
             rf"\underbrace{{\log p(x)}}_{{{log_px:.1f}}} - \underbrace{{\mathcal{{L}}(x)}}_{{{elbo_k:.1f}}} = "
-            rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z \mid x)\big)}}_{{\text{{the gap: }} "
+            rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z \mid x)\big)}}_{{\text{{{t('maths.gap')} }} "
             rf"{log_px - elbo_k:.2f}}}")
-        st.caption(f"In nats for this digit, with one posterior sample (ε drawn with seed {seed}), computed by the "
-                   "trainer's own loss: training minimises −ℒ = reconstruction + KL, averaged over the digits of a "
-                   "batch. The reparameterisation trick writes the sample z as μ + σ ⊙ ε so that gradients reach "
-                   f"μ and σ. The last two lines use {k} samples of q(z | x): their importance-weighted mean "
-                   "estimates log p(x) itself (Burda et al., 2016), the mean of their log-weights the ELBO ℒ(x). "
-                   "The gap between the two is how far the encoder's Gaussian q(z | x) lies from the decoder's true "
-                   "posterior p(z | x): what the VAE gives up by training on a bound.")
+        st.caption(t("maths.vae_caption", seed=seed, samples=k))
 
 
 def prior_panel(z):
     """The maths of generating: the prior's density at the code z (d,) that the decoder turns into a digit."""
     z = torch.as_tensor(z, dtype=torch.float32)
     half_d = f"{len(z) / 2:g}" if len(z) != 2 else ""
-    with st.expander("The maths: decoding z needs no encoder and no KL", expanded=True, icon=":material/function:"):
+    with st.expander(t("maths.prior_title"), expanded=True, icon=":material/function:"):
         formulas(r"p(z) = \mathcal{N}(z; 0, I), \quad \hat{x} = \mathrm{decoder}(z)",
                  rf"\log p(z) = -\tfrac{{1}}{{2}} \lVert z \rVert^2 - {half_d} \log 2\pi = {prior_log_density(z):.2f}",
                  rf"P\big(\lVert z' \rVert < \lVert z \rVert\big) = {100 * prior_mass_within(z):.0f}\,\% "
-                 r"\text{ for } z' \sim p(z)")
-        st.caption("Generating is sampling z from the prior and decoding it: the encoder and the KL term only "
-                   "matter in training, where the KL pulls the codes of the training digits onto this prior. "
-                   "The further out z lies (the larger the share of the prior inside it), the fewer training "
-                   "digits the decoder saw there.")
+                 rf"\text{{ {t('maths.for')} }} z' \sim p(z)")
+        st.caption(t("maths.prior_caption"))
 
 
 BETAS = (0.5, 1.0, 4.0)  # the KL term's weight in the shipped 2-D MNIST VAEs (1 is the plain VAE)

@@ -4,7 +4,13 @@
 export default function ({ parentElement, data, setStateValue }) {
   const canvas = parentElement.querySelector("canvas.ink");
   const pen = canvas.getContext("2d");
-  const { size, stroke } = data;
+  const { size, stroke, words } = data;
+  canvas.setAttribute("aria-label", words.label);
+  for (const name of ["undo", "clear"]) {
+    const button = parentElement.querySelector(`button.${name}`);
+    button.textContent = words[name];
+    button.title = words[`${name}_help`];
+  }
   if (canvas.width !== size) {
     canvas.width = canvas.height = size;
     canvas.strokes = [];

@@ -9,14 +9,19 @@ import streamlit as st
 from PIL import Image
 
 from components import asset
+from i18n import t
 
 _canvas = st.components.v2.component("vaedemo.canvas", html=asset("canvas.html"), css=asset("canvas.css"),
                                      js=asset("canvas.js"))
 
 
+WORDS = ("label", "undo", "undo_help", "clear", "clear_help")
+
+
 def drawing_canvas(key: str, size: int = 280, stroke: int = 24) -> np.ndarray | None:
     """The canvas; returns its RGBA pixels (size, size, 4) uint8, or None while nothing is drawn."""
-    result = _canvas(key=key, data={"size": size, "stroke": stroke}, default={"drawing": None},
+    result = _canvas(key=key, data={"size": size, "stroke": stroke,
+                                                "words": {name: t(f"canvas.{name}") for name in WORDS}}, default={"drawing": None},
                      on_drawing_change=lambda: None, width="content")
     if not result.drawing:
         return None

@@ -211,11 +211,11 @@ function map(root, data, setTriggerValue) {
     if (data.z || root.picked) {
       const z = root.picked ?? data.z;
       paintDigit(digit, model.decode(z));
-      label.textContent = data.z && z.length === 2 ? `z = (${z.map(number).join(", ")})` : "your drawing's code";
-      digit.setAttribute("aria-label", `the digit decoded at ${label.textContent}`);
+      label.textContent = data.z && z.length === 2 ? `z = (${z.map(number).join(", ")})` : data.words.your_code;
+      digit.setAttribute("aria-label", data.words.decoded_at + label.textContent);
     } else {
       digit.getContext("2d").clearRect(0, 0, 28, 28);
-      label.textContent = "point at the map";
+      label.textContent = data.words.point_at;
     }
   };
   const layout = () => {
@@ -246,7 +246,7 @@ function map(root, data, setTriggerValue) {
     const p = at(event), z = codeAt(model, p);
     paintDigit(digit, model.decode(z));
     drawMarks(root.querySelector("canvas.marks"), f, data, point, p);
-    label.textContent = model.latent_dim === 2 ? `z = (${z.map(number).join(", ")})` : `PC = (${p.map(number).join(", ")})`;
+    label.textContent = model.latent_dim === 2 ? `z = (${z.map(number).join(", ")})` : `${data.words.pc_short} = (${p.map(number).join(", ")})`;
     root.dataset.z = JSON.stringify(z);
     root.dataset.decodes = String(+root.dataset.decodes + 1);
     root.latencies.push(performance.now() - event.timeStamp);
@@ -306,18 +306,19 @@ function map(root, data, setTriggerValue) {
 
 function interpolation(root, data) {
   if (!root.built) {
-    root.innerHTML = `<div class="digits"></div><input type="range" min="0" max="1000" value="500" aria-label="from A to B">
+    root.innerHTML = `<div class="digits"></div><input type="range" min="0" max="1000" value="500">
       <div class="ends"><span>A</span><span class="t"></span><span>B</span></div>`;
     root.built = true;
     root.latencies = [];
   }
+  root.querySelector("input").setAttribute("aria-label", data.words.from_a_to_b);
   root.querySelector(".digits").innerHTML = data.captions
     .map((caption) => `<figure><canvas width="28" height="28"></canvas><figcaption>${caption}</figcaption></figure>`).join("");
   root.style.setProperty("--text", "1rem");
   const slider = root.querySelector("input"), canvases = root.querySelectorAll(".digits canvas"), found = [];
   const paint = (event) => {
     const t = slider.value / 1000;
-    root.querySelector(".t").textContent = `${Math.round(100 * t)} % of the way`;
+    root.querySelector(".t").textContent = data.words.of_the_way.replace("{n}", Math.round(100 * t));
     found.forEach((model, i) => {
       if (!model) return;
       const [a, b] = data.ends[i];

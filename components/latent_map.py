@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from components import asset
+from i18n import t
 from vaedemo.viz import DIGIT_COLOURS, latent_plane
 
 _model = st.components.v2.component("vaedemo.model", js=asset("model.js"))
@@ -120,7 +121,7 @@ def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bou
     nothing to decode). height: the map's height over its width."""
     data = {"model": model and model.id, "title": title, "classes": list(classes), "colours": DIGIT_COLOURS,
             "bounds": [round(float(b), 4) for b in bounds], "names": list(names), "text": text, "pick": pick,
-            "height": height, "circles": list(circles)}
+            "height": height, "circles": list(circles), "words": words()}
     if z is not None:
         data["z"] = [round(v, 5) for v in z.tolist()]
         data["point"] = model.project(z)
@@ -141,4 +142,10 @@ def interpolation_slider(key: str, models: list[BrowserModel], captions: list[st
     """A slider from A to B; as it moves, each of the models decodes the point that far along the straight line
     between its two codes ends[i] (each (d,)), shown over captions[i]."""
     _map(key=key, data={"interpolation": True, "models": [model.id for model in models], "captions": captions,
-                        "ends": [[a.tolist(), b.tolist()] for a, b in ends]}, width="stretch")
+                        "ends": [[a.tolist(), b.tolist()] for a, b in ends], "words": words()}, width="stretch")
+
+
+def words() -> dict:
+    """The component's own texts, in the session's language."""
+    return {name: t(f"map.{name}") for name in ("point_at", "your_code", "decoded_at", "pc_short", "of_the_way",
+                                                "from_a_to_b")}

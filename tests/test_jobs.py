@@ -43,8 +43,8 @@ def test_a_run_ends_with_a_model_that_loads():
     assert progress.epochs[-1]["test_loss"] < progress.epochs[0]["test_loss"]
     assert all(0 <= e["active_units"] <= 2 for e in progress.epochs)  # the test set's active units, each epoch
     assert progress.steps and progress.fraction == 1.0 and all(s["beta"] == 1.0 for s in progress.steps)
-    assert set(progress.pictures) == {"Test digits", "Their reconstructions", "New digits decoded from the prior N(0, I)"}
-    assert progress.pictures["Test digits"].dtype.name == "uint8"
+    assert set(progress.pictures) == {"test", "reconstructions", "prior"}  # the page captions them in its language
+    assert progress.pictures["test"].dtype.name == "uint8"
     assert_one_map_per_epoch(progress, 2)
     model = load_checkpoint_bytes(progress.checkpoint, "download.safetensors")
     assert (model.kind, model.latent_dim, model.config.hidden) == ("vae", 2, 32)
@@ -65,7 +65,7 @@ def assert_one_map_per_epoch(progress: jobs.Progress, epochs: int):
 def test_a_conv_run_ends_with_a_conv_model():
     progress = finished(Job(TrainConfig(arch="conv", epochs=2, latent_dim=16, model="ae", **TINY)).start())
     assert progress.status == "done", progress.message
-    assert progress.model.config.arch == "conv" and progress.pictures["Their reconstructions"].dtype.name == "uint8"
+    assert progress.model.config.arch == "conv" and progress.pictures["reconstructions"].dtype.name == "uint8"
     assert_one_map_per_epoch(progress, 2)  # 16-D codes: their first two principal components
     assert not np.array_equal(*(points for _, points in progress.maps))
     assert load_checkpoint_bytes(progress.checkpoint, "conv.safetensors").metadata["arch"] == "conv"

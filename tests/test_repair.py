@@ -11,8 +11,8 @@ from conftest import ROOT
 from test_cli import vaedemo as run_cli
 from vaedemo.checkpoints import checkpoint_bytes, load_checkpoint_bytes
 from vaedemo.data import load_mnist, load_test_sample
-from vaedemo.repair import (REGIONS, add_noise, damage, erase_block, error_picture, error_scale_picture, fill_in,
-                            mean_abs_error, model_label, repair)
+from vaedemo.repair import (REGIONS, add_noise, damage, denoising_noise, erase_block, error_picture, error_scale_picture,
+                            fill_in, mean_abs_error, repair)
 from vaedemo.train import TrainConfig, checkpoint_metadata, fit
 
 
@@ -119,18 +119,18 @@ def test_shipped_denoising_vae_repairs_noise_better_than_the_plain_one(digits):
     denoising = vaedemo.load_checkpoint(path)
     plain = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-16d.safetensors")
     assert float(denoising.metadata["train_noise"]) > 0
-    assert model_label(denoising) == f"VAE, 16-D, denoising (trained on noise {float(denoising.metadata['train_noise']):g})"
+    assert denoising_noise(denoising) == float(denoising.metadata["train_noise"])
     damaged = damage(digits, 0.5, seed=0)
     assert mean_abs_error(repair(denoising, damaged), digits).mean() < 0.8 * mean_abs_error(repair(plain, damaged), digits).mean()
 
 
-def test_labels_name_owner_kind_size_and_denoising():
+def test_the_noise_a_model_was_trained_on_comes_from_its_metadata():
     model = vaedemo.build_model(vaedemo.ModelConfig("ae", 16, hidden=8))
-    assert model_label(model) == "AE, 16-D"
+    assert denoising_noise(model) == 0
     model.metadata = {"train_noise": "0.0"}
-    assert model_label(model, "Your") == "Your AE, 16-D"
+    assert denoising_noise(model) == 0
     model.metadata = {"train_noise": "0.3"}
-    assert model_label(model, "Your") == "Your AE, 16-D, denoising (trained on noise 0.3)"
+    assert denoising_noise(model) == 0.3
 
 
 @pytest.mark.parametrize("noise", [-0.1, 1.5, math.nan])
@@ -163,7 +163,7 @@ def test_cli_trains_with_noise_and_refuses_a_bad_level(tmp_path):
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["kind"] == "ae"
     model = vaedemo.load_checkpoint(out)
-    assert model.metadata["train_noise"] == "0.3" and model_label(model) == "AE, 2-D, denoising (trained on noise 0.3)"
+    assert model.metadata["train_noise"] == "0.3" and denoising_noise(model) == 0.3
     for level, says in (("2", "noise must be between 0 and 1"), ("-1", "must be 0 or more")):
         run = run_cli("train", "--noise", level, "--threads", "1", "--out", str(tmp_path / "bad.safetensors"))
         assert run.returncode != 0 and says in run.stderr and "Traceback" not in run.stderr

@@ -35,18 +35,53 @@ STOP_GRACE_S = 30  # a child that has not ended this long after a stop (stuck fe
 # machine the child can need seconds to hand back the model it has so far, which a shorter grace would lose
 
 
+# What a job says, by kind: a message is a list of parts (kind, values), which the app shows in the reader's language
+# (its catalogues have a text for each kind) and Progress.message writes in English.
+MESSAGES = {
+    "queued": "Waiting for another training on this server to end.",
+    "abandoned": "Nobody looked at this run for {seconds} s (was its tab closed?), so it was stopped.",
+    "stopped_early": "Stopped before it started.",
+    "could_not_run": "Could not run the training: {error}",
+    "starting": "Starting the training process...",
+    "stopped": "Stopped.",
+    "crashed": "The training process ended unexpectedly (exit code {code}).",
+    "loading": "Loading {title}...",
+    "data_log": "{text}",
+    "training": "Training on {images:,} {title} images.",
+    "batch_note": "Batch size {batch_size} is larger than the {images:,} training images, so each step uses all "
+                  "{images:,}.",
+    "data_unavailable": "{error}",
+    "failed": "Training failed: {error}",
+    "bad_checkpoint": "{error}",
+    "diverged": "The loss blew up (NaN or huge) in epoch {epoch}: the learning rate is too high.",
+    "kept": "Kept the model from the end of epoch {epoch}.",
+    "no_model": "No epoch finished, so there is no model.",
+    "stopped_during": "Stopped during epoch {epoch}; the model is as far as it got.",
+    "finished_one": "Finished: 1 epoch trained.",
+    "finished": "Finished: {epochs} epochs trained.",
+}
+
+
+def english(parts: list) -> str:
+    return " ".join(MESSAGES[kind].format(**values) for kind, values in parts)
+
+
 @dataclass
 class Progress:
     status: str = "queued"  # queued -> loading -> training -> done | stopped | diverged | failed
-    message: str = "Waiting for another training on this server to end."
+    parts: list = field(default_factory=lambda: [("queued", {})])  # the message: [(kind in MESSAGES, values)]
     total_steps: int = 0
     steps: list = field(default_factory=list)  # step figures: step, epoch, train_recon, train_kl, images_per_s
     epochs: list = field(default_factory=list)  # epoch figures: train and test loss, recon, kl
-    pictures: dict = field(default_factory=dict)  # caption -> uint8 image grid, after the last epoch
+    pictures: dict = field(default_factory=dict)  # "test", "reconstructions", "prior" -> uint8 image grid, last epoch
     maps: list = field(default_factory=list)  # (epoch, points (N, 2) float32): the test sample's codes on the map
     map_labels: np.ndarray | None = None  # (N,) int64, the classes of those test images
     model: AutoEncoder | None = None  # the trained (or last good) model, once the job has ended
     checkpoint: bytes | None = None  # that model as a .safetensors file
+
+    @property
+    def message(self) -> str:
+        return english(self.parts)
 
     @property
     def active(self) -> bool:
@@ -95,21 +130,19 @@ class Job:
             self.abandoned = True
             self.stop_event.set()
 
-    def explain(self, text: str) -> str:
-        if self.abandoned:
-            return f"Nobody looked at this run for {WATCHDOG_S} s (was its tab closed?), so it was stopped. {text}"
-        return text
+    def explain(self, parts: list) -> list:
+        return [("abandoned", {"seconds": WATCHDOG_S}), *parts] if self.abandoned else parts
 
     def run(self):
         while not SLOT.acquire(timeout=0.2):
             self.watchdog()
             if self.stop_event.is_set():
-                self.update(status="stopped", message=self.explain("Stopped before it started."))
+                self.update(status="stopped", parts=self.explain([("stopped_early", {})]))
                 return
         try:
             self.train()
         except Exception as error:  # e.g. the child could not start: the page shows the message
-            self.update(status="failed", message=f"Could not run the training: {error}")
+            self.update(status="failed", parts=[("could_not_run", {"error": str(error)})])
         finally:
             SLOT.release()
 
@@ -117,7 +150,7 @@ class Job:
         messages = CONTEXT.Queue()
         child = CONTEXT.Process(target=train_in_child, args=(self.config, self.root, messages, self.stop_event),
                                 name="vaedemo-training", daemon=True)
-        self.update(status="loading", message="Starting the training process...")
+        self.update(status="loading", parts=[("starting", {})])
         child.start()
         # the server answering people's strokes comes first, from the child's start: its imports (torch) alone
         # take 2-3 s of CPU, before a nice inside the child could run
@@ -132,10 +165,10 @@ class Job:
                     stopped_at = stopped_at or time.monotonic()
                     if time.monotonic() - stopped_at > STOP_GRACE_S:
                         child.kill()
-                        self.update(status="stopped", message=self.explain("Stopped."))
+                        self.update(status="stopped", parts=self.explain([("stopped", {})]))
                         break
                 if not child.is_alive():
-                    self.update(status="failed", message=f"The training process ended unexpectedly (exit code {child.exitcode}).")
+                    self.update(status="failed", parts=[("crashed", {"code": child.exitcode})])
                     break
                 continue
             if self.handle(message):
@@ -150,7 +183,7 @@ class Job:
         with self.lock:
             p = self.progress
             if event == "status":
-                p.status, p.message, p.total_steps = message["status"], message["message"], message["total_steps"]
+                p.status, p.parts, p.total_steps = message["status"], message["parts"], message["total_steps"]
             elif event == "step":
                 p.steps.append(message)
             elif event == "epoch":
@@ -164,14 +197,14 @@ class Job:
         return event == "end"
 
     def finish(self, message: dict):
-        status, text = message["status"], self.explain(message["message"])
+        status, parts = message["status"], self.explain(message["parts"])
         model = None
         if message["checkpoint"] is not None:
             try:
                 model = load_checkpoint_bytes(message["checkpoint"], "the trained model")
             except ValueError as error:
-                status, text = "failed", str(error)
-        self.update(status=status, message=text, model=model, checkpoint=message["checkpoint"] if model else None)
+                status, parts = "failed", [("bad_checkpoint", {"error": str(error)})]
+        self.update(status=status, parts=parts, model=model, checkpoint=message["checkpoint"] if model else None)
 
 
 # --- the child process ----------------------------------------------------------------------------
@@ -181,52 +214,51 @@ def train_in_child(config: TrainConfig, root, messages, stop):
     torch.set_num_threads(1)
     config = replace(config, threads=1)
 
-    def status(name, text, total_steps=0):
-        messages.put({"event": "status", "status": name, "message": text, "total_steps": total_steps})
+    def status(name, parts, total_steps=0):
+        messages.put({"event": "status", "status": name, "parts": parts, "total_steps": total_steps})
 
     try:
         title = dataset_info(config.dataset).title
-        status("loading", f"Loading {title}...")
+        status("loading", [("loading", {"title": title})])
         train_x, train_labels = load_mnist(train=True, root=root, limit=config.train_size,
-                                           log=lambda text: status("loading", text), dataset=config.dataset)
+                                           log=lambda text: status("loading", [("data_log", {"text": text})]),
+                                           dataset=config.dataset)
         test_x, test_labels = load_mnist(train=False, root=root, dataset=config.dataset)
         total_steps = config.total_steps(len(train_x))
-        batch_note = (f" Batch size {config.batch_size} is larger than the {len(train_x):,} training images, so each "
-                      f"step uses all {len(train_x):,}." if config.batch_size > len(train_x) else "")
-        status("training", f"Training on {len(train_x):,} {title} images.{batch_note}", total_steps)
+        batch_note = ([("batch_note", {"batch_size": config.batch_size, "images": len(train_x)})]
+                      if config.batch_size > len(train_x) else [])
+        status("training", [("training", {"images": len(train_x), "title": title}), *batch_note], total_steps)
         picks = torch.stack([torch.nonzero(test_labels == digit)[0, 0] for digit in range(10)])
-        reporter = Reporter(messages, test_x[picks], dataset_info(config.dataset).noun,
-                            load_test_sample(config.dataset))
+        reporter = Reporter(messages, test_x[picks], load_test_sample(config.dataset))
         result = fit(config, train_x, test_x, callback=reporter, stop=stop, train_labels=train_labels,
                      test_labels=test_labels)
     except DataUnavailable as error:
-        messages.put({"event": "end", "status": "failed", "message": str(error), "checkpoint": None})
+        messages.put({"event": "end", "status": "failed", "parts": [("data_unavailable", {"error": str(error)})],
+                      "checkpoint": None})
         return
     except Exception as error:  # the server shows the message instead of a traceback
-        messages.put({"event": "end", "status": "failed", "message": f"Training failed: {error}", "checkpoint": None})
+        messages.put({"event": "end", "status": "failed", "parts": [("failed", {"error": str(error)})], "checkpoint": None})
         return
     done = len(result.history)
     if result.diverged:
         status_name = "diverged"
-        text = (f"The loss blew up (NaN or huge) in epoch {done + 1}: the learning rate is too high. "
-                + (f"Kept the model from the end of epoch {done}." if done else "No epoch finished, so there is no model."))
+        parts = [("diverged", {"epoch": done + 1}), ("kept", {"epoch": done}) if done else ("no_model", {})]
     elif result.stopped:
-        status_name, text = "stopped", f"Stopped during epoch {done + 1}; the model is as far as it got."
+        status_name, parts = "stopped", [("stopped_during", {"epoch": done + 1})]
     else:
-        status_name, text = "done", f"Finished: {done} epoch{'s' if done > 1 else ''} trained."
+        status_name, parts = "done", [("finished", {"epochs": done}) if done > 1 else ("finished_one", {})]
     checkpoint = None
     if done or result.stopped:
         checkpoint = checkpoint_bytes(result.model, **checkpoint_metadata(config, result, len(train_x)))
-    messages.put({"event": "end", "status": status_name, "message": text + batch_note, "checkpoint": checkpoint})
+    messages.put({"event": "end", "status": status_name, "parts": parts + batch_note, "checkpoint": checkpoint})
 
 
 class Reporter:
     """fit()'s callback in the child: step figures at most every STEP_EVERY_S, every epoch with pictures and the
     map of the test sample's codes (its labels with the first epoch's)."""
 
-    def __init__(self, messages, digits: torch.Tensor, noun: str, sample: tuple[torch.Tensor, torch.Tensor]):
+    def __init__(self, messages, digits: torch.Tensor, sample: tuple[torch.Tensor, torch.Tensor]):
         self.messages, self.digits = messages, digits  # digits: (10, 1, 28, 28), one of each class
-        self.noun = noun  # what the pictures' captions call an image
         self.sample = sample  # the shipped test sample: images (N, 1, 28, 28), labels (N,)
         self.axes = None  # (d, 2) the previous epoch's map plane
         self.last_sent = 0.0
@@ -241,17 +273,18 @@ class Reporter:
             model = figures.pop("model")
             points, self.axes = map_of_codes(model, self.sample[0], self.axes)
             labels = {} if epoch > 1 else {"map_labels": self.sample[1].numpy()}
-            self.messages.put({**figures, "step": step, "pictures": pictures(model, self.digits, self.noun),
+            self.messages.put({**figures, "step": step, "pictures": pictures(model, self.digits),
                                "map": points, **labels})
 
 
 @torch.inference_mode()
-def pictures(model: AutoEncoder, digits: torch.Tensor, noun: str = "digit") -> dict:
-    rows = {f"Test {noun}s": digits, "Their reconstructions": model.decode(model.latent_mean(digits))}
+def pictures(model: AutoEncoder, digits: torch.Tensor) -> dict:
+    """Rows of ten pictures by what they show: "test" images, their "reconstructions", a VAE's "prior" samples."""
+    rows = {"test": digits, "reconstructions": model.decode(model.latent_mean(digits))}
     if model.kind == "vae":
         z = torch.randn(10, model.latent_dim, generator=torch.Generator().manual_seed(0))  # (10, d)
-        rows[f"New {noun}s decoded from the prior N(0, I)"] = model.decode(z)
-    return {caption: image_grid(images, ncol=10, scale=3) for caption, images in rows.items()}
+        rows["prior"] = model.decode(z)
+    return {name: image_grid(images, ncol=10, scale=3) for name, images in rows.items()}
 
 
 @torch.inference_mode()

@@ -69,14 +69,6 @@ def denoising_noise(model) -> float:
     return float(getattr(model, "metadata", {}).get("train_noise", 0))
 
 
-def model_label(model, owner: str = "") -> str:
-    """E.g. "VAE, 16-D", "conv AE, 16-D" or "Your VAE, 16-D, denoising (trained on noise 0.3)"."""
-    conv = "conv " if model.config.arch == "conv" else ""
-    label = f"{owner} {conv}{model.kind.upper()}".strip() + f", {model.latent_dim}-D"
-    noise = denoising_noise(model)
-    return f"{label}, denoising (trained on noise {noise:g})" if noise else label
-
-
 INFERNO = np.array([hex_to_rgb(colour) for colour in sequential.Inferno], dtype=np.float64)  # (K, 3), black to yellow
 
 

@@ -75,25 +75,32 @@ def map_bounds(*points: np.ndarray) -> tuple[float, float, float, float]:
     return float(x0), float(x1), float(y0), float(y1)
 
 
-def training_curves(steps: list, epochs: list, steps_per_epoch: float, latent_dim: int | None = None) -> go.Figure:
+CURVE_LABELS = {"recon": "Reconstruction (BCE)", "kl": "KL divergence", "active": "Active units (of {latent_dim})",
+                "train": "train (batches)", "test": "test (10,000 images)", "active_axis": "dimensions with KL > {kl} nats",
+                "epoch": "epoch", "nats": "nats per image"}
+
+
+def training_curves(steps: list, epochs: list, steps_per_epoch: float, latent_dim: int | None = None,
+                    labels: dict = CURVE_LABELS) -> go.Figure:
     """Reconstruction and KL in nats per image: train (batches, as they come) and test (after each epoch); given
-    a VAE's latent_dim, a third panel with its active units after each epoch (test figures)."""
-    titles = ("Reconstruction (BCE)", "KL divergence") + ((f"Active units (of {latent_dim})",) if latent_dim else ())
+    a VAE's latent_dim, a third panel with its active units after each epoch (test figures). labels: the titles,
+    legends and axes, as CURVE_LABELS has them in English."""
+    titles = (labels["recon"], labels["kl"]) + ((labels["active"].format(latent_dim=latent_dim),) if latent_dim else ())
     fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles)
     for col, key in enumerate(("recon", "kl"), start=1):
         fig.add_scatter(x=[s["step"] / steps_per_epoch for s in steps], y=[s[f"train_{key}"] for s in steps],
-                        mode="lines", name="train (batches)", legendgroup="train", showlegend=col == 1,
+                        mode="lines", name=labels["train"], legendgroup="train", showlegend=col == 1,
                         line={"color": "#1f77b4"}, row=1, col=col)
         fig.add_scatter(x=[e["epoch"] for e in epochs], y=[e[f"test_{key}"] for e in epochs],
-                        mode="lines+markers", name="test (10,000 images)", legendgroup="test", showlegend=col == 1,
+                        mode="lines+markers", name=labels["test"], legendgroup="test", showlegend=col == 1,
                         line={"color": "#d62728"}, marker={"size": 8}, row=1, col=col)
     if latent_dim:
         fig.add_scatter(x=[e["epoch"] for e in epochs], y=[e["active_units"] for e in epochs], mode="lines+markers",
-                        name="test (10,000 images)", legendgroup="test", showlegend=False, line={"color": "#d62728"},
+                        name=labels["test"], legendgroup="test", showlegend=False, line={"color": "#d62728"},
                         marker={"size": 8}, row=1, col=3)
-        fig.update_yaxes(range=[-0.3, latent_dim + 0.3], title_text=f"dimensions with KL > {ACTIVE_KL:g} nats", col=3)
-    fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(title_text="nats per image", col=1)
+        fig.update_yaxes(range=[-0.3, latent_dim + 0.3], title_text=labels["active_axis"].format(kl=f"{ACTIVE_KL:g}"), col=3)
+    fig.update_xaxes(title_text=labels["epoch"])
+    fig.update_yaxes(title_text=labels["nats"], col=1)
     fig.update_layout(height=330, margin={"l": 10, "r": 10, "t": 40, "b": 10}, uirevision="training",
                       legend={"orientation": "h", "y": -0.25})
     return fig

@@ -2,6 +2,7 @@ import streamlit as st
 
 import sidebar
 from components.canvas import drawing_canvas
+from i18n import t
 
 CANVAS = 280  # pixels: ten canvas pixels to an MNIST pixel
 STROKE = 24  # a digit drawn across most of the canvas then carries as much ink as an MNIST digit
@@ -19,17 +20,12 @@ LAYOUT = """<style>
 </style>"""
 
 title_column, size_column, arch_column = st.columns([3, 1, 1.2], vertical_alignment="bottom")
-title_column.title("Draw a digit")
-latent_dim = size_column.radio("Size of the AE's and the VAE's codes", [2, 16], horizontal=True, key="draw_latent_dim",
+title_column.title(t("draw.title"))
+latent_dim = size_column.radio(t("draw.latent_size"), [2, 16], horizontal=True, key="draw_latent_dim",
                                bind="query-params", format_func=lambda d: f"{d}-D")
 conv = sidebar.conv_switch(latent_dim, "draw_conv", arch_column)
-st.markdown(
-    "Draw a digit from 0 to 9 in the black square. After every stroke you see the 28×28 picture the models "
-    "get, what the **autoencoder** and the **variational autoencoder** rebuild from their tiny codes, and where "
-    "your drawing lands among the test digits' codes (the star). Point at either map to see what its decoder makes "
-    "of that spot. Try a sloppy 4, a 7 with a bar, or a digit half finished."
-)
-sidebar.mnist_only("Draw")
+st.markdown(t("draw.intro"))
+sidebar.mnist_only("draw")
 st.html(LAYOUT)  # our own constant style sheet
 lecture = sidebar.lecture_mode()  # a projector's one screen: a narrower canvas column, wider and flatter maps
 
@@ -52,7 +48,7 @@ def draw_and_reconstruct():
     median stroke from 263 to 273-304 ms and its p95 from 365-504 to 498-550 ms."""
     left, right = st.columns([1, 4.2] if lecture else [1, 2], gap="large")
     with left:
-        st.caption("Your drawing")
+        st.caption(t("draw.your_drawing"))
         drawing = drawing_canvas("canvas", size=CANVAS, stroke=STROKE)  # RGBA pixels (H, W, 4), None before a stroke
     # AppTest cannot draw on a canvas: a test puts its RGBA array in st.session_state["fed_drawing"].
     drawing = st.session_state.get("fed_drawing", drawing)
@@ -74,15 +70,14 @@ def draw_and_reconstruct():
     marks = {kind: {} for kind in models}
     with right:
         if x is None:
-            st.info("Draw a digit on the black canvas: its reconstructions and where it lands in both maps appear "
-                    "here after each stroke.", icon=":material/draw:")
+            st.info(t("draw.hint"), icon=":material/draw:")
         else:
             with torch.inference_mode():
                 vae_mu, vae_logvar = models["vae"].encode(x)  # (1, d) each
                 means = {"ae": models["ae"].encode(x)[0], "vae": vae_mu[0]}  # (d,) each
-                name = "conv " if conv else ""
-                pictures = {"Input (28×28)": x, f"{name}AE rebuilds": models["ae"].decode(means["ae"][None]),
-                            f"{name}VAE rebuilds": models["vae"].decode(vae_mu)}
+                conv_name = t("draw.conv_name") if conv else ""
+                pictures = {t("draw.input"): x, t("draw.rebuilds", name=f"{conv_name}AE"): models["ae"].decode(means["ae"][None]),
+                            t("draw.rebuilds", name=f"{conv_name}VAE"): models["vae"].decode(vae_mu)}
             with st.container(key="reconstructions"):  # one element: each element costs the server CPU on every stroke
                 st.image([png_data_uri(picture) for picture in to_uint8(torch.cat(list(pictures.values())))],
                          caption=list(pictures), width="stretch")
@@ -91,20 +86,17 @@ def draw_and_reconstruct():
                      "vae": {"z": means["vae"], "ellipse": posterior_ellipse(here, vae_logvar[0].exp(), shown["vae"].axes)}}
         text = 20 if lecture else 12  # pixels of the maps' labels: larger for the back of a hall
         wide = any(model.latent_dim > 2 for model in models.values())
-        names = ("principal component 1", "principal component 2") if wide else ("z₁", "z₂")
+        names = (t("map.pc", n=1), t("map.pc", n=2)) if wide else ("z₁", "z₂")
         for column, kind in zip(st.columns(2), models):
             with column:
                 mark = marks[kind]
                 extra = [shown[kind].project(mark["z"])] if mark else []
-                latent_map(f"map_{kind}", shown[kind], f"{'conv ' if conv else ''}{kind.upper()} codes of 2,000 test "
-                           "digits", sidebar.dataset().classes, names=names, text=text,
+                latent_map(f"map_{kind}", shown[kind], t("draw.map_title", name=f"{t('draw.conv_name') if conv else ''}{kind.upper()}"),
+                           sidebar.dataset().classes, names=names, text=text,
                            bounds=map_bounds(shown[kind].points, extra, mark.get("ellipse", extra)),
                            height=0.6 if lecture else 0.75, **mark)
         if wide:
-            st.caption("Codes of more than two numbers cannot be drawn flat: the maps show them projected onto their "
-                       "first two principal components (PCA of the test codes), so digits that overlap here may lie "
-                       "apart in the full code space. Pointing at a map decodes the code at that spot of the plane "
-                       "through the codes' mean that those two components span.")
+            st.caption(t("draw.pca_note"))
     if x is not None:
         ui.elbo_panel(models["vae"], x)
 

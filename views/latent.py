@@ -4,23 +4,17 @@ import torch
 import sidebar
 import ui
 from components.latent_map import browser_model, latent_map, send_models
+from i18n import t
 from vaedemo.latent import LIMIT, manifold_grid, manifold_picture, picked
 from vaedemo.viz import enlarge, to_uint8
 
 data = sidebar.dataset()
-st.title("Walk through the 2-D latent space of a VAE")
-st.markdown(
-    f"Every test {data.noun} of {data.title} lands somewhere in the VAE's two-dimensional latent space (the "
-    f"coloured dots); the decoder turns **any** point z = (z1, z2) back into a picture. Move the pointer over the "
-    f"map, or drag a finger across it: your browser decodes every point you pass, and the {data.noun} morphs as you "
-    "cross from one cluster to the next. Click or let go to choose z (the sliders set it from the keyboard). On the "
-    "right, the decoder's whole manifold: a 15×15 lattice over the prior, with a red frame where your z is."
-)
+st.title(t("latent.title"))
+st.markdown(t("latent.intro", noun=data.noun, title=data.title))
 
 mine = sidebar.my_model()
 if mine is not None and ui.using_mine(mine.kind) and (mine.kind, mine.latent_dim) != ("vae", 2):
-    st.info(f"Your own model is a {mine.latent_dim}-D {mine.kind.upper()}; this page needs a 2-D VAE, "
-            "so it shows the shipped one.")
+    st.info(t("latent.not_2d_vae", latent_dim=mine.latent_dim, kind=mine.kind.upper()))
     model, codes = ui.shipped("vae", 2), ui.shipped_codes("vae", 2)
 else:
     model, codes = ui.model("vae", 2), ui.codes("vae", 2)
@@ -50,14 +44,13 @@ def explore():
         row = st.session_state["latent_row"]
         if row is not None:
             st.image(enlarge(to_uint8(images[row : row + 1])[0], 4),
-                     caption=f"the test {data.classes[labels[row]]} you clicked, whose mean z this is", width=112)
+                     caption=t("latent.clicked", name=data.classes[labels[row]]), width=112)
     with map_column:
-        latent_map("latent_map", shown, f"The VAE's codes of {len(codes):,} test {data.noun}s; the star is z",
+        latent_map("latent_map", shown, t("latent.map_title", count=len(codes), noun=data.noun),
                    data.classes, bounds=(-LIMIT, LIMIT, -LIMIT, LIMIT), z=torch.tensor([z1, z2]), pick=True,
                    on_pick=on_pick, height=0.8)
     with grid_column:
-        st.image(manifold_picture(manifold_grid(model), (z1, z2)), caption="decoded 15×15 lattice through the "
-                 "Gaussian quantiles of the prior; the red frame is the current z", width="stretch")
+        st.image(manifold_picture(manifold_grid(model), (z1, z2)), caption=t("latent.manifold"), width="stretch")
         ui.prior_panel((z1, z2))
 
 

@@ -1,0 +1,141 @@
+"""The two languages: the catalogues have the same keys (and the same values to fill in), and in Chinese (?lang=zh)
+every page renders without an exception and shows no English sentence: no run of two English words outside formulas,
+numbers and names (AE, VAE, ELBO, KL, PCA, MNIST, ...)."""
+import json
+import re
+import string
+
+import pytest
+from google.protobuf.json_format import MessageToDict
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from i18n import CATALOGUES
+from test_app_draw import seven_on_canvas
+from test_app_train import Moment, trained
+
+PAGES = ["views/draw.py", "views/home.py", "views/latent.py", "views/train.py", "views/compare.py", "views/repair.py",
+         "views/every_digit.py"]
+NAMES = r"Fashion-MNIST|MNIST|CVAE|VAE|AE|ELBO|KL|PCA|MLP|BCE|NaN|Burda|Kingma|Welling|et al\.|safetensors|vaedemo"
+ENGLISH_RUN = re.compile(r"[A-Za-z]{2,}(?:[\s,;:'’-]+[A-Za-z]{2,})+")
+NOT_SHOWN = {"id", "bytes", "formId", "key", "url", "src", "icon", "componentName", "type", "cssClass", "width", "height",
+             "fragmentId", "dataType", "label_visibility", "format", "mimeType", "fileName", "color", "deltaColor",
+             "isolateStyles", "jsContent", "cssContent", "htmlContent", "jsSourcePath", "cssSourcePath"}
+NO_TEXT = ("model", "models", "colours", "frames", "labels", "bounds", "z", "point", "ends", "path", "ellipse", "circles")
+
+
+def placeholders(text) -> set:
+    """The values a text takes, {name}; a formula's braces ($\\text{KL}$) are LaTeX, not values."""
+    if not isinstance(text, str):
+        return set()
+    return {name for _, name, _, _ in string.Formatter().parse(re.sub(r"\$[^$]*\$", "", text)) if name}
+
+
+def test_both_catalogues_have_the_same_keys_and_placeholders():
+    en, zh = CATALOGUES["en"], CATALOGUES["zh"]
+    assert sorted(set(en) - set(zh)) == [], "missing in zh.toml"
+    assert sorted(set(zh) - set(en)) == [], "missing in en.toml"
+    # the pages fill in what English needs; Chinese may leave some out (an article), never ask for more
+    assert [key for key in en if not placeholders(zh[key]) <= placeholders(en[key])] == []
+    assert [key for key in en if type(en[key]) is not type(zh[key])] == []
+
+
+def strings(value):
+    """Every string inside a protobuf-as-dict (or a component's JSON data) that a person could see."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            if name == "json":
+                yield from strings({key: data for key, data in json.loads(inner).items() if key not in NO_TEXT})
+            elif name not in NOT_SHOWN:
+                yield from strings(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from strings(inner)
+    elif isinstance(value, str):
+        yield value
+
+
+def visible_texts(node):
+    if getattr(node, "type", None) == "html":  # our own style sheets
+        return
+    proto = getattr(node, "proto", None)
+    if proto is not None:
+        texts = list(strings(MessageToDict(proto)))
+        if getattr(node, "type", None) == "latex":  # formulas stay as they are, only their \text{...} words count
+            texts = [" ".join(re.findall(r"\\text\{([^}]*)\}", text)) for text in texts]
+        yield from texts
+    for child in getattr(node, "children", {}).values():
+        yield from visible_texts(child)
+
+
+def english_runs(text: str) -> list[str]:
+    text = re.sub(r"\$[^$]*\$", lambda formula: " ".join(re.findall(r"\\text\{([^}]*)\}", formula[0])), text)
+    text = re.sub(NAMES, " ", text)
+    return ENGLISH_RUN.findall(text)
+
+
+def chinese(page: str, **query) -> AppTest:
+    """The page opened from a shared link with ?lang=zh (and the rest of query)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params.update(lang="zh", **query)
+    at.run()
+    if page != PAGES[0]:
+        at.switch_page(page).run()
+    assert not at.exception
+    assert at.session_state["lang"] == "zh"
+    return at
+
+
+def assert_no_english(at: AppTest):
+    assert not at.exception
+    found = [(text, runs) for text in visible_texts(at._tree) if (runs := english_runs(text))]
+    assert found == [], "\n".join(f"{runs}: {text[:200]}" for text, runs in found)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_in_chinese_shows_no_english_sentence(page):
+    assert_no_english(chinese(page))
+
+
+@pytest.mark.parametrize("page", ["views/draw.py", "views/every_digit.py"])
+def test_a_drawing_and_its_maths_in_chinese(page):
+    at = chinese(page)
+    at.session_state["fed_drawing"] = seven_on_canvas()
+    assert_no_english(at.run())
+
+
+def test_the_draw_page_in_16d_conv_and_repair_with_a_block_on_fashion_mnist_in_chinese():
+    at = chinese("views/draw.py", draw_latent_dim="16-D")
+    at.toggle(key="draw_conv").set_value(True).run()
+    assert_no_english(at)
+    # (AppTest sets a selectbox by its shown option, so the erase option comes in by the link, as a person shares it)
+    at = chinese("views/repair.py", dataset="Fashion-MNIST", repair_erase="我自己放置的方块")
+    assert at.slider(key="repair_block_size").label == "边长"
+    assert_no_english(at)
+    assert "T恤/上衣" in at.selectbox(key="repair_label").options
+
+
+def test_a_training_run_and_my_model_in_chinese():
+    job = trained(epochs=2, train_size=300, latent_dim=4)
+    progress = job.poll()
+    at = chinese("views/train.py")
+    at.session_state["train_job"] = Moment(job, status="training", epochs=progress.epochs[:1], maps=progress.maps[:1])
+    assert_no_english(at.run())
+    at.session_state["train_job"] = job
+    at.run()
+    assert_no_english(at)
+    [use] = [button for button in at.button if button.label == "在所有页面使用我的模型"]
+    use.click().run()
+    assert_no_english(at)
+    at.switch_page("views/latent.py").run()
+    assert_no_english(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_in_english_by_default(page):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    if page != PAGES[0]:
+        at.switch_page(page).run()
+    assert not at.exception
+    assert at.session_state["lang"] == "en"
+    assert any(english_runs(text) for text in visible_texts(at._tree))
