@@ -33,6 +33,8 @@ data: venv
 
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+	@# a Chinese font, so that the ?lang=zh screenshots show characters rather than boxes
+	@fc-list :lang=zh | grep -q . || { apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-wqy-microhei; }
 
 git-lfs:
 	@git lfs version >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends git-lfs; }
