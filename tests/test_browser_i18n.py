@@ -70,3 +70,15 @@ def test_screenshot_of_a_drawn_seven_in_chinese(page, app_url):
     expect(page.get_by_text("数学原理：VAE 对这个数字的损失")).to_be_visible()
     (ROOT / "artifacts").mkdir(exist_ok=True)
     page.screenshot(path=ROOT / "artifacts" / "draw-zh.png", full_page=True)
+
+
+def test_a_first_visit_from_a_chinese_browser_opens_in_chinese(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/repair")
+        wait_for_app(page)
+        expect(page.locator("h1").first).to_have_text(TITLES["repair"], timeout=90_000)
+        page.wait_for_url(re.compile(r"lang=zh"))  # so that a link copied from here opens in Chinese too
+    finally:
+        context.close()
