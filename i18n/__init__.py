@@ -27,7 +27,7 @@ CATALOGUES = {lang: flatten(tomllib.loads((Path(__file__).parent / f"{lang}.toml
 def language() -> str:
     """The session's language, "en" or "zh": as the sidebar says, or as a link asks (?lang=zh), or on a first visit
     as the browser prefers."""
-    if "lang" not in st.session_state:
+    if st.session_state.get("lang") not in LANGUAGES:
         asked = st.query_params.get("lang")
         if asked not in LANGUAGES:
             asked = "zh" if (st.context.locale or "").lower().startswith("zh") else "en"
