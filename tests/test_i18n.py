@@ -13,6 +13,8 @@ from conftest import ROOT
 from i18n import CATALOGUES
 from test_app_draw import seven_on_canvas
 from test_app_train import Moment, trained
+from vaedemo.jobs import MESSAGES
+from vaedemo.viz import CURVE_LABELS
 
 PAGES = ["views/draw.py", "views/home.py", "views/latent.py", "views/train.py", "views/compare.py", "views/repair.py",
          "views/every_digit.py"]
@@ -38,6 +40,12 @@ def test_both_catalogues_have_the_same_keys_and_placeholders():
     # the pages fill in what English needs; Chinese may leave some out (an article), never ask for more
     assert [key for key in en if not placeholders(zh[key]) <= placeholders(en[key])] == []
     assert [key for key in en if type(en[key]) is not type(zh[key])] == []
+
+
+def test_every_message_of_a_training_job_and_every_label_of_its_curves_has_its_texts():
+    """The library writes them in English (for its own tests and logs); the pages show the catalogues' texts."""
+    assert {kind: CATALOGUES["en"][f"jobs.{kind}"] for kind in MESSAGES} == MESSAGES
+    assert {name: CATALOGUES["en"][f"curves.{name}"] for name in CURVE_LABELS} == CURVE_LABELS
 
 
 def strings(value):
