@@ -28,8 +28,8 @@ def dataset(name: str | None = None):
 
 
 def mnist_only(page: str):
-    """For a page that works on handwritten digits only: the ui and sidebar calls of this page use MNIST, and a note
-    says so when the sidebar picked another data set."""
+    """For a page that works on handwritten digits only (page: its name in app.py, "draw"): the ui and sidebar calls of
+    this page use MNIST, and a note says so when the sidebar picked another data set."""
     st.session_state["mnist_only_page"] = get_script_run_ctx().page_script_hash
     if st.session_state.get("dataset", "mnist") != "mnist":
         st.info(t("sidebar.mnist_only", page=t(f"app.page.{page}")), icon=":material/info:")
