@@ -84,6 +84,7 @@ def draw_and_reconstruct():
             here = shown["vae"].project(means["vae"])
             marks = {"ae": {"z": means["ae"]},
                      "vae": {"z": means["vae"], "ellipse": posterior_ellipse(here, vae_logvar[0].exp(), shown["vae"].axes)}}
+    with right if lecture else st.container():  # under the pictures on a projector's one screen, else the page wide
         text = 20 if lecture else 12  # pixels of the maps' labels: larger for the back of a hall
         wide = any(model.latent_dim > 2 for model in models.values())
         names = (t("map.pc", n=1), t("map.pc", n=2)) if wide else ("z₁", "z₂")
