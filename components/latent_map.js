@@ -5,6 +5,7 @@
 // Streamlit calls this function again, after the previous call's cleanup, whenever the page sends new data: the
 // elements it builds stay on the component's root, so it only redraws.
 const models = (globalThis.vaedemoModels ??= new Map());  // id -> {model} or {waiting: [...]} (model.js)
+const marks = (globalThis.vaedemoMarks ??= new Map());  // a map's key -> {data, listeners} (marks.js)
 const LATENCIES = 1000;  // the last this many pointer-move-to-painted-digit times stay on the root (benchmarks)
 
 function whenModel(id, use) {
@@ -122,7 +123,7 @@ function star(pen, [x, y], size) {
   pen.stroke();
 }
 
-function drawMarks(canvas, f, data, point, pointer) {
+function drawMarks(canvas, f, data, mark, point, pointer) {
   const pen = sized(canvas, f.width, f.height);
   pen.save();
   pen.beginPath();
@@ -138,10 +139,10 @@ function drawMarks(canvas, f, data, point, pointer) {
     pen.stroke();
   }
   pen.setLineDash([]);
-  if (data.ellipse) {
+  if (mark.ellipse) {
     pen.lineWidth = 2;
     pen.beginPath();
-    for (const xy of data.ellipse) pen.lineTo(...f.pixel(xy));
+    for (const xy of mark.ellipse) pen.lineTo(...f.pixel(xy));
     pen.stroke();
   }
   if (data.path) {
@@ -201,17 +202,21 @@ function map(root, data, setTriggerValue) {
     if (root.framesShown !== frames.length) slider.value = frames.length - 1;  // a new epoch: show it
     root.framesShown = frames.length;
   }
-  let model = null, f = null, point = data.point ?? null, pressed = null;  // pressed: where the pointer went down
+  // The marks come in an element of their own (marks.js): the star's place, its code z, the ellipse.
+  const entry = marks.get(data.key) ?? { listeners: new Set() };
+  marks.set(data.key, entry);
+  let mark = entry.data ?? {}, point = mark.point ?? null;
+  let model = null, f = null, pressed = null;  // pressed: where the pointer went down
   root.querySelector(".decoded").hidden = !data.model;
 
   const rest = () => {
-    drawMarks(root.querySelector("canvas.marks"), f, data, point, null);
+    drawMarks(root.querySelector("canvas.marks"), f, data, mark, point, null);
     root.dataset.point = point ? JSON.stringify(point) : "";  // where the star is drawn (tests, benchmarks)
     if (!model) return;
-    if (data.z || root.picked) {
-      const z = root.picked ?? data.z;
+    if (mark.z || root.picked) {
+      const z = root.picked ?? mark.z;
       paintDigit(digit, model.decode(z));
-      label.textContent = data.z && z.length === 2 ? `z = (${z.map(number).join(", ")})` : data.words.your_code;
+      label.textContent = z.length === 2 ? `z = (${z.map(number).join(", ")})` : data.words.your_code;
       digit.setAttribute("aria-label", data.words.decoded_at + label.textContent);
     } else {
       digit.getContext("2d").clearRect(0, 0, 28, 28);
@@ -245,7 +250,7 @@ function map(root, data, setTriggerValue) {
     if (!model || !f) return;
     const p = at(event), z = codeAt(model, p);
     paintDigit(digit, model.decode(z));
-    drawMarks(root.querySelector("canvas.marks"), f, data, point, p);
+    drawMarks(root.querySelector("canvas.marks"), f, data, mark, point, p);
     label.textContent = model.latent_dim === 2 ? `z = (${z.map(number).join(", ")})` : `${data.words.pc_short} = (${p.map(number).join(", ")})`;
     root.dataset.z = JSON.stringify(z);
     root.dataset.decodes = String(+root.dataset.decodes + 1);
@@ -290,6 +295,11 @@ function map(root, data, setTriggerValue) {
   const observer = new ResizeObserver(() => { forget(); if (f && f.width !== plot.clientWidth) layout(); });
   observer.observe(plot);
   root.picked = null;
+  const onMarks = (latest) => {
+    [mark, point, root.picked] = [latest, latest.point ?? null, null];
+    if (f) rest();
+  };
+  entry.listeners.add(onMarks);
   const start = (found) => {
     model = found;
     layout();
@@ -299,6 +309,7 @@ function map(root, data, setTriggerValue) {
   else start(null);
   return () => {
     root.dataset.ready = "";
+    entry.listeners.delete(onMarks);
     observer.disconnect();
     for (const [target, type, handler, options] of listeners) target.removeEventListener(type, handler, options);
   };
