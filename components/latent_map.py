@@ -31,7 +31,7 @@ _model = st.components.v2.component("vaedemo.model", js=asset("model.js"))
 _marks = st.components.v2.component("vaedemo.marks", js=asset("marks.js"))
 _map = st.components.v2.component("vaedemo.latent_map", html=asset("latent_map.html"), css=asset("latent_map.css"),
                                   js=asset("latent_map.js"))
-HIDDEN = '<style>.st-key-browser-models, [class*="st-key-marks-"] { display: none; }</style>'
+HIDDEN = "<style>.st-key-browser-models, .st-key-marks { display: none; }</style>"
 
 
 class BrowserModel(NamedTuple):
@@ -122,7 +122,8 @@ def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bou
     picks the point under the pointer (the nearest test code's own within a few pixels) and calls on_pick, which
     finds {"z": [...], "row": test image or None} under st.session_state[key].pick. frames: [(caption, points
     (N, 2))] with their labels (N,), shown one at a time with a slider, in place of a model's codes (model None:
-    nothing to decode). height: the map's height over its width."""
+    nothing to decode). height: the map's height over its width. Returns the map's marks, for send_marks: a page whose
+    maps have a star sends them in every run that draws the maps."""
     data = {"key": key, "model": model and model.id, "title": title, "classes": list(classes),
             "colours": DIGIT_COLOURS, "bounds": [round(float(b), 4) for b in bounds], "names": list(names),
             "text": text, "pick": pick, "height": height, "circles": list(circles), "words": words()}
@@ -140,8 +141,13 @@ def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bou
                           for caption, points in frames]
         data["labels"] = labels.tolist()
     _map(key=key, data=data, on_pick_change=on_pick or (lambda: None), width="stretch")
-    if frames is None:
-        _marks(key=f"marks-{key}", data=mark)  # hidden (HIDDEN)
+    return mark
+
+
+def send_marks(*marks: dict):
+    """The marks of the page's maps (what latent_map returned), in one hidden element: each element costs the server
+    a millisecond or so of every run that draws it."""
+    _marks(key="marks", data={"marks": list(marks)})
 
 
 def interpolation_slider(key: str, models: list[BrowserModel], captions: list[str],

@@ -13,7 +13,7 @@ def elements(at, name: str) -> list:
 
 def maps(at) -> list[dict]:
     """The data of each latent map on the page, in order, with its marks (the element that carries them)."""
-    marks = {data["map"]: data for data in (json.loads(e.proto.json) for e in elements(at, "vaedemo.marks"))}
+    marks = {mark["map"]: mark for e in elements(at, "vaedemo.marks") for mark in json.loads(e.proto.json)["marks"]}
     return [data | marks.get(data["key"], {}) for element in elements(at, "vaedemo.latent_map")
             if "interpolation" not in (data := json.loads(element.proto.json))]
 

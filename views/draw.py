@@ -59,7 +59,7 @@ def draw_and_reconstruct():
     import torch
 
     import ui
-    from components.latent_map import latent_map
+    from components.latent_map import latent_map, send_marks
     from vaedemo.preprocess import preprocess_drawing
     from vaedemo.viz import map_bounds, png_data_uri, posterior_ellipse, to_uint8
 
@@ -88,14 +88,16 @@ def draw_and_reconstruct():
         text = 20 if lecture else 12  # pixels of the maps' labels: larger for the back of a hall
         wide = any(model.latent_dim > 2 for model in models.values())
         names = (t("map.pc", n=1), t("map.pc", n=2)) if wide else ("z₁", "z₂")
+        stars = []
         for column, kind in zip(st.columns(2), models):
             with column:
                 mark = marks[kind]
                 extra = [shown[kind].project(mark["z"])] if mark else []
-                latent_map(f"map_{kind}", shown[kind], t("draw.map_title", name=f"{t('draw.conv_name') if conv else ''}{kind.upper()}"),
+                stars.append(latent_map(f"map_{kind}", shown[kind], t("draw.map_title", name=f"{t('draw.conv_name') if conv else ''}{kind.upper()}"),
                            sidebar.dataset().classes, names=names, text=text,
                            bounds=map_bounds(shown[kind].points, extra, mark.get("ellipse", extra)),
-                           height=0.6 if lecture else 0.75, **mark)
+                           height=0.6 if lecture else 0.75, **mark))
+        send_marks(*stars)
         if wide:
             st.caption(t("draw.pca_note"))
     if x is not None:

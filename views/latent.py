@@ -3,7 +3,7 @@ import torch
 
 import sidebar
 import ui
-from components.latent_map import browser_model, latent_map, send_models
+from components.latent_map import browser_model, latent_map, send_marks, send_models
 from i18n import t
 from vaedemo.latent import LIMIT, manifold_grid, manifold_picture, picked
 from vaedemo.viz import enlarge, to_uint8
@@ -46,9 +46,9 @@ def explore():
             st.image(enlarge(to_uint8(images[row : row + 1])[0], 4),
                      caption=t("latent.clicked", name=data.classes[labels[row]]), width=112)
     with map_column:
-        latent_map("latent_map", shown, t("latent.map_title", count=len(codes), noun=data.noun),
-                   data.classes, bounds=(-LIMIT, LIMIT, -LIMIT, LIMIT), z=torch.tensor([z1, z2]), pick=True,
-                   on_pick=on_pick, height=0.8)
+        send_marks(latent_map("latent_map", shown, t("latent.map_title", count=len(codes), noun=data.noun),
+                              data.classes, bounds=(-LIMIT, LIMIT, -LIMIT, LIMIT), z=torch.tensor([z1, z2]),
+                              pick=True, on_pick=on_pick, height=0.8))
     with grid_column:
         st.image(manifold_picture(manifold_grid(model), (z1, z2)), caption=t("latent.manifold"), width="stretch")
         ui.prior_panel((z1, z2))
