@@ -127,9 +127,10 @@ def test_a_finger_draws_too(browser, app_url, classify):
         context.close()
 
 
-def test_screenshot_of_a_drawn_seven(page, app_url):
+def draw_a_seven_for_the_screenshot(page, url: str):
+    """The Draw page at url, 1400 pixels wide, with a 7 drawn and all it brings shown: the docs' screenshot."""
     page.set_viewport_size({"width": 1400, "height": 1500})
-    page.goto(app_url)
+    page.goto(url)
     wait_for_app(page)
     page.locator(CANVAS).wait_for()
     draw_digit(page, 7)
@@ -137,6 +138,10 @@ def test_screenshot_of_a_drawn_seven(page, app_url):
     wait_for_app(page)
     page.locator("[data-testid=stExpander] .katex-display").first.wait_for()  # the maths panel's formulas typeset
     (ROOT / "artifacts").mkdir(exist_ok=True)
+
+
+def test_screenshot_of_a_drawn_seven(page, app_url):
+    draw_a_seven_for_the_screenshot(page, app_url)
     page.screenshot(path=ROOT / "artifacts" / "draw.png", full_page=True)
 
 

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from conftest import ROOT, wait_for_app
 from latent_maps import MAP
-from strokes import CANVAS, wait_for_maps
-from test_browser_draw import draw_digit
+from strokes import CANVAS
+from test_browser_draw import draw_a_seven_for_the_screenshot
 from test_i18n import english_runs
 
 pytestmark = pytest.mark.browser
@@ -59,16 +59,8 @@ def test_the_language_follows_page_changes_and_switches_back(page, app_url):
 
 
 def test_screenshot_of_a_drawn_seven_in_chinese(page, app_url):
-    page.set_viewport_size({"width": 1400, "height": 1500})
-    page.goto(f"{app_url}/?lang=zh")
-    wait_for_app(page)
-    page.locator(CANVAS).wait_for()
-    draw_digit(page, 7)
-    wait_for_maps(page)
-    wait_for_app(page)
-    page.locator("[data-testid=stExpander] .katex-display").first.wait_for()  # the maths panel's formulas typeset
+    draw_a_seven_for_the_screenshot(page, f"{app_url}/?lang=zh")
     expect(page.get_by_text("数学原理：VAE 对这个数字的损失")).to_be_visible()
-    (ROOT / "artifacts").mkdir(exist_ok=True)
     page.screenshot(path=ROOT / "artifacts" / "draw-zh.png", full_page=True)
 
 
