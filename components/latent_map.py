@@ -60,15 +60,17 @@ def browser_model(model, codes: torch.Tensor, labels: torch.Tensor) -> BrowserMo
 
 
 def pack(decoder: nn.Sequential, codes: torch.Tensor, labels: torch.Tensor) -> BrowserModel:
-    """The blob: its id (a hash of the rest, 24 hex digits), a little-endian uint32 header length, the JSON header (the layers, the plane, where each array
-    lies), then the arrays, each at a multiple of 4 bytes. Linear weights go transposed (in, out), so that the
-    browser skips the inputs a ReLU zeroed."""
+    """The blob: its id (a hash of the rest, 24 hex digits), a little-endian uint32 header length, the JSON header
+    (the layers, the plane, where each array lies), then the arrays, each at a multiple of 4 bytes. Linear weights go
+    transposed (in, out), so that the browser skips the inputs a ReLU zeroed."""
     centre, axes = latent_plane(codes)
     points = ((codes - centre) @ axes).numpy().astype(np.float32)  # (N, 2)
     arrays, layers, shape = [], [], None
+
     def add(array: np.ndarray) -> int:
         arrays.append(np.ascontiguousarray(array))
         return len(arrays) - 1
+
     for layer in decoder:
         if isinstance(layer, nn.Linear):
             layers.append({"op": "linear", "in": layer.in_features, "out": layer.out_features,
