@@ -10,7 +10,7 @@ VENV ?= $(HOME)/.cache/vaedemo/venv-$(shell cat $(REQS) | sha256sum | cut -c1-16
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench data chromium git-lfs space venv venv-path clean-venv
+.PHONY: run test bench data chromium git-lfs redis space venv venv-path clean-venv
 
 venv: $(VENV)/.installed
 
@@ -39,7 +39,11 @@ chromium:
 git-lfs:
 	@git lfs version >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends git-lfs; }
 
-test: venv chromium git-lfs data
+# The room store's tests start their own redis-server; it is not run as a service.
+redis:
+	@command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server; }
+
+test: venv chromium git-lfs data redis
 	$(PY) -m pytest
 
 space:

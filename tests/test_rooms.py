@@ -1,0 +1,298 @@
+"""The classroom's room store against the real things: a SQLite file, and Debian's redis-server started by the tests.
+Every test runs on both backends, which must behave alike."""
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.services import REDIS_SERVER, redis_server
+from vaedemo.rooms import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    EXPERIMENT_SETTINGS,
+    Limits,
+    NoSuchRoom,
+    RedisRooms,
+    RoomError,
+    RoomFull,
+    SQLiteRooms,
+    TooFast,
+    WrongKey,
+    new_member,
+    open_store,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+IMAGE = bytes(range(256)) * 3 + bytes(16)  # 784 bytes, every value once at least
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    if not REDIS_SERVER.exists():
+        pytest.skip(f"{REDIS_SERVER} is missing: `make test` installs Debian's redis-server")
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def location(request, tmp_path) -> str:
+    """Where a store keeps its rooms: a fresh SQLite file, or the module's Redis server, emptied."""
+    if request.param == "sqlite":
+        return str(tmp_path / "rooms.sqlite3")
+    url = request.getfixturevalue("redis_url")
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture
+def store(location):
+    return open_store(location)
+
+
+def draw(store, code, member, digit=4, ae=(0.5, -0.25), vae=(-1.0, 2.0)):
+    store.add_drawing(code, member, IMAGE, ae, vae, digit)
+
+
+def test_a_room_has_a_code_easy_to_say_and_a_secret_key(store):
+    code, key = store.create_room()
+    assert len(code) == CODE_LENGTH and set(code) <= set(CODE_ALPHABET)
+    assert not set("0O1I") & set(CODE_ALPHABET)
+    assert len(key) >= 20 and code not in key
+    room = store.room(code)
+    assert room.code == code and room.view == {} and room.experiment is None
+    assert room.created == room.last_active <= time.time()
+    assert len({store.create_room()[0] for _ in range(20)} | {code}) == 21
+
+
+def test_codes_are_normalised_and_unknown_ones_refused(store):
+    code, _ = store.create_room()
+    typed = f" {code[:2].lower()} {code[2:].lower()} "
+    assert store.room(typed).code == code
+    draw(store, typed, "m1")
+    assert store.counts(code) == (1, 1)
+    unknown = "ZZZZZ" if code != "ZZZZZ" else "YYYYY"
+    assert store.room(unknown) is None and store.room("hello world") is None
+    for action in (lambda c: draw(store, c, "m1"), store.drawings, store.counts, store.digit_counts, store.version,
+                   store.runs, lambda c: store.add_run(c, "m1", {}, {})):
+        with pytest.raises(NoSuchRoom, match=f"no room {unknown}"):
+            action(unknown)
+    with pytest.raises(NoSuchRoom):
+        store.clear("hello world", "key")
+
+
+def test_drawings_come_newest_first_with_what_was_drawn(store):
+    code, _ = store.create_room()
+    draw(store, code, "m1", digit=1)
+    draw(store, code, "m2", digit=2, ae=(3.5, 4.25), vae=(-0.125, 7.0))
+    draw(store, code, "m1", digit=3)
+    drawings = store.drawings(code)
+    assert [(d.member, d.digit) for d in drawings] == [("m1", 3), ("m2", 2), ("m1", 1)]
+    assert drawings[1].image == IMAGE and drawings[1].ae == (3.5, 4.25) and drawings[1].vae == (-0.125, 7.0)
+    assert drawings[0].at >= drawings[1].at >= drawings[2].at > time.time() - 60
+    assert [(d.member, d.digit) for d in store.drawings(code, latest_only=True)] == [("m1", 3), ("m2", 2)]
+
+
+def test_a_drawing_is_28_by_28_bytes_with_a_digit(store):
+    code, _ = store.create_room()
+    with pytest.raises(ValueError, match="784 bytes"):
+        store.add_drawing(code, "m1", IMAGE[:-1], (0, 0), (0, 0), 4)
+    with pytest.raises(ValueError, match="0-9"):
+        store.add_drawing(code, "m1", IMAGE, (0, 0), (0, 0), 10)
+    with pytest.raises(ValueError, match="finite"):
+        store.add_drawing(code, "m1", IMAGE, (float("nan"), 0), (0, 0), 4)
+    assert store.counts(code) == (0, 0)
+
+
+def test_counts_and_digit_counts_over_each_members_latest(store):
+    code, _ = store.create_room()
+    draw(store, code, "m1", digit=4)
+    draw(store, code, "m1", digit=7)
+    draw(store, code, "m2", digit=4)
+    draw(store, code, "m3", digit=7)
+    draw(store, code, "m4", digit=0)
+    assert store.counts(code) == (5, 4)
+    assert store.digit_counts(code) == [1, 0, 0, 0, 1, 0, 0, 2, 0, 0]
+
+
+def test_a_member_keeps_only_its_newest_drawings(location):
+    store = open_store(location, Limits(drawings_per_member=3, flood_drawings=3, flood_window_s=0))
+    code, _ = store.create_room()
+    for digit in range(5):
+        draw(store, code, "m1", digit=digit)
+    draw(store, code, "m2", digit=9)
+    assert [(d.member, d.digit) for d in store.drawings(code)] == [("m2", 9), ("m1", 4), ("m1", 3), ("m1", 2)]
+    assert store.counts(code) == (4, 2)
+
+
+def test_a_full_room_refuses_new_members_with_a_message(location):
+    store = open_store(location, Limits(members_per_room=3))
+    code, key = store.create_room()
+    for member in ("m1", "m2", "m3"):
+        draw(store, code, member)
+    with pytest.raises(RoomFull, match=f"Room {code} is full: it takes 3 students at most"):
+        draw(store, code, "m4")
+    draw(store, code, "m1")  # a member already in draws on
+    assert store.counts(code) == (4, 3)
+    store.clear(code, key)
+    draw(store, code, "m4")
+
+
+def test_a_flood_from_one_member_is_refused_with_a_message(location):
+    store = open_store(location, Limits(drawings_per_member=5, flood_drawings=3, flood_window_s=60))
+    code, _ = store.create_room()
+    for _ in range(3):
+        draw(store, code, "m1")
+    version = store.version(code)
+    with pytest.raises(TooFast, match="3 drawings every 60 seconds") as refused:
+        draw(store, code, "m1")
+    assert isinstance(refused.value, RoomError) and isinstance(refused.value, ValueError)
+    assert store.counts(code) == (3, 1) and store.version(code) == version  # a refusal changes nothing
+    draw(store, code, "m2")
+
+
+def test_version_increases_with_every_change(store):
+    code, key = store.create_room()
+    versions = [store.version(code)]
+    for change in (lambda: draw(store, code, "m1"), lambda: store.set_view(code, key, {"page": "latent"}),
+                   lambda: store.set_experiment(code, key, "beta"), lambda: store.add_run(code, "m1", {}, {}),
+                   lambda: store.clear(code, key)):
+        change()
+        versions.append(store.version(code))
+    assert versions == sorted(set(versions))
+    assert store.version(code) == versions[-1]  # reading changes nothing
+
+
+def test_the_lecturer_sends_the_room_a_view_and_an_experiment(store):
+    code, key = store.create_room()
+    view = {"page": "latent", "z": [0.4, -1.2]}
+    store.set_view(code.lower(), key, view)
+    store.set_experiment(code, key, "latent_dim")
+    room = store.room(code)
+    assert room.view == view and room.experiment == "latent_dim"
+    store.set_experiment(code, key, None)
+    assert store.room(code).experiment is None
+    with pytest.raises(ValueError, match="beta"):
+        store.set_experiment(code, key, "epochs")
+    with pytest.raises(ValueError, match="dict"):
+        store.set_view(code, key, ["latent"])
+    assert set(EXPERIMENT_SETTINGS) == {"beta", "latent_dim", "hidden", "train_size"}
+
+
+def test_the_lecturer_clears_the_room(store):
+    code, key = store.create_room()
+    draw(store, code, "m1")
+    store.add_run(code, "m1", {"beta": 4}, {"test_loss": 140.5})
+    store.clear(code, key)
+    assert store.drawings(code) == [] and store.runs(code) == [] and store.counts(code) == (0, 0)
+    assert store.digit_counts(code) == [0] * 10
+    draw(store, code, "m1")
+    assert store.counts(code) == (1, 1)
+
+
+def test_the_lecturer_closes_the_room(store):
+    code, key = store.create_room()
+    draw(store, code, "m1")
+    store.close(code, key)
+    assert store.room(code) is None and not store.is_lecturer(code, key)
+    with pytest.raises(NoSuchRoom):
+        draw(store, code, "m1")
+    with pytest.raises(NoSuchRoom):
+        store.close(code, key)
+
+
+def test_without_the_key_nobody_acts_for_the_lecturer(store):
+    code, key = store.create_room()
+    other_code, other_key = store.create_room()
+    draw(store, code, "m1")
+    assert store.is_lecturer(code, key) and store.is_lecturer(code.lower(), key)
+    actions = (lambda k: store.clear(code, k), lambda k: store.close(code, k),
+               lambda k: store.set_view(code, k, {"page": "draw"}), lambda k: store.set_experiment(code, k, "beta"))
+    for wrong in ("", key[:-1], other_key, "é" * 5, None):
+        assert not store.is_lecturer(code, wrong)
+        for action in actions:
+            with pytest.raises(WrongKey, match=f"Only the lecturer of room {code} can do that"):
+                action(wrong)
+    room = store.room(code)
+    assert store.counts(code) == (1, 1) and room.view == {} and room.experiment is None
+
+
+def test_runs_of_the_class_experiment(location):
+    store = open_store(location, Limits(runs_per_member=2, members_per_room=2))
+    code, _ = store.create_room()
+    for beta in (0.5, 1, 4):
+        store.add_run(code, "m1", {"beta": beta}, {"test_loss": 140 + beta, "curve": [1.5, 2.5]})
+    store.add_run(code, "m2", {"beta": 1}, {"test_loss": 150.25})
+    runs = store.runs(code)
+    assert [(r["member"], r["setting"]["beta"]) for r in runs] == [("m2", 1), ("m1", 4), ("m1", 1)]
+    assert runs[1]["figures"] == {"test_loss": 144, "curve": [1.5, 2.5]} and runs[0]["at"] >= runs[1]["at"]
+    with pytest.raises(RoomFull):
+        store.add_run(code, "m3", {}, {})
+
+
+def test_a_room_expires_without_activity(location):
+    store = open_store(location, Limits(room_ttl_s=1))
+    code, key = store.create_room()
+    draw(store, code, "m1")
+    time.sleep(0.5)
+    draw(store, code, "m1")  # a write keeps it alive
+    room = store.room(code)
+    assert room.last_active > room.created
+    time.sleep(1.3)
+    assert store.room(code) is None and not store.is_lecturer(code, key)
+    with pytest.raises(NoSuchRoom):
+        draw(store, code, "m1")
+    with pytest.raises(NoSuchRoom):
+        store.counts(code)
+
+
+def test_a_new_store_on_the_same_place_sees_the_rooms(location):
+    store = open_store(location)
+    code, key = store.create_room()
+    draw(store, code, "m1", digit=6)
+    store.set_view(code, key, {"page": "latent"})
+    del store
+    again = open_store(location)
+    assert again.room(code).view == {"page": "latent"} and again.is_lecturer(code, key)
+    assert [(d.member, d.digit, d.image) for d in again.drawings(code)] == [("m1", 6, IMAGE)]
+
+
+def test_another_process_on_the_same_store_adds_a_drawing(store, location):
+    code, _ = store.create_room()
+    version = store.version(code)
+    script = ("import sys; from vaedemo.rooms import open_store; "
+              "open_store(sys.argv[1]).add_drawing(sys.argv[2], 'other', bytes(784), (1, 2), (3, 4), 7)")
+    subprocess.run([sys.executable, "-c", script, location, code], cwd=ROOT, check=True, timeout=60)
+    assert [(d.member, d.digit, d.ae, d.vae) for d in store.drawings(code)] == [("other", 7, (1, 2), (3, 4))]
+    assert store.version(code) > version
+
+
+def test_threads_share_one_store(store):
+    code, _ = store.create_room()
+    members = [new_member() for _ in range(8)]
+    threads = [threading.Thread(target=draw, args=(store, code, member)) for member in members]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.counts(code) == (8, 8)
+    assert {d.member for d in store.drawings(code)} == set(members)
+
+
+def test_open_store_reads_where_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("VAEDEMO_ROOMS", raising=False)
+    monkeypatch.setenv("VAEDEMO_STATE", str(tmp_path / "state"))
+    store = open_store()
+    assert isinstance(store, SQLiteRooms) and store.path == tmp_path / "state" / "rooms.sqlite3"
+    assert store.path.exists()
+    monkeypatch.delenv("VAEDEMO_STATE")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    assert open_store().path == tmp_path / "xdg" / "vaedemo" / "rooms.sqlite3"
+    monkeypatch.setenv("VAEDEMO_ROOMS", str(tmp_path / "named.sqlite3"))
+    assert open_store().path == tmp_path / "named.sqlite3"
+    monkeypatch.setenv("VAEDEMO_ROOMS", "redis://127.0.0.1:1/0")
+    assert isinstance(open_store(), RedisRooms)  # connects only when used
+    assert isinstance(open_store(str(tmp_path / "given.sqlite3")), SQLiteRooms)

@@ -1,0 +1,615 @@
+"""The classroom's rooms: a lecturer opens a room, students join it by a short code, and each student's drawings
+(the 28×28 input and its AE and VAE codes) land there for the projected Class page; the lecturer's view and
+experiment are there for the room to follow. No Streamlit and no torch here.
+
+The rooms live in a store that outlives the app's process and is shared by every process that points at it:
+a SQLite file by default (WAL mode, so that readers never wait for the writer), or a Redis server when
+VAEDEMO_ROOMS is a redis:// URL, for several processes or machines. The two backends have one interface, the same
+bounds and the same behaviour; everything they keep is JSON or bytes. Nothing identifies a student: a member is an
+opaque random id that the app gives a session, and no names or free text are stored.
+"""
+import base64
+import json
+import math
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import redis
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud and to type
+CODE_LENGTH = 5
+ROOM_TTL_S = 6 * 3600  # a room without a write for this long is gone
+DRAWINGS_PER_MEMBER = 20  # a member's oldest drawing goes when a newer one comes
+MEMBERS_PER_ROOM = 400
+RUNS_PER_MEMBER = 10
+FLOOD_DRAWINGS = 20  # at most this many drawings from one member ...
+FLOOD_WINDOW_S = 10.0  # ... in this many seconds
+EXPERIMENT_SETTINGS = ("beta", "latent_dim", "hidden", "train_size")
+IMAGE_BYTES = 28 * 28
+MEMBER_CHARS = 64  # the longest member id taken
+BUSY_TIMEOUT_S = 10.0  # how long a SQLite write waits for another process's write lock
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+class RoomError(ValueError):
+    """What a room refuses, with a message a person can read."""
+
+
+class NoSuchRoom(RoomError):
+    def __init__(self, code: str):
+        super().__init__(f"There is no room {code}: it was closed, or it expired after hours without activity.")
+
+
+class WrongKey(RoomError):
+    def __init__(self, code: str):
+        super().__init__(f"Only the lecturer of room {code} can do that.")
+
+
+class RoomFull(RoomError):
+    def __init__(self, code: str, members: int):
+        super().__init__(f"Room {code} is full: it takes {members} students at most.")
+
+
+class TooFast(RoomError):
+    def __init__(self, drawings: int, window_s: float):
+        super().__init__(f"Too fast: a room takes {drawings} drawings every {window_s:g} seconds from each student. "
+                         "Wait a moment and draw again.")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A store's bounds. The flood is counted on a member's kept drawings, so it cannot exceed what a member keeps."""
+    room_ttl_s: float = ROOM_TTL_S
+    drawings_per_member: int = DRAWINGS_PER_MEMBER
+    members_per_room: int = MEMBERS_PER_ROOM
+    runs_per_member: int = RUNS_PER_MEMBER
+    flood_drawings: int = FLOOD_DRAWINGS
+    flood_window_s: float = FLOOD_WINDOW_S
+
+    def __post_init__(self):
+        if self.flood_drawings > self.drawings_per_member:
+            raise ValueError("flood_drawings cannot exceed drawings_per_member")
+
+
+@dataclass(frozen=True)
+class Room:
+    code: str
+    created: float  # Unix time, s
+    last_active: float  # Unix time of the last write, s
+    view: dict  # where the lecturer sends the room, e.g. {"page": "latent", "z": [0.4, -1.2]}
+    experiment: str | None  # the setting the class experiment varies: one of EXPERIMENT_SETTINGS
+
+
+@dataclass(frozen=True)
+class Drawing:
+    member: str
+    image: bytes  # 28×28 uint8, row by row
+    ae: tuple[float, float]  # the AE-2D's code
+    vae: tuple[float, float]  # the VAE-2D's code (the posterior mean)
+    digit: int  # the class the app read it as, 0-9
+    at: float  # Unix time, s
+
+
+def normalise_code(code: str) -> str:
+    """A code as typed ("abc de") as the store keeps it ("ABCDE")."""
+    return "".join(code.split()).upper()
+
+
+def is_code(code: str) -> bool:
+    return len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code)
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_member() -> str:
+    """An opaque random id for a session's drawings: nothing in it says who draws."""
+    return secrets.token_urlsafe(12)
+
+
+def now() -> float:
+    """Unix time in whole milliseconds, a resolution both backends keep exactly."""
+    return math.floor(time.time() * 1000) / 1000
+
+
+def checked_member(member: str) -> str:
+    if not isinstance(member, str) or not 0 < len(member) <= MEMBER_CHARS:
+        raise ValueError(f"a member is an id of 1 to {MEMBER_CHARS} characters, not {member!r}")
+    return member
+
+
+def same_key(stored: str | None, key) -> bool:
+    """Whether key is the room's stored key, compared in constant time."""
+    return stored is not None and isinstance(key, str) and secrets.compare_digest(stored.encode(), key.encode())
+
+
+def point(xy) -> tuple[float, float]:
+    x, y = (float(v) for v in xy)
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise ValueError(f"a code must be two finite numbers, not {xy!r}")
+    return x, y
+
+
+def room_of(code: str, created, last_active, view: str, experiment: str) -> Room:
+    """A Room from its stored fields (times as numbers or text, view and experiment as JSON)."""
+    return Room(code, float(created), float(last_active), json.loads(view), json.loads(experiment))
+
+
+def state_folder() -> Path:
+    """Where the app keeps what outlives it: $VAEDEMO_STATE, else $XDG_STATE_HOME/vaedemo, else
+    ~/.local/state/vaedemo (created)."""
+    folder = os.environ.get("VAEDEMO_STATE")
+    if not folder:
+        folder = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "vaedemo"
+    folder = Path(folder).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def open_store(url: str | None = None, limits: Limits = Limits()) -> "RoomStore":
+    """The room store at url, else at $VAEDEMO_ROOMS, else in the SQLite file rooms.sqlite3 of the state folder.
+    A redis://, rediss:// or unix:// URL is a Redis server; anything else is a SQLite file's path."""
+    url = url or os.environ.get("VAEDEMO_ROOMS") or str(state_folder() / "rooms.sqlite3")
+    if url.startswith(REDIS_SCHEMES):
+        return RedisRooms(url, limits)
+    return SQLiteRooms(url, limits)
+
+
+class RoomStore(ABC):
+    """The rooms, whichever backend keeps them. The public methods take codes as people type them and check their
+    arguments; the backends' methods take a normalised code and do the keeping. Every write to a room touches it
+    (it lives ROOM_TTL_S more) and increases its version; a room that is closed or expired raises NoSuchRoom."""
+
+    def __init__(self, limits: Limits = Limits()):
+        self.limits = limits
+
+    def create_room(self) -> tuple[str, str]:
+        """A new room: its code, and the lecturer's key that its lecturer actions need."""
+        key = secrets.token_urlsafe(16)
+        while True:
+            code = new_code()
+            if self._insert_room(code, key):
+                return code, key
+
+    def room(self, code: str) -> Room | None:
+        """The room, or None when the code is unknown, closed or expired."""
+        code = normalise_code(code)
+        return self._room(code) if is_code(code) else None
+
+    def add_drawing(self, code: str, member: str, image: bytes, ae, vae, digit: int):
+        """Keep a member's drawing: image 28×28 uint8 (784 bytes), ae and vae its codes (x, y), digit its class.
+        Raises RoomFull for a new member of a full room, TooFast for a flood from one member."""
+        image = memoryview(image).tobytes()
+        if len(image) != IMAGE_BYTES:
+            raise ValueError(f"a drawing is {IMAGE_BYTES} bytes (28×28 uint8), not {len(image)}")
+        if int(digit) not in range(10):
+            raise ValueError(f"a digit is 0-9, not {digit!r}")
+        drawing = Drawing(checked_member(member), image, point(ae), point(vae), int(digit), now())
+        self._add_drawing(self._code(code), drawing)
+
+    def drawings(self, code: str, latest_only: bool = False) -> list[Drawing]:
+        """The room's kept drawings, newest first; latest_only: each member's latest only."""
+        return self._drawings(self._code(code), latest_only)
+
+    def counts(self, code: str) -> tuple[int, int]:
+        """(drawings kept, students with at least one drawing)."""
+        return self._counts(self._code(code))
+
+    def digit_counts(self, code: str) -> list[int]:
+        """How many members' latest drawings are of each digit: a list of 10 counts, index = digit."""
+        counts = Counter(drawing.digit for drawing in self.drawings(code, latest_only=True))
+        return [counts[digit] for digit in range(10)]
+
+    def version(self, code: str) -> int:
+        """A number that increases with every change of the room, so that a poll can skip work when it has not."""
+        return self._version(self._code(code))
+
+    def is_lecturer(self, code: str, key: str) -> bool:
+        code = normalise_code(code)
+        return is_code(code) and same_key(self._key(code), key)
+
+    def clear(self, code: str, key: str):
+        """Drop the room's drawings and runs (lecturer only)."""
+        self._clear(self._lecturer(code, key))
+
+    def close(self, code: str, key: str):
+        """The room is gone (lecturer only)."""
+        self._close(self._lecturer(code, key))
+
+    def set_view(self, code: str, key: str, view: dict):
+        """Send the room to a page and view (lecturer only); view is JSON-able, readable by all through room()."""
+        if not isinstance(view, dict):
+            raise ValueError(f"a view is a dict, not {type(view).__name__}")
+        self._set(self._lecturer(code, key), "view", json.dumps(view))
+
+    def set_experiment(self, code: str, key: str, varied: str | None):
+        """The setting the class experiment varies, one of EXPERIMENT_SETTINGS, or None (lecturer only)."""
+        if varied is not None and varied not in EXPERIMENT_SETTINGS:
+            raise ValueError(f"an experiment varies one of {', '.join(EXPERIMENT_SETTINGS)}, not {varied!r}")
+        self._set(self._lecturer(code, key), "experiment", json.dumps(varied))
+
+    def add_run(self, code: str, member: str, setting: dict, figures: dict):
+        """Keep a member's training run for the class experiment: its setting and its figures (JSON-able)."""
+        run = json.dumps({"member": checked_member(member), "setting": setting, "figures": figures, "at": now()})
+        self._add_run(self._code(code), member, run)
+
+    def runs(self, code: str) -> list[dict]:
+        """The room's kept runs, newest first: dicts of member, setting, figures, at."""
+        return [json.loads(run) for run in self._runs(self._code(code))]
+
+    def _code(self, code: str) -> str:
+        code = normalise_code(code)
+        if not is_code(code):
+            raise NoSuchRoom(code)
+        return code
+
+    def _lecturer(self, code: str, key: str) -> str:
+        """The normalised code, once the key is the room's."""
+        code = self._code(code)
+        stored = self._key(code)
+        if stored is None:
+            raise NoSuchRoom(code)
+        if not same_key(stored, key):
+            raise WrongKey(code)
+        return code
+
+    @abstractmethod
+    def _insert_room(self, code: str, key: str) -> bool:
+        """Create the room unless a live one has the code; whether it did."""
+
+    @abstractmethod
+    def _room(self, code: str) -> Room | None: ...
+
+    @abstractmethod
+    def _key(self, code: str) -> str | None:
+        """The live room's lecturer key, None when there is no such room."""
+
+    @abstractmethod
+    def _add_drawing(self, code: str, drawing: Drawing): ...
+
+    @abstractmethod
+    def _drawings(self, code: str, latest_only: bool) -> list[Drawing]: ...
+
+    @abstractmethod
+    def _counts(self, code: str) -> tuple[int, int]: ...
+
+    @abstractmethod
+    def _version(self, code: str) -> int: ...
+
+    @abstractmethod
+    def _clear(self, code: str): ...
+
+    @abstractmethod
+    def _close(self, code: str): ...
+
+    @abstractmethod
+    def _set(self, code: str, name: str, value: str):
+        """Set the room's field name ("view" or "experiment") to value (JSON)."""
+
+    @abstractmethod
+    def _add_run(self, code: str, member: str, run: str): ...
+
+    @abstractmethod
+    def _runs(self, code: str) -> list[str]:
+        """The runs as JSON, newest first."""
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rooms (
+    code TEXT PRIMARY KEY, key TEXT NOT NULL, created REAL NOT NULL, last_active REAL NOT NULL,
+    view TEXT NOT NULL, experiment TEXT NOT NULL, version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS drawings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE,
+    member TEXT NOT NULL, image BLOB NOT NULL, ae_x REAL NOT NULL, ae_y REAL NOT NULL,
+    vae_x REAL NOT NULL, vae_y REAL NOT NULL, digit INTEGER NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS drawings_of_member ON drawings (code, member, id);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE,
+    member TEXT NOT NULL, at REAL NOT NULL, run TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS runs_of_member ON runs (code, member, id);
+"""
+DRAWING_COLUMNS = "member, image, ae_x, ae_y, vae_x, vae_y, digit, at"
+
+
+class SQLiteRooms(RoomStore):
+    """Rooms in one SQLite file, shared by the threads of a process (one connection each: Streamlit runs each
+    session in a thread of its own) and by processes on the same machine. Each write is a transaction that takes
+    the file's write lock first (BEGIN IMMEDIATE), so that its checks and its changes are atomic. Expired rooms
+    stay in the file, unseen, until the next create_room deletes them."""
+
+    def __init__(self, path, limits: Limits = Limits()):
+        super().__init__(limits)
+        self.path = Path(path).expanduser()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._db().executescript(SCHEMA)
+
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection, in autocommit mode: transactions are explicit."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite3.connect(self.path, isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")  # durable at each checkpoint, consistent always
+            db.execute("PRAGMA foreign_keys = ON")
+        return db
+
+    @contextmanager
+    def _write(self, code: str | None = None) -> Iterator[sqlite3.Connection]:
+        """A write transaction; given a code, it touches that room first (NoSuchRoom unless it lives)."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if code is not None:
+                self._touch(db, code)
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _touch(self, db: sqlite3.Connection, code: str):
+        t = now()
+        touched = db.execute("UPDATE rooms SET last_active = ?, version = version + 1 WHERE code = ? AND "
+                             "last_active >= ?", (t, code, t - self.limits.room_ttl_s)).rowcount
+        if not touched:
+            raise NoSuchRoom(code)
+
+    def _live(self, code: str, columns: str) -> tuple | None:
+        """The columns of the room if it lives."""
+        return self._db().execute(f"SELECT {columns} FROM rooms WHERE code = ? AND last_active >= ?",
+                                  (code, now() - self.limits.room_ttl_s)).fetchone()
+
+    def _require(self, code: str):
+        if self._live(code, "1") is None:
+            raise NoSuchRoom(code)
+
+    def _insert_room(self, code, key):
+        t = now()
+        with self._write() as db:
+            db.execute("DELETE FROM rooms WHERE last_active < ?", (t - self.limits.room_ttl_s,))
+            return db.execute("INSERT OR IGNORE INTO rooms VALUES (?, ?, ?, ?, '{}', 'null', 1)",
+                              (code, key, t, t)).rowcount == 1
+
+    def _room(self, code):
+        row = self._live(code, "code, created, last_active, view, experiment")
+        return room_of(*row) if row else None
+
+    def _key(self, code):
+        row = self._live(code, "key")
+        return row[0] if row else None
+
+    def _admit(self, db: sqlite3.Connection, table: str, code: str, member: str, flood: int | None):
+        """Raise RoomFull for a new member of a full room, TooFast when the member has reached the flood cap."""
+        kept = [at for (at,) in db.execute(f"SELECT at FROM {table} WHERE code = ? AND member = ?", (code, member))]
+        if not kept:
+            (members,) = db.execute(f"SELECT COUNT(DISTINCT member) FROM {table} WHERE code = ?", (code,)).fetchone()
+            if members >= self.limits.members_per_room:
+                raise RoomFull(code, self.limits.members_per_room)
+        if flood is not None and sum(at > now() - self.limits.flood_window_s for at in kept) >= flood:
+            raise TooFast(flood, self.limits.flood_window_s)
+
+    def _trim(self, db: sqlite3.Connection, table: str, code: str, member: str, keep: int):
+        """Drop the member's oldest rows of table beyond the newest keep."""
+        db.execute(f"DELETE FROM {table} WHERE code = ?1 AND member = ?2 AND id NOT IN "
+                   f"(SELECT id FROM {table} WHERE code = ?1 AND member = ?2 ORDER BY id DESC LIMIT ?3)",
+                   (code, member, keep))
+
+    def _add_drawing(self, code, drawing):
+        with self._write(code) as db:
+            self._admit(db, "drawings", code, drawing.member, self.limits.flood_drawings)
+            db.execute(f"INSERT INTO drawings (code, {DRAWING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (code, drawing.member, drawing.image, *drawing.ae, *drawing.vae, drawing.digit, drawing.at))
+            self._trim(db, "drawings", code, drawing.member, self.limits.drawings_per_member)
+
+    def _drawings(self, code, latest_only):
+        self._require(code)
+        where = "id IN (SELECT MAX(id) FROM drawings WHERE code = ?1 GROUP BY member)" if latest_only else "code = ?1"
+        rows = self._db().execute(f"SELECT {DRAWING_COLUMNS} FROM drawings WHERE {where} ORDER BY id DESC", (code,))
+        return [Drawing(member, image, (ae_x, ae_y), (vae_x, vae_y), digit, at)
+                for member, image, ae_x, ae_y, vae_x, vae_y, digit, at in rows]
+
+    def _counts(self, code):
+        self._require(code)
+        return self._db().execute("SELECT COUNT(*), COUNT(DISTINCT member) FROM drawings WHERE code = ?",
+                                  (code,)).fetchone()
+
+    def _version(self, code):
+        row = self._live(code, "version")
+        if row is None:
+            raise NoSuchRoom(code)
+        return row[0]
+
+    def _clear(self, code):
+        with self._write(code) as db:
+            db.execute("DELETE FROM drawings WHERE code = ?", (code,))
+            db.execute("DELETE FROM runs WHERE code = ?", (code,))
+
+    def _close(self, code):
+        with self._write(code) as db:
+            db.execute("DELETE FROM rooms WHERE code = ?", (code,))
+
+    def _set(self, code, name, value):
+        assert name in ("view", "experiment")
+        with self._write(code) as db:
+            db.execute(f"UPDATE rooms SET {name} = ? WHERE code = ?", (value, code))
+
+    def _add_run(self, code, member, run):
+        with self._write(code) as db:
+            self._admit(db, "runs", code, member, flood=None)
+            db.execute("INSERT INTO runs (code, member, at, run) VALUES (?, ?, ?, ?)",
+                       (code, member, json.loads(run)["at"], run))
+            self._trim(db, "runs", code, member, self.limits.runs_per_member)
+
+    def _runs(self, code):
+        self._require(code)
+        return [run for (run,) in self._db().execute("SELECT run FROM runs WHERE code = ? ORDER BY id DESC", (code,))]
+
+
+# Every write to a Redis room is one of these Lua scripts, so that its checks and its changes are atomic. KEYS are
+# the room's keys (RedisRooms._keys), its hash first; ARGV[1] is the time now, ARGV[2] the room's TTL in ms.
+TOUCH = """
+redis.call('HSET', KEYS[1], 'last_active', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ARGV[2]) end
+"""
+CREATE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'key', ARGV[3], 'created', ARGV[1], 'view', '{}', 'experiment', 'null', 'version', 0,
+           'seq', 0)
+""" + TOUCH + "return 1"
+SET = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
+""" + TOUCH + "return 1"
+CLEAR = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('DEL', unpack(KEYS, 2))
+""" + TOUCH + "return 1"
+# ARGV[3]: which of the KEYS holds the records (number -> JSON) and, next, the index (member -> [[number, time], ...],
+# newest first); ARGV[4] the member, ARGV[5] the record; then the bounds: a member's records, the members, and
+# the flood's records and window in s.
+APPEND = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'NoSuchRoom' end
+local now, records, index, member = tonumber(ARGV[1]), KEYS[tonumber(ARGV[3])], KEYS[tonumber(ARGV[3]) + 1], ARGV[4]
+local entry = redis.call('HGET', index, member)
+if not entry and redis.call('HLEN', index) >= tonumber(ARGV[7]) then return 'RoomFull' end
+local kept = entry and cjson.decode(entry) or {}
+local recent = 0
+for _, record in ipairs(kept) do
+  if record[2] > now - tonumber(ARGV[9]) then recent = recent + 1 end
+end
+if recent >= tonumber(ARGV[8]) then return 'TooFast' end
+local n = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('HSET', records, n, ARGV[5])
+local newest = {{n, now}}
+for i, record in ipairs(kept) do
+  if i < tonumber(ARGV[6]) then newest[i + 1] = record else redis.call('HDEL', records, record[1]) end
+end
+redis.call('HSET', index, member, cjson.encode(newest))
+""" + TOUCH + "return 'ok'"
+ROOM, DRAWINGS, DRAWINGS_INDEX, RUNS, RUNS_INDEX = range(5)  # the places of a room's keys in RedisRooms._keys
+
+
+def drawing_json(drawing: Drawing) -> str:
+    return json.dumps({**asdict(drawing), "image": base64.b64encode(drawing.image).decode()})
+
+
+def drawing_of(text: str) -> Drawing:
+    fields = json.loads(text)
+    return Drawing(fields["member"], base64.b64decode(fields["image"]), tuple(fields["ae"]), tuple(fields["vae"]),
+                   fields["digit"], fields["at"])
+
+
+class RedisRooms(RoomStore):
+    """Rooms in a Redis server, for several app processes or machines. A room is a hash (key, created, last_active,
+    view, experiment, version, seq) and four hashes beside it: its drawings and its runs by number (JSON), and for
+    each, every member's kept numbers. All of a room's keys share its TTL, renewed by every write."""
+
+    def __init__(self, url: str, limits: Limits = Limits(), prefix: str = "vaedemo:room:"):
+        super().__init__(limits)
+        self.client = redis.Redis.from_url(url, decode_responses=True)
+        self.prefix = prefix
+        self._create, self._set_field, self._clear_room, self._append = (
+            self.client.register_script(script) for script in (CREATE, SET, CLEAR, APPEND))
+
+    def _keys(self, code: str) -> list[str]:
+        """The room's hash; its drawings and their index by member; its runs and their index. The braces keep
+        them in one slot of a Redis Cluster."""
+        room = f"{self.prefix}{{{code}}}"
+        return [room] + [f"{room}:{part}" for part in ("drawings", "drawings-index", "runs", "runs-index")]
+
+    def _run(self, script, code: str, *args) -> str | int:
+        return script(self._keys(code), [now(), max(1, round(self.limits.room_ttl_s * 1000)), *args])
+
+    def _write(self, script, code: str, *args):
+        """Run a write script; NoSuchRoom when the room does not live."""
+        if not self._run(script, code, *args):
+            raise NoSuchRoom(code)
+
+    def _read(self, code: str, reads) -> list:
+        """The results of reads (a function that queues reads of the room's keys on a pipeline), run in one
+        transaction with the check that the room lives."""
+        keys = self._keys(code)
+        pipeline = self.client.pipeline()
+        pipeline.exists(keys[ROOM])
+        reads(pipeline, keys)
+        exists, *results = pipeline.execute()
+        if not exists:
+            raise NoSuchRoom(code)
+        return results
+
+    def _insert_room(self, code, key):
+        return bool(self._run(self._create, code, key))
+
+    def _room(self, code):
+        fields = self.client.hgetall(self._keys(code)[ROOM])
+        if not fields:
+            return None
+        return room_of(code, fields["created"], fields["last_active"], fields["view"], fields["experiment"])
+
+    def _key(self, code):
+        return self.client.hget(self._keys(code)[ROOM], "key")
+
+    def _add(self, code: str, slot: int, member: str, record: str, keep: int, flood: int, window_s: float):
+        outcome = self._run(self._append, code, slot + 1, member, record, keep, self.limits.members_per_room, flood,
+                            window_s)
+        if outcome == "NoSuchRoom":
+            raise NoSuchRoom(code)
+        if outcome == "RoomFull":
+            raise RoomFull(code, self.limits.members_per_room)
+        if outcome == "TooFast":
+            raise TooFast(flood, window_s)
+
+    def _add_drawing(self, code, drawing):
+        self._add(code, DRAWINGS, drawing.member, drawing_json(drawing), self.limits.drawings_per_member,
+                  self.limits.flood_drawings, self.limits.flood_window_s)
+
+    def _add_run(self, code, member, run):
+        keep = self.limits.runs_per_member
+        self._add(code, RUNS, member, run, keep, flood=keep + 1, window_s=0)  # more than it keeps: no flood
+
+    def _newest_first(self, records: dict) -> list[str]:
+        return [records[n] for n in sorted(records, key=int, reverse=True)]
+
+    def _drawings(self, code, latest_only):
+        if not latest_only:
+            (records,) = self._read(code, lambda pipeline, keys: pipeline.hgetall(keys[DRAWINGS]))
+            return [drawing_of(record) for record in self._newest_first(records)]
+        (index,) = self._read(code, lambda pipeline, keys: pipeline.hvals(keys[DRAWINGS_INDEX]))
+        latest = sorted((json.loads(kept)[0][0] for kept in index), reverse=True)
+        records = self.client.hmget(self._keys(code)[DRAWINGS], latest) if latest else []
+        return [drawing_of(record) for record in records if record is not None]
+
+    def _counts(self, code):
+        drawings, students = self._read(
+            code, lambda pipeline, keys: pipeline.hlen(keys[DRAWINGS]).hlen(keys[DRAWINGS_INDEX]))
+        return drawings, students
+
+    def _version(self, code):
+        (version,) = self._read(code, lambda pipeline, keys: pipeline.hget(keys[ROOM], "version"))
+        return int(version)
+
+    def _clear(self, code):
+        self._write(self._clear_room, code)
+
+    def _close(self, code):
+        self.client.delete(*self._keys(code))
+
+    def _set(self, code, name, value):
+        self._write(self._set_field, code, name, value)
+
+    def _runs(self, code):
+        (records,) = self._read(code, lambda pipeline, keys: pipeline.hgetall(keys[RUNS]))
+        return self._newest_first(records)
