@@ -1,5 +1,6 @@
 # make run   - start the app on the shipped weights (creates the venv on first use)
-# make test  - install everything the tests need (venv, Chromium, MNIST, Fashion-MNIST) and run them all
+# make test  - install everything the tests need (venv, Chromium, MNIST, Fashion-MNIST), lint, and run them all
+# make lint  - ruff (ruff.toml) over the whole tree
 # make bench - print the speed and quality figures quoted in README.md and docs/
 # make space REMOTE=<git url> - publish the current tree to a Hugging Face Space repository (binaries via git-lfs)
 PYTHON ?= python3
@@ -10,7 +11,7 @@ VENV ?= $(HOME)/.cache/vaedemo/venv-$(shell cat $(REQS) | sha256sum | cut -c1-16
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench data chromium git-lfs redis space venv venv-path clean-venv
+.PHONY: run test lint bench data chromium git-lfs redis space venv venv-path clean-venv
 
 venv: $(VENV)/.installed
 
@@ -39,18 +40,21 @@ chromium:
 git-lfs:
 	@git lfs version >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends git-lfs; }
 
+lint: venv
+	$(VENV)/bin/ruff check .
+
 # The room store's tests start their own redis-server; it is not run as a service.
 redis:
 	@command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server; }
 
-test: venv chromium git-lfs data redis
+test: venv chromium git-lfs data redis lint
 	$(PY) -m pytest
 
 space:
 	@bash space/publish.sh "$(REMOTE)"
 
 bench: venv chromium data
-	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done
+	for script in benchmarks/[a-z]*.py; do $(PY) -m benchmarks.$$(basename $$script .py) || exit 1; done
 
 venv-path:
 	@echo $(VENV)

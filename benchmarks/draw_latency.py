@@ -7,21 +7,27 @@
   of digits drawn with the mouse (measured inside the page with performance.now()), and on to both latent
   maps showing the new code. Our canvas sends the drawing on pointer-up (streamlit-drawable-canvas 0.13
   waited 200 ms after the last change).
-Run: make bench (or python benchmarks/draw_latency.py [--strokes N]).
+Run: make bench (or python -m benchmarks.draw_latency [--strokes N]).
 """
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM_FLAGS, chromium_path, free_port, start_app, stop_app  # noqa: E402
-from strokes import (DIGITS, NEW_IMAGES_SHOWN, NEW_MAPS_SHOWN, clear_canvas, draw_stroke, image_sources,  # noqa: E402
-                     map_sources, wait_for_new_images, wait_until_drawable)
+from tests.harness.browser import CHROMIUM_FLAGS, chromium_path
+from tests.harness.server import free_port, start_app, stop_app
+from tests.harness.strokes import (
+    DIGITS,
+    NEW_IMAGES_SHOWN,
+    NEW_MAPS_SHOWN,
+    clear_canvas,
+    draw_stroke,
+    image_sources,
+    map_sources,
+    wait_for_new_images,
+    wait_until_drawable,
+)
 
 RECORD_MOUSE_UP = "document.addEventListener('pointerup', () => { window.mouseUpAt = performance.now(); }, true)"
 SINCE_MOUSE_UP_WHEN_SHOWN = f"(arg) => ({NEW_IMAGES_SHOWN})(arg) && performance.now() - window.mouseUpAt"
@@ -55,7 +61,9 @@ def main():
             page.goto(f"http://127.0.0.1:{port}")
             wait_until_drawable(page)
             print(f"Draw page, Chromium {version}")
-            print(f"cold start (streamlit run -> canvas takes strokes): {time.perf_counter() - started:.2f} s", flush=True)
+            print(
+                f"cold start (streamlit run -> canvas takes strokes): {time.perf_counter() - started:.2f} s", flush=True
+            )
             draw_stroke(page, next(iter(DIGITS.values()))[0])
             wait_for_new_images(page, [], timeout=180_000)
             print(f"cold start (streamlit run -> a first stroke's reconstructions shown): "

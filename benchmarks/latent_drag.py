@@ -7,21 +7,18 @@
 - the bytes the server sends: the first load of each page (the models' weights among them), then per rerun
   (a slider step or a pick on the Latent page, a stroke on the Draw page), and a page visited again in the same
   session: the weights are not sent again.
-Run: make bench (or python benchmarks/latent_drag.py [--moves N]).
+Run: make bench (or python -m benchmarks.latent_drag [--moves N]).
 """
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM_FLAGS, chromium_path, free_port, start_app, stop_app, wait_for_app  # noqa: E402
-from latent_maps import MAP, screen_point  # noqa: E402
-from strokes import DIGITS, draw_stroke, image_sources, map_sources, wait_for_maps, wait_for_new_images  # noqa: E402
+from tests.harness.browser import CHROMIUM_FLAGS, chromium_path, wait_for_app
+from tests.harness.latent_maps import MAP, screen_point
+from tests.harness.server import free_port, start_app, stop_app
+from tests.harness.strokes import DIGITS, draw_stroke, image_sources, map_sources, wait_for_maps, wait_for_new_images
 
 
 def percentile(values, q):
@@ -39,8 +36,13 @@ class Traffic:
 
     def __init__(self, page):
         self.sent, self.received = [], []
-        page.on("websocket", lambda socket: (socket.on("framesent", lambda payload: self.sent.append(len(payload))),
-                                             socket.on("framereceived", lambda payload: self.received.append(len(payload)))))
+        page.on(
+            "websocket",
+            lambda socket: (
+                socket.on("framesent", lambda payload: self.sent.append(len(payload))),
+                socket.on("framereceived", lambda payload: self.received.append(len(payload))),
+            ),
+        )
 
     def reset(self):
         self.sent.clear()
@@ -152,8 +154,10 @@ def main():
                 wait_for_new_images(page, before)
                 wait_for_maps(page, maps)
                 settle(page)
-            print(f"Draw page (2-D), per stroke after the first load: {traffic.kb_received() / len(strokes):.1f} kB from "
-                  f"the server ({len(strokes)} strokes)")
+            print(
+                f"Draw page (2-D), per stroke after the first load: {traffic.kb_received() / len(strokes):.1f} kB from "
+                f"the server ({len(strokes)} strokes)"
+            )
 
             for name in ("Latent space", "Draw"):  # on in the same session: the Draw page's models are in the browser
                 traffic.reset()

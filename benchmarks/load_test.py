@@ -8,24 +8,22 @@ in this one driver its wait for the server would hold up every other session, an
 stroke does not depend on what is drawn. Also: whether any session saw
 an exception, an error message or a page error, whether the training finished, and where the two cores'
 time went (the server, the training process, Chromium, this driver, other work on the machine).
-Run: make bench (or python benchmarks/load_test.py [--sessions N] [--min-strokes N]).
+Run: make bench (or python -m benchmarks.load_test [--sessions N] [--min-strokes N]).
 """
 import argparse
 import itertools
 import os
 import re
 import statistics
-import sys
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM_FLAGS, chromium_path, free_port, start_app, stop_app, wait_for_app  # noqa: E402
-from draw_latency import RECORD_MOUSE_UP, SINCE_MOUSE_UP_WHEN_SHOWN, percentile  # noqa: E402
-from strokes import DIGITS, draw_stroke, image_sources, wait_until_drawable  # noqa: E402
+from benchmarks.draw_latency import RECORD_MOUSE_UP, SINCE_MOUSE_UP_WHEN_SHOWN, percentile
+from tests.harness.browser import CHROMIUM_FLAGS, chromium_path, wait_for_app
+from tests.harness.server import free_port, start_app, stop_app
+from tests.harness.strokes import DIGITS, draw_stroke, image_sources, wait_until_drawable
 
 STROKE_TIMEOUT_S = 60  # a stroke whose pictures have not come by then counts as lost
 TRAINING_TIMEOUT_S = 900

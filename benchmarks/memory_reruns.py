@@ -11,11 +11,8 @@ import re
 import sys
 from pathlib import Path
 
-from lecture_hall import DRAWINGS, Session
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from conftest import free_port, start_app, stop_app  # noqa: E402
+from tests.harness.protocol import DRAWINGS, Session
+from tests.harness.server import free_port, start_app, stop_app
 
 STROKES, SESSIONS = 1000, 100
 SESSION_TTL_S = 10  # how long the server keeps a closed session (Streamlit's default is 120 s)

@@ -6,17 +6,13 @@ picture; for an erased block also "fill": the block alone redrawn, the other pix
 digits whose repair is closer to the clean digit than the damaged picture. Noise is drawn with one seed
 for all models. Run: make bench.
 """
-import sys
-from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from vaedemo import load_checkpoint  # noqa: E402
-from vaedemo.data import load_test_sample  # noqa: E402
-from vaedemo.repair import REGIONS, damage, fill_in, mean_abs_error, repair  # noqa: E402
+from tests.harness.server import ROOT
+from vaedemo import load_checkpoint
+from vaedemo.data import load_test_sample
+from vaedemo.repair import REGIONS, damage, fill_in, mean_abs_error, repair
 
 NAMES = ["ae-2d", "vae-2d", "ae-16d", "vae-16d", "vae-16d-denoise"]
 
@@ -29,7 +25,10 @@ def main():
     damages = {f"noise {level:g}": (dict(noise=level), repair) for level in (0.0, 0.2, 0.4, 0.6, 0.8)}
     for region, block in REGIONS.items():
         damages[f"erase {region}"] = (dict(block=block), repair)
-        damages[f"fill {region}"] = (dict(block=block), lambda model, damaged, block=block: fill_in(model, damaged, block))
+        damages[f"fill {region}"] = (
+            dict(block=block),
+            lambda model, damaged, block=block: fill_in(model, damaged, block),
+        )
     print(f"Mean |error| per pixel against the clean digit on {len(clean):,} test digits "
           "(in brackets: share of digits the repair brings closer than the damaged picture)")
     print(f"{'damage':<18} {'damaged':>8} " + " ".join(f"{name:>16}" for name in models))

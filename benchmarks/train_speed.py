@@ -3,21 +3,18 @@
 Model: the 784-400-20 VAE of pytorch/examples vae/main.py, batch 128, 5 epochs, train + test each
 epoch. Also measures this machine's matmul throughput (fp32 and bf16) to place both on the roofline:
 one epoch of this model is about 234 GFLOP of matmul (forward + backward, 60,000 images).
-Run: make bench (or python benchmarks/train_speed.py [--epochs N]).
+Run: make bench (or python -m benchmarks.train_speed [--epochs N]).
 """
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from vaedemo.data import load_mnist  # noqa: E402
-from vaedemo.train import TrainConfig, fit, native_bf16  # noqa: E402
+from vaedemo.data import load_mnist
+from vaedemo.train import TrainConfig, fit, native_bf16
 
 THREADS = 2
 
@@ -81,7 +78,9 @@ def run_examples_loop(epochs: int):
         seconds = time.perf_counter() - start
         model.eval()
         with torch.no_grad():
-            test_loss = sum(examples_loss(model(data)[0], data, *model(data)[1:]).item() for data, _ in test) / len(test.dataset)
+            test_loss = sum(examples_loss(model(data)[0], data, *model(data)[1:]).item() for data, _ in test) / len(
+                test.dataset
+            )
         times.append((seconds, time.perf_counter() - start))
     return times, test_loss
 
@@ -89,10 +88,12 @@ def run_examples_loop(epochs: int):
 def run_ours(epochs: int, precision: str):
     train_x, _ = load_mnist(train=True, log=lambda _: None)
     test_x, _ = load_mnist(train=False, log=lambda _: None)
-    config = TrainConfig(model="vae", latent_dim=20, hidden=400, epochs=epochs, batch_size=128, lr=1e-3,
+    config = TrainConfig(kind="vae", latent_dim=20, hidden=400, epochs=epochs, batch_size=128, lr=1e-3,
                          precision=precision, threads=THREADS)
     start, marks = time.perf_counter(), []
-    result = fit(config, train_x, test_x, callback=lambda s, e, f: f["event"] == "epoch" and marks.append(time.perf_counter()))
+    result = fit(
+        config, train_x, test_x, callback=lambda s, e, f: f["event"] == "epoch" and marks.append(time.perf_counter())
+    )
     ends = [start] + marks
     totals = [b - a for a, b in zip(ends, ends[1:])]
     return [(h["seconds"], total) for h, total in zip(result.history, totals)], result.history[-1]["test_loss"]
@@ -114,8 +115,10 @@ def main():
     torch.set_num_threads(THREADS)
     fp32, bf16 = matmul_gflops(torch.float32), matmul_gflops(torch.bfloat16)
     flop = epoch_gflop()
-    print(f"machine: {torch.get_num_threads()} torch threads, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
-          f"native bf16: {native_bf16()}")
+    print(
+        f"machine: {torch.get_num_threads()} torch threads, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
+        f"native bf16: {native_bf16()}"
+    )
     print(f"matmul roofline (1024x1024): fp32 {fp32:.1f} GFLOPS, bf16 {bf16:.1f} GFLOPS; "
           f"one epoch = {flop:.0f} GFLOP -> fp32 roofline epoch {flop / fp32:.2f} s")
     ours = report("vaedemo fit (auto precision)", *run_ours(args.epochs, "auto"), flop)

@@ -1,7 +1,7 @@
 """Bad input on the Train page under AppTest (the browser cases are in test_browser_battery.py)."""
 import time
 
-from test_app_train import button, train_page
+from tests.harness.apptest import button, train_page
 from vaedemo.jobs import Job
 from vaedemo.train import TrainConfig
 

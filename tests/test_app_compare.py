@@ -7,19 +7,19 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-import ui
 import vaedemo
-from conftest import ROOT
-from latent_maps import elements, maps, sent_models
+from tests.harness.latent_maps import elements, maps, sent_models
+from tests.harness.server import ROOT
 from vaedemo.data import load_test_sample
 from vaedemo.evaluate import kl_per_dimension
 from vaedemo.losses import elbo_terms
 from vaedemo.preprocess import preprocess_drawing
+from webapp import ui
 
 
 def open_page():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
-    return at.switch_page("views/compare.py").run()
+    return at.switch_page("webapp/views/compare.py").run()
 
 
 @pytest.fixture
@@ -44,8 +44,13 @@ def test_page_shows_prior_grids_maps_interpolation_and_maths(at):
               "B: test 3 no. 1"] + ["the first 16 codes of the prior grid above"] * 3  # the last: one for each beta
     assert len(captions(at)) == len(starts) and all(map(str.startswith, captions(at), starts))
     ae_map, vae_map, *beta_maps = maps(at)
-    assert [m["title"] for m in maps(at)] == ["AE (2-D) codes of 2,000 test digits", "VAE (2-D) codes of 2,000 test digits",
-                                              "β = 0.5", "β = 1", "β = 4"]
+    assert [m["title"] for m in maps(at)] == [
+        "AE (2-D) codes of 2,000 test digits",
+        "VAE (2-D) codes of 2,000 test digits",
+        "β = 0.5",
+        "β = 1",
+        "β = 4",
+    ]
     assert ae_map["bounds"] == vae_map["bounds"] and ae_map["bounds"][0] == -ae_map["bounds"][1]  # one square scale
     assert all(m["circles"] == [1, 2] for m in maps(at))  # the prior's 1-sigma and 2-sigma circles
     assert len({tuple(m["bounds"]) for m in beta_maps}) == 1
@@ -56,7 +61,9 @@ def test_page_shows_prior_grids_maps_interpolation_and_maths(at):
             model = vaedemo.load_checkpoint(ROOT / "checkpoints" / f"{kind}-2d.safetensors")
             assert np.allclose(m["path"], model.latent_mean(ends), atol=1e-4)  # the line from A to B
     (slider,) = interpolations(at)
-    assert slider["captions"] == ["AE (2-D)", "VAE (2-D)"] and np.allclose(slider["ends"][1], vae_map["path"], atol=1e-4)
+    assert slider["captions"] == ["AE (2-D)", "VAE (2-D)"] and np.allclose(
+        slider["ends"][1], vae_map["path"], atol=1e-4
+    )
     assert set(slider["models"]) | {m["model"] for m in maps(at)} == set(sent_models(at))  # every model sent once
     assert len(sent_models(at)) == len(set(sent_models(at))) == 4  # AE, VAE (also the beta = 1 one), beta 0.5 and 4
     assert len(at.get("expander")) == 2 and len(at.latex) == 2  # a panel for each of the two digits
@@ -122,7 +129,6 @@ def test_own_16d_vae_stands_in_only_where_16d_codes_are_shown(at):
     torch.manual_seed(0)
     mine = vaedemo.build_model(vaedemo.ModelConfig("vae", 16, hidden=32))  # untrained: blotches
     at.session_state["my_model"] = mine
-    at.session_state["my_codes"] = mine.latent_mean(load_test_sample()[0]).detach()
     at.session_state["use_mine"] = True
     at.run()
     assert not at.exception
@@ -132,7 +138,7 @@ def test_own_16d_vae_stands_in_only_where_16d_codes_are_shown(at):
 
 def test_latent_page_prior_panel_follows_the_sliders():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
-    at.switch_page("views/latent.py").run()
+    at.switch_page("webapp/views/latent.py").run()
     at.slider(key="latent_z1").set_value(1.0).run()
     at.slider(key="latent_z2").set_value(-2.0).run()
     assert not at.exception
@@ -158,7 +164,9 @@ def test_beta_vaes_say_how_many_latent_units_they_use(at):
     shown = [block.value for block in at.markdown if block.value.startswith("uses **")]
     images = load_test_sample()[0]
     for beta, text in zip(("0.5", "", "4"), shown, strict=True):
-        vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / (f"vae-2d-beta{beta}.safetensors" if beta else "vae-2d.safetensors"))
+        vae = vaedemo.load_checkpoint(
+            ROOT / "checkpoints" / (f"vae-2d-beta{beta}.safetensors" if beta else "vae-2d.safetensors")
+        )
         kl = kl_per_dimension(vae, images)  # mean KL per test digit of each dimension: between 1.9 and 3.7 nats
         assert text == f"uses **2 of its 2** latent units (KL per dimension: {kl[0]:.2f}, {kl[1]:.2f} nats)"
         assert kl.min() > 1

@@ -11,12 +11,13 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
-from components.latent_map import pack
-from latent_maps import maps, sent_models
+from tests.harness.apptest import seven_on_canvas
+from tests.harness.latent_maps import maps, sent_models
+from tests.harness.server import ROOT
 from vaedemo import load_checkpoint
 from vaedemo.data import load_test_sample
 from vaedemo.preprocess import preprocess_drawing
+from webapp.components.latent_map import pack
 
 
 @pytest.fixture
@@ -24,20 +25,11 @@ def app():
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
 
 
-def seven_on_canvas() -> np.ndarray:
-    """A test-set 7, enlarged ten times, white on an opaque black 280x280 canvas."""
-    images, labels = load_test_sample()
-    grey = (images[torch.nonzero(labels == 7)[0, 0], 0] * 255).to(torch.uint8).numpy()  # (28, 28)
-    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
-    canvas[..., :3] = grey.repeat(10, 0).repeat(10, 1)[..., None]
-    canvas[..., 3] = 255
-    return canvas
-
-
 def test_the_sidebar_and_the_canvas_show_before_torch_loads():
     """Importing torch is most of a cold start: app.py's sidebar and the Draw page's canvas must not need it,
     so a person sees the page and can draw while the models load."""
-    loaded = "import sys, sidebar, components.canvas; print(sorted({'torch', 'pandas'} & set(sys.modules)))"
+    loaded = ("import sys, webapp.sidebar, webapp.components.canvas; "
+              "print(sorted({'torch', 'pandas'} & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", loaded], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
@@ -93,7 +85,9 @@ def test_16d_pair_shows_pca_maps(app):
     app.radio(key="draw_latent_dim").set_value(16).run()
     assert not app.exception
     assert len(maps(app)) == 2
-    assert all(m["names"] == ["principal component 1", "principal component 2"] and len(m["z"]) == 16 for m in maps(app))
+    assert all(
+        m["names"] == ["principal component 1", "principal component 2"] and len(m["z"]) == 16 for m in maps(app)
+    )
     assert any("first two principal components" in caption.value for caption in app.caption)
 
 
@@ -121,7 +115,10 @@ def test_the_convolutional_pair_stands_in_for_the_16d_mlps(app):
     assert not app.exception
     captions = [caption for image in app.get("image") for caption in image.captions]
     assert captions == ["Input (28×28)", "conv AE rebuilds", "conv VAE rebuilds"]
-    assert [m["title"] for m in maps(app)] == ["conv AE codes of 2,000 test digits", "conv VAE codes of 2,000 test digits"]
+    assert [m["title"] for m in maps(app)] == [
+        "conv AE codes of 2,000 test digits",
+        "conv VAE codes of 2,000 test digits",
+    ]
     x = preprocess_drawing(seven_on_canvas())
     conv_ae = load_checkpoint(ROOT / "checkpoints" / "conv-ae-16d.safetensors")
     with torch.inference_mode():

@@ -6,12 +6,12 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-import ui
 import vaedemo
-from conftest import ROOT
-from test_app_draw import seven_on_canvas
+from tests.harness.apptest import seven_on_canvas
+from tests.harness.server import ROOT
 from vaedemo.losses import importance_weighted
 from vaedemo.preprocess import preprocess_drawing
+from webapp import ui
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import vaedemo
-from conftest import ROOT
-from test_app_draw import seven_on_canvas
+from tests.harness.apptest import seven_on_canvas
+from tests.harness.server import ROOT
 from vaedemo.checkpoints import checkpoint_bytes
 from vaedemo.evaluate import label_elbos
 from vaedemo.preprocess import preprocess_drawing
 
-PAGE = "views/every_digit.py"
+PAGE = "webapp/views/every_digit.py"
 
 
 @pytest.fixture
@@ -91,8 +91,10 @@ def test_an_uploaded_cvae_is_used_where_its_codes_fit(latent_dim):
     torch.manual_seed(0)
     mine = vaedemo.build_model(vaedemo.ModelConfig("cvae", latent_dim, hidden=16))  # untrained: blotches
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("views/train.py").run()
-    at.file_uploader(key="train_upload").set_value(("my-cvae.safetensors", checkpoint_bytes(mine), "application/octet-stream")).run()
+    at.switch_page("webapp/views/train.py").run()
+    at.file_uploader(key="train_upload").set_value(
+        ("my-cvae.safetensors", checkpoint_bytes(mine), "application/octet-stream")
+    ).run()
     assert at.success[0].value.startswith(f"Loaded my-cvae.safetensors: a CVAE with latent size {latent_dim}")
     at.switch_page(PAGE).run()
     at.session_state["fed_drawing"] = seven_on_canvas()

@@ -5,16 +5,16 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import vaedemo
-from components.latent_map import pack
-from conftest import ROOT
-from latent_maps import maps, pick, sent_models
+from tests.harness.latent_maps import maps, pick, sent_models
+from tests.harness.server import ROOT
 from vaedemo.data import load_test_sample
+from webapp.components.latent_map import pack
 
 
 @pytest.fixture
 def at():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    return at.switch_page("views/latent.py").run()
+    return at.switch_page("webapp/views/latent.py").run()
 
 
 def shown_z(at) -> list[float]:
@@ -69,7 +69,6 @@ def test_a_pick_that_is_not_a_point_changes_nothing(at):
 
 def use_my_model(at, mine):
     at.session_state["my_model"] = mine
-    at.session_state["my_codes"] = mine.latent_mean(load_test_sample()[0]).detach()
     at.session_state["use_mine"] = True
     return at.run()
 

@@ -5,7 +5,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import vaedemo
-from conftest import ROOT
+from tests.harness.server import ROOT
 from vaedemo.data import load_test_sample
 from vaedemo.datasets import DATASETS
 from vaedemo.repair import REGIONS, erase_block, fill_in, mean_abs_error, repair
@@ -14,7 +14,7 @@ from vaedemo.repair import REGIONS, erase_block, fill_in, mean_abs_error, repair
 @pytest.fixture
 def at():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.switch_page("views/repair.py").run()
+    at.switch_page("webapp/views/repair.py").run()
     assert not at.exception
     return at
 
@@ -121,7 +121,6 @@ def test_my_own_model_is_shown_too_and_labelled_denoising(at):
     mine = vaedemo.build_model(vaedemo.ModelConfig("ae", 2, hidden=16)).eval()
     mine.metadata = {"train_noise": "0.3"}
     at.session_state["my_model"] = mine
-    at.session_state["my_codes"] = mine.latent_mean(load_test_sample()[0]).detach()
     at.run()
     assert list(mean_errors(at)) == ["Damaged", "AE, 2-D", "VAE, 2-D", "Your AE, 2-D, denoising (trained on noise 0.3)"]
     at.session_state["use_mine"] = True  # the sidebar's switch: now it is the page's AE, shown once
@@ -157,7 +156,7 @@ def test_a_link_with_the_settings_opens_that_exact_view():
     at.query_params.update(repair_label="3", repair_index="5", repair_noise="0.0", repair_erase="centre",
                            repair_fill_only="false", repair_latent_dim="16-D")
     at.run()
-    at.switch_page("views/repair.py").run()
+    at.switch_page("webapp/views/repair.py").run()
     assert not at.exception
     assert (at.selectbox(key="repair_label").value, at.number_input(key="repair_index").value) == (3, 5)
     assert at.radio(key="repair_latent_dim").value == 16 and at.toggle(key="repair_fill_only").value is False
@@ -175,7 +174,6 @@ def test_on_fashion_mnist_it_repairs_items_and_leaves_out_what_belongs_to_mnist(
     mine = vaedemo.build_model(vaedemo.ModelConfig("vae", 2, hidden=16)).eval()
     mine.metadata = {"dataset": "mnist"}
     at.session_state["my_model"] = mine
-    at.session_state["my_codes"] = mine.latent_mean(load_test_sample()[0]).detach()
     at.session_state["dataset"] = "fashion"  # the sidebar's picker
     at.run()
     assert not at.exception
@@ -190,7 +188,7 @@ def test_on_fashion_mnist_it_repairs_items_and_leaves_out_what_belongs_to_mnist(
 
 def test_train_page_has_the_denoising_noise_level():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.switch_page("views/train.py").run()
+    at.switch_page("webapp/views/train.py").run()
     noise = at.select_slider(key="_train_noise")
     assert noise.label == "Denoising: noise level" and noise.value == 0.0
     noise.set_value(0.3).run()

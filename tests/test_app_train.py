@@ -11,9 +11,10 @@ import torch
 from safetensors.torch import save
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
-from latent_maps import maps
-from test_jobs import finished
+from tests.harness.apptest import Moment, button, train_page
+from tests.harness.latent_maps import maps
+from tests.harness.server import ROOT
+from tests.harness.training import trained
 from vaedemo import jobs
 from vaedemo.checkpoints import checkpoint_bytes
 from vaedemo.jobs import Job
@@ -21,27 +22,6 @@ from vaedemo.models import ModelConfig, build_model
 from vaedemo.train import TrainConfig
 
 SHIPPED = ROOT / "checkpoints" / "vae-2d.safetensors"
-
-
-def train_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    at.switch_page("views/train.py").run()
-    assert not at.exception
-    return at
-
-
-def button(at, label):
-    [found] = [b for b in at.button if b.label == label]
-    return found
-
-
-def trained(**config) -> Job:
-    """A real training run of a tiny VAE, to its end."""
-    job = Job(TrainConfig(hidden=32, batch_size=100, **config)).start()
-    progress = finished(job)
-    assert progress.status == "done", progress.message
-    return job
 
 
 @pytest.fixture(scope="module")
@@ -52,19 +32,6 @@ def finished_job():
 @pytest.fixture(scope="module")
 def three_epochs():
     return trained(epochs=3, train_size=300)
-
-
-class Moment:
-    """A job seen at one moment of its run: its real progress, changed (AppTest fires no timers)."""
-
-    def __init__(self, job: Job, **changes):
-        self.config, self.progress = job.config, replace(job.poll(), **changes)
-
-    def poll(self):
-        return self.progress
-
-    def stop(self):
-        pass
 
 
 def test_while_a_run_trains_the_map_shows_the_test_codes_after_its_latest_epoch(three_epochs):
@@ -104,7 +71,7 @@ def test_after_a_run_the_map_replays_one_frame_per_epoch_on_one_scale(three_epoc
 def test_the_map_of_wider_codes_names_its_principal_components(three_epochs):
     at = train_page()
     at.session_state["train_job"] = Moment(three_epochs, status="training")
-    at.session_state["train_job"].config = replace(three_epochs.config, latent_dim=16, model="ae")
+    at.session_state["train_job"].config = replace(three_epochs.config, latent_dim=16, kind="ae")
     at.run()
     assert not at.exception
     [codes] = maps(at)
@@ -116,7 +83,7 @@ def test_the_map_of_wider_codes_names_its_principal_components(three_epochs):
 def test_the_page_renders_with_defaults_that_train_a_2d_vae():
     at = train_page()
     assert at.title[0].value == "Train your own autoencoder"
-    assert at.session_state["train_model"] == "vae" and at.session_state["train_latent_dim"] == 2
+    assert at.session_state["train_kind"] == "vae" and at.session_state["train_latent_dim"] == 2
     assert not button(at, "Start").disabled and button(at, "Stop").disabled
     TrainConfig(**{name: at.session_state[f"train_{name}"] for name in ("lr", "epochs", "batch_size", "train_size")})
 
@@ -126,8 +93,8 @@ def test_settings_live_under_plain_keys():
     at.select_slider(key="_train_train_size").set_value(1000).run()
     at.number_input(key="_train_epochs").set_value(1).run()
     assert at.session_state["train_train_size"] == 1000 and at.session_state["train_epochs"] == 1
-    at.switch_page("views/latent.py").run()
-    at.switch_page("views/train.py").run()
+    at.switch_page("webapp/views/latent.py").run()
+    at.switch_page("webapp/views/train.py").run()
     assert at.select_slider(key="_train_train_size").value == 1000
 
 
@@ -137,7 +104,9 @@ def test_a_finished_job_shows_its_results_and_becomes_my_model(finished_job):
     at.run()
     assert [s.value for s in at.success] == ["Finished: 1 epoch trained."]
     assert not button(at, "Start").disabled and button(at, "Stop").disabled
-    assert len(at.get("image")) == 3 and len(at.get("plotly_chart")) == 1  # test digits, their reconstructions, samples from the prior
+    assert (
+        len(at.get("image")) == 3 and len(at.get("plotly_chart")) == 1
+    )  # test digits, their reconstructions, samples from the prior
     curves = json.loads(at.get("plotly_chart")[0].proto.spec)
     titles = [annotation["text"] for annotation in curves["layout"]["annotations"]]
     assert titles == ["Reconstruction (BCE)", "KL divergence", "Active units (of 2)"]
@@ -214,7 +183,9 @@ def test_a_bad_upload_shows_an_error_and_keeps_my_model(name, data, says, finish
 def test_a_good_upload_becomes_my_model(finished_job):
     at = train_page()
     data = checkpoint_bytes(finished_job.poll().model, epochs="1")
-    at.file_uploader(key="train_upload").set_value(("vaedemo-my-model.safetensors", data, "application/octet-stream")).run()
+    at.file_uploader(key="train_upload").set_value(
+        ("vaedemo-my-model.safetensors", data, "application/octet-stream")
+    ).run()
     assert not at.exception and not at.error
     assert at.success[0].value.startswith("Loaded vaedemo-my-model.safetensors: a VAE with latent size 2")
     mine = at.session_state["my_model"]
@@ -230,7 +201,7 @@ def test_the_sidebar_points_to_a_run_that_ended_until_its_model_is_used(finished
     assert not at.exception
     [link] = at.sidebar.get("page_link")
     assert "Your training run has ended" in link.proto.label and link.proto.page.endswith("train")
-    at.switch_page("views/train.py").run()
+    at.switch_page("webapp/views/train.py").run()
     button(at, "Use my model on every page").click().run()
     assert not at.exception and at.session_state["use_mine"]
     assert not at.sidebar.get("page_link")

@@ -11,9 +11,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from conftest import ROOT, wait_for_app
-from latent_maps import MAP
-from strokes import DIGITS, clear_canvas, draw_stroke, image_sources, shown_pngs, wait_for_new_images
+from tests.harness.browser import wait_for_app
+from tests.harness.latent_maps import MAP
+from tests.harness.server import ROOT
+from tests.harness.strokes import DIGITS, clear_canvas, draw_stroke, image_sources, shown_pngs, wait_for_new_images
 from vaedemo.jobs import WATCHDOG_S
 
 pytestmark = pytest.mark.browser

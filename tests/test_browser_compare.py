@@ -1,15 +1,16 @@
 """The Compare page in a real browser: its pictures load, Resample and a new digit B redraw them; the beta-VAEs
 say how many latent units they use; the maps decode under the pointer and the interpolation's slider decodes both
 models along the line, in the browser; the convolutional pair walks the line in 16-D."""
-import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
-
 import numpy as np
+import pytest
 import torch
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 import vaedemo
-from conftest import ROOT, wait_for_app
-from latent_maps import MAP, decodes, messages_to_the_server
+from tests.harness.browser import wait_for_app
+from tests.harness.latent_maps import MAP, decodes, messages_to_the_server
+from tests.harness.server import ROOT
 from vaedemo.data import load_test_sample
 
 pytestmark = pytest.mark.browser

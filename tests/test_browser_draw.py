@@ -11,10 +11,23 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from conftest import ROOT, free_port, start_app, stop_app, wait_for_app
-from latent_maps import MAP, decodes, digit_shown, messages_to_the_server
-from strokes import (CANVAS, DIGITS, clear_canvas, draw_stroke, image_sources, shown_pngs, touch_stroke, wait_for_maps,
-                     wait_for_new_images, wait_until_drawable)
+from tests.harness.browser import wait_for_app
+from tests.harness.latent_maps import MAP, decodes, digit_shown, messages_to_the_server
+from tests.harness.server import ROOT, free_port, start_app, stop_app
+from tests.harness.strokes import (
+    CANVAS,
+    DIGITS,
+    clear_canvas,
+    draw_a_seven_for_the_screenshot,
+    draw_digit,
+    draw_stroke,
+    image_sources,
+    shown_pngs,
+    touch_stroke,
+    wait_for_maps,
+    wait_for_new_images,
+    wait_until_drawable,
+)
 from vaedemo import load_checkpoint
 from vaedemo.data import load_mnist
 
@@ -42,17 +55,6 @@ def shown_images(page) -> torch.Tensor:
         assert picture.shape == (28, 28)
         pictures.append(torch.from_numpy(picture.copy()))
     return torch.stack(pictures)[:, None].float() / 255
-
-
-def draw_digit(page, digit: int):
-    """Clear the canvas if something is drawn, then draw the digit stroke by stroke, waiting for the page
-    to answer each one."""
-    if image_sources(page):
-        clear_canvas(page)
-    for stroke in DIGITS[digit]:
-        before = image_sources(page)
-        draw_stroke(page, stroke)
-        wait_for_new_images(page, before)
 
 
 # Two numbers cannot keep every digit apart: the 2-D models mix up 4 and 9, and 2, 3, 5 and 8 (a 4 comes back
@@ -127,19 +129,6 @@ def test_a_finger_draws_too(browser, app_url, classify):
         context.close()
 
 
-def draw_a_seven_for_the_screenshot(page, url: str):
-    """The Draw page at url, 1400 pixels wide, with a 7 drawn and all it brings shown: the docs' screenshot."""
-    page.set_viewport_size({"width": 1400, "height": 1500})
-    page.goto(url)
-    wait_for_app(page)
-    page.locator(CANVAS).wait_for()
-    draw_digit(page, 7)
-    wait_for_maps(page)
-    wait_for_app(page)
-    page.locator("[data-testid=stExpander] .katex-display").first.wait_for()  # the maths panel's formulas typeset
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-
-
 def test_screenshot_of_a_drawn_seven(page, app_url):
     draw_a_seven_for_the_screenshot(page, app_url)
     page.screenshot(path=ROOT / "artifacts" / "draw.png", full_page=True)
@@ -153,7 +142,9 @@ PLACES = """() => [...document.querySelectorAll('.st-key-reconstructions img')]
 
 def boxes(locator) -> list[list[float]]:
     """[x, y, width, height] of each element the locator finds."""
-    return [[box[key] for key in ("x", "y", "width", "height")] for box in map(lambda e: e.bounding_box(), locator.all())]
+    return [
+        [box[key] for key in ("x", "y", "width", "height")] for box in map(lambda e: e.bounding_box(), locator.all())
+    ]
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1400, "height": 1000}, {"width": 390, "height": 844}],

@@ -4,9 +4,10 @@ import re
 
 import pytest
 
-import ui
-from conftest import ROOT, wait_for_app
-from strokes import CANVAS, DIGITS, draw_stroke, wait_for_maps, wait_for_new_images
+from tests.harness.browser import wait_for_app
+from tests.harness.server import ROOT
+from tests.harness.strokes import CANVAS, DIGITS, draw_stroke, wait_for_maps, wait_for_new_images
+from webapp import ui
 
 pytestmark = pytest.mark.browser
 GAP_LINE = "[data-testid=stExpander] annotation:text-matches('the gap')"  # KaTeX keeps the panel's TeX here

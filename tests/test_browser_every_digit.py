@@ -5,8 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, wait_for_app
-from strokes import CANVAS, DIGITS, draw_stroke
+from tests.harness.browser import wait_for_app
+from tests.harness.server import ROOT
+from tests.harness.strokes import CANVAS, DIGITS, draw_stroke
 
 pytestmark = pytest.mark.browser
 SLOW = 60_000  # ms: the first run imports torch and loads the models, on two cores that may be busy
@@ -47,7 +48,9 @@ def test_my_style_as_every_digit_and_on_the_sliders(page, app_url):
     page.get_by_role("button", name="Take my drawing's style").click()
     expect(page.get_by_role("slider", name="z1")).to_have_attribute("aria-valuetext", f"{float(z1):.2f}", timeout=SLOW)
     expect(page.get_by_role("slider", name="z2")).to_have_attribute("aria-valuetext", f"{float(z2):.2f}", timeout=SLOW)
-    expect(page.get_by_text(f"z = ({float(z1):.2f}, {float(z2):.2f}) decoded with every label 0–9")).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text(f"z = ({float(z1):.2f}, {float(z2):.2f}) decoded with every label 0–9")).to_be_visible(
+        timeout=SLOW
+    )
     wait_for_app(page)
     page.locator(CLEAR).click()
     expect(page.get_by_text("Draw a digit on the black canvas")).to_be_visible(timeout=SLOW)

@@ -1,6 +1,7 @@
 import pytest
 
-from conftest import ROOT, wait_for_app
+from tests.harness.browser import wait_for_app
+from tests.harness.server import ROOT
 
 pytestmark = pytest.mark.browser
 

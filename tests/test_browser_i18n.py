@@ -6,17 +6,23 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, wait_for_app
-from latent_maps import MAP
-from strokes import CANVAS
-from test_browser_draw import draw_a_seven_for_the_screenshot
-from test_i18n import english_runs
+from tests.harness.browser import wait_for_app
+from tests.harness.latent_maps import MAP
+from tests.harness.server import ROOT
+from tests.harness.strokes import CANVAS, draw_a_seven_for_the_screenshot
+from tests.harness.texts import english_runs
 
 pytestmark = pytest.mark.browser
 
-TITLES = {"": "写一个数字", "home": "自编码器与变分自编码器眼中的 MNIST 数字", "latent": "漫游 VAE 的二维潜在空间",
-          "train": "训练你自己的自编码器", "compare": "对比：为什么 VAE 能生成，而自编码器不能", "repair": "修复受损的数字",
-          "every_digit": "用你的笔迹写出每一个数字"}
+TITLES = {
+    "": "写一个数字",
+    "home": "自编码器与变分自编码器眼中的 MNIST 数字",
+    "latent": "漫游 VAE 的二维潜在空间",
+    "train": "训练你自己的自编码器",
+    "compare": "对比：为什么 VAE 能生成，而自编码器不能",
+    "repair": "修复受损的数字",
+    "every_digit": "用你的笔迹写出每一个数字",
+}
 NAVIGATION = ["手写", "测试图像", "潜在空间", "训练", "对比 AE 与 VAE", "修复", "写遍十个数字"]
 # Streamlit's own texts in its widgets (the file uploader's "Drag and drop file here", "Browse files") are the
 # frontend's, in English whatever the page's language: the check below reads the page's texts without them.

@@ -4,7 +4,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, wait_for_app
+from tests.harness.browser import wait_for_app
+from tests.harness.server import ROOT
 
 pytestmark = pytest.mark.browser
 SLOW = 30_000  # ms

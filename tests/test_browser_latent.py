@@ -10,8 +10,9 @@ import torch
 from playwright.sync_api import expect
 
 import vaedemo
-from conftest import ROOT, wait_for_app
-from latent_maps import MAP, decodes, digit_shown, messages_to_the_server, screen_point
+from tests.harness.browser import wait_for_app
+from tests.harness.latent_maps import MAP, decodes, digit_shown, messages_to_the_server, screen_point
+from tests.harness.server import ROOT
 from vaedemo.data import load_test_sample
 
 pytestmark = pytest.mark.browser
@@ -72,7 +73,9 @@ def test_a_drag_decodes_at_every_move_and_only_the_release_reaches_the_server(pa
     page.wait_for_url(re.compile(rf"latent_z1={re.escape(z1)}.*latent_z2={re.escape(z2)}|"
                                  rf"latent_z2={re.escape(z2)}.*latent_z1={re.escape(z1)}"), timeout=SLOW)
     assert len(sent) >= 1
-    expect(page.get_by_role("slider", name="z1")).to_have_attribute("aria-valuetext", f"{released[0]:.2f}", timeout=SLOW)
+    expect(page.get_by_role("slider", name="z1")).to_have_attribute(
+        "aria-valuetext", f"{released[0]:.2f}", timeout=SLOW
+    )
     wait_for_app(page)
 
     root = open_latent_page(page, page.url)  # the address, reopened (a bookmark, a shared link)

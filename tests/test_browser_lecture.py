@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import wait_for_app
-from latent_maps import MAP
+from tests.harness.browser import wait_for_app
+from tests.harness.latent_maps import MAP
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, wait_for_app
+from tests.harness.browser import wait_for_app
+from tests.harness.server import ROOT
 
 pytestmark = pytest.mark.browser
 SLOW = 20_000  # ms: each step is a script rerun, and the two cores may be busy with a training

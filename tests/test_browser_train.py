@@ -4,7 +4,8 @@ map of the test codes replays epoch by epoch."""
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, wait_for_app
+from tests.harness.browser import wait_for_app
+from tests.harness.server import ROOT
 
 pytestmark = pytest.mark.browser
 SLOW = 90_000  # ms: a cold start or a rerun while the two cores are busy
@@ -24,7 +25,9 @@ def short_run(page, epochs: int):
     """The fewest training images (1,000) and this many epochs."""
     page.get_by_role("slider", name="Training images").focus()
     page.keyboard.press("Home")
-    expect(page.get_by_role("slider", name="Training images")).to_have_attribute("aria-valuetext", "1,000", timeout=SLOW)
+    expect(page.get_by_role("slider", name="Training images")).to_have_attribute(
+        "aria-valuetext", "1,000", timeout=SLOW
+    )
     wait_for_app(page)
     page.get_by_label("Epochs", exact=True).fill(str(epochs))
     page.get_by_label("Epochs", exact=True).press("Enter")

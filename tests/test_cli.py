@@ -3,14 +3,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests.harness.server import ROOT
 from vaedemo import load_checkpoint
-
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def vaedemo(*args, cwd=ROOT):
@@ -21,8 +18,30 @@ def vaedemo(*args, cwd=ROOT):
 
 def test_train_then_evaluate_a_tiny_model(tmp_path):
     out = tmp_path / "tiny.safetensors"
-    run = vaedemo("train", "--model", "vae", "--latent-dim", "2", "--hidden", "32", "--epochs", "2", "--batch-size", "64",
-                  "--lr", "3e-3", "--train-size", "512", "--seed", "1", "--kl-warmup", "1", "--out", str(out), "--json")
+    run = vaedemo(
+        "train",
+        "--model",
+        "vae",
+        "--latent-dim",
+        "2",
+        "--hidden",
+        "32",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "64",
+        "--lr",
+        "3e-3",
+        "--train-size",
+        "512",
+        "--seed",
+        "1",
+        "--kl-warmup",
+        "1",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert run.returncode == 0, run.stderr
     trained = json.loads(run.stdout)
     assert trained["kind"] == "vae" and trained["epochs"] == 2 and 100 < trained["test_loss"] < 543.4
@@ -49,8 +68,22 @@ def test_train_then_evaluate_a_tiny_model(tmp_path):
 
 def test_train_then_evaluate_a_tiny_conv_vae(tmp_path):
     out = tmp_path / "conv.safetensors"
-    run = vaedemo("train", "--arch", "conv", "--latent-dim", "4", "--hidden", "32", "--epochs", "1", "--train-size", "256",
-                  "--out", str(out), "--json")
+    run = vaedemo(
+        "train",
+        "--arch",
+        "conv",
+        "--latent-dim",
+        "4",
+        "--hidden",
+        "32",
+        "--epochs",
+        "1",
+        "--train-size",
+        "256",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert run.returncode == 0, run.stderr
     assert (json.loads(run.stdout)["arch"], load_checkpoint(out).metadata["arch"]) == ("conv", "conv")
     run = vaedemo("evaluate", str(out), "--samples", "5")
@@ -76,17 +109,23 @@ def test_train_then_evaluate_a_tiny_cvae(tmp_path):
     assert f"right for {100 * figures['test_accuracy']:.2f} % of the images" in text.stdout
 
 
-@pytest.mark.parametrize("args, phrase", [
-    (["train", "--epochs", "-1", "--out", "x.safetensors"], "--epochs: must be positive"),
-    (["train", "--latent-dim", "0", "--out", "x.safetensors"], "--latent-dim: must be positive"),
-    (["train", "--lr", "abc", "--out", "x.safetensors"], "'abc' is not a number"),
-    (["train", "--kl-warmup", "-1", "--out", "x.safetensors"], "--kl-warmup: must be 0 or more"),
-    (["train", "--kl-warmup", "0.5", "--out", "x.safetensors"], "'0.5' is not a whole number"),
-    (["train", "--model", "gan", "--out", "x.safetensors"], "invalid choice"),
-    (["train", "--model", "cvae", "--arch", "conv", "--out", "x.safetensors"], "the conv architecture is for the AE and"),
-    (["evaluate", "missing.safetensors"], "no such file"),
-    (["evaluate", "missing.safetensors", "--samples", "0"], "--samples: must be positive"),
-])
+@pytest.mark.parametrize(
+    "args, phrase",
+    [
+        (["train", "--epochs", "-1", "--out", "x.safetensors"], "--epochs: must be positive"),
+        (["train", "--latent-dim", "0", "--out", "x.safetensors"], "--latent-dim: must be positive"),
+        (["train", "--lr", "abc", "--out", "x.safetensors"], "'abc' is not a number"),
+        (["train", "--kl-warmup", "-1", "--out", "x.safetensors"], "--kl-warmup: must be 0 or more"),
+        (["train", "--kl-warmup", "0.5", "--out", "x.safetensors"], "'0.5' is not a whole number"),
+        (["train", "--model", "gan", "--out", "x.safetensors"], "invalid choice"),
+        (
+            ["train", "--model", "cvae", "--arch", "conv", "--out", "x.safetensors"],
+            "the conv architecture is for the AE and",
+        ),
+        (["evaluate", "missing.safetensors"], "no such file"),
+        (["evaluate", "missing.safetensors", "--samples", "0"], "--samples: must be positive"),
+    ],
+)
 def test_bad_arguments_give_one_clear_line(args, phrase, tmp_path):
     run = vaedemo(*args, cwd=tmp_path)
     assert run.returncode != 0

@@ -6,9 +6,15 @@ import pytest
 import torch
 
 import vaedemo
-from conftest import ROOT
-from vaedemo.compare import (checkpoint_figures, farthest_from_codes, interpolate, interpolation,
-                             prior_samples, shared_limit)
+from tests.harness.server import ROOT
+from vaedemo.compare import (
+    checkpoint_figures,
+    farthest_from_codes,
+    interpolate,
+    interpolation,
+    prior_samples,
+    shared_limit,
+)
 from vaedemo.data import load_test_sample
 from vaedemo.losses import elbo_terms, gaussian_kl, prior_log_density, prior_mass_within
 

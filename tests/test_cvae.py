@@ -7,7 +7,7 @@ import torch
 from safetensors.torch import save_file
 
 import vaedemo
-from conftest import ROOT
+from tests.harness.server import ROOT
 from vaedemo import load_checkpoint, save_checkpoint
 from vaedemo.data import load_mnist
 from vaedemo.evaluate import classification_accuracy, evaluate, importance_weighted_nll, label_elbos
@@ -104,14 +104,16 @@ def test_round_trip_through_the_same_checkpoint_code(cvae, tmp_path):
     as_vae = tmp_path / "vae.safetensors"  # a CVAE's weights under a VAE's metadata
     save_file({name: t.contiguous() for name, t in cvae.state_dict().items()}, as_vae,
               metadata={"kind": "vae", "latent_dim": "2", "hidden": "8"})
-    with pytest.raises(ValueError, match=r"weight encoder.0.weight has shape \[8, 794\], but a VAE .* needs \[8, 784\]"):
+    with pytest.raises(
+        ValueError, match=r"weight encoder.0.weight has shape \[8, 794\], but a VAE .* needs \[8, 784\]"
+    ):
         load_checkpoint(as_vae)
 
 
 def test_fit_needs_the_labels_and_learns_with_them():
     torch.manual_seed(0)
     images, labels = torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,))
-    config = TrainConfig(model="cvae", latent_dim=2, hidden=8, epochs=2, batch_size=32, threads=1)
+    config = TrainConfig(kind="cvae", latent_dim=2, hidden=8, epochs=2, batch_size=32, threads=1)
     with pytest.raises(ValueError, match="a CVAE learns from images and their labels"):
         fit(config, images)
     result = fit(config, images, images, train_labels=labels, test_labels=labels)
@@ -125,7 +127,12 @@ def shipped_and_test_set():
 
 def test_shipped_cvae_classifies_at_least_90_percent_of_the_test_digits(shipped_and_test_set):
     cvae, images, labels = shipped_and_test_set
-    assert (cvae.kind, cvae.latent_dim, cvae.metadata["dataset"], cvae.metadata["train_images"]) == ("cvae", 2, "mnist", "60000")
+    assert (cvae.kind, cvae.latent_dim, cvae.metadata["dataset"], cvae.metadata["train_images"]) == (
+        "cvae",
+        2,
+        "mnist",
+        "60000",
+    )
     accuracy = classification_accuracy(cvae, images, labels)
     assert accuracy >= 0.90
     assert abs(accuracy - float(cvae.metadata["test_accuracy"])) < 0.002

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from safetensors.numpy import load_file
 
 from vaedemo.data import DataUnavailable, fetch_mnist, load_mnist, load_test_sample, problems, raw_dir

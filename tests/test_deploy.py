@@ -1,26 +1,10 @@
 """The Hugging Face Spaces image: its start command serves the app, its metadata agrees with it."""
-import json
 import re
 import subprocess
-import sys
 import time
 import urllib.request
 
-from conftest import ROOT, free_port
-
-DOCKERFILE = (ROOT / "Dockerfile").read_text()
-
-
-def image_command() -> list[str]:
-    cmd = re.search(r"^CMD (\[.*?\])\s*$", DOCKERFILE.replace("\\\n", ""), re.M | re.S)
-    return json.loads(cmd.group(1))
-
-
-def local_image_command(port: int) -> list[str]:
-    """The image's start command, run here: this Python, the port given, on the loopback address."""
-    command = [sys.executable if word == "python" else word for word in image_command()]
-    command = [f"--server.port={port}" if word == "--server.port=8501" else word for word in command]
-    return ["--server.address=127.0.0.1" if word.startswith("--server.address") else word for word in command]
+from tests.harness.server import DOCKERFILE, ROOT, free_port, image_command, local_image_command
 
 
 def test_readme_front_matter_matches_the_image():
@@ -37,15 +21,23 @@ def test_the_image_installs_the_cpu_build_of_the_pinned_torch():
     requirements.txt pins, before the rest (pip then finds them satisfied instead of fetching CUDA builds)."""
     pins = dict(re.findall(r"^(torch|torchvision)==(\S+)", (ROOT / "requirements.txt").read_text(), re.M))
     install = DOCKERFILE.replace("\\\n", " ")
-    cpu = re.search(r"pip install .*--index-url \$TORCH_INDEX (torch==\S+) (torchvision==\S+) .*-r requirements.txt", install)
+    cpu = re.search(
+        r"pip install .*--index-url \$TORCH_INDEX (torch==\S+) (torchvision==\S+) .*-r requirements.txt", install
+    )
     assert cpu and cpu.groups() == (f"torch=={pins['torch']}", f"torchvision=={pins['torchvision']}")
     assert re.search(r"^ARG TORCH_INDEX=\S+/whl/cpu$", DOCKERFILE, re.M)
 
 
 def test_the_image_start_command_serves_the_app(tmp_path):
     port = free_port()
-    process = subprocess.Popen(local_image_command(port), cwd=ROOT, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        local_image_command(port),
+        cwd=ROOT,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline, healthy = time.monotonic() + 60, False
         while time.monotonic() < deadline and process.poll() is None and not healthy:

@@ -5,11 +5,11 @@ import json
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
-
-from conftest import ROOT
-from latent_maps import maps
 from test_cli import vaedemo
-from test_jobs import TINY, finished
+
+from tests.harness.latent_maps import maps
+from tests.harness.server import ROOT
+from tests.harness.training import TINY, finished
 from vaedemo import ModelConfig, build_model, load_checkpoint
 from vaedemo.data import load_test_sample
 from vaedemo.datasets import CHECKPOINTS, DATASETS
@@ -20,8 +20,28 @@ from vaedemo.train import TrainConfig
 
 def test_cli_trains_and_evaluates_on_fashion_mnist(tmp_path):
     out = tmp_path / "fashion.safetensors"
-    run = vaedemo("train", "--dataset", "fashion", "--model", "vae", "--latent-dim", "2", "--hidden", "64",
-                  "--epochs", "2", "--lr", "3e-3", "--train-size", "1000", "--threads", "1", "--out", str(out), "--json")
+    run = vaedemo(
+        "train",
+        "--dataset",
+        "fashion",
+        "--model",
+        "vae",
+        "--latent-dim",
+        "2",
+        "--hidden",
+        "64",
+        "--epochs",
+        "2",
+        "--lr",
+        "3e-3",
+        "--train-size",
+        "1000",
+        "--threads",
+        "1",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert run.returncode == 0, run.stderr
     trained = json.loads(run.stdout)
     assert trained["dataset"] == "fashion"
@@ -41,9 +61,15 @@ def test_cli_trains_and_evaluates_on_fashion_mnist(tmp_path):
 def test_the_apps_training_job_trains_on_fashion_mnist():
     progress = finished(Job(TrainConfig(dataset="fashion", epochs=1, **TINY)).start())
     assert progress.status == "done", progress.message
-    assert set(progress.pictures) == {"test", "reconstructions", "prior"}  # the Train page captions them: "Test items", ...
+    assert set(progress.pictures) == {
+        "test",
+        "reconstructions",
+        "prior",
+    }  # the Train page captions them: "Test items", ...
     assert progress.model.metadata["dataset"] == "fashion"
-    assert progress.map_labels.tolist() == load_test_sample("fashion")[1].tolist()  # the map shows Fashion-MNIST's codes
+    assert (
+        progress.map_labels.tolist() == load_test_sample("fashion")[1].tolist()
+    )  # the map shows Fashion-MNIST's codes
     assert progress.epochs[-1]["test_loss"] > 230  # Fashion-MNIST's figures, far above MNIST's (see above)
 
 
@@ -78,7 +104,7 @@ def test_shipped_fashion_weights_rebuild_its_test_images(fashion_sample, latent_
 
 
 def test_the_sidebar_dataset_switches_the_latent_page(app):
-    app.switch_page("views/latent.py").run()
+    app.switch_page("webapp/views/latent.py").run()
     mnist_digit, mnist_legend = decoded(app), legend(app)
     assert mnist_legend == [str(digit) for digit in range(10)]
     pick(app, "fashion")
@@ -91,7 +117,7 @@ def test_the_sidebar_dataset_switches_the_latent_page(app):
 
 
 def test_the_sidebar_dataset_switches_the_test_digits_page(app):
-    app.switch_page("views/home.py").run()
+    app.switch_page("webapp/views/home.py").run()
     mnist_images = [image.value[0] for image in app.get("image")]
     pick(app, "fashion")
     assert not app.exception
@@ -102,18 +128,18 @@ def test_the_sidebar_dataset_switches_the_test_digits_page(app):
 
 
 def test_the_draw_page_stays_on_mnist_and_says_so(app):
-    app.switch_page("views/draw.py").run()
+    app.switch_page("webapp/views/draw.py").run()
     assert not [note for note in app.info if "handwritten digits only" in note.value]
     pick(app, "fashion")
     assert not app.exception
     assert any("The Draw page works on handwritten digits only" in note.value for note in app.info)
-    app.switch_page("views/latent.py").run()  # the other pages still follow the sidebar
+    app.switch_page("webapp/views/latent.py").run()  # the other pages still follow the sidebar
     assert legend(app) == list(DATASETS["fashion"].classes)
 
 
 def test_the_train_page_trains_on_the_sidebars_data_set_unless_told_otherwise(app):
     pick(app, "fashion")
-    app.switch_page("views/train.py").run()
+    app.switch_page("webapp/views/train.py").run()
     choice = app.radio(key="_train_dataset")
     assert choice.label == "Data set" and choice.value == "fashion"
     choice.set_value("mnist").run()
@@ -121,7 +147,7 @@ def test_the_train_page_trains_on_the_sidebars_data_set_unless_told_otherwise(ap
 
 
 def test_my_model_shows_only_on_its_own_data_set(app):
-    app.switch_page("views/latent.py").run()
+    app.switch_page("webapp/views/latent.py").run()
     shipped = {}
     for dataset in ("mnist", "fashion"):
         pick(app, dataset)
@@ -129,7 +155,6 @@ def test_my_model_shows_only_on_its_own_data_set(app):
     mine = build_model(ModelConfig(kind="vae", latent_dim=2, hidden=16))  # untrained: decodes a grey blur
     mine.metadata = {"dataset": "mnist"}
     app.session_state["my_model"] = mine
-    app.session_state["my_codes"] = mine.latent_mean(load_test_sample("mnist")[0]).detach()
     app.session_state["use_mine"] = True
     app.run()
     assert decoded(app) == shipped["fashion"]  # an MNIST model has no place on the Fashion-MNIST pages

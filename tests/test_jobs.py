@@ -9,29 +9,13 @@ import numpy as np
 import pytest
 import torch
 
+from tests.harness.training import TINY, WAIT, finished, wait_until
 from vaedemo import jobs
 from vaedemo.checkpoints import load_checkpoint_bytes
 from vaedemo.data import load_test_sample
 from vaedemo.jobs import Job, map_of_codes
 from vaedemo.models import ModelConfig, build_model
 from vaedemo.train import TrainConfig
-
-TINY = dict(hidden=32, train_size=500, batch_size=100)
-WAIT = 240  # s: each child imports torch, on two cores shared with other tests
-
-
-def wait_until(condition, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-
-
-def finished(job: Job) -> jobs.Progress:
-    """Poll the job as the page does, until it ends."""
-    wait_until(lambda: not job.poll().active)
-    job.thread.join(30)
-    return job.poll()
 
 
 def test_a_run_ends_with_a_model_that_loads():
@@ -63,7 +47,7 @@ def assert_one_map_per_epoch(progress: jobs.Progress, epochs: int):
 
 
 def test_a_conv_run_ends_with_a_conv_model():
-    progress = finished(Job(TrainConfig(arch="conv", epochs=2, latent_dim=16, model="ae", **TINY)).start())
+    progress = finished(Job(TrainConfig(arch="conv", epochs=2, latent_dim=16, kind="ae", **TINY)).start())
     assert progress.status == "done", progress.message
     assert progress.model.config.arch == "conv" and progress.pictures["reconstructions"].dtype.name == "uint8"
     assert_one_map_per_epoch(progress, 2)  # 16-D codes: their first two principal components
@@ -94,7 +78,7 @@ def test_the_training_child_is_niced_from_its_start():
 
 
 def test_stop_ends_a_run_mid_epoch_and_keeps_the_model():
-    job = Job(TrainConfig(model="ae", epochs=100, hidden=64, train_size=5000, batch_size=50)).start()
+    job = Job(TrainConfig(kind="ae", epochs=100, hidden=64, train_size=5000, batch_size=50)).start()
     wait_until(lambda: len(job.poll().steps) >= 2)
     job.stop()
     progress = finished(job)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import vaedemo
-from conftest import ROOT
+from tests.harness.server import ROOT
 from vaedemo.data import load_test_sample
 from vaedemo.latent import LIMIT, manifold_grid, manifold_picture, picked, quantile_lattice
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from components.latent_map import browser_model, pack
-from conftest import ROOT
+from tests.harness.server import ROOT
 from vaedemo import load_checkpoint
 from vaedemo.viz import latent_plane, map_bounds, posterior_ellipse
+from webapp.components.latent_map import browser_model, pack
 
 DTYPES = {"f2": np.float16, "f4": np.float32, "u1": np.uint8}
 
@@ -35,9 +35,13 @@ def decode(header: dict, arrays: list[np.ndarray], z: np.ndarray) -> np.ndarray:
         else:
             t = torch.nn.functional.conv_transpose2d(
                 torch.tensor(x).view(1, layer["in"], layer["size_in"], layer["size_in"]),
-                torch.tensor(arrays[layer["weight"]].astype(np.float64)).view(layer["in"], layer["out"], layer["kernel"],
-                                                                               layer["kernel"]),
-                torch.tensor(arrays[layer["bias"]].astype(np.float64)), stride=layer["stride"], padding=layer["padding"])
+                torch.tensor(arrays[layer["weight"]].astype(np.float64)).view(
+                    layer["in"], layer["out"], layer["kernel"], layer["kernel"]
+                ),
+                torch.tensor(arrays[layer["bias"]].astype(np.float64)),
+                stride=layer["stride"],
+                padding=layer["padding"],
+            )
             assert t.shape[-1] == layer["size_out"]
             x = t.flatten().numpy()
     return 1 / (1 + np.exp(-x))

@@ -2,12 +2,9 @@
 clients, no browser) open the Draw page and draw together on one server; each must get its own answer."""
 import asyncio
 import random
-import sys
 
-from conftest import ROOT, run_coroutine
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from lecture_hall import DRAWINGS, PICTURES_PER_STROKE, Session  # noqa: E402
+from tests.harness.protocol import DRAWINGS, PICTURES_PER_STROKE, Session
+from tests.harness.server import run_coroutine
 
 STUDENTS, STROKES = 20, 3
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import vaedemo
-from conftest import ROOT
+from tests.harness.server import ROOT
 from vaedemo.data import load_mnist
 from vaedemo.evaluate import evaluate, importance_weighted_nll
 

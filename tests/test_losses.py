@@ -66,13 +66,20 @@ def tiny_vae_by_hand(model, x):
     """The 1-D VAE's encoder and decoder written out with plain floats: x (784,) -> (mu, logvar), and
     z -> log p(x | z), the Bernoulli log-likelihood summed over the pixels."""
     w = {name: t.double().tolist() for name, t in model.state_dict().items()}
-    h = [max(0.0, sum(wi * xi for wi, xi in zip(row, x)) + b) for row, b in zip(w["encoder.0.weight"], w["encoder.0.bias"])]
-    mu, logvar = (sum(wi * hi for wi, hi in zip(row, h)) + b for row, b in zip(w["encoder.2.weight"], w["encoder.2.bias"]))
+    h = [
+        max(0.0, sum(wi * xi for wi, xi in zip(row, x)) + b)
+        for row, b in zip(w["encoder.0.weight"], w["encoder.0.bias"])
+    ]
+    mu, logvar = (
+        sum(wi * hi for wi, hi in zip(row, h)) + b for row, b in zip(w["encoder.2.weight"], w["encoder.2.bias"])
+    )
 
     def log_px_given(z):
         g = [max(0.0, row[0] * z + b) for row, b in zip(w["decoder.0.weight"], w["decoder.0.bias"])]
-        logits = [sum(wi * gi for wi, gi in zip(row, g)) + b for row, b in zip(w["decoder.2.weight"], w["decoder.2.bias"])]
-        return sum(t * log_sigmoid(l) + (1 - t) * log_sigmoid(-l) for t, l in zip(x, logits))
+        logits = [
+            sum(wi * gi for wi, gi in zip(row, g)) + b for row, b in zip(w["decoder.2.weight"], w["decoder.2.bias"])
+        ]
+        return sum(t * log_sigmoid(logit) + (1 - t) * log_sigmoid(-logit) for t, logit in zip(x, logits))
 
     return mu, logvar, log_px_given
 
@@ -117,6 +124,8 @@ def test_importance_weighted_estimate_reaches_log_p_x_by_quadrature():
                                 for image in x.flatten(1)], dim=1)  # (G, 2)
     log_joint = log_px_z + torch.distributions.Normal(0.0, 1.0).log_prob(grid.double())[:, None]
     exact = torch.logsumexp(log_joint, 0) + math.log(grid[1] - grid[0])  # (2,)
-    elbo_estimate, log_px = importance_weighted(model, x, torch.randn(20_000, 2, 1, generator=torch.Generator().manual_seed(2)))
+    elbo_estimate, log_px = importance_weighted(
+        model, x, torch.randn(20_000, 2, 1, generator=torch.Generator().manual_seed(2))
+    )
     assert torch.allclose(log_px.double(), exact, atol=0.02)
     assert (elbo_estimate.double() < exact).all()

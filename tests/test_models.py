@@ -55,7 +55,7 @@ def test_invalid_model_config_is_refused():
     with pytest.raises(ValueError, match="architecture must be 'mlp' or 'conv'"):
         ModelConfig("vae", arch="transformer")
     with pytest.raises(ValueError, match="the conv architecture is for the AE and the VAE"):
-        TrainConfig(model="cvae", arch="conv")
+        TrainConfig(kind="cvae", arch="conv")
     with pytest.raises(ValueError, match="latent size"):
         ModelConfig("vae", latent_dim=0)
     with pytest.raises(ValueError, match="epochs"):
@@ -65,7 +65,7 @@ def test_invalid_model_config_is_refused():
 def test_training_lowers_the_test_loss_and_reports_every_step(mnist_small):
     train_x, test_x = mnist_small
     events = []
-    config = TrainConfig(model="vae", latent_dim=2, hidden=64, epochs=2, batch_size=128, lr=3e-3)
+    config = TrainConfig(kind="vae", latent_dim=2, hidden=64, epochs=2, batch_size=128, lr=3e-3)
     result = fit(config, train_x, test_x, callback=lambda step, epoch, figures: events.append((step, epoch, figures)))
     steps = [e for e in events if e[2]["event"] == "step"]
     epochs = [e for e in events if e[2]["event"] == "epoch"]
@@ -80,7 +80,7 @@ def test_training_lowers_the_test_loss_and_reports_every_step(mnist_small):
 
 def test_same_seed_gives_the_same_model(mnist_small):
     train_x, _ = mnist_small
-    config = TrainConfig(model="ae", latent_dim=2, hidden=32, epochs=1, seed=3, train_size=256)
+    config = TrainConfig(kind="ae", latent_dim=2, hidden=32, epochs=1, seed=3, train_size=256)
     a, b = fit(config, train_x).model, fit(config, train_x).model
     assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
 
@@ -101,7 +101,7 @@ def test_stop_event_ends_a_run_mid_epoch(mnist_small):
 @pytest.mark.parametrize("kind", ["ae", "vae"])
 def test_a_learning_rate_that_blows_up_keeps_the_last_good_weights(mnist_small, kind):
     train_x, test_x = mnist_small
-    result = fit(TrainConfig(model=kind, latent_dim=2, hidden=64, epochs=3, lr=10), train_x, test_x)
+    result = fit(TrainConfig(kind=kind, latent_dim=2, hidden=64, epochs=3, lr=10), train_x, test_x)
     assert result.diverged
     assert all(torch.isfinite(t).all() for t in result.model.state_dict().values())
     with torch.no_grad():

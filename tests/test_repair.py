@@ -5,14 +5,24 @@ import math
 
 import pytest
 import torch
+from test_cli import vaedemo as run_cli
 
 import vaedemo
-from conftest import ROOT
-from test_cli import vaedemo as run_cli
+from tests.harness.server import ROOT
 from vaedemo.checkpoints import checkpoint_bytes, load_checkpoint_bytes
 from vaedemo.data import load_mnist, load_test_sample
-from vaedemo.repair import (REGIONS, add_noise, damage, denoising_noise, erase_block, error_picture, error_scale_picture,
-                            fill_in, mean_abs_error, repair)
+from vaedemo.repair import (
+    REGIONS,
+    add_noise,
+    damage,
+    denoising_noise,
+    erase_block,
+    error_picture,
+    error_scale_picture,
+    fill_in,
+    mean_abs_error,
+    repair,
+)
 from vaedemo.train import TrainConfig, checkpoint_metadata, fit
 
 
@@ -121,7 +131,10 @@ def test_shipped_denoising_vae_repairs_noise_better_than_the_plain_one(digits):
     assert float(denoising.metadata["train_noise"]) > 0
     assert denoising_noise(denoising) == float(denoising.metadata["train_noise"])
     damaged = damage(digits, 0.5, seed=0)
-    assert mean_abs_error(repair(denoising, damaged), digits).mean() < 0.8 * mean_abs_error(repair(plain, damaged), digits).mean()
+    assert (
+        mean_abs_error(repair(denoising, damaged), digits).mean()
+        < 0.8 * mean_abs_error(repair(plain, damaged), digits).mean()
+    )
 
 
 def test_the_noise_a_model_was_trained_on_comes_from_its_metadata():
@@ -142,7 +155,7 @@ def test_train_config_refuses_a_noise_level_outside_0_to_1(noise):
 def test_denoising_training_repairs_noise_better_and_records_its_noise():
     train_x, _ = load_mnist(train=True, limit=5000)
     test_x, _ = load_mnist(train=False, limit=300)
-    settings = dict(model="ae", latent_dim=16, hidden=256, epochs=4, lr=3e-3, batch_size=64, threads=1)
+    settings = dict(kind="ae", latent_dim=16, hidden=256, epochs=4, lr=3e-3, batch_size=64, threads=1)
     plain = fit(TrainConfig(**settings), train_x, test_x)
     config = TrainConfig(**settings, noise=0.5)
     denoising = fit(config, train_x, test_x)
@@ -158,8 +171,26 @@ def test_denoising_training_repairs_noise_better_and_records_its_noise():
 
 def test_cli_trains_with_noise_and_refuses_a_bad_level(tmp_path):
     out = tmp_path / "denoising.safetensors"
-    run = run_cli("train", "--model", "ae", "--latent-dim", "2", "--hidden", "32", "--epochs", "1", "--train-size", "256",
-                  "--noise", "0.3", "--threads", "1", "--out", str(out), "--json")
+    run = run_cli(
+        "train",
+        "--model",
+        "ae",
+        "--latent-dim",
+        "2",
+        "--hidden",
+        "32",
+        "--epochs",
+        "1",
+        "--train-size",
+        "256",
+        "--noise",
+        "0.3",
+        "--threads",
+        "1",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["kind"] == "ae"
     model = vaedemo.load_checkpoint(out)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.services import REDIS_SERVER, redis_server
+from tests.harness.services import REDIS_SERVER, redis_server
 from vaedemo.rooms import (
     CODE_ALPHABET,
     CODE_LENGTH,

@@ -4,19 +4,14 @@ git-lfs stores the files themselves beside it (git-lfs talks to file:// URLs on 
 import os
 import shutil
 import subprocess
-import sys
 import time
 import urllib.request
 
 import pytest
 
-from conftest import ROOT, free_port, run_coroutine
-from test_deploy import local_image_command
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from lecture_hall import DRAWINGS, PICTURES_PER_STROKE, Session  # noqa: E402
-
-import vaedemo  # noqa: E402
+import vaedemo
+from tests.harness.protocol import DRAWINGS, PICTURES_PER_STROKE, Session
+from tests.harness.server import ROOT, free_port, local_image_command, run_coroutine
 
 
 def git(*args, cwd, check=True, **options) -> subprocess.CompletedProcess:
@@ -77,8 +72,13 @@ def test_make_space_publishes_a_tree_that_clones_and_starts(space, tmp_path):
 
     port = free_port()
     log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(local_image_command(port), cwd=clone, env={**os.environ, "HOME": str(tmp_path)}, stdout=log,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        local_image_command(port),
+        cwd=clone,
+        env={**os.environ, "HOME": str(tmp_path)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

@@ -23,7 +23,11 @@ def test_fit_trains_each_step_on_its_warmed_up_weight():
     images = torch.rand(64, 1, 28, 28)
     steps = []
     config = TrainConfig(latent_dim=2, hidden=8, epochs=3, batch_size=16, beta=2.0, kl_warmup=2, threads=1)
-    fit(config, images, callback=lambda step, epoch, figures: steps.append(figures) if figures["event"] == "step" else None)
+    fit(
+        config,
+        images,
+        callback=lambda step, epoch, figures: steps.append(figures) if figures["event"] == "step" else None,
+    )
     assert [s["beta"] for s in steps] == pytest.approx([2 * min(1, step / 8) for step in range(12)])
     for s in steps:
         assert math.isclose(s["train_loss"], s["train_recon"] + s["beta"] * s["train_kl"], rel_tol=1e-5)

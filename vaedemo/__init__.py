@@ -4,8 +4,17 @@ The names below load their module (and torch, seconds on a cold start) when firs
 `import vaedemo`: the app's sidebar and canvas, which need only vaedemo.datasets, show before that."""
 import importlib
 
-_MODULE_OF = {"AutoEncoder": "models", "VAE": "models", "CVAE": "models", "ModelConfig": "models", "build_model": "models",
-              "TrainConfig": "train", "fit": "train", "load_checkpoint": "checkpoints", "save_checkpoint": "checkpoints"}
+_MODULE_OF = {
+    "AutoEncoder": "models",
+    "VAE": "models",
+    "CVAE": "models",
+    "ModelConfig": "models",
+    "build_model": "models",
+    "TrainConfig": "train",
+    "fit": "train",
+    "load_checkpoint": "checkpoints",
+    "save_checkpoint": "checkpoints",
+}
 __all__ = list(_MODULE_OF)
 
 

@@ -1,5 +1,6 @@
 """Command line: python -m vaedemo {fetch-data, train, evaluate} (see --help)."""
 import argparse
+import functools
 import json
 import math
 import os
@@ -20,7 +21,7 @@ def positive(kind):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
         if not value > 0 or not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"must be positive, got {text}")
         return value
@@ -38,16 +39,20 @@ def whole_number(text):
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
     return value
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m vaedemo", description="Autoencoders and VAEs on MNIST and Fashion-MNIST.")
+    p = argparse.ArgumentParser(
+        prog="python -m vaedemo", description="Autoencoders and VAEs on MNIST and Fashion-MNIST."
+    )
     commands = p.add_subparsers(dest="command", required=True)
-    root_help = "data root (default: $VAEDEMO_DATA or ./data); the IDX files go in ROOT/MNIST/raw/ (ROOT/FashionMNIST/raw/)"
+    root_help = (
+        "data root (default: $VAEDEMO_DATA or ./data); the IDX files go in ROOT/MNIST/raw/ (ROOT/FashionMNIST/raw/)"
+    )
     dataset_help = "mnist (handwritten digits) or fashion (Fashion-MNIST: clothes, shoes and bags)"
 
     fetch = commands.add_parser("fetch-data", help="download MNIST or Fashion-MNIST and check its md5 sums")
@@ -61,8 +66,12 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", choices=list(DATASETS), default="mnist", help=dataset_help)
     train.add_argument("--latent-dim", type=positive(int), default=2)
     train.add_argument("--hidden", type=positive(int), default=512)
-    train.add_argument("--arch", choices=["mlp", "conv"], default="mlp",
-                       help="conv: two stride-2 convolutions before the hidden layer, mirrored in the decoder (AE, VAE)")
+    train.add_argument(
+        "--arch",
+        choices=["mlp", "conv"],
+        default="mlp",
+        help="conv: two stride-2 convolutions before the hidden layer, mirrored in the decoder (AE, VAE)",
+    )
     train.add_argument("--epochs", type=positive(int), default=10)
     train.add_argument("--batch-size", type=positive(int), default=128)
     train.add_argument("--lr", type=positive(float), default=1e-3)
@@ -79,8 +88,11 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--root", help=root_help)
     train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
-    ev = commands.add_parser("evaluate", help="test -ELBO and -log p(x) (VAE) / recon BCE (AE) in nats per image, on the "
-                             "test set of the data set the checkpoint was trained on")
+    ev = commands.add_parser(
+        "evaluate",
+        help="test -ELBO and -log p(x) (VAE) / recon BCE (AE) in nats per image, on the "
+        "test set of the data set the checkpoint was trained on",
+    )
     ev.add_argument("path")
     ev.add_argument("--samples", type=positive(int), default=100, metavar="K",
                     help="importance samples per image for the estimate of -log p(x) (VAE; default 100)")
@@ -99,7 +111,7 @@ def run_fetch(args, log):
 
 
 def run_train(args, log):
-    config = TrainConfig(model=args.model, dataset=args.dataset, latent_dim=args.latent_dim, hidden=args.hidden,
+    config = TrainConfig(kind=args.model, dataset=args.dataset, latent_dim=args.latent_dim, hidden=args.hidden,
                          arch=args.arch, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed,
                          train_size=args.train_size, threads=args.threads, precision=args.precision, noise=args.noise,
@@ -115,10 +127,15 @@ def run_train(args, log):
             bar.set_postfix_str(f"epoch {epoch}, train loss {figures['train_loss']:.1f}, "
                                 f"{figures['images_per_s']:.0f} img/s")
         elif not args.json:
-            units = f", {figures['active_units']} of {config.latent_dim} units active" if "active_units" in figures else ""
-            bar.write(f"epoch {epoch}/{config.epochs}: train {figures['train_loss']:.2f}, test {figures['test_loss']:.2f} "
-                      f"(recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f}) nats/image{units}, "
-                      f"{figures['seconds']:.1f} s, {figures['images_per_s']:.0f} img/s", file=sys.stderr)
+            units = (
+                f", {figures['active_units']} of {config.latent_dim} units active" if "active_units" in figures else ""
+            )
+            bar.write(
+                f"epoch {epoch}/{config.epochs}: train {figures['train_loss']:.2f}, test {figures['test_loss']:.2f} "
+                f"(recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f}) nats/image{units}, "
+                f"{figures['seconds']:.1f} s, {figures['images_per_s']:.0f} img/s",
+                file=sys.stderr,
+            )
 
     result = fit(config, train_x, test_x, callback=progress, train_labels=train_labels, test_labels=test_labels)
     bar.close()
@@ -127,16 +144,23 @@ def run_train(args, log):
     last = result.history[-1]
     test = {key: last[key] for key in ("test_loss", "test_recon", "test_kl", "active_units") if key in last}
     metadata = checkpoint_metadata(config, result, len(train_x))
-    if config.model == "cvae":
+    if config.kind == "cvae":
         test["test_accuracy"] = classification_accuracy(result.model, test_x, test_labels)
         metadata["test_accuracy"] = f"{test['test_accuracy']:.4f}"
     save_checkpoint(result.model, args.out, **metadata)
-    out = {"out": args.out, "kind": config.model, "arch": config.arch, "dataset": config.dataset, "latent_dim": config.latent_dim,
-           "epochs": config.epochs,
-           "seconds": sum(h["seconds"] for h in result.history), **test}
+    out = {
+        "out": args.out,
+        "kind": config.kind,
+        "arch": config.arch,
+        "dataset": config.dataset,
+        "latent_dim": config.latent_dim,
+        "epochs": config.epochs,
+        "seconds": sum(h["seconds"] for h in result.history),
+        **test,
+    }
     accuracy = (f"; the label with the best ELBO is right for {100 * test['test_accuracy']:.2f} % of the test images"
                 if "test_accuracy" in test else "")
-    return out, f"saved {args.out}: test {loss_name(config.model)} {test['test_loss']:.2f} nats/image{accuracy}"
+    return out, f"saved {args.out}: test {loss_name(config.kind)} {test['test_loss']:.2f} nats/image{accuracy}"
 
 
 def run_evaluate(args, log):
@@ -151,9 +175,13 @@ def run_evaluate(args, log):
     text = (f"{args.path}: {name}, latent size {model.latent_dim}: test {loss_name(model.kind)}{given} "
             f"{figures['test_loss']:.2f} nats/image (recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f})")
     if model.kind != "ae":
-        figures.update(test_nll=importance_weighted_nll(model, test_x, args.samples, labels=labels), samples=args.samples)
-        text += (f", -log p(x{' | y' if given else ''}) ~ {figures['test_nll']:.2f} ({args.samples} importance samples), "
-                 f"{figures['active_units']} of {model.latent_dim} latent units active")
+        figures.update(
+            test_nll=importance_weighted_nll(model, test_x, args.samples, labels=labels), samples=args.samples
+        )
+        text += (
+            f", -log p(x{' | y' if given else ''}) ~ {figures['test_nll']:.2f} ({args.samples} importance samples), "
+            f"{figures['active_units']} of {model.latent_dim} latent units active"
+        )
     if model.kind == "cvae":
         figures["test_accuracy"] = classification_accuracy(model, test_x, test_labels)
         text += f"; the label with the best ELBO is right for {100 * figures['test_accuracy']:.2f} % of the images"
@@ -164,7 +192,7 @@ def run_evaluate(args, log):
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    log = (lambda message: print(message, file=sys.stderr))
+    log = functools.partial(print, file=sys.stderr)
     run = {"fetch-data": run_fetch, "train": run_train, "evaluate": run_evaluate}[args.command]
     try:
         out, text = run(args, log)

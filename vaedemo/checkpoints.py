@@ -23,7 +23,9 @@ def save_checkpoint(model: AutoEncoder, path, **metadata) -> Path:
     """Write the model and its metadata atomically (a temp file beside it, then a rename)."""
     path = Path(path)
     meta = {key: value if isinstance(value, str) else json.dumps(value) for key, value in metadata.items()}
-    meta.update(kind=model.kind, latent_dim=str(model.latent_dim), hidden=str(model.config.hidden), arch=model.config.arch)
+    meta.update(
+        kind=model.kind, latent_dim=str(model.latent_dim), hidden=str(model.config.hidden), arch=model.config.arch
+    )
     meta.setdefault("dataset", "mnist")
     state = {name: tensor.detach().to("cpu", torch.float32).contiguous() for name, tensor in model.state_dict().items()}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,7 +51,9 @@ def load_checkpoint(path) -> AutoEncoder:
     if size == 0:
         raise ValueError(f"{name} is empty (0 bytes), not a vaedemo checkpoint")
     if size > MAX_BYTES:
-        raise ValueError(f"{name} is {size / 2**20:.0f} MB, larger than any vaedemo checkpoint ({MAX_BYTES // 2**20} MB at most)")
+        raise ValueError(
+            f"{name} is {size / 2**20:.0f} MB, larger than any vaedemo checkpoint ({MAX_BYTES // 2**20} MB at most)"
+        )
     try:
         with safe_open(str(path), framework="pt") as f:
             metadata = f.metadata() or {}
@@ -67,9 +71,11 @@ def load_checkpoint(path) -> AutoEncoder:
                          f"(missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'})")
     for key, shape in expected.items():
         if found[key] != shape:
-            raise ValueError(f"{name}: weight {key} has shape {list(found[key])}, but a{' conv' if config.arch == 'conv' else ''} "
-                             f"{config.kind.upper()} with latent size {config.latent_dim} and hidden size {config.hidden} "
-                             f"needs {list(shape)}")
+            raise ValueError(
+                f"{name}: weight {key} has shape {list(found[key])}, but a{' conv' if config.arch == 'conv' else ''} "
+                f"{config.kind.upper()} with latent size {config.latent_dim} and hidden size {config.hidden} "
+                f"needs {list(shape)}"
+            )
     for key, tensor in tensors.items():
         if not tensor.is_floating_point():
             raise ValueError(f"{name}: weight {key} is {tensor.dtype}, not floating point")
@@ -98,11 +104,15 @@ def load_checkpoint_bytes(data: bytes, name: str) -> AutoEncoder:
 def config_from(metadata: dict, name: str) -> ModelConfig:
     missing = [key for key in REQUIRED if key not in metadata]
     if missing:
-        raise ValueError(f"{name} is a .safetensors file but not a vaedemo checkpoint (its metadata lacks {', '.join(missing)})")
+        raise ValueError(
+            f"{name} is a .safetensors file but not a vaedemo checkpoint (its metadata lacks {', '.join(missing)})"
+        )
     try:
         latent_dim, hidden = int(metadata["latent_dim"]), int(metadata["hidden"])
         # checkpoints written before the conv pair existed have no arch: they are all MLPs
-        return ModelConfig(kind=metadata["kind"], latent_dim=latent_dim, hidden=hidden, arch=metadata.get("arch", "mlp"))
+        return ModelConfig(
+            kind=metadata["kind"], latent_dim=latent_dim, hidden=hidden, arch=metadata.get("arch", "mlp")
+        )
     except ValueError as error:
         raise ValueError(f"{name} has invalid metadata: {error}") from error
 

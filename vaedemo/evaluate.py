@@ -34,7 +34,9 @@ def evaluate(model: AutoEncoder, images: torch.Tensor, beta: float = 1.0, batch_
 
 
 @torch.inference_mode()
-def kl_per_dimension(vae, images: torch.Tensor, batch_size: int = 1000, labels: torch.Tensor | None = None) -> torch.Tensor:
+def kl_per_dimension(
+    vae, images: torch.Tensor, batch_size: int = 1000, labels: torch.Tensor | None = None
+) -> torch.Tensor:
     """Mean KL(q(z_j | x) || p(z_j)) per image of each latent dimension j over the images, in nats: (d,)."""
     total = sum(gaussian_kl_per_dimension(*vae.encode(*batch)) for batch in batches(images, labels, batch_size))
     return total / len(images)
@@ -70,7 +72,9 @@ def label_elbos(cvae, x: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def classification_accuracy(cvae, images: torch.Tensor, labels: torch.Tensor, samples: int = 10, seed: int = 0) -> float:
+def classification_accuracy(
+    cvae, images: torch.Tensor, labels: torch.Tensor, samples: int = 10, seed: int = 0
+) -> float:
     """The share of the images whose best ELBO (label_elbos, `samples` samples) is their own label's."""
     generator = torch.Generator().manual_seed(seed)
     right = 0

@@ -1,7 +1,7 @@
 """Training jobs for the app: fit() in a child process, watched by a small reader thread.
 
-Training inside the server process would compete with the app for the GIL and both cores (measured:
-the drawing latency doubled). So each job starts a child process (spawn, one torch thread) that
+Training inside the server process would compete with the app for the GIL and both cores (docs/benchmarks.md:
+drawing got twice as slow). So each job starts a child process (spawn, one torch thread) that
 loads the data set, runs fit() and sends messages over a queue: throttled step figures, epoch figures with
 pictures and the map of the test codes, and at the end the weights as .safetensors bytes. A reader thread in the
 server files them into a plain Job object (a lock and a Progress); the page only reads job.poll(). No Streamlit here.
@@ -23,6 +23,7 @@ from .checkpoints import checkpoint_bytes, load_checkpoint_bytes
 from .data import DataUnavailable, load_mnist, load_test_sample
 from .datasets import dataset_info
 from .models import AutoEncoder
+from .texts import JOB_MESSAGES
 from .train import TrainConfig, checkpoint_metadata, fit
 from .viz import image_grid, latent_plane
 
@@ -35,41 +36,14 @@ STOP_GRACE_S = 30  # a child that has not ended this long after a stop (stuck fe
 # machine the child can need seconds to hand back the model it has so far, which a shorter grace would lose
 
 
-# What a job says, by kind: a message is a list of parts (kind, values), which the app shows in the reader's language
-# (its catalogues have a text for each kind) and Progress.message writes in English.
-MESSAGES = {
-    "queued": "Waiting for another training on this server to end.",
-    "abandoned": "Nobody looked at this run for {seconds} s (was its tab closed?), so it was stopped.",
-    "stopped_early": "Stopped before it started.",
-    "could_not_run": "Could not run the training: {error}",
-    "starting": "Starting the training process...",
-    "stopped": "Stopped.",
-    "crashed": "The training process ended unexpectedly (exit code {code}).",
-    "loading": "Loading {title}...",
-    "data_log": "{text}",
-    "training": "Training on {images:,} {title} images.",
-    "batch_note": "Batch size {batch_size} is larger than the {images:,} training images, so each step uses all "
-                  "{images:,}.",
-    "data_unavailable": "{error}",
-    "failed": "Training failed: {error}",
-    "bad_checkpoint": "{error}",
-    "diverged": "The loss blew up (NaN or huge) in epoch {epoch}: the learning rate is too high.",
-    "kept": "Kept the model from the end of epoch {epoch}.",
-    "no_model": "No epoch finished, so there is no model.",
-    "stopped_during": "Stopped during epoch {epoch}; the model is as far as it got.",
-    "finished_one": "Finished: 1 epoch trained.",
-    "finished": "Finished: {epochs} epochs trained.",
-}
-
-
 def english(parts: list) -> str:
-    return " ".join(MESSAGES[kind].format(**values) for kind, values in parts)
+    return " ".join(JOB_MESSAGES[kind].format(**values) for kind, values in parts)
 
 
 @dataclass
 class Progress:
     status: str = "queued"  # queued -> loading -> training -> done | stopped | diverged | failed
-    parts: list = field(default_factory=lambda: [("queued", {})])  # the message: [(kind in MESSAGES, values)]
+    parts: list = field(default_factory=lambda: [("queued", {})])  # the message: [(kind in JOB_MESSAGES, values)]
     total_steps: int = 0
     steps: list = field(default_factory=list)  # step figures: step, epoch, train_recon, train_kl, images_per_s
     epochs: list = field(default_factory=list)  # epoch figures: train and test loss, recon, kl
@@ -153,7 +127,7 @@ class Job:
         self.update(status="loading", parts=[("starting", {})])
         child.start()
         # the server answering people's strokes comes first, from the child's start: its imports (torch) alone
-        # take 2-3 s of CPU, before a nice inside the child could run
+        # take seconds of CPU, before a nice inside the child could run
         os.setpriority(os.PRIO_PROCESS, child.pid, NICE)
         stopped_at = None
         while True:
@@ -237,7 +211,9 @@ def train_in_child(config: TrainConfig, root, messages, stop):
                       "checkpoint": None})
         return
     except Exception as error:  # the server shows the message instead of a traceback
-        messages.put({"event": "end", "status": "failed", "parts": [("failed", {"error": str(error)})], "checkpoint": None})
+        messages.put(
+            {"event": "end", "status": "failed", "parts": [("failed", {"error": str(error)})], "checkpoint": None}
+        )
         return
     done = len(result.history)
     if result.diverged:

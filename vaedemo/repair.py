@@ -29,7 +29,9 @@ def add_noise(x: torch.Tensor, std: float, generator: torch.Generator | None = N
 def erase_block(x: torch.Tensor, top: int, left: int, height: int, width: int) -> torch.Tensor:
     """A copy of x (N, 1, 28, 28) with the block of rows top.. and columns left.. set to 0 (no ink)."""
     if not (0 <= top < SIDE and 0 <= left < SIDE and height >= 0 and width >= 0):
-        raise ValueError(f"the block at row {top}, column {left}, {height}x{width} pixels, lies outside the 28x28 digit")
+        raise ValueError(
+            f"the block at row {top}, column {left}, {height}x{width} pixels, lies outside the 28x28 digit"
+        )
     erased = x.clone()
     erased[..., top:top + height, left:left + width] = 0
     return erased

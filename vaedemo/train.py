@@ -6,7 +6,7 @@ import contextlib
 import copy
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import torch
@@ -22,7 +22,7 @@ BLOWN_UP = 1e4  # nats per image; a model that predicts 0.5 for every pixel scor
 
 @dataclass
 class TrainConfig:
-    model: str = "vae"  # "ae", "vae" or "cvae" (conditioned on the labels)
+    kind: str = "vae"  # "ae", "vae" or "cvae" (conditioned on the labels)
     dataset: str = "mnist"  # "mnist" or "fashion" (Fashion-MNIST)
     latent_dim: int = 2
     hidden: int = 512
@@ -39,9 +39,9 @@ class TrainConfig:
     kl_warmup: int = 0  # KL warm-up: epochs over which the KL weight rises linearly from 0 to beta; 0 = none
 
     def __post_init__(self):
-        checks = {
-            "epochs": self.epochs >= 1, "batch size": self.batch_size >= 1, "latent size": self.latent_dim >= 1,
-            "hidden size": self.hidden >= 1, "learning rate": self.lr > 0 and math.isfinite(self.lr),
+        checks = {  # the model's own settings (kind, sizes, architecture) are ModelConfig's to check
+            "epochs": self.epochs >= 1, "batch size": self.batch_size >= 1,
+            "learning rate": self.lr > 0 and math.isfinite(self.lr),
             "beta": self.beta >= 0 and math.isfinite(self.beta),
             "training-set size": self.train_size is None or self.train_size >= 1, "KL warm-up": self.kl_warmup >= 0,
         }
@@ -49,7 +49,7 @@ class TrainConfig:
         if bad:
             raise ValueError(f"invalid {', '.join(bad)}: must be positive (beta and the KL warm-up may be 0)")
         dataset_info(self.dataset)  # raises ValueError on an unknown data set
-        self.model_config  # raises ValueError on an unknown model kind or architecture, or a conv CVAE
+        _ = self.model_config  # raises ValueError on an unknown kind or architecture, a conv CVAE, or a size below 1
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ValueError(f"precision must be auto, bf16 or fp32, not {self.precision!r}")
         if not 0 <= self.noise <= 1:
@@ -57,7 +57,7 @@ class TrainConfig:
 
     @property
     def model_config(self) -> ModelConfig:
-        return ModelConfig(kind=self.model, latent_dim=self.latent_dim, hidden=self.hidden, arch=self.arch)
+        return ModelConfig(**{name: getattr(self, name) for name in MODEL_FIELDS})
 
     def steps_per_epoch(self, n: int) -> int:
         """Optimizer steps of one epoch on n training images (the last batch may be short)."""
@@ -78,6 +78,9 @@ class TrainConfig:
     @property
     def uses_bf16(self) -> bool:
         return self.precision == "bf16" or (self.precision == "auto" and native_bf16())
+
+
+MODEL_FIELDS = tuple(f.name for f in fields(ModelConfig))  # kind, latent_dim, hidden, arch: TrainConfig has them too
 
 
 @dataclass
@@ -148,8 +151,16 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
             sums += figures
             if callback:
                 per_image = (figures / len(x)).tolist()
-                callback(step, epoch, {"event": "step", **dict(zip(("train_loss", "train_recon", "train_kl"), per_image)),
-                                       "beta": beta, "images_per_s": seen / (time.perf_counter() - start)})
+                callback(
+                    step,
+                    epoch,
+                    {
+                        "event": "step",
+                        **dict(zip(("train_loss", "train_recon", "train_kl"), per_image)),
+                        "beta": beta,
+                        "images_per_s": seen / (time.perf_counter() - start),
+                    },
+                )
         seconds = time.perf_counter() - start
         epoch_figures = {"event": "epoch", "epoch": epoch, "seconds": seconds, "images_per_s": n / seconds,
                          **dict(zip(("train_loss", "train_recon", "train_kl"), (sums / n).tolist()))}
@@ -168,5 +179,11 @@ def checkpoint_metadata(config: TrainConfig, result: FitResult, train_images: in
     test = {key: f"{last[key]:.4f}" for key in ("test_loss", "test_recon", "test_kl") if key in last}
     if "active_units" in last:
         test["active_units"] = str(last["active_units"])
-    settings = {f"train_{key}": value for key, value in asdict(config).items() if key not in ("model", "dataset", "latent_dim", "hidden", "arch")}
-    return {"dataset": config.dataset, "epochs": str(len(result.history)), "train_images": str(train_images), **test, **settings}
+    settings = {f"train_{key}": value for key, value in asdict(config).items() if key not in (*MODEL_FIELDS, "dataset")}
+    return {
+        "dataset": config.dataset,
+        "epochs": str(len(result.history)),
+        "train_images": str(train_images),
+        **test,
+        **settings,
+    }

@@ -5,11 +5,12 @@ import io
 import numpy as np
 import plotly.graph_objects as go
 import torch
+from PIL import Image
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
-from PIL import Image
 
 from .evaluate import ACTIVE_KL
+from .texts import CURVE_LABELS
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
@@ -75,11 +76,6 @@ def map_bounds(*points: np.ndarray) -> tuple[float, float, float, float]:
     return float(x0), float(x1), float(y0), float(y1)
 
 
-CURVE_LABELS = {"recon": "Reconstruction (BCE)", "kl": "KL divergence", "active": "Active units (of {latent_dim})",
-                "train": "train (batches)", "test": "test (10,000 images)", "active_axis": "dimensions with KL > {kl} nats",
-                "epoch": "epoch", "nats": "nats per image"}
-
-
 def training_curves(steps: list, epochs: list, steps_per_epoch: float, latent_dim: int | None = None,
                     labels: dict = CURVE_LABELS) -> go.Figure:
     """Reconstruction and KL in nats per image: train (batches, as they come) and test (after each epoch); given
@@ -98,7 +94,9 @@ def training_curves(steps: list, epochs: list, steps_per_epoch: float, latent_di
         fig.add_scatter(x=[e["epoch"] for e in epochs], y=[e["active_units"] for e in epochs], mode="lines+markers",
                         name=labels["test"], legendgroup="test", showlegend=False, line={"color": "#d62728"},
                         marker={"size": 8}, row=1, col=3)
-        fig.update_yaxes(range=[-0.3, latent_dim + 0.3], title_text=labels["active_axis"].format(kl=f"{ACTIVE_KL:g}"), col=3)
+        fig.update_yaxes(
+            range=[-0.3, latent_dim + 0.3], title_text=labels["active_axis"].format(kl=f"{ACTIVE_KL:g}"), col=3
+        )
     fig.update_xaxes(title_text=labels["epoch"])
     fig.update_yaxes(title_text=labels["nats"], col=1)
     fig.update_layout(height=330, margin={"l": 10, "r": 10, "t": 40, "b": 10}, uirevision="training",

@@ -3,11 +3,19 @@ import random
 import streamlit as st
 import torch
 
-import sidebar
-import ui
-from i18n import t
-from vaedemo.repair import REGIONS, damage, denoising_noise, error_picture, error_scale_picture, fill_in, mean_abs_error, repair
+from vaedemo.repair import (
+    REGIONS,
+    damage,
+    denoising_noise,
+    error_picture,
+    error_scale_picture,
+    fill_in,
+    mean_abs_error,
+    repair,
+)
 from vaedemo.viz import enlarge, to_uint8
+from webapp import session, sidebar, ui
+from webapp.i18n import t
 
 SCALE = 8  # each MNIST pixel as an 8x8 square
 ERASE_OPTIONS = ["nothing", *REGIONS, "a block I place"]
@@ -19,7 +27,7 @@ st.title(t("repair.title", noun=noun))
 st.markdown(t("repair.intro", a="an" if noun[0] in "aeiou" else "a", noun=noun, title=data.title))
 
 images, labels = ui.test_sample()
-drawing = st.session_state.get("last_drawing") if data.name == "mnist" else None  # the Draw page draws digits
+drawing = session.last_drawing() if data.name == "mnist" else None  # the Draw page draws digits
 URL = "query-params"  # every setting lives in the address bar too: a bookmark or a shared link opens this view
 
 
@@ -51,8 +59,14 @@ with digit_column:
                           format_func=lambda source: t(f"repair.source_{source}"))
     if source == "test":
         label_column, index_column = st.columns(2)
-        label = label_column.selectbox(t("repair.test_noun", noun=noun), range(10), index=7, format_func=data.classes.__getitem__,
-                                       key="repair_label", bind=URL)
+        label = label_column.selectbox(
+            t("repair.test_noun", noun=noun),
+            range(10),
+            index=7,
+            format_func=data.classes.__getitem__,
+            key="repair_label",
+            bind=URL,
+        )
         rows = torch.nonzero(labels == label)[:, 0]
         index = index_column.number_input(t("repair.which", count=len(rows)), min_value=1, max_value=len(rows), value=1,
                                           key="repair_index", bind=URL)
@@ -78,16 +92,20 @@ with damage_column:
     fill_only = block is not None and st.toggle(
         t("repair.fill_only"), value=True, key="repair_fill_only", bind=URL, help=t("repair.fill_only_help"))
     seed_column, button_column = st.columns(2, vertical_alignment="bottom")
-    seed = seed_column.number_input(t("repair.seed"), min_value=0, value=0, key="repair_seed", bind=URL, disabled=noise == 0)
+    seed = seed_column.number_input(
+        t("repair.seed"), min_value=0, value=0, key="repair_seed", bind=URL, disabled=noise == 0
+    )
     button_column.button(t("repair.new_noise"), on_click=new_noise, disabled=noise == 0)
 with model_column:
     st.subheader(t("repair.models"))
-    latent_dim = st.radio(t("home.latent_size"), [2, 16], format_func=lambda d: f"{d}-D", key="repair_latent_dim", bind=URL)
+    latent_dim = st.radio(
+        t("home.latent_size"), [2, 16], format_func=lambda d: f"{d}-D", key="repair_latent_dim", bind=URL
+    )
     conv = sidebar.conv_switch(latent_dim, "repair_conv")
 
 damaged = damage(clean, noise, block, seed=seed)
-mine = sidebar.my_model()
-if mine is not None and sidebar.trained_on(mine) != data.name:
+mine = session.my_model()
+if mine is not None and session.trained_on(mine) != data.name:
     mine = None  # trained on the other data set
 models = []  # each model once: with "use my model" on, ui.model already is the session's own
 pair = [ui.shipped(kind, 16, arch="conv") if conv else ui.model(kind, latent_dim) for kind in ("ae", "vae")]
@@ -97,7 +115,7 @@ for model in (*pair, ui.shipped_denoising(latent_dim), mine):
 pictures = {clean_name: clean, damaged_name: damaged}
 for model in models:
     repaired = fill_in(model, damaged, block) if fill_only else repair(model, damaged)
-    pictures[model_label(model, model is sidebar.my_model())] = repaired
+    pictures[model_label(model, model is session.my_model())] = repaired
 errors = {name: float(mean_abs_error(picture, clean)) for name, picture in pictures.items()}
 
 st.divider()

@@ -1,13 +1,12 @@
 import streamlit as st
 import torch
 
-import sidebar
-import ui
-from components.latent_map import browser_model, interpolation_slider, latent_map, send_models
-from i18n import t
 from vaedemo.compare import checkpoint_figures, farthest_from_codes, interpolation, prior_samples, shared_limit
 from vaedemo.evaluate import ACTIVE_KL, active_units
 from vaedemo.viz import enlarge, image_grid, to_uint8
+from webapp import sidebar, ui
+from webapp.components.latent_map import browser_model, interpolation_slider, latent_map, send_models
+from webapp.i18n import t
 
 URL = "query-params"  # every choice lives in the address bar too: a bookmark or a shared link opens this view
 GRID = 8  # prior samples: GRID x GRID decodes for each model
@@ -55,7 +54,9 @@ latent_dim = size_column.radio(t("draw.latent_size"), [2, 16], horizontal=True,
                                key="compare_latent_dim", bind=URL, format_func=lambda d: f"{d}-D")
 conv = sidebar.conv_switch(latent_dim, "compare_conv", arch_column)
 if conv:
-    models = {kind: (ui.shipped(kind, 16, arch="conv"), ui.shipped_codes(kind, 16, arch="conv")) for kind in ("ae", "vae")}
+    models = {
+        kind: (ui.shipped(kind, 16, arch="conv"), ui.shipped_codes(kind, 16, arch="conv")) for kind in ("ae", "vae")
+    }
 else:
     models = {kind: chosen(kind, latent_dim) for kind in ("ae", "vae")}
 size = t("compare.size_conv", latent_dim=latent_dim) if conv else f"{latent_dim}-D"
@@ -63,14 +64,23 @@ size = t("compare.size_conv", latent_dim=latent_dim) if conv else f"{latent_dim}
 
 def test_image_picker(end: str, default: tuple[int, int]) -> torch.Tensor:
     """A test image picked by its class and which one of that class, shown; returns it (1, 1, 28, 28)."""
-    label = st.selectbox(t("compare.end_label", Noun=noun.title(), end=end.upper()), range(len(classes)), index=default[0],
-                         format_func=classes.__getitem__, key=f"compare_{end}_label", bind=URL)
+    label = st.selectbox(
+        t("compare.end_label", Noun=noun.title(), end=end.upper()),
+        range(len(classes)),
+        index=default[0],
+        format_func=classes.__getitem__,
+        key=f"compare_{end}_label",
+        bind=URL,
+    )
     rows = torch.nonzero(labels == label)[:, 0]
     which = st.number_input(t("compare.which", name=classes[label], count=len(rows)), 1, len(rows), default[1] + 1,
                             key=f"compare_{end}_index", bind=URL)
     x = images[rows[which - 1]][None]  # (1, 1, 28, 28)
-    st.image(enlarge(to_uint8(x)[0], 4), caption=t("compare.end_caption", end=end.upper(), name=classes[label], which=which),
-             width=112)
+    st.image(
+        enlarge(to_uint8(x)[0], 4),
+        caption=t("compare.end_caption", end=end.upper(), name=classes[label], which=which),
+        width=112,
+    )
     return x
 
 
@@ -123,8 +133,15 @@ for column, (beta, vae) in zip(st.columns(len(betas)), betas.items()):
     figures = checkpoint_figures(vae)
     packed[f"beta {beta:g}"] = browser_model(vae, beta_codes[beta], mnist_labels)
     with column:
-        latent_map(f"compare_beta_{beta:g}", packed[f"beta {beta:g}"], f"β = {beta:g}", sidebar.dataset("mnist").classes,
-                   bounds=(-limit, limit, -limit, limit), circles=(1, 2), height=0.85)
+        latent_map(
+            f"compare_beta_{beta:g}",
+            packed[f"beta {beta:g}"],
+            f"β = {beta:g}",
+            sidebar.dataset("mnist").classes,
+            bounds=(-limit, limit, -limit, limit),
+            circles=(1, 2),
+            height=0.85,
+        )
     column.markdown(t("compare.beta_figures", recon=figures["reconstruction"], kl=figures["KL"], elbo=figures["-ELBO"],
                       epochs=vae.metadata["epochs"]))
     kl = ui.shipped_beta_kl_per_dimension(beta)

@@ -1,15 +1,16 @@
 import streamlit as st
 import torch
 
-import sidebar
-import ui
-from i18n import t
 from vaedemo.viz import image_grid
+from webapp import sidebar, ui
+from webapp.i18n import t
 
 data = sidebar.dataset()
 st.title(t("home.title", title=data.title, noun=data.noun))
 st.markdown(t("home.intro", noun=data.noun))
-latent_dim = st.radio(t("home.latent_size"), [2, 16], horizontal=True, format_func=lambda d: f"{d}-D", key="home_latent_dim")
+latent_dim = st.radio(
+    t("home.latent_size"), [2, 16], horizontal=True, format_func=lambda d: f"{d}-D", key="home_latent_dim"
+)
 images, labels = ui.test_sample()
 picks = torch.stack([torch.nonzero(labels == label)[k, 0] for k in range(2) for label in range(10)])
 x = images[picks]  # (20, 1, 28, 28)

@@ -1,16 +1,15 @@
 import streamlit as st
 import torch
 
-import sidebar
-import ui
-from components.canvas import drawing_canvas
-from i18n import t
 from vaedemo.evaluate import label_elbos
 from vaedemo.latent import LIMIT, manifold_grid, manifold_picture
 from vaedemo.preprocess import preprocess_drawing
 from vaedemo.viz import enlarge, image_grid, png_data_uri, to_uint8
+from webapp import sidebar, ui
+from webapp.components.canvas import drawing_canvas
+from webapp.i18n import t
 
-ELBO_SAMPLES = 16  # posterior samples per label for the ten ELBOs: 160 decodes, about 2 ms on one thread
+ELBO_SAMPLES = 16  # posterior samples per label for the ten ELBOs: 160 decodes, cheap enough for every stroke
 
 st.title(t("every_digit.title"))
 st.markdown(t("every_digit.intro"))
@@ -34,8 +33,6 @@ def classify_and_restyle(cvae):
     with left:
         st.caption(t("draw.your_drawing"))
         drawing = drawing_canvas("every_digit_canvas")  # RGBA pixels (H, W, 4), None before a stroke
-    # AppTest cannot draw on a canvas: a test puts its RGBA array in st.session_state["fed_drawing"].
-    drawing = st.session_state.get("fed_drawing", drawing)
     x = None if drawing is None else preprocess_drawing(drawing)  # (1, 1, 28, 28)
     with right:
         if x is None:
@@ -53,8 +50,12 @@ def classify_and_restyle(cvae):
         with st.container(key="every_digit_result"):
             input_column, verdict_column = st.columns([1, 3], vertical_alignment="center")
             input_column.image(png_data_uri(enlarge(to_uint8(x)[0], 4)), caption=t("draw.input"), width=112)
-            verdict_column.markdown(t("every_digit.verdict", best=best, elbo=elbos[best], margin=elbos[best] - runner_up))
-            cells = [f"**{value:.0f}**" if label == best else f"{value:.0f}" for label, value in enumerate(elbos.tolist())]
+            verdict_column.markdown(
+                t("every_digit.verdict", best=best, elbo=elbos[best], margin=elbos[best] - runner_up)
+            )
+            cells = [
+                f"**{value:.0f}**" if label == best else f"{value:.0f}" for label, value in enumerate(elbos.tolist())
+            ]
             st.markdown("| y | " + " | ".join(map(str, range(10))) + " |\n|---|" + "---|" * 10 +
                         "\n| ℒ(x, y) | " + " | ".join(cells) + " |")
             st.caption(t("every_digit.elbo_note", samples=ELBO_SAMPLES))

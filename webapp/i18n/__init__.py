@@ -1,12 +1,12 @@
 """The app's texts in English and Simplified Chinese: one catalogue per language (en.toml, zh.toml, the same keys,
 TOML tables by page) and t(), the one lookup the pages use. The session's language is chosen in the sidebar and
-kept in the address bar as ?lang=zh; on a first visit the browser's language chooses it. No torch here."""
+kept in the address bar as ?lang=zh; on a first visit the browser's language chooses it (webapp.session). No torch
+here."""
 import tomllib
 from pathlib import Path
 
-import streamlit as st
-
-LANGUAGES = {"en": "English", "zh": "简体中文"}
+from vaedemo.texts import CURVE_LABELS, JOB_MESSAGES
+from webapp.session import LANGUAGES, language
 
 
 def flatten(table: dict, prefix: str = "") -> dict:
@@ -20,19 +20,16 @@ def flatten(table: dict, prefix: str = "") -> dict:
     return flat
 
 
-CATALOGUES = {lang: flatten(tomllib.loads((Path(__file__).parent / f"{lang}.toml").read_text(encoding="utf-8")))
-              for lang in LANGUAGES}
+def catalogue(lang: str) -> dict:
+    """One language's texts by key. English takes the library's own texts (vaedemo.texts) for a training job's
+    messages and the curves' labels, so that each English text is written once."""
+    texts = flatten(tomllib.loads((Path(__file__).parent / f"{lang}.toml").read_text(encoding="utf-8")))
+    if lang == "en":
+        texts |= flatten({"jobs": JOB_MESSAGES, "curves": CURVE_LABELS})
+    return texts
 
 
-def language() -> str:
-    """The session's language, "en" or "zh": as the sidebar says, or as a link asks (?lang=zh), or on a first visit
-    as the browser prefers."""
-    if st.session_state.get("lang") not in LANGUAGES:
-        asked = st.query_params.get("lang")
-        if asked not in LANGUAGES:
-            asked = "zh" if (st.context.locale or "").lower().startswith("zh") else "en"
-        st.session_state["lang"] = asked
-    return st.session_state["lang"]
+CATALOGUES = {lang: catalogue(lang) for lang in LANGUAGES}
 
 
 def t(key: str, **values):

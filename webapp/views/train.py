@@ -1,26 +1,26 @@
 import streamlit as st
 
-import sidebar
-import ui
-from components.latent_map import latent_map
-from i18n import t
 from vaedemo.checkpoints import load_checkpoint_bytes
 from vaedemo.datasets import DATASETS
 from vaedemo.evaluate import ACTIVE_KL
 from vaedemo.jobs import Job
+from vaedemo.texts import CURVE_LABELS
 from vaedemo.train import TrainConfig
-from vaedemo.viz import CURVE_LABELS, map_bounds, training_curves
+from vaedemo.viz import map_bounds, training_curves
+from webapp import session, sidebar, ui  # noqa: F401  ui: one torch thread, the heavy imports frozen (see ui.py)
+from webapp.components.latent_map import latent_map
+from webapp.i18n import t
 
 DOWNLOAD_NAME = "vaedemo-my-model.safetensors"
-# A 2-D VAE that draws recognisable digits in about 30 s on two CPU cores.
-DEFAULTS = {"model": "vae", "dataset": sidebar.current_dataset(),  # the data set the sidebar shows
+# A 2-D VAE that draws recognisable digits in a short run on two CPU cores (docs/benchmarks.md).
+DEFAULTS = {"kind": "vae", "dataset": session.current_dataset(),  # the data set the sidebar shows
             "latent_dim": 2, "hidden": 512, "beta": 1.0, "lr": 3e-3, "epochs": 5,
             "batch_size": 128, "train_size": 15_000, "noise": 0.0, "kl_warmup": 0, "arch": "mlp"}
 
 st.title(t("train.title"))
 st.markdown(t("train.intro"))
 
-job = st.session_state.get("train_job")
+job = session.training_job()
 running = job is not None and job.poll().active
 
 
@@ -43,14 +43,20 @@ def setting(widget, name: str, **options):
 columns = st.columns(4)
 with columns[0]:
     setting(st.radio, "dataset", options=list(DATASETS), horizontal=True, format_func=lambda name: DATASETS[name].title)
-    setting(st.radio, "model", options=["vae", "ae"], horizontal=True,
+    setting(st.radio, "kind", options=["vae", "ae"], horizontal=True,
             format_func=lambda kind: t(f"train.kind.{kind}"))
     setting(st.number_input, "epochs", min_value=1, max_value=100, step=1)
 with columns[1]:
     setting(st.select_slider, "latent_dim", options=[1, 2, 3, 4, 8, 16, 32])
     setting(st.select_slider, "hidden", options=[64, 128, 256, 512, 1024])
-    setting(st.radio, "arch", options=["mlp", "conv"], horizontal=True, format_func=lambda arch: t(f"train.arch.{arch}"),
-            help=True)
+    setting(
+        st.radio,
+        "arch",
+        options=["mlp", "conv"],
+        horizontal=True,
+        format_func=lambda arch: t(f"train.arch.{arch}"),
+        help=True,
+    )
 with columns[2]:
     setting(st.select_slider, "lr", options=[1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0],
             format_func=lambda lr: f"{lr:g}")
@@ -66,11 +72,11 @@ with columns[3]:
 
 def start():
     config = TrainConfig(**{name: st.session_state[f"train_{name}"] for name in DEFAULTS})
-    st.session_state["train_job"] = Job(config).start()
+    session.set_training_job(Job(config).start())
 
 
 def stop():
-    st.session_state["train_job"].stop()
+    session.training_job().stop()
 
 
 start_column, stop_column = st.columns([1, 8])
@@ -78,53 +84,72 @@ start_column.button(t("train.start"), type="primary", on_click=start, disabled=r
 stop_column.button(t("train.stop"), on_click=stop, disabled=not running)
 
 
-def show(progress):
-    epochs_done = len(progress.epochs)
+def show(job, progress):
+    """The run as it goes and once it has ended: status, curves, figures, map, pictures, and its model."""
+    status(job, progress)
+    if progress.steps:
+        curves(job.config, progress)
+    if progress.epochs:
+        epoch_caption(job.config, progress.epochs[-1])
+    if progress.maps:
+        codes_map(job.config, progress)
+    noun = sidebar.dataset(job.config.dataset).noun
+    for name, picture in progress.pictures.items():
+        st.image(picture, caption=t(f"train.pictures.{name}", noun=noun))
+    if progress.model is not None:
+        model_buttons(progress)
+
+
+def status(job, progress):
+    """A progress bar while it trains, else its message, coloured by how the run went."""
     message = sidebar.job_message(progress)
     if progress.status == "training":
+        config = job.config
         images_per_s = progress.steps[-1]["images_per_s"] if progress.steps else 0
         warming = (t("train.warming", beta=progress.steps[-1]["beta"])
-                   if job.config.kl_warmup and job.config.model == "vae" and progress.steps else "")
-        st.progress(progress.fraction, text=t("train.progress", message=message, epoch=min(epochs_done + 1, job.config.epochs),
-                                              epochs=job.config.epochs, speed=images_per_s, warming=warming))
+                   if config.kl_warmup and config.kind == "vae" and progress.steps else "")
+        epoch = min(len(progress.epochs) + 1, config.epochs)
+        st.progress(progress.fraction, text=t("train.progress", message=message, epoch=epoch, epochs=config.epochs,
+                                              speed=images_per_s, warming=warming))
     elif progress.active:
         st.info(message)
     elif progress.status in ("done", "stopped"):
         (st.success if progress.status == "done" else st.warning)(message)
     else:
         st.error(message)
-    if progress.steps:
-        steps_per_epoch = progress.total_steps / job.config.epochs
-        latent_dim = job.config.latent_dim if job.config.model == "vae" else None
-        labels = {name: t(f"curves.{name}") for name in CURVE_LABELS}
-        st.plotly_chart(training_curves(progress.steps, progress.epochs, steps_per_epoch, latent_dim, labels),
-                        key="train_curves")
-    if progress.epochs:
-        last = progress.epochs[-1]
-        units, collapsed = "", job.config.latent_dim - last.get("active_units", job.config.latent_dim)
-        if "active_units" in last:
-            units = t("train.units_collapsed" if collapsed else "train.units", active=last["active_units"],
-                      latent_dim=job.config.latent_dim, kl=f"{ACTIVE_KL:g}", collapsed=collapsed)
-        st.caption(t("train.after_epoch", epoch=last["epoch"], loss=last["test_loss"], recon=last["test_recon"],
-                     kl=last["test_kl"], units=units, speed=last["images_per_s"]))
-    if progress.maps:
-        codes_map(progress)
-    noun = sidebar.dataset(job.config.dataset).noun
-    for name, picture in progress.pictures.items():
-        st.image(picture, caption=t(f"train.pictures.{name}", noun=noun))
-    if progress.model is not None:
-        use_column, download_column = st.columns([1, 3])
-        if use_column.button(t("train.use_mine"), type="primary"):
-            ui.set_my_model(progress.model)
-            st.session_state["use_mine"] = True
-            st.rerun(scope="app")  # so the sidebar shows the switch
-        download_column.download_button(t("train.download"), data=progress.checkpoint, file_name=DOWNLOAD_NAME,
-                                        mime="application/octet-stream", on_click="ignore")
 
 
-def codes_map(progress):
+def curves(config, progress):
+    steps_per_epoch = progress.total_steps / config.epochs
+    latent_dim = config.latent_dim if config.kind == "vae" else None
+    labels = {name: t(f"curves.{name}") for name in CURVE_LABELS}
+    st.plotly_chart(training_curves(progress.steps, progress.epochs, steps_per_epoch, latent_dim, labels),
+                    key="train_curves")
+
+
+def epoch_caption(config, last: dict):
+    """The latest epoch's test figures, with a VAE's active units."""
+    units, collapsed = "", config.latent_dim - last.get("active_units", config.latent_dim)
+    if "active_units" in last:
+        units = t("train.units_collapsed" if collapsed else "train.units", active=last["active_units"],
+                  latent_dim=config.latent_dim, kl=f"{ACTIVE_KL:g}", collapsed=collapsed)
+    st.caption(t("train.after_epoch", epoch=last["epoch"], loss=last["test_loss"], recon=last["test_recon"],
+                 kl=last["test_kl"], units=units, speed=last["images_per_s"]))
+
+
+def model_buttons(progress):
+    """Use the finished model on every page, or download it."""
+    use_column, download_column = st.columns([1, 3])
+    if use_column.button(t("train.use_mine"), type="primary"):
+        session.adopt(progress.model)
+        st.rerun(scope="app")  # so the sidebar shows the switch
+    download_column.download_button(t("train.download"), data=progress.checkpoint, file_name=DOWNLOAD_NAME,
+                                    mime="application/octet-stream", on_click="ignore")
+
+
+def codes_map(config, progress):
     """The map of the test codes after the latest epoch; once the run has ended, after each epoch, to replay."""
-    config, data = job.config, sidebar.dataset(job.config.dataset)
+    data = sidebar.dataset(config.dataset)
     frames = progress.maps if not progress.active else progress.maps[-1:]
     count, (epoch, _) = len(progress.map_labels), progress.maps[-1]
     title = (t("train.map_replay", count=count, noun=data.noun) if len(frames) > 1
@@ -132,14 +157,22 @@ def codes_map(progress):
     names = {1: ("z", ""), 2: ("z₁", "z₂")}.get(config.latent_dim, (t("map.pc", n=1), t("map.pc", n=2)))
     map_column, note_column = st.columns([3, 2])
     with map_column:
-        latent_map("train_map", None, title, data.classes, frames=[(t("train.frame", epoch=e), points) for e, points in frames],
-                   labels=progress.map_labels, bounds=map_bounds(*(points for _, points in progress.maps)),
-                   names=names, text=20 if sidebar.lecture_mode() else 12)  # one scale for all the epochs
-    notes = [t("train.note_dots", code=t(f"train.code.{config.model}"), noun=data.noun)]
-    if config.model == "vae" and config.beta > 0:
+        latent_map(
+            "train_map",
+            None,
+            title,
+            data.classes,
+            frames=[(t("train.frame", epoch=e), points) for e, points in frames],
+            labels=progress.map_labels,
+            bounds=map_bounds(*(points for _, points in progress.maps)),
+            names=names,
+            text=20 if session.lecture_mode() else 12,
+        )  # one scale for all the epochs
+    notes = [t("train.note_dots", code=t(f"train.code.{config.kind}"), noun=data.noun)]
+    if config.kind == "vae" and config.beta > 0:
         notes.append(t("train.note_kl"))
     else:
-        notes.append(t("train.note_nothing", whose=t("train.whose_ae" if config.model == "ae" else "train.whose_beta0")))
+        notes.append(t("train.note_nothing", whose=t("train.whose_ae" if config.kind == "ae" else "train.whose_beta0")))
     if config.latent_dim > 2:
         notes.append(t("train.note_pca", latent_dim=config.latent_dim))
     if progress.active:
@@ -150,9 +183,9 @@ def codes_map(progress):
 
 
 @st.fragment(run_every=1.0 if running else None)
-def live_view():
+def live_view(job):
     progress = job.poll()
-    show(progress)
+    show(job, progress)
     if running and not progress.active:
         st.rerun(scope="app")  # once: the buttons and the results below follow the finished job
 
@@ -160,7 +193,7 @@ def live_view():
 # Everything that follows the job lives in the fragment: a full rerun can be cut short by a poll that
 # was already on its way, the fragment's own output never is.
 if job is not None:
-    live_view()
+    live_view(job)
 
 
 def load_upload():
@@ -172,8 +205,7 @@ def load_upload():
     except ValueError as error:
         st.session_state["train_upload_message"] = ("error", "train.upload_refused", {"error": str(error)})
         return
-    ui.set_my_model(model)
-    st.session_state["use_mine"] = True
+    session.adopt(model)
     st.session_state["train_upload_message"] = ("success", "train.upload_loaded", {
         "name": upload.name, "kind": model.kind.upper(), "latent_dim": model.latent_dim})
 

@@ -10,8 +10,8 @@ Three components:
 - `vaedemo.latent_map` draws one model's map (or, for a training run, the codes after each of its epochs), or
   decodes two models along the straight lines between two codes as a slider is dragged (interpolation).
 - `vaedemo.marks` carries what moves on a map with every stroke or pick (the star, its code, the ellipse), so
-  that the map's element, with its script, stays the same message too and goes as a reference (a stroke's answer
-  on the Draw page: 47 kB with the marks inside the maps, against 16.5 kB for the SVG maps before).
+  that the map's element, with its script, stays the same message too and goes as a reference (docs/benchmarks.md
+  has the bytes a stroke costs).
 """
 import hashlib
 import json
@@ -23,9 +23,9 @@ import streamlit as st
 import torch
 from torch import nn
 
-from components import asset
-from i18n import t
 from vaedemo.viz import DIGIT_COLOURS, latent_plane
+from webapp.components import asset
+from webapp.i18n import t
 
 _model = st.components.v2.component("vaedemo.model", js=asset("model.js"))
 _marks = st.components.v2.component("vaedemo.marks", js=asset("marks.js"))

@@ -239,7 +239,7 @@ function map(root, data, setTriggerValue) {
     rest();
   };
   // Where the plot is on the screen, asked once per entry or scroll: asking on every move would make the browser
-  // lay out the page again after the last move's label (measured: half of a move's time).
+  // lay out the page again after the last move's label, half of a move's time (docs/benchmarks.md).
   let box = null;
   const forget = () => { box = null; };
   const at = (event) => {

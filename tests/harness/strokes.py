@@ -3,6 +3,9 @@ benchmarks/draw_latency.py). Points are fractions of the canvas's width and heig
 import base64
 import math
 
+from tests.harness.browser import wait_for_app
+from tests.harness.server import ROOT
+
 CANVAS = "[data-testid=stBidiComponentIsolated] canvas.ink"
 IMAGES = ".st-key-reconstructions [data-testid=stImage] img"  # the Draw page's input and reconstructions
 
@@ -112,3 +115,27 @@ def clear_canvas(page):
     """Press the canvas's Clear button and wait until the Draw page has dropped its pictures."""
     page.locator("[data-testid=stBidiComponentIsolated] button.clear").click()
     page.wait_for_function(f"() => !document.querySelector('{IMAGES}')")
+
+
+def draw_digit(page, digit: int):
+    """Clear the canvas if something is drawn, then draw the digit stroke by stroke, waiting for the page
+    to answer each one."""
+    if image_sources(page):
+        clear_canvas(page)
+    for stroke in DIGITS[digit]:
+        before = image_sources(page)
+        draw_stroke(page, stroke)
+        wait_for_new_images(page, before)
+
+
+def draw_a_seven_for_the_screenshot(page, url: str):
+    """The Draw page at url, 1400 pixels wide, with a 7 drawn and all it brings shown: the docs' screenshot."""
+    page.set_viewport_size({"width": 1400, "height": 1500})
+    page.goto(url)
+    wait_for_app(page)
+    page.locator(CANVAS).wait_for()
+    draw_digit(page, 7)
+    wait_for_maps(page)
+    wait_for_app(page)
+    page.locator("[data-testid=stExpander] .katex-display").first.wait_for()  # the maths panel's formulas typeset
+    (ROOT / "artifacts").mkdir(exist_ok=True)

@@ -1,19 +1,23 @@
-"""Streamlit glue shared by the pages: the shipped models and test sample (loaded once per process),
-the session's own model (in st.session_state only, never visible to another session), and the maths
-panels. Every function here that takes dataset=None uses the data set the sidebar picked."""
+"""Streamlit glue shared by the pages: the shipped models and test sample (loaded once per process), the model a page
+shows (the session's own where the sidebar says so, webapp.session), and the maths panels. Every function here that
+takes dataset=None uses the data set the page shows."""
 import gc
+import weakref
+
 import pandas  # noqa: F401  imported whole before any page draws a chart: plotly (through narwhals) peeks
+
 # at sys.modules['pandas'], and a page run in another thread must not find it half imported
 import streamlit as st
 import torch
 
-from i18n import t
-from sidebar import current_dataset, my_model, trained_on
 from vaedemo import load_checkpoint
 from vaedemo.data import load_test_sample
 from vaedemo.datasets import checkpoint_path
 from vaedemo.evaluate import kl_per_dimension
 from vaedemo.losses import elbo_terms, importance_weighted, prior_log_density, prior_mass_within
+from webapp import session
+from webapp.i18n import t
+from webapp.session import current_dataset
 
 torch.set_num_threads(1)  # inference is tiny; leave the other core to a training child process
 # Once per process, after the heavy imports: their objects (torch, plotly, pandas: most of the heap) move out of
@@ -58,30 +62,32 @@ def load_codes(kind: str, latent_dim: int, dataset: str, arch: str = "mlp") -> t
 
 @torch.inference_mode()
 def latent_means(model) -> torch.Tensor:
-    images, labels = test_sample(trained_on(model))
+    images, labels = test_sample(session.trained_on(model))
     return model.latent_mean(images, *((labels,) if model.kind == "cvae" else ()))  # (N, d); a CVAE's given the labels
 
 
-def set_my_model(model):
-    st.session_state["my_model"] = model
-    st.session_state["my_codes"] = latent_means(model)
+_codes: "weakref.WeakKeyDictionary[torch.nn.Module, torch.Tensor]" = weakref.WeakKeyDictionary()
 
 
-def using_mine(kind: str, dataset: str | None = None) -> bool:
-    mine = my_model()
-    return (mine is not None and mine.kind == kind and trained_on(mine) == (dataset or current_dataset())
-            and st.session_state.get("use_mine", False))
+def codes_of(model) -> torch.Tensor:
+    """latent_means(model), computed once per model and kept as long as the model lives (a session's own model:
+    as long as its session keeps it)."""
+    if model not in _codes:
+        _codes[model] = latent_means(model)
+    return _codes[model]
 
 
 def model(kind: str, latent_dim: int, dataset: str | None = None):
     """The model a page shows for this kind: the session's own where the sidebar says so and it was trained
     on this data set, else the shipped one."""
-    return my_model() if using_mine(kind, dataset) else shipped(kind, latent_dim, dataset)
+    mine = session.using_mine(kind, dataset or current_dataset())
+    return session.my_model() if mine else shipped(kind, latent_dim, dataset)
 
 
 def codes(kind: str, latent_dim: int, dataset: str | None = None) -> torch.Tensor:
     """Latent means of the data set's test sample under model(kind, latent_dim, dataset)."""
-    return st.session_state["my_codes"] if using_mine(kind, dataset) else shipped_codes(kind, latent_dim, dataset)
+    mine = session.using_mine(kind, dataset or current_dataset())
+    return codes_of(session.my_model()) if mine else shipped_codes(kind, latent_dim, dataset)
 
 
 def latex_vector(v: torch.Tensor, shown: int = 3) -> str:
@@ -90,8 +96,9 @@ def latex_vector(v: torch.Tensor, shown: int = 3) -> str:
     return r"\begin{pmatrix}" + r" \\ ".join(entries) + r"\end{pmatrix}"
 
 
-IMPORTANCE_SAMPLES = 100  # the CLI's default too; one batched decode of 100 codes: 1.3 ms (2-D), 2.3 ms (16-D) on
-# one thread here, measured 2026-12-01, in the Draw page's server budget of 15 ms per stroke
+IMPORTANCE_SAMPLES = (
+    100  # the CLI's default too; one batched decode, cheap enough for every stroke (docs/benchmarks.md)
+)
 BCE = r"\textstyle\sum_{i=1}^{784} \big[x_i \log \hat{x}_i + (1 - x_i) \log(1 - \hat{x}_i)\big]"
 
 
@@ -99,8 +106,7 @@ LINE_BREAK = r" \\[1em] "  # between the formulas of a panel
 
 
 def formulas(*lines: str):
-    """A panel's formulas one under the other, as one element: every element costs the server CPU on each rerun
-    (one element instead of eight saved 1-2 ms of a Draw stroke's 18-19)."""
+    """A panel's formulas one under the other, as one element: every element costs the server CPU on each rerun."""
     st.latex(r"\small \begin{gathered} " + LINE_BREAK.join(lines) + r" \end{gathered}")
 
 
@@ -113,8 +119,10 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
         if model.kind == "ae":
             with torch.inference_mode():
                 _, recon, _ = model.loss(x)
-            formulas(r"z = \mathrm{encoder}(x), \quad \hat{x} = \mathrm{decoder}(z)",
-                     rf"\begin{{aligned}} \text{{{t('maths.loss')}}}(x) &= -{BCE} \\ &= {recon.item():.1f} \end{{aligned}}")
+            formulas(
+                r"z = \mathrm{encoder}(x), \quad \hat{x} = \mathrm{decoder}(z)",
+                rf"\begin{{aligned}} \text{{{t('maths.loss')}}}(x) &= -{BCE} \\ &= {recon.item():.1f} \end{{aligned}}",
+            )
             st.caption(t("maths.ae_caption"))
             return
         eps = torch.randn(1, model.latent_dim, generator=torch.Generator().manual_seed(seed))
@@ -126,7 +134,8 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
             rf"\underbrace{{\mathcal{{L}}(x)}}_{{{terms.elbo:.1f}}} = "
             rf"\underbrace{{\mathbb{{E}}_{{q(z \mid x)}}\big[\log p(x \mid z)\big]}}"
             rf"_{{\text{{{t('maths.reconstruction')} }} {-terms.recon:.1f}}} - "
-            rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}_{{\text{{{t('maths.kl')} }} {terms.kl:.2f}}}",
+            rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}"
+            rf"_{{\text{{{t('maths.kl')} }} {terms.kl:.2f}}}",
             r"\mathcal{L}(x) \le \log p(x), \quad p(z) = \mathcal{N}(0, I)",
             r"z = \mu + \sigma \odot \varepsilon, \;\; \varepsilon \sim \mathcal{N}(0, I), \;\; "
             r"\hat{x} = \mathrm{decoder}(z)",
@@ -140,7 +149,8 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
             rf"\frac{{p(x \mid z_k)\, p(z_k)}}{{q(z_k \mid x)}} = {log_px:.1f}, \quad z_k \sim q(z \mid x)",
             rf"\underbrace{{\log p(x)}}_{{{log_px:.1f}}} - \underbrace{{\mathcal{{L}}(x)}}_{{{elbo_k:.1f}}} = "
             rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z \mid x)\big)}}_{{\text{{{t('maths.gap')} }} "
-            rf"{log_px - elbo_k:.2f}}}")
+            rf"{log_px - elbo_k:.2f}}}",
+        )
         st.caption(t("maths.vae_caption", seed=seed, samples=k))
 
 

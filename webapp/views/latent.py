@@ -1,19 +1,22 @@
 import streamlit as st
 import torch
 
-import sidebar
-import ui
-from components.latent_map import browser_model, latent_map, send_marks, send_models
-from i18n import t
 from vaedemo.latent import LIMIT, manifold_grid, manifold_picture, picked
 from vaedemo.viz import enlarge, to_uint8
+from webapp import session, sidebar, ui
+from webapp.components.latent_map import browser_model, latent_map, send_marks, send_models
+from webapp.i18n import t
 
 data = sidebar.dataset()
 st.title(t("latent.title"))
 st.markdown(t("latent.intro", noun=data.noun, title=data.title))
 
-mine = sidebar.my_model()
-if mine is not None and ui.using_mine(mine.kind) and (mine.kind, mine.latent_dim) != ("vae", 2):
+mine = session.my_model()
+if (
+    mine is not None
+    and session.using_mine(mine.kind, session.current_dataset())
+    and (mine.kind, mine.latent_dim) != ("vae", 2)
+):
     st.info(t("latent.not_2d_vae", latent_dim=mine.latent_dim, kind=mine.kind.upper()))
     model, codes = ui.shipped("vae", 2), ui.shipped_codes("vae", 2)
 else:

@@ -1,0 +1,156 @@
+"""A browser tab without a browser: Streamlit's own websocket protocol, spoken as the browser speaks it, so that a
+simulated student costs this machine almost nothing (tests/test_lecture_hall.py, benchmarks/lecture_hall.py).
+
+It fetches the XSRF cookie from /_stcore/health, opens ws://HOST/_stcore/stream, asks for the page (a
+BackMsg.rerun_script with only context_info), then sends strokes as the browser sends them: a rerun_script of the
+canvas fragment with the page's widget states echoed and the canvas's state a PNG of a digit drawn the way
+tests/harness/strokes.py draws it. It reports the hashes of the cacheable messages it holds, as a browser does, and
+resolves the references the server sends in their place."""
+import asyncio
+import json
+import urllib.request
+
+import websockets
+from PIL import Image, ImageDraw
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from tests.harness.strokes import DIGITS
+from vaedemo.viz import png_data_uri
+
+CANVAS, STROKE = 280, 24  # as webapp/views/draw.py draws its canvas
+PICTURES_PER_STROKE = 5  # the input, the AE's and the VAE's reconstructions, and the two latent maps
+TIMEOUT_S = 120  # an answer that has not come by then counts as an error
+
+
+def digit_png(digit: int) -> str:
+    """The canvas's state after drawing the digit: white ink on black, as a PNG data URI (canvas.py sends this)."""
+    image = Image.new("RGBA", (CANVAS, CANVAS), (0, 0, 0, 255))
+    pen = ImageDraw.Draw(image)
+    for points in DIGITS[digit]:
+        at = [(x * CANVAS, y * CANVAS) for x, y in points]
+        pen.line(at, fill=(255, 255, 255, 255), width=STROKE, joint="curve")
+        for x, y in (at[0], at[-1]):
+            pen.ellipse((x - STROKE / 2, y - STROKE / 2, x + STROKE / 2, y + STROKE / 2), fill=(255, 255, 255, 255))
+    return png_data_uri(image)
+
+
+DRAWINGS = [json.dumps({"drawing": digit_png(digit)}) for digit in DIGITS]
+
+
+class Session:
+    """One browser tab's conversation with the server."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.widgets = {}  # widget id -> a WidgetState as the browser would echo it
+        self.cache = {}  # hash -> cacheable ForwardMsg already received
+        self.pages = {}  # page name -> page_script_hash
+        self.fragment = ""  # the fragment the canvas lives in
+        self.buttons = {}  # label -> widget id
+        self.progress_texts = []
+        self.polls = {}  # fragment id -> seconds between its reruns, for each fragment that polls (run_every)
+        self.errors = []
+        self.pictures = 0  # pictures received so far
+
+    async def connect(self):
+        xsrf = await asyncio.to_thread(self.xsrf_cookie)
+        host = self.url.removeprefix("http://")
+        self.ws = await websockets.connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit", *xsrf],
+                                           additional_headers={"Cookie": f"_streamlit_xsrf={xsrf[0]}"} if xsrf else {},
+                                           max_size=None, ping_interval=None)
+
+    def xsrf_cookie(self) -> list[str]:
+        """The XSRF token the server set as a cookie, as a list of one; none when its XSRF protection is off."""
+        with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=TIMEOUT_S) as response:
+            cookies = response.headers.get_all("Set-Cookie") or []
+        return [c.split("=", 1)[1].split(";")[0] for c in cookies if c.startswith("_streamlit_xsrf=")][:1]
+
+    async def rerun(self, page: str = "", fragment: str = "", auto: bool = False):
+        """Send one rerun_script and read until that run's script_finished; raises on a run that failed."""
+        message = BackMsg()
+        state = message.rerun_script
+        state.context_info.timezone, state.context_info.locale = "UTC", "en-US"
+        state.context_info.url = self.url + "/"
+        state.widget_states.widgets.extend(self.widgets.values())
+        state.page_script_hash, state.fragment_id, state.is_auto_rerun = page, fragment, auto
+        state.cached_message_hashes.extend(self.cache)
+        await self.ws.send(message.SerializeToString())
+        while True:
+            msg = ForwardMsg()
+            msg.ParseFromString(await asyncio.wait_for(self.ws.recv(), TIMEOUT_S))
+            if msg.WhichOneof("type") == "ref_hash":
+                msg = self.cache[msg.ref_hash]
+            elif msg.metadata.cacheable:
+                self.cache[msg.hash] = msg
+            kind = msg.WhichOneof("type")
+            if kind == "delta":
+                self.read_delta(msg)
+            elif kind == "navigation":
+                self.pages = {p.page_name: p.page_script_hash for p in msg.navigation.app_pages}
+            elif kind == "auto_rerun":
+                self.polls[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for fragment in msg.stop_auto_rerun.fragment_ids:
+                    self.polls.pop(fragment, None)
+            elif kind == "new_session" and not msg.metadata.run.fragment_ids:
+                self.polls.clear()  # a run of the whole page: its fragments say again whether they poll
+            elif kind == "script_finished":
+                if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue  # the page asked for a rerun (st.rerun): its own script_finished follows
+                if msg.script_finished not in (
+                    ForwardMsg.FINISHED_SUCCESSFULLY,
+                    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+                ):
+                    raise RuntimeError(f"run ended {ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)}")
+                return
+
+    def read_delta(self, msg: ForwardMsg):
+        element = msg.delta.new_element
+        kind = element.WhichOneof("type")
+        if kind == "exception":
+            self.errors.append(f"exception: {element.exception.message}")
+        elif kind == "alert" and element.alert.format == element.alert.ERROR:
+            self.errors.append(f"error: {element.alert.body}")
+        elif kind == "imgs":
+            self.pictures += len(element.imgs.imgs)
+        elif kind == "bidi_component" and element.bidi_component.component_name == "vaedemo.latent_map":
+            self.pictures += 1
+        elif kind == "progress":
+            self.progress_texts.append(element.progress.text)
+        elif kind == "button":
+            self.buttons[element.button.label] = element.button.id
+        elif kind in ("button_group", "checkbox", "radio", "bidi_component") and element.HasField(kind) and (
+                kind != "bidi_component" or element.bidi_component.component_name == "vaedemo.canvas"):
+            widget = getattr(element, kind)
+            state = self.widgets.setdefault(widget.id, BackMsg().rerun_script.widget_states.widgets.add())
+            state.id = widget.id
+            if kind == "button_group":
+                state.string_array_value.data[:] = [widget.options[i].content for i in widget.default]
+            elif kind == "checkbox":
+                state.bool_value = widget.default
+            elif kind == "radio" and not state.HasField("string_value"):
+                state.string_value = widget.options[widget.default]
+            elif kind == "bidi_component":
+                self.fragment, self.canvas = msg.delta.fragment_id, widget.id
+
+    async def stroke(self, drawing: str) -> int:
+        """Draw on the Draw page's canvas as the browser sends a stroke (the canvas's state, json with the PNG, and a
+        rerun of its fragment); returns how many pictures the answer held."""
+        state = self.widgets.setdefault(self.canvas, BackMsg().rerun_script.widget_states.widgets.add())
+        state.id, state.json_value = self.canvas, drawing
+        before = self.pictures
+        await self.rerun(self.pages["Draw"], self.fragment)
+        return self.pictures - before
+
+    async def close(self):
+        await self.ws.close()
+
+
+async def press(session: Session, label: str):
+    """Click the page's button of that label, as the browser sends a click: a trigger for one run."""
+    click = BackMsg().rerun_script.widget_states.widgets.add()
+    click.id, click.trigger_value = session.buttons[label], True
+    session.widgets[click.id] = click
+    await session.rerun(session.pages["Train"])
+    del session.widgets[click.id]

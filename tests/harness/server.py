@@ -1,0 +1,74 @@
+"""The app as a user starts it: `streamlit run app.py` on a free loopback port (tests and benchmarks), and the
+Hugging Face image's own start command run here."""
+import asyncio
+import concurrent.futures
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def run_coroutine(coroutine):
+    """Run an asyncio coroutine to its end and return its result, in a thread of its own: Playwright's sync API
+    keeps an event loop running in the test thread, where asyncio.run refuses to start another."""
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(port: int, extra_env: dict | None = None, args: list[str] = ()) -> subprocess.Popen:
+    """`streamlit run app.py` as a user starts it, waiting until its health check answers. Its output goes to a
+    file (process.log), not a pipe: a pipe nobody reads fills up and then blocks the server."""
+    env = {**os.environ, **(extra_env or {})}
+    log = tempfile.NamedTemporaryFile(prefix="vaedemo-server-", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process.log = Path(log.name)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}: {process.log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.2)
+    stop_app(process)
+    raise RuntimeError("streamlit did not answer its health check within 60 s")
+
+
+def stop_app(process: subprocess.Popen):
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    process.log.unlink(missing_ok=True)
+
+
+def image_command() -> list[str]:
+    cmd = re.search(r"^CMD (\[.*?\])\s*$", DOCKERFILE.replace("\\\n", ""), re.M | re.S)
+    return json.loads(cmd.group(1))
+
+
+def local_image_command(port: int) -> list[str]:
+    """The image's start command, run here: this Python, the port given, on the loopback address."""
+    command = [sys.executable if word == "python" else word for word in image_command()]
+    command = [f"--server.port={port}" if word == "--server.port=8501" else word for word in command]
+    return ["--server.address=127.0.0.1" if word.startswith("--server.address") else word for word in command]

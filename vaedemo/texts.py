@@ -1,0 +1,39 @@
+"""The library's English texts that the app shows too, written once: what a training job says (by kind: a message is
+a list of parts (kind, values), which Progress.message writes in English) and the training curves' labels. The app's
+English catalogue takes them from here; its Chinese one translates each. No torch here: the app reads them before the
+models load."""
+
+JOB_MESSAGES = {
+    "queued": "Waiting for another training on this server to end.",
+    "abandoned": "Nobody looked at this run for {seconds} s (was its tab closed?), so it was stopped.",
+    "stopped_early": "Stopped before it started.",
+    "could_not_run": "Could not run the training: {error}",
+    "starting": "Starting the training process...",
+    "stopped": "Stopped.",
+    "crashed": "The training process ended unexpectedly (exit code {code}).",
+    "loading": "Loading {title}...",
+    "data_log": "{text}",
+    "training": "Training on {images:,} {title} images.",
+    "batch_note": "Batch size {batch_size} is larger than the {images:,} training images, so each step uses all "
+                  "{images:,}.",
+    "data_unavailable": "{error}",
+    "failed": "Training failed: {error}",
+    "bad_checkpoint": "{error}",
+    "diverged": "The loss blew up (NaN or huge) in epoch {epoch}: the learning rate is too high.",
+    "kept": "Kept the model from the end of epoch {epoch}.",
+    "no_model": "No epoch finished, so there is no model.",
+    "stopped_during": "Stopped during epoch {epoch}; the model is as far as it got.",
+    "finished_one": "Finished: 1 epoch trained.",
+    "finished": "Finished: {epochs} epochs trained.",
+}
+
+CURVE_LABELS = {
+    "recon": "Reconstruction (BCE)",
+    "kl": "KL divergence",
+    "active": "Active units (of {latent_dim})",
+    "train": "train (batches)",
+    "test": "test (10,000 images)",
+    "active_axis": "dimensions with KL > {kl} nats",
+    "epoch": "epoch",
+    "nats": "nats per image",
+}

@@ -1,0 +1,96 @@
+"""The session's state in one place: every st.session_state key that more than one page (or the sidebar) reads, and
+the functions that read and change it. A widget's own value stays with its page, under a key that starts with the
+page's name (draw_latent_dim, latent_z1, train_epochs, ...).
+
+No torch here (nor anything that imports it): app.py draws the sidebar, and the Draw page its canvas, before the
+models load, which is most of a cold start."""
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+
+LANGUAGE = "lang"  # the sidebar's language switch; ?lang=zh in the address bar
+DATASET = "dataset"  # the sidebar's data-set switch; ?dataset=fashion
+LECTURE = "lecture"  # the sidebar's lecture-mode switch; ?lecture=1
+USE_MINE = "use_mine"  # the sidebar's switch from the shipped models to the session's own
+MY_MODEL = "my_model"  # the model this session trained or uploaded
+TRAIN_JOB = "train_job"  # this session's training run (vaedemo.jobs.Job), while it goes on and after
+LAST_DRAWING = "last_drawing"  # the Draw page's latest input (1, 1, 28, 28), which the Repair page offers
+MNIST_ONLY_PAGE = "mnist_only_page"  # the page (its script hash) that shows MNIST whatever the sidebar says
+
+
+def language() -> str:
+    """The session's language, "en" or "zh": as the sidebar says, or as a link asks (?lang=zh), or on a first visit
+    as the browser prefers."""
+    if st.session_state.get(LANGUAGE) not in LANGUAGES:
+        asked = st.query_params.get("lang")
+        if asked not in LANGUAGES:
+            asked = "zh" if (st.context.locale or "").lower().startswith("zh") else "en"
+        st.session_state[LANGUAGE] = asked
+    return st.session_state[LANGUAGE]
+
+
+def chosen_dataset() -> str:
+    """The data set the sidebar picked: "mnist" or "fashion"."""
+    return st.session_state.get(DATASET, "mnist")
+
+
+def current_dataset() -> str:
+    """The data set the pages show: the sidebar's, but always "mnist" on a page that called set_mnist_only."""
+    if st.session_state.get(MNIST_ONLY_PAGE) == get_script_run_ctx().page_script_hash:
+        return "mnist"
+    return chosen_dataset()
+
+
+def set_mnist_only():
+    """The page now running works on handwritten digits only: current_dataset() is "mnist" there."""
+    st.session_state[MNIST_ONLY_PAGE] = get_script_run_ctx().page_script_hash
+
+
+def lecture_mode() -> bool:
+    """Whether this session is in lecture mode: switched on in the sidebar, or opened with ?lecture=1."""
+    if LECTURE not in st.session_state:
+        st.session_state[LECTURE] = st.query_params.get("lecture") in ("1", "true")
+    return st.session_state[LECTURE]
+
+
+def trained_on(model) -> str:
+    """The data set a model learned from, as its checkpoint says (a model built in memory: MNIST)."""
+    return getattr(model, "metadata", {}).get("dataset", "mnist")
+
+
+def my_model():
+    """The model this session trained or uploaded, or None."""
+    return st.session_state.get(MY_MODEL)
+
+
+def adopt(model):
+    """Make model the session's own and use it on every page (the sidebar can switch back)."""
+    st.session_state[MY_MODEL] = model
+    st.session_state[USE_MINE] = True
+
+
+def using_mine(kind: str, dataset: str) -> bool:
+    """Whether the pages show the session's own model for this kind and data set: it has one of that kind, trained
+    on that data set, and the sidebar's switch is on."""
+    mine = my_model()
+    return (mine is not None and mine.kind == kind and trained_on(mine) == dataset
+            and st.session_state.get(USE_MINE, False))
+
+
+def training_job():
+    """This session's training run (vaedemo.jobs.Job), or None."""
+    return st.session_state.get(TRAIN_JOB)
+
+
+def set_training_job(job):
+    st.session_state[TRAIN_JOB] = job
+
+
+def last_drawing():
+    """The Draw page's latest input (1, 1, 28, 28) in [0, 1], or None."""
+    return st.session_state.get(LAST_DRAWING)
+
+
+def remember_drawing(x):
+    st.session_state[LAST_DRAWING] = x
