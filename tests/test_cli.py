@@ -1,47 +1,16 @@
 """The CLI as a user runs it: python -m vaedemo in a subprocess."""
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.harness.server import ROOT
+from tests.harness.cli import run_cli
 from vaedemo import load_checkpoint
-
-
-def vaedemo(*args, cwd=ROOT):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "VAEDEMO_DATA": str(ROOT / "data")}
-    return subprocess.run([sys.executable, "-m", "vaedemo", *args], capture_output=True, text=True, timeout=600,
-                          cwd=cwd, env=env)
 
 
 def test_train_then_evaluate_a_tiny_model(tmp_path):
     out = tmp_path / "tiny.safetensors"
-    run = vaedemo(
-        "train",
-        "--model",
-        "vae",
-        "--latent-dim",
-        "2",
-        "--hidden",
-        "32",
-        "--epochs",
-        "2",
-        "--batch-size",
-        "64",
-        "--lr",
-        "3e-3",
-        "--train-size",
-        "512",
-        "--seed",
-        "1",
-        "--kl-warmup",
-        "1",
-        "--out",
-        str(out),
-        "--json",
-    )
+    run = run_cli(*(f"train --model vae --latent-dim 2 --hidden 32 --epochs 2 --batch-size 64 "
+                     f"--lr 3e-3 --train-size 512 --seed 1 --kl-warmup 1 --out {out} --json").split())
     assert run.returncode == 0, run.stderr
     trained = json.loads(run.stdout)
     assert trained["kind"] == "vae" and trained["epochs"] == 2 and 100 < trained["test_loss"] < 543.4
@@ -51,7 +20,7 @@ def test_train_then_evaluate_a_tiny_model(tmp_path):
     assert model.metadata["train_kl_warmup"] == "1" and model.metadata["active_units"] == str(trained["active_units"])
     assert abs(float(model.metadata["test_loss"]) - trained["test_loss"]) < 1e-3
 
-    run = vaedemo("evaluate", str(out), "--json", "--samples", "20")
+    run = run_cli("evaluate", str(out), "--json", "--samples", "20")
     assert run.returncode == 0, run.stderr
     figures = json.loads(run.stdout)
     assert {"kind", "latent_dim", "test_loss", "test_recon", "test_kl", "test_nll"} <= figures.keys()
@@ -60,7 +29,7 @@ def test_train_then_evaluate_a_tiny_model(tmp_path):
     assert abs(figures["test_loss"] - trained["test_loss"]) < 1.0  # one posterior sample: a little noise
     assert 0 < figures["test_loss"] - figures["test_nll"] < 20  # the ELBO is a lower bound on log p(x)
 
-    text = vaedemo("evaluate", str(out), "--samples", "20")
+    text = run_cli("evaluate", str(out), "--samples", "20")
     assert text.returncode == 0 and "test -ELBO" in text.stdout and "nats/image" in text.stdout
     assert f"-log p(x) ~ {figures['test_nll']:.2f} (20 importance samples)" in text.stdout
     assert f"{figures['active_units']} of 2 latent units active" in text.stdout
@@ -68,43 +37,29 @@ def test_train_then_evaluate_a_tiny_model(tmp_path):
 
 def test_train_then_evaluate_a_tiny_conv_vae(tmp_path):
     out = tmp_path / "conv.safetensors"
-    run = vaedemo(
-        "train",
-        "--arch",
-        "conv",
-        "--latent-dim",
-        "4",
-        "--hidden",
-        "32",
-        "--epochs",
-        "1",
-        "--train-size",
-        "256",
-        "--out",
-        str(out),
-        "--json",
-    )
+    run = run_cli(*(f"train --arch conv --latent-dim 4 --hidden 32 "
+                     f"--epochs 1 --train-size 256 --out {out} --json").split())
     assert run.returncode == 0, run.stderr
     assert (json.loads(run.stdout)["arch"], load_checkpoint(out).metadata["arch"]) == ("conv", "conv")
-    run = vaedemo("evaluate", str(out), "--samples", "5")
+    run = run_cli("evaluate", str(out), "--samples", "5")
     assert run.returncode == 0 and "conv VAE, latent size 4: test -ELBO" in run.stdout
 
 
 def test_train_then_evaluate_a_tiny_cvae(tmp_path):
     out = tmp_path / "cvae.safetensors"
-    run = vaedemo("train", "--model", "cvae", "--hidden", "32", "--epochs", "1", "--train-size", "512", "--lr", "3e-3",
+    run = run_cli("train", "--model", "cvae", "--hidden", "32", "--epochs", "1", "--train-size", "512", "--lr", "3e-3",
                   "--out", str(out), "--json")
     assert run.returncode == 0, run.stderr
     trained = json.loads(run.stdout)
     assert trained["kind"] == "cvae" and 0 <= trained["test_accuracy"] <= 1
     assert load_checkpoint(out).metadata["test_accuracy"] == f"{trained['test_accuracy']:.4f}"
 
-    run = vaedemo("evaluate", str(out), "--json", "--samples", "5")
+    run = run_cli("evaluate", str(out), "--json", "--samples", "5")
     assert run.returncode == 0, run.stderr
     figures = json.loads(run.stdout)
     assert figures["kind"] == "cvae" and figures["test_accuracy"] == pytest.approx(trained["test_accuracy"])
     assert 0 < figures["test_loss"] - figures["test_nll"] < 20
-    text = vaedemo("evaluate", str(out), "--samples", "5")
+    text = run_cli("evaluate", str(out), "--samples", "5")
     assert "test -ELBO given the label" in text.stdout and "-log p(x | y) ~" in text.stdout
     assert f"right for {100 * figures['test_accuracy']:.2f} % of the images" in text.stdout
 
@@ -127,7 +82,7 @@ def test_train_then_evaluate_a_tiny_cvae(tmp_path):
     ],
 )
 def test_bad_arguments_give_one_clear_line(args, phrase, tmp_path):
-    run = vaedemo(*args, cwd=tmp_path)
+    run = run_cli(*args, cwd=tmp_path)
     assert run.returncode != 0
     assert phrase in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "x.safetensors").exists()
@@ -136,12 +91,12 @@ def test_bad_arguments_give_one_clear_line(args, phrase, tmp_path):
 def test_evaluate_refuses_a_file_that_is_not_a_checkpoint(tmp_path):
     bad = tmp_path / "notes.safetensors"
     bad.write_text("hello")
-    run = vaedemo("evaluate", str(bad))
+    run = run_cli("evaluate", str(bad))
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert run.stderr.strip().startswith("error: notes.safetensors is not a .safetensors file")
 
 
 def test_fetch_data_reports_the_checked_folder(tmp_path):
-    run = vaedemo("fetch-data", "--json")
+    run = run_cli("fetch-data", "--json")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["root"].endswith("MNIST/raw")

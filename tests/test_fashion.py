@@ -5,8 +5,8 @@ import json
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
-from test_cli import vaedemo
 
+from tests.harness.cli import run_cli
 from tests.harness.latent_maps import maps
 from tests.harness.server import ROOT
 from tests.harness.training import TINY, finished
@@ -20,41 +20,21 @@ from vaedemo.train import TrainConfig
 
 def test_cli_trains_and_evaluates_on_fashion_mnist(tmp_path):
     out = tmp_path / "fashion.safetensors"
-    run = vaedemo(
-        "train",
-        "--dataset",
-        "fashion",
-        "--model",
-        "vae",
-        "--latent-dim",
-        "2",
-        "--hidden",
-        "64",
-        "--epochs",
-        "2",
-        "--lr",
-        "3e-3",
-        "--train-size",
-        "1000",
-        "--threads",
-        "1",
-        "--out",
-        str(out),
-        "--json",
-    )
+    run = run_cli(*(f"train --dataset fashion --model vae --latent-dim 2 --hidden 64 --epochs 2 "
+                     f"--lr 3e-3 --train-size 1000 --threads 1 --out {out} --json").split())
     assert run.returncode == 0, run.stderr
     trained = json.loads(run.stdout)
     assert trained["dataset"] == "fashion"
     assert load_checkpoint(out).metadata["dataset"] == "fashion"
 
-    run = vaedemo("evaluate", str(out), "--json")  # the data set comes from the checkpoint
+    run = run_cli("evaluate", str(out), "--json")  # the data set comes from the checkpoint
     assert run.returncode == 0, run.stderr
     figures = json.loads(run.stdout)
     assert figures["dataset"] == "fashion"
     assert abs(figures["test_loss"] - trained["test_loss"]) < 1.0  # one posterior sample: a little noise
     # Fashion-MNIST's images hold more ink than digits: the same model scores far worse on them
     assert 230 < figures["test_loss"] < 543.4
-    text = vaedemo("evaluate", str(out))
+    text = run_cli("evaluate", str(out))
     assert "on 10000 Fashion-MNIST test images" in text.stdout
 
 
@@ -74,7 +54,7 @@ def test_the_apps_training_job_trains_on_fashion_mnist():
 
 
 def test_cli_refuses_an_unknown_data_set(tmp_path):
-    run = vaedemo("train", "--dataset", "cifar", "--out", "x.safetensors", cwd=tmp_path)
+    run = run_cli("train", "--dataset", "cifar", "--out", "x.safetensors", cwd=tmp_path)
     assert run.returncode != 0 and "invalid choice: 'cifar'" in run.stderr and "Traceback" not in run.stderr
 
 

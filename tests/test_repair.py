@@ -5,9 +5,9 @@ import math
 
 import pytest
 import torch
-from test_cli import vaedemo as run_cli
 
 import vaedemo
+from tests.harness.cli import run_cli
 from tests.harness.server import ROOT
 from vaedemo.checkpoints import checkpoint_bytes, load_checkpoint_bytes
 from vaedemo.data import load_mnist, load_test_sample
@@ -171,26 +171,8 @@ def test_denoising_training_repairs_noise_better_and_records_its_noise():
 
 def test_cli_trains_with_noise_and_refuses_a_bad_level(tmp_path):
     out = tmp_path / "denoising.safetensors"
-    run = run_cli(
-        "train",
-        "--model",
-        "ae",
-        "--latent-dim",
-        "2",
-        "--hidden",
-        "32",
-        "--epochs",
-        "1",
-        "--train-size",
-        "256",
-        "--noise",
-        "0.3",
-        "--threads",
-        "1",
-        "--out",
-        str(out),
-        "--json",
-    )
+    run = run_cli(*(f"train --model ae --latent-dim 2 --hidden 32 --epochs 1 "
+                     f"--train-size 256 --noise 0.3 --threads 1 --out {out} --json").split())
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["kind"] == "ae"
     model = vaedemo.load_checkpoint(out)
