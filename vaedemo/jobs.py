@@ -192,41 +192,54 @@ def train_in_child(config: TrainConfig, root, messages, stop):
         messages.put({"event": "status", "status": name, "parts": parts, "total_steps": total_steps})
 
     try:
-        title = dataset_info(config.dataset).title
-        status("loading", [("loading", {"title": title})])
-        train_x, train_labels = load_mnist(train=True, root=root, limit=config.train_size,
-                                           log=lambda text: status("loading", [("data_log", {"text": text})]),
-                                           dataset=config.dataset)
-        test_x, test_labels = load_mnist(train=False, root=root, dataset=config.dataset)
-        total_steps = config.total_steps(len(train_x))
-        batch_note = ([("batch_note", {"batch_size": config.batch_size, "images": len(train_x)})]
-                      if config.batch_size > len(train_x) else [])
-        status("training", [("training", {"images": len(train_x), "title": title}), *batch_note], total_steps)
-        picks = torch.stack([torch.nonzero(test_labels == digit)[0, 0] for digit in range(10)])
-        reporter = Reporter(messages, test_x[picks], load_test_sample(config.dataset))
-        result = fit(config, train_x, test_x, callback=reporter, stop=stop, train_labels=train_labels,
-                     test_labels=test_labels)
+        train, test = load_data(config, root, status)
+        batch_note = ([("batch_note", {"batch_size": config.batch_size, "images": len(train[0])})]
+                      if config.batch_size > len(train[0]) else [])
+        status("training", [("training", {"images": len(train[0]), "title": dataset_info(config.dataset).title}),
+                            *batch_note], config.total_steps(len(train[0])))
+        result = fit(config, train[0], test[0], callback=reporter(messages, config, test), stop=stop,
+                     train_labels=train[1], test_labels=test[1])
     except DataUnavailable as error:
-        messages.put({"event": "end", "status": "failed", "parts": [("data_unavailable", {"error": str(error)})],
-                      "checkpoint": None})
+        messages.put(end("failed", [("data_unavailable", {"error": str(error)})]))
         return
     except Exception as error:  # the server shows the message instead of a traceback
-        messages.put(
-            {"event": "end", "status": "failed", "parts": [("failed", {"error": str(error)})], "checkpoint": None}
-        )
+        messages.put(end("failed", [("failed", {"error": str(error)})]))
         return
+    status_name, parts = outcome(result)
+    checkpoint = None
+    if result.history or result.stopped:
+        checkpoint = checkpoint_bytes(result.model, **checkpoint_metadata(config, result, len(train[0])))
+    messages.put(end(status_name, parts + batch_note, checkpoint))
+
+
+def load_data(config: TrainConfig, root, status):
+    """(train images, labels) and (test images, labels) of the run's data set, saying so while it loads."""
+    status("loading", [("loading", {"title": dataset_info(config.dataset).title})])
+    train = load_mnist(train=True, root=root, limit=config.train_size, dataset=config.dataset,
+                       log=lambda text: status("loading", [("data_log", {"text": text})]))
+    return train, load_mnist(train=False, root=root, dataset=config.dataset)
+
+
+def reporter(messages, config: TrainConfig, test: tuple) -> "Reporter":
+    """fit()'s callback, with one test image of each class for the pictures and the shipped sample for the map."""
+    test_x, test_labels = test
+    picks = torch.stack([torch.nonzero(test_labels == digit)[0, 0] for digit in range(10)])
+    return Reporter(messages, test_x[picks], load_test_sample(config.dataset))
+
+
+def outcome(result) -> tuple[str, list]:
+    """How a run that got to its end (or was stopped, or diverged) went: its status and message."""
     done = len(result.history)
     if result.diverged:
-        status_name = "diverged"
-        parts = [("diverged", {"epoch": done + 1}), ("kept", {"epoch": done}) if done else ("no_model", {})]
-    elif result.stopped:
-        status_name, parts = "stopped", [("stopped_during", {"epoch": done + 1})]
-    else:
-        status_name, parts = "done", [("finished", {"epochs": done}) if done > 1 else ("finished_one", {})]
-    checkpoint = None
-    if done or result.stopped:
-        checkpoint = checkpoint_bytes(result.model, **checkpoint_metadata(config, result, len(train_x)))
-    messages.put({"event": "end", "status": status_name, "parts": parts + batch_note, "checkpoint": checkpoint})
+        return "diverged", [("diverged", {"epoch": done + 1}), ("kept", {"epoch": done}) if done else ("no_model", {})]
+    if result.stopped:
+        return "stopped", [("stopped_during", {"epoch": done + 1})]
+    return "done", [("finished", {"epochs": done}) if done > 1 else ("finished_one", {})]
+
+
+def end(status: str, parts: list, checkpoint: bytes | None = None) -> dict:
+    """The child's last message: how the run ended, and its model as a .safetensors file (or None)."""
+    return {"event": "end", "status": status, "parts": parts, "checkpoint": checkpoint}
 
 
 class Reporter:
