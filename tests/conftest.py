@@ -1,9 +1,21 @@
 """Fixtures only; what they use is in tests/harness. The browser ones start the real app (`streamlit run app.py`) on a
 free port and drive Debian's Chromium through Playwright; `make test` installs Chromium with apt-get."""
+import os
+
 import pytest
 
 from tests.harness.browser import CHROMIUM_FLAGS, chromium_path
 from tests.harness.server import free_port, start_app, stop_app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def state_folder(tmp_path_factory):
+    """The app's state (the room store's SQLite file) in a folder of the test run's own, for AppTest in this process
+    and for every server the tests start."""
+    folder = tmp_path_factory.mktemp("state")
+    os.environ["VAEDEMO_STATE"] = str(folder)
+    os.environ.pop("VAEDEMO_ROOMS", None)
+    return folder
 
 
 @pytest.fixture(scope="session")

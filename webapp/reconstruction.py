@@ -5,7 +5,7 @@ import torch
 
 from vaedemo.preprocess import preprocess_drawing
 from vaedemo.viz import map_bounds, png_data_uri, posterior_ellipse, to_uint8
-from webapp import session, sidebar, ui
+from webapp import classroom, session, sidebar, ui
 from webapp.components.latent_map import BrowserModel, browser_model, latent_map, send_marks
 from webapp.i18n import t
 
@@ -24,6 +24,8 @@ def show(drawing, result_column, latent_dim: int, conv: bool, lecture: bool) -> 
         else:
             session.remember_drawing(x)  # the Repair page offers it
             means, vae_logvar = encode(models, x)
+            if session.room():
+                post_to_room(x)
             pictures(models, x, means, conv)
             marks = marks_of(means, vae_logvar, shown)
     with result_column if lecture else st.container():  # under the pictures on a projector's one screen
@@ -47,6 +49,16 @@ def encode(models, x: torch.Tensor):
     """Each model's code for x: ({"ae": z (d,), "vae": mu (d,)}, the VAE's log-variance (d,))."""
     vae_mu, vae_logvar = models["vae"].encode(x)  # (1, d) each
     return {"ae": models["ae"].encode(x)[0], "vae": vae_mu[0]}, vae_logvar[0]
+
+
+@torch.inference_mode()
+def post_to_room(x: torch.Tensor):
+    """A room member's stroke goes to the room: its input, the shipped 2-D AE's and VAE's codes (the Class page maps
+    the VAE's) and the digit the shipped CVAE reads in it, whatever models this page shows."""
+    ae = ui.shipped("ae", 2, "mnist").encode(x)[0]  # (2,)
+    vae = ui.shipped("vae", 2, "mnist").encode(x)[0][0]  # (2,), the posterior mean
+    digit = int(ui.elbos_by_label(ui.shipped("cvae", 2, "mnist"), x).argmax())
+    classroom.post_drawing(to_uint8(x)[0].tobytes(), ae.tolist(), vae.tolist(), digit)
 
 
 @torch.inference_mode()

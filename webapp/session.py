@@ -94,3 +94,46 @@ def last_drawing():
 
 def remember_drawing(x):
     st.session_state[LAST_DRAWING] = x
+
+
+ROOM = "room"  # the code of the class room this session is in; ?room=CODE in the address bar
+ROOM_KEY = "room_key"  # the room's lecturer key, held by the session that created it or opened its lecturer link
+MEMBER = "room_member"  # this session's anonymous id in a room: nothing that says who is drawing
+FOLLOWED = "room_followed"  # the lecturer's latest view that this session has followed (or dismissed)
+
+
+def room() -> str | None:
+    """The code of the room this session is in, or None."""
+    return st.session_state.get(ROOM)
+
+
+def room_key() -> str | None:
+    """The lecturer's key of this session's room, where this session is its lecturer; else None."""
+    return st.session_state.get(ROOM_KEY)
+
+
+def join_room(code: str, key: str | None = None):
+    """Be in the room with this code from now on (its lecturer, given the key)."""
+    if st.session_state.get(ROOM) != code:
+        st.session_state[FOLLOWED] = None
+    st.session_state[ROOM], st.session_state[ROOM_KEY] = code, key or (room_key() if room() == code else None)
+
+
+def leave_room():
+    for name in (ROOM, ROOM_KEY, FOLLOWED):
+        st.session_state.pop(name, None)
+
+
+def member(new) -> str:
+    """This session's anonymous id in rooms, made once with new()."""
+    if MEMBER not in st.session_state:
+        st.session_state[MEMBER] = new()
+    return st.session_state[MEMBER]
+
+
+def followed() -> float | None:
+    return st.session_state.get(FOLLOWED)
+
+
+def set_followed(view_id: float | None):
+    st.session_state[FOLLOWED] = view_id

@@ -7,7 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from vaedemo.datasets import DATASETS, checkpoint_path, dataset_info
-from webapp import session
+from webapp import classroom, session
 from webapp.i18n import t
 from webapp.session import LANGUAGES
 
@@ -27,8 +27,10 @@ def mnist_only(page: str):
         st.info(t("sidebar.mnist_only", page=t(f"app.page.{page}")), icon=":material/info:")
 
 
-def show():
-    """The sidebar of every page, drawn by app.py before the page."""
+def show(page_name: str):
+    """The sidebar of every page (page_name: the page's name in app.py), drawn by app.py before the page; and above
+    the page, a room member's prompt to follow the lecturer."""
+    classroom.follow_address_bar()
     with st.sidebar:
         st.segmented_control(t("sidebar.language"), list(LANGUAGES), format_func=LANGUAGES.get, key=session.LANGUAGE,
                              required=True)
@@ -46,7 +48,9 @@ def show():
         own_model()
         training_status()
         st.toggle(t("sidebar.lecture"), key=session.LECTURE, help=t("sidebar.lecture_help"))
+        classroom.room_box(page_name)
     keep_in_address_bar()
+    classroom.follow_prompt(page_name)
 
 
 def own_model():
@@ -61,7 +65,7 @@ def own_model():
 
 
 def keep_in_address_bar():
-    """The language and lecture mode in the address bar, so that a shared link opens the same view."""
+    """The language, lecture mode and room in the address bar, so that a shared link opens the same view."""
     if session.language() == "en":  # the default: a link without lang= opens in English (or in the browser's language)
         st.query_params.pop("lang", None)
     else:
@@ -71,6 +75,7 @@ def keep_in_address_bar():
         st.markdown(LECTURE_CSS, unsafe_allow_html=True)  # our own constant style sheet, nothing a user typed
     else:
         st.query_params.pop("lecture", None)
+    classroom.keep_in_address_bar()
 
 
 # Streamlit sizes its type and widgets in rem: a larger root font scales the whole page for the back of a hall.

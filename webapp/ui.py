@@ -13,7 +13,7 @@ import torch
 from vaedemo import load_checkpoint
 from vaedemo.data import load_test_sample
 from vaedemo.datasets import checkpoint_path
-from vaedemo.evaluate import kl_per_dimension
+from vaedemo.evaluate import kl_per_dimension, label_elbos
 from vaedemo.losses import elbo_terms, importance_weighted, prior_log_density, prior_mass_within
 from webapp import session
 from webapp.i18n import t
@@ -88,6 +88,15 @@ def codes(kind: str, latent_dim: int, dataset: str | None = None) -> torch.Tenso
     """Latent means of the data set's test sample under model(kind, latent_dim, dataset)."""
     mine = session.using_mine(kind, dataset or current_dataset())
     return codes_of(session.my_model()) if mine else shipped_codes(kind, latent_dim, dataset)
+
+
+ELBO_SAMPLES = 16  # posterior samples per label for a CVAE's ten ELBOs: 160 decodes, cheap enough for every stroke
+
+
+def elbos_by_label(cvae, x: torch.Tensor) -> torch.Tensor:
+    """The CVAE's ELBO of the drawing x (1, 1, 28, 28) under each label 0-9: (10,); the best is its reading of x."""
+    eps = torch.randn(ELBO_SAMPLES, 1, cvae.latent_dim, generator=torch.Generator().manual_seed(0))
+    return label_elbos(cvae, x, eps)[0]
 
 
 def latex_vector(v: torch.Tensor, shown: int = 3) -> str:

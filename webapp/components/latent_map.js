@@ -162,6 +162,7 @@ function drawMarks(canvas, f, data, mark, point, pointer) {
       pen.fillText("AB"[i], x, y - 9);
     });
   }
+  for (const other of mark.stars ?? []) star(pen, f.pixel(other), f.text);
   if (point) star(pen, f.pixel(point), 1.6 * f.text);
   if (pointer) {
     const [x, y] = f.pixel(pointer);
@@ -212,6 +213,7 @@ function map(root, data, setTriggerValue) {
   const rest = () => {
     drawMarks(root.querySelector("canvas.marks"), f, data, mark, point, null);
     root.dataset.point = point ? JSON.stringify(point) : "";  // where the star is drawn (tests, benchmarks)
+    root.dataset.stars = (mark.stars ?? []).length;  // how many small stars are drawn (tests, benchmarks)
     if (!model) return;
     if (mark.z || root.picked) {
       const z = root.picked ?? mark.z;

@@ -114,13 +114,14 @@ def send_models(*models: BrowserModel):
 
 
 def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bounds, z: torch.Tensor | None = None,
-               ellipse: np.ndarray | None = None, circles=(), path: list | None = None, pick: bool = False,
+               ellipse: np.ndarray | None = None, circles=(), path: list | None = None, stars=None, pick: bool = False,
                names=("z₁", "z₂"), text: float = 12, frames: list | None = None, labels=None, height: float = 0.75,
                on_pick=None):
     """One map of model's codes (sent with send_models in the same run) over bounds (x0, x1, y0, y1) in the plane's
     coordinates, square units, with the legend of classes and the title under it. Marks: z (d,), a star, whose
     decode the panel beside the map shows while the pointer is elsewhere; ellipse (M, 2), a line around it; circles
-    (radii about the origin, the prior's); path (two codes (d,), A and B). With pick, a click or the end of a drag
+    (radii about the origin, the prior's); path (two codes (d,), A and B); stars (M, d), a small star each (a class's
+    drawings). With pick, a click or the end of a drag
     picks the point under the pointer (the nearest test code's own within a few pixels) and calls on_pick, which
     finds {"z": [...], "row": test image or None} under st.session_state[key].pick. frames: [(caption, points
     (N, 2))] with their labels (N,), shown one at a time with a slider, in place of a model's codes (model None:
@@ -133,6 +134,9 @@ def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bou
     if z is not None:
         mark["z"] = [round(v, 5) for v in z.tolist()]
         mark["point"] = model.project(z)
+    if stars is not None:
+        places = [model.project(torch.as_tensor(code, dtype=torch.float32)) for code in stars]
+        mark["stars"] = np.round(np.asarray(places, np.float64).reshape(-1, 2), 3).tolist()
     if ellipse is not None:
         mark["ellipse"] = np.round(np.asarray(ellipse, np.float64), 3).tolist()
     if path is not None:

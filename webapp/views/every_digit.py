@@ -1,15 +1,12 @@
 import streamlit as st
 import torch
 
-from vaedemo.evaluate import label_elbos
 from vaedemo.latent import LIMIT, manifold_grid, manifold_picture
 from vaedemo.preprocess import preprocess_drawing
 from vaedemo.viz import enlarge, image_grid, png_data_uri, to_uint8
 from webapp import sidebar, ui
 from webapp.components.canvas import drawing_canvas
 from webapp.i18n import t
-
-ELBO_SAMPLES = 16  # posterior samples per label for the ten ELBOs: 160 decodes, cheap enough for every stroke
 
 st.title(t("every_digit.title"))
 st.markdown(t("every_digit.intro"))
@@ -39,8 +36,7 @@ def classify_and_restyle(cvae):
             st.session_state.pop("every_digit_style", None)
             st.info(t("every_digit.hint"), icon=":material/draw:")
             return
-        eps = torch.randn(ELBO_SAMPLES, 1, cvae.latent_dim, generator=torch.Generator().manual_seed(0))
-        elbos = label_elbos(cvae, x, eps)[0]  # (10,)
+        elbos = ui.elbos_by_label(cvae, x)  # (10,)
         best = int(elbos.argmax())
         runner_up = elbos.topk(2).values[1].item()
         with torch.inference_mode():
@@ -58,7 +54,7 @@ def classify_and_restyle(cvae):
             ]
             st.markdown("| y | " + " | ".join(map(str, range(10))) + " |\n|---|" + "---|" * 10 +
                         "\n| ℒ(x, y) | " + " | ".join(cells) + " |")
-            st.caption(t("every_digit.elbo_note", samples=ELBO_SAMPLES))
+            st.caption(t("every_digit.elbo_note", samples=ui.ELBO_SAMPLES))
             st.image(png_data_uri(image_grid(every, ncol=10, scale=3)), width="stretch",
                      caption=t("every_digit.your_style", z1=style[0, 0], z2=style[0, 1], best=best))
 

@@ -1,0 +1,141 @@
+"""The Class page and rooms in AppTest: a room made by opening the page, joined from the address bar by students whose
+strokes land on its map, the lecturer's link and actions, a clear message for an unknown code."""
+import json
+
+import torch
+from streamlit.testing.v1 import AppTest
+
+import vaedemo
+from tests.harness.apptest import button, seven_on_canvas
+from tests.harness.latent_maps import maps
+from tests.harness.server import ROOT
+from vaedemo.preprocess import preprocess_drawing
+from vaedemo.rooms import CODE_ALPHABET
+from webapp import classroom
+
+CLASS, LATENT = "webapp/views/class.py", "webapp/views/latent.py"
+
+
+def app(**query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params.update(query)
+    return at.run()
+
+
+def lecturer() -> AppTest:
+    """A lecturer's session that opened the Class page: a new room."""
+    at = app()
+    at.switch_page(CLASS).run()
+    assert not at.exception
+    return at
+
+
+def texts(at) -> list[str]:
+    return [element.value for element in at.markdown]
+
+
+def draw_a_seven(code: str) -> AppTest:
+    """A student who opened the room's link and drew a 7 on the Draw page."""
+    student = app(room=code)
+    student.session_state["fed_drawing"] = seven_on_canvas()
+    return student.run()
+
+
+def test_opening_the_class_page_makes_a_room_with_a_code_to_read_aloud_and_a_qr_code():
+    at = lecturer()
+    code = at.query_params["room"]
+    assert len(code) == 5 and set(code) <= set(CODE_ALPHABET) and not set(code) & set("0O1I")
+    assert at.title[0].value == "Class"
+    assert any(f"room **{code}**" in text for text in texts(at))
+    assert any("**0 drawings from 0 students**" == text for text in texts(at))
+    qr = at.get("image")[0].proto.imgs[0]
+    assert qr.url.startswith("data:image/png;base64,") and qr.caption.endswith(f"/?room={code}")
+    assert [b.label for b in at.button if b.label in ("Clear the drawings", "Close the room")] == [
+        "Clear the drawings", "Close the room"]
+    assert classroom.store().room(code) is not None
+
+
+def test_a_students_strokes_land_on_the_class_map_as_stars():
+    teacher = lecturer()
+    code = teacher.query_params["room"]
+    student = draw_a_seven(code)
+    assert not student.exception and student.query_params["room"] == code
+    assert any(f"In room **{code}**" in text for text in [m.value for m in student.sidebar.markdown])
+    draw_a_seven(code)  # a second student
+    teacher.run()
+    assert "**2 drawings from 2 students**" in texts(teacher)
+    (class_map,) = maps(teacher)
+    vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-2d.safetensors")
+    with torch.inference_mode():
+        mean = vae.encode(preprocess_drawing(seven_on_canvas()))[0][0].tolist()
+    assert len(class_map["stars"]) == 2
+    for star in class_map["stars"]:  # where the VAE encodes the drawing, to the page's rounding
+        assert abs(star[0] - mean[0]) < 1e-3 and abs(star[1] - mean[1]) < 1e-3
+    strip = teacher.get("image")[1].proto.imgs
+    assert [image.caption for image in strip] == ["read as 7", "read as 7"]  # the CVAE reads both drawings as 7s
+    counts = [json.dumps(text) for text in texts(teacher) if text.startswith("| digit |")]
+    assert counts and "| students | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 2 | 0 | 0 |" in json.loads(counts[0])
+
+
+def test_a_student_keeps_the_room_across_pages_and_can_leave_it():
+    code = lecturer().query_params["room"]
+    student = app(room=code.lower())  # typed in lower case: the same room
+    student.switch_page(LATENT).run()
+    assert student.query_params["room"] == code
+    assert "Clear the drawings" not in [b.label for b in student.button]  # no key, no lecturer's buttons
+    button(student, "Leave the room").click().run()
+    assert "room" not in student.query_params
+    assert not [m for m in student.sidebar.markdown if "In room" in m.value]
+
+
+def test_an_unknown_code_gets_a_clear_message():
+    at = app(room="ZZZZZ")
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "There is no room ZZZZZ: it was closed, or it expired after hours without activity. "
+        "Ask your lecturer for the code again."]
+    assert "room" not in at.query_params
+
+
+def test_the_lecturer_link_gives_the_lecturers_buttons_and_leaves_the_address_bar():
+    teacher = lecturer()
+    code, key = teacher.query_params["room"], teacher.session_state["room_key"]
+    assert classroom.join_link(code, key) not in "".join(texts(teacher))  # never on the projected page
+    other = app(room=code, key=key)
+    other.switch_page(CLASS).run()
+    assert "key" not in other.query_params and other.session_state["room_key"] == key
+    assert "Clear the drawings" in [b.label for b in other.button]
+    guess = app(room=code, key="not-the-key")
+    assert guess.session_state["room_key"] is None and "key" not in guess.query_params
+
+
+def test_the_lecturer_clears_and_closes_the_room():
+    teacher = lecturer()
+    code = teacher.query_params["room"]
+    draw_a_seven(code)
+    button(teacher, "Clear the drawings").click().run()
+    assert "**0 drawings from 0 students**" in texts(teacher)
+    button(teacher, "Close the room").click().run()
+    assert classroom.store().room(code) is None
+    student = app(room=code)
+    assert "There is no room" in student.warning[0].value
+
+
+def test_members_are_offered_the_lecturers_page_and_follow_it_with_one_tap():
+    teacher = lecturer()
+    code = teacher.query_params["room"]
+    student = app(room=code)
+    assert not [c for c in student.get("flex_container") if "follow" in str(c.proto)]
+    teacher.switch_page(LATENT).run()
+    teacher.query_params["latent_z1"] = "1.5"  # where the browser keeps the slider (AppTest has no address bar)
+    teacher.run()
+    button(teacher, "Send the class here").click().run()
+    assert classroom.store().room(code).view["page"] == "latent"
+    assert classroom.store().room(code).view["params"]["latent_z1"] == "1.5"
+    student.run()
+    assert "Your lecturer is showing **Latent space**." in [m.value for m in student.markdown]
+    button(student, "Follow").click().run()
+    assert not student.exception
+    assert student.slider(key="latent_z1").value == 1.5 and student.query_params["room"] == code
+    student.run()
+    assert "Your lecturer is showing **Latent space**." not in [m.value for m in student.markdown]

@@ -1,0 +1,142 @@
+"""The classroom in the app: the room store of this process (vaedemo.rooms), joining a room from the address bar, the
+sidebar's room box, the lecturer's "send the class here", the members' prompt to follow, and a stroke posted to the
+room. No torch here: the sidebar shows before the models load (the Draw page posts what it has already computed)."""
+import time
+
+import segno
+import streamlit as st
+
+from vaedemo.rooms import NoSuchRoom, RoomError, new_member, normalise_code, open_store
+from webapp import session
+from webapp.i18n import t
+
+FOLLOW_POLL_S = 2.5  # a member's page asks the store this often whether the lecturer sent the class somewhere
+NOT_FOLLOWED = ("room", "key", "lang", "lecture")  # address-bar settings that stay each session's own
+
+
+@st.cache_resource(show_spinner=False)
+def store():
+    """The room store every session of this process shares: VAEDEMO_ROOMS, else a SQLite file in the state folder."""
+    return open_store()
+
+
+def follow_address_bar():
+    """?room=CODE joins that room (an unknown or expired code says so); ?key=KEY, the lecturer's link, makes this
+    session the room's lecturer and leaves the address bar, so that a projected page never shows it."""
+    asked = st.query_params.get("room")
+    key = st.query_params.pop("key", None)
+    if asked:
+        code = normalise_code(asked)
+        if store().room(code) is None:
+            st.query_params.pop("room", None)
+            if session.room() == code:
+                session.leave_room()
+            st.warning(t("room.unknown", code=asked), icon=":material/meeting_room:")
+            return
+        session.join_room(code, key if key and store().is_lecturer(code, key) else None)
+    elif session.room() and store().room(session.room()) is None:
+        gone = session.room()
+        session.leave_room()
+        st.warning(t("room.unknown", code=gone), icon=":material/meeting_room:")
+
+
+def keep_in_address_bar():
+    """The room stays in the address bar across pages, like the language."""
+    if session.room():
+        st.query_params["room"] = session.room()
+    else:
+        st.query_params.pop("room", None)
+
+
+def join_link(code: str, key: str | None = None) -> str:
+    """The address that joins the room (on the Draw page); with the key, the lecturer's link to the Class page."""
+    base = (st.context.url or "http://localhost:8501").removesuffix("/class").rstrip("/")
+    return f"{base}/class?room={code}&key={key}" if key else f"{base}/?room={code}"
+
+
+def qr_code(link: str) -> str:
+    """The link as a QR code, a PNG data URI (segno: black on white, a quiet zone of four modules)."""
+    return segno.make(link, error="m").png_data_uri(scale=10, border=4)
+
+
+def room_box(page_name: str):
+    """The sidebar's part: which room this session is in, leaving it, and for its lecturer the private link and the
+    button that sends the class to the page shown here."""
+    code = session.room()
+    if not code:
+        return
+    st.markdown(t("room.in_room", code=code))
+    st.button(t("room.leave"), on_click=leave, icon=":material/logout:")
+    key = session.room_key()
+    if key:
+        st.button(t("room.send_here"), on_click=send_class_here, args=(page_name,), icon=":material/cast:",
+                  help=t("room.send_here_help"))
+        with st.expander(t("room.lecturer_link"), icon=":material/key:"):
+            st.caption(t("room.lecturer_link_help"))
+            st.code(join_link(code, key), language=None, wrap_lines=True)
+
+
+def leave():
+    session.leave_room()
+    st.query_params.pop("room", None)  # else the address bar would join it again
+
+
+def send_class_here(page_name: str):
+    """The lecturer sends the room to this page, with this page's settings from the address bar."""
+    params = {name: value for name, value in st.query_params.to_dict().items() if name not in NOT_FOLLOWED}
+    try:
+        store().set_view(session.room(), session.room_key(), {"page": page_name, "params": params, "id": time.time()})
+        st.toast(t("room.sent", page=t(f"app.page.{page_name}")), icon=":material/cast:")
+    except RoomError as error:
+        st.toast(str(error), icon=":material/error:")
+
+
+def follow_prompt(page_name: str):
+    """At the top of every page of a member: where the lecturer sends the class, one tap away (polled)."""
+    if not session.room() or session.room_key():
+        return
+
+    @st.fragment(run_every=FOLLOW_POLL_S)
+    def prompt():
+        room = store().room(session.room()) if session.room() else None
+        view = room.view if room else {}
+        if not view or view.get("id") == session.followed():
+            return
+        target = view["page"]
+        if target == page_name and all(st.query_params.get(k) == v for k, v in view["params"].items()):
+            session.set_followed(view["id"])  # already there
+            return
+        with st.container(border=True, key="follow"):
+            st.markdown(t("room.follow_prompt", page=t(f"app.page.{target}")))
+            follow, dismiss = st.columns([1, 1])
+            if follow.button(t("room.follow"), type="primary", icon=":material/arrow_forward:", key="follow_go"):
+                session.set_followed(view["id"])
+                st.switch_page(f"webapp/views/{target}.py", query_params={**view["params"], **kept_params()})
+            if dismiss.button(t("room.dismiss"), key="follow_dismiss"):
+                session.set_followed(view["id"])
+                st.rerun(scope="fragment")
+
+    prompt()
+
+
+def kept_params() -> dict:
+    """This session's own address-bar settings, which travel with it to the lecturer's page."""
+    return {name: st.query_params[name] for name in NOT_FOLLOWED if name in st.query_params and name != "key"}
+
+
+def post_drawing(image: bytes, ae: list[float], vae: list[float], digit: int):
+    """A member's stroke to its room: the 28×28 input, its AE-2D and VAE-2D codes and the digit the CVAE reads.
+    A room that refuses it (too fast, full, gone) says so in a toast; the page goes on."""
+    code = session.room()
+    try:
+        store().add_drawing(code, session.member(new_member), image, ae, vae, digit)
+    except NoSuchRoom:
+        session.leave_room()
+        st.toast(t("room.unknown", code=code), icon=":material/meeting_room:")
+    except RoomError as error:
+        st.toast(room_message(error), icon=":material/hourglass:")
+
+
+def room_message(error: RoomError) -> str:
+    """A room's refusal in the session's language."""
+    return t(f"room.error.{type(error).__name__}")
