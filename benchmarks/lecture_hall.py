@@ -11,6 +11,10 @@ Students arrive evenly spread over --arrival seconds, each draws --strokes strok
 more client opens the Train page, presses Start (the page's defaults) and polls it as a browser tab does, so the
 training runs in its niced child process the way a visitor starts one.
 
+With --room, the students are in one room (its Class page open in one more client that polls it as a browser does),
+against the default SQLite store and against a Redis server the benchmark starts: every stroke goes to the room, and
+the figures add how long after its stroke a drawing is counted on the Class page.
+
 Per sweep point: stroke latency (rerun_script sent -> script_finished of that run) median / p95 / max, page
 load (websocket opened -> script_finished of the first run) p95, errors (exceptions, error alerts, runs that did
 not finish, timeouts, dropped connections), the server's CPU seconds and peak resident memory, and the
@@ -18,31 +22,37 @@ training's images/s. Run: make bench, or python -m benchmarks.lecture_hall [--st
 """
 import argparse
 import asyncio
+import contextlib
 import random
 import re
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
 from tests.harness.protocol import DRAWINGS, PICTURES_PER_STROKE, Session, press
 from tests.harness.server import free_port, start_app, stop_app
+from tests.harness.services import redis_server
+from vaedemo.rooms import open_store
 
+ROOM_STROKE_GAP_S = 0.55  # a room takes 20 drawings every 10 s from a student
 CLOCK_TICKS = 100  # /proc/<pid>/stat counts CPU time in 1/100 s
 
 
-async def student(url: str, delay: float, strokes: int, results: dict, rng: random.Random):
+async def student(url: str, delay: float, strokes: int, results: dict, rng: random.Random, query: str = ""):
     await asyncio.sleep(delay)
-    session = Session(url)
+    session = Session(url, query)
     try:
         start = time.monotonic()
         await session.connect()
         await session.rerun()
         results["page_loads"].append(time.monotonic() - start)
         for _ in range(strokes):
-            await asyncio.sleep(rng.uniform(1, 3))
+            await session.wait(rng.uniform(1, 3), "Draw")  # its page polls the room for the lecturer's view
             start = time.monotonic()
             pictures = await session.stroke(rng.choice(DRAWINGS))
             results["strokes"].append(time.monotonic() - start)
+            results["answered_at"].append(time.monotonic())
             if pictures < PICTURES_PER_STROKE:
                 session.errors.append(f"a stroke got {pictures} pictures, not {PICTURES_PER_STROKE}")
         await session.close()
@@ -87,38 +97,73 @@ def peak_rss_mb(pid: int) -> float:
     return int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
 
 
-async def sweep_point(url: str, pid: int, students: int, strokes: int, arrival: float, training: bool) -> dict:
-    results = {"page_loads": [], "strokes": [], "errors": [], "images_per_s": None}
+async def projector(url: str, query: str, results: dict, done: asyncio.Event):
+    """The lecturer's Class page, polled as a browser polls it; records when each count of drawings first showed."""
+    session = Session(url, query)
+    await session.connect()
+    await session.rerun()
+    await session.rerun(session.pages["Class"])
+    while not done.is_set():
+        await session.wait(0.5, "Class")
+    await session.wait(3, "Class")  # the last strokes' drawings
+    counted = [(at, int(m.group(1))) for at, text in session.texts if (m := COUNTS.search(text))]
+    results["counted"] = counted
+    results["errors"].extend(session.errors)
+    await session.close()
+
+
+COUNTS = re.compile(r"(\d+) drawings from (\d+) students")
+
+
+def shown_after(answered: list[float], counted: list[tuple[float, int]]) -> list[float]:
+    """For the k-th stroke answered, how long after it the Class page first counted k drawings (s)."""
+    shown = []
+    for k, at in enumerate(sorted(answered), start=1):
+        first = next((when for when, count in counted if count >= k), None)
+        shown.append(float("inf") if first is None else max(0.0, first - at))
+    return shown
+
+
+async def sweep_point(url: str, pid: int, students: int, strokes: int, arrival: float, training: bool,
+                      room: tuple[str, str] | None = None) -> dict:
+    """One sweep point; room: (code, key) of a room the students join and whose Class page is open."""
+    results = {"page_loads": [], "strokes": [], "answered_at": [], "errors": [], "images_per_s": None, "counted": []}
     rng = random.Random(students)
     cpu = server_cpu_s(pid)
     start = time.monotonic()
     done = asyncio.Event()
     train_task = asyncio.create_task(trainer(url, results, done)) if training else None
-    await asyncio.gather(*(student(url, arrival * i / students, strokes, results, random.Random(rng.random()))
+    class_task = asyncio.create_task(projector(url, f"room={room[0]}&key={room[1]}", results, done)) if room else None
+    query = f"room={room[0]}" if room else ""
+    await asyncio.gather(*(student(url, arrival * i / students, strokes, results, random.Random(rng.random()), query)
                            for i in range(students)))
     done.set()
-    if train_task:
-        await train_task
+    for task in (train_task, class_task):
+        if task:
+            await task
     results["wall_s"] = time.monotonic() - start
     results["cpu_s"] = server_cpu_s(pid) - cpu
     return results
 
 
-async def cost_alone(url: str, pid: int, strokes: int = 200) -> tuple[float, float]:
-    """Server CPU ms of one page load (a new session) and of one stroke, one student alone on the server."""
+async def cost_alone(url: str, pid: int, strokes: int = 200, query: str = "") -> tuple[float, float]:
+    """Server CPU ms of one page load (a new session) and of one stroke, one student alone on the server (query: the
+    address bar's, say a room to join)."""
     loads = []
     for _ in range(10):
-        cpu, session = server_cpu_s(pid), Session(url)
+        cpu, session = server_cpu_s(pid), Session(url, query)
         await session.connect()
         await session.rerun()
         await session.close()
         loads.append(server_cpu_s(pid) - cpu)
-    session = Session(url)
+    session = Session(url, query)
     await session.connect()
     await session.rerun()
     cpu = server_cpu_s(pid)
     for stroke in range(strokes):
         await session.stroke(DRAWINGS[stroke % len(DRAWINGS)])
+        if query:
+            await asyncio.sleep(ROOM_STROKE_GAP_S)  # under the room's flood cap, so that every stroke is posted
     per_stroke = (server_cpu_s(pid) - cpu) / strokes
     await session.close()
     if session.errors:
@@ -130,38 +175,84 @@ def percentile(values: list, q: float) -> float:
     return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--students", type=int, nargs="+", default=[10, 25, 50, 100, 200])
-    parser.add_argument("--strokes", type=int, default=5)
-    parser.add_argument("--arrival", type=float, default=30.0, help="seconds over which the students arrive")
-    parser.add_argument("--training", choices=["with", "without", "both"], default="both")
-    args = parser.parse_args()
+def row(students: int, label: str, r: dict, pid: int) -> str:
+    ms = [1000 * s for s in r["strokes"]]
+    speed = f"{r['images_per_s']:,.0f}" if r["images_per_s"] else "-"
+    return (f"{students:>8} {label:>8} | {statistics.median(ms) if ms else 0:>10.0f} ms "
+            f"{percentile(ms, 0.95):>4.0f} ms {max(ms, default=0):>4.0f} ms | "
+            f"{1000 * percentile(r['page_loads'], 0.95):>10.0f} ms | {len(r['errors']):>6} | "
+            f"{r['cpu_s']:>5.1f} s of {r['wall_s']:>4.0f} s {peak_rss_mb(pid):>5.0f} MB | {speed:>14}")
+
+
+HEADER = (f"{'students':>8} {'training':>8} | {'stroke median':>13} {'p95':>7} {'max':>7} | {'page load p95':>13} | "
+          f"{'errors':>6} | {'server CPU':>17} {'peak RSS':>8} | {'train images/s':>14}")
+
+
+def errors(r: dict):
+    for error in sorted(set(r["errors"]))[:3]:
+        print(f"{'':>8} error: {error[:160]}")
+
+
+def hall(args):
+    """Students drawing alone, with and without a training beside them."""
     port = free_port()
     server = start_app(port)
     url = f"http://127.0.0.1:{port}"
     load_ms, stroke_ms = asyncio.run(cost_alone(url, server.pid))
     print(f"Server CPU, one student alone: {load_ms:.0f} ms a page load (median of 10 new sessions), "
           f"{stroke_ms:.1f} ms a stroke (mean of 200)", flush=True)
-    print(f"{'students':>8} {'training':>8} | {'stroke median':>13} {'p95':>7} {'max':>7} | {'page load p95':>13} | "
-          f"{'errors':>6} | {'server CPU':>17} {'peak RSS':>8} | {'train images/s':>14}")
+    print(HEADER)
     try:
         for students in args.students:
             for training in {"with": [True], "without": [False], "both": [False, True]}[args.training]:
                 r = asyncio.run(sweep_point(url, server.pid, students, args.strokes, args.arrival, training))
-                ms = [1000 * s for s in r["strokes"]]
-                speed = f"{r['images_per_s']:,.0f}" if r["images_per_s"] else "-"
-                print(
-                    f"{students:>8} {'yes' if training else 'no':>8} | {statistics.median(ms) if ms else 0:>10.0f} ms "
-                    f"{percentile(ms, 0.95):>4.0f} ms {max(ms, default=0):>4.0f} ms | "
-                    f"{1000 * percentile(r['page_loads'], 0.95):>10.0f} ms | {len(r['errors']):>6} | "
-                    f"{r['cpu_s']:>5.1f} s of {r['wall_s']:>4.0f} s {peak_rss_mb(server.pid):>5.0f} MB | {speed:>14}",
-                    flush=True,
-                )
-                for error in sorted(set(r["errors"]))[:3]:
-                    print(f"{'':>8} error: {error[:160]}")
+                print(row(students, "yes" if training else "no", r, server.pid), flush=True)
+                errors(r)
     finally:
         stop_app(server)
+
+
+def classroom(args, store: str):
+    """The same students in one room, its Class page open, on a SQLite file or a Redis server."""
+    with contextlib.ExitStack() as stack:
+        if store == "redis":
+            rooms = stack.enter_context(redis_server())
+        else:
+            rooms = str(Path(stack.enter_context(tempfile.TemporaryDirectory())) / "rooms.sqlite3")
+        port = free_port()
+        server = start_app(port, {"VAEDEMO_ROOMS": rooms})
+        stack.callback(stop_app, server)
+        url = f"http://127.0.0.1:{port}"
+        code, key = open_store(rooms).create_room()
+        strokes = 40
+        _, alone_ms = asyncio.run(cost_alone(url, server.pid, strokes))
+        _, room_ms = asyncio.run(cost_alone(url, server.pid, strokes, f"room={code}"))
+        print(f"Rooms on {store}: server CPU a stroke, one student alone, {alone_ms:.1f} ms without a room and "
+              f"{room_ms:.1f} ms in a room (means of {strokes}, side by side)", flush=True)
+        print(HEADER + f" | {'on the Class page after the stroke: p95':>40} {'max':>7}")
+        for students in args.room_students:
+            code, key = open_store(rooms).create_room()
+            r = asyncio.run(sweep_point(url, server.pid, students, args.strokes, args.arrival, False, (code, key)))
+            shown = shown_after(r["answered_at"], r["counted"])
+            print(row(students, "no", r, server.pid) +
+                  f" | {percentile(shown, 0.95):>38.1f} s {max(shown, default=0):>5.1f} s", flush=True)
+            errors(r)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, nargs="*", default=[10, 25, 50, 100, 200])
+    parser.add_argument("--strokes", type=int, default=5)
+    parser.add_argument("--arrival", type=float, default=30.0, help="seconds over which the students arrive")
+    parser.add_argument("--training", choices=["with", "without", "both"], default="both")
+    parser.add_argument("--rooms", nargs="*", choices=["sqlite", "redis"], default=["sqlite", "redis"],
+                        help="then the students in one room with its Class page open, on each of these stores")
+    parser.add_argument("--room-students", type=int, nargs="+", default=[100])
+    args = parser.parse_args()
+    if args.students:
+        hall(args)
+    for store in args.rooms:
+        classroom(args, store)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ tests/harness/strokes.py draws it. It reports the hashes of the cacheable messag
 resolves the references the server sends in their place."""
 import asyncio
 import json
+import time
 import urllib.request
 
 import websockets
@@ -41,8 +42,8 @@ DRAWINGS = [json.dumps({"drawing": digit_png(digit)}) for digit in DIGITS]
 class Session:
     """One browser tab's conversation with the server."""
 
-    def __init__(self, url: str):
-        self.url = url
+    def __init__(self, url: str, query: str = ""):
+        self.url, self.query = url, query  # query: the address bar's query string, "room=ABCDE"
         self.widgets = {}  # widget id -> a WidgetState as the browser would echo it
         self.cache = {}  # hash -> cacheable ForwardMsg already received
         self.pages = {}  # page name -> page_script_hash
@@ -52,6 +53,8 @@ class Session:
         self.polls = {}  # fragment id -> seconds between its reruns, for each fragment that polls (run_every)
         self.errors = []
         self.pictures = 0  # pictures received so far
+        self.texts = []  # (time received, text) of every markdown element
+        self.stars = []  # (time received, how many small stars) of every map's marks
 
     async def connect(self):
         xsrf = await asyncio.to_thread(self.xsrf_cookie)
@@ -72,6 +75,7 @@ class Session:
         state = message.rerun_script
         state.context_info.timezone, state.context_info.locale = "UTC", "en-US"
         state.context_info.url = self.url + "/"
+        state.query_string = self.query
         state.widget_states.widgets.extend(self.widgets.values())
         state.page_script_hash, state.fragment_id, state.is_auto_rerun = page, fragment, auto
         state.cached_message_hashes.extend(self.cache)
@@ -116,6 +120,11 @@ class Session:
             self.pictures += len(element.imgs.imgs)
         elif kind == "bidi_component" and element.bidi_component.component_name == "vaedemo.latent_map":
             self.pictures += 1
+        elif kind == "markdown":
+            self.texts.append((time.monotonic(), element.markdown.body))
+        elif kind == "bidi_component" and element.bidi_component.component_name == "vaedemo.marks":
+            marks = json.loads(element.bidi_component.json)["marks"]
+            self.stars.extend((time.monotonic(), len(mark["stars"])) for mark in marks if "stars" in mark)
         elif kind == "progress":
             self.progress_texts.append(element.progress.text)
         elif kind == "button":
@@ -142,6 +151,17 @@ class Session:
         before = self.pictures
         await self.rerun(self.pages["Draw"], self.fragment)
         return self.pictures - before
+
+    async def wait(self, seconds: float, page: str):
+        """Keep the tab open on page for seconds, rerunning its polling fragments when they are due, as a browser
+        does (run_every)."""
+        end, due = time.monotonic() + seconds, {}
+        while time.monotonic() < end:
+            await asyncio.sleep(min(0.1, max(0.0, end - time.monotonic())))
+            for fragment, interval in list(self.polls.items()):
+                if time.monotonic() >= due.setdefault(fragment, time.monotonic() + interval):
+                    due[fragment] = time.monotonic() + interval
+                    await self.rerun(self.pages[page], fragment, auto=True)
 
     async def close(self):
         await self.ws.close()

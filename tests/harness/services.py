@@ -1,7 +1,6 @@
 """Servers that tests start for themselves: Debian's redis-server on a free loopback port, with no persistence, so
 that a test's store is the real thing yet leaves nothing behind (`make test` installs the package)."""
 import contextlib
-import socket
 import subprocess
 import tempfile
 import time
@@ -9,13 +8,9 @@ from pathlib import Path
 
 import redis
 
+from tests.harness.server import free_port
+
 REDIS_SERVER = Path("/usr/bin/redis-server")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -94,6 +94,7 @@ MAP_ROOTS = ("[...document.querySelectorAll('[data-testid=stBidiComponentIsolate
              ".map(host => host.shadowRoot && host.shadowRoot.querySelector('.latent .plot')).filter(Boolean)"
              ".map(plot => plot.closest('.latent'))")
 MAP_POINTS = f"() => {MAP_ROOTS}.map(root => root.dataset.ready === 'true' ? root.dataset.point : null)"
+MAP_STARS = f"() => {MAP_ROOTS}.map(root => Number(root.dataset.stars || 0))"  # each map's small stars (a class's)
 # Whether both maps show a star, each at a place other than the ones in before (a browser-side function of before).
 NEW_MAPS_SHOWN = f"""(before) => {{
     const now = ({MAP_POINTS})();

@@ -1,0 +1,72 @@
+"""A lecture in Chromium: the lecturer projects the Class page at 1920×1080 in lecture mode, students open its join
+link in browsers of their own and draw; their drawings land on the projected map as stars. The lecturer sends the
+class to a page, and a student follows with one tap."""
+import re
+import shutil
+
+import pytest
+
+from tests.harness.browser import wait_for_app
+from tests.harness.server import ROOT
+from tests.harness.strokes import CANVAS, MAP_STARS, draw_digit
+
+pytestmark = pytest.mark.browser
+SLOW = 60_000
+
+
+def open_class(browser, app_url):
+    lecturer = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = lecturer.new_page()
+    page.set_default_timeout(SLOW)
+    page.goto(f"{app_url}/class?lecture=1")
+    wait_for_app(page)
+    page.wait_for_url(re.compile(r"room=[A-Z2-9]{5}"))
+    return lecturer, page, re.search(r"room=([A-Z2-9]{5})", page.url)[1]
+
+
+def student(browser, url: str):
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(SLOW)
+    page.goto(url)
+    wait_for_app(page)
+    page.locator(f"{CANVAS}[data-ready=true]").wait_for()
+    return context, page
+
+
+def test_the_class_draws_and_the_projected_map_shows_every_students_drawing(browser, app_url):
+    lecturer, projector, code = open_class(browser, app_url)
+    join = projector.get_by_text(f"/?room={code}").inner_text()  # the link under the QR code, as a student reads it
+    students = [student(browser, join) for _ in range(3)]
+    try:
+        for (_, page), digit in zip(students, (0, 1, 7)):  # one stroke each
+            draw_digit(page, digit)
+            assert f"room={code}" in page.url
+        projector.get_by_text("3 drawings from 3 students").wait_for(timeout=10_000)  # no reload: the page polls
+        projector.wait_for_function(f"() => ({MAP_STARS})()[0] === 3", timeout=10_000)
+        (ROOT / "artifacts").mkdir(exist_ok=True)
+        projector.screenshot(path=ROOT / "artifacts" / "class.png")
+        shutil.copy(ROOT / "artifacts" / "class.png", ROOT / "docs" / "class.png")
+    finally:
+        for context, _ in students:
+            context.close()
+        lecturer.close()
+
+
+def test_the_lecturer_sends_the_class_to_a_page_and_a_student_follows(browser, app_url):
+    lecturer, page, code = open_class(browser, app_url)
+    context, phone = student(browser, f"{app_url}/?room={code}")
+    try:
+        page.goto(f"{app_url}/latent?room={code}&latent_z1=1.5")  # the lecturer walks to z1 = 1.5
+        wait_for_app(page)
+        page.get_by_role("button", name="Send the class here").click()
+        follow = phone.get_by_role("button", name="Follow")
+        follow.wait_for(timeout=10_000)  # the student's page asks every few seconds
+        follow.click()
+        phone.wait_for_url(re.compile(r"/latent\?.*latent_z1=1\.5"))
+        assert f"room={code}" in phone.url
+        wait_for_app(phone)
+        assert phone.get_by_role("slider", name="z1").get_attribute("aria-valuenow") == "1.5"
+    finally:
+        context.close()
+        lecturer.close()
