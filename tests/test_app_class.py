@@ -46,10 +46,11 @@ def test_opening_the_class_page_makes_a_room_with_a_code_to_read_aloud_and_a_qr_
     code = at.query_params["room"]
     assert len(code) == 5 and set(code) <= set(CODE_ALPHABET) and not set(code) & set("0O1I")
     assert at.title[0].value == "Class"
-    assert any(f"room **{code}**" in text for text in texts(at))
+    assert code in texts(at)  # large, on its own
     assert any("**0 drawings from 0 students**" == text for text in texts(at))
     qr = at.get("image")[0].proto.imgs[0]
     assert qr.url.startswith("data:image/png;base64,") and qr.caption.endswith(f"/?room={code}")
+    assert classroom.qr_code(qr.caption) == qr.url  # the QR code of the link under it
     assert [b.label for b in at.button if b.label in ("Clear the drawings", "Close the room")] == [
         "Clear the drawings", "Close the room"]
     assert classroom.store().room(code) is not None
@@ -72,7 +73,7 @@ def test_a_students_strokes_land_on_the_class_map_as_stars():
     for star in class_map["stars"]:  # where the VAE encodes the drawing, to the page's rounding
         assert abs(star[0] - mean[0]) < 1e-3 and abs(star[1] - mean[1]) < 1e-3
     strip = teacher.get("image")[1].proto.imgs
-    assert [image.caption for image in strip] == ["read as 7", "read as 7"]  # the CVAE reads both drawings as 7s
+    assert [image.caption for image in strip] == ["7", "7"]  # the CVAE reads both drawings as 7s
     counts = [json.dumps(text) for text in texts(teacher) if text.startswith("| digit |")]
     assert counts and "| students | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 2 | 0 | 0 |" in json.loads(counts[0])
 
@@ -117,6 +118,9 @@ def test_the_lecturer_clears_and_closes_the_room():
     assert "**0 drawings from 0 students**" in texts(teacher)
     button(teacher, "Close the room").click().run()
     assert classroom.store().room(code) is None
+    assert teacher.success[0].value == "The room is closed: its drawings are gone."
+    button(teacher, "Open a new room").click().run()
+    assert teacher.query_params["room"] != code and classroom.store().room(teacher.query_params["room"])
     student = app(room=code)
     assert "There is no room" in student.warning[0].value
 

@@ -5,6 +5,7 @@ import re
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.harness.browser import wait_for_app
 from tests.harness.server import ROOT
@@ -14,11 +15,11 @@ pytestmark = pytest.mark.browser
 SLOW = 60_000
 
 
-def open_class(browser, app_url):
+def open_class(browser, app_url, query: str = "?lecture=1"):
     lecturer = browser.new_context(viewport={"width": 1920, "height": 1080})
     page = lecturer.new_page()
     page.set_default_timeout(SLOW)
-    page.goto(f"{app_url}/class?lecture=1")
+    page.goto(f"{app_url}/class{query}")
     wait_for_app(page)
     page.wait_for_url(re.compile(r"room=[A-Z2-9]{5}"))
     return lecturer, page, re.search(r"room=([A-Z2-9]{5})", page.url)[1]
@@ -54,19 +55,24 @@ def test_the_class_draws_and_the_projected_map_shows_every_students_drawing(brow
 
 
 def test_the_lecturer_sends_the_class_to_a_page_and_a_student_follows(browser, app_url):
-    lecturer, page, code = open_class(browser, app_url)
+    lecturer, page, code = open_class(browser, app_url, "")  # the sidebar open, as on the lecturer's laptop
     context, phone = student(browser, f"{app_url}/?room={code}")
     try:
-        page.goto(f"{app_url}/latent?room={code}&latent_z1=1.5")  # the lecturer walks to z1 = 1.5
+        page.get_by_test_id("stSidebarNav").get_by_text("Latent space").click()  # the same session: its key
+        wait_for_app(page)
+        page.get_by_role("slider", name="z1").focus()
+        for _ in range(10):  # z1 up ten steps of 0.05, as a lecturer nudges it
+            page.keyboard.press("ArrowRight")
+        page.wait_for_url(re.compile(r"latent_z1=0\.5"))
         wait_for_app(page)
         page.get_by_role("button", name="Send the class here").click()
         follow = phone.get_by_role("button", name="Follow")
         follow.wait_for(timeout=10_000)  # the student's page asks every few seconds
         follow.click()
-        phone.wait_for_url(re.compile(r"/latent\?.*latent_z1=1\.5"))
+        phone.wait_for_url(re.compile(r"/latent\?.*latent_z1=0\.5"))
         assert f"room={code}" in phone.url
         wait_for_app(phone)
-        assert phone.get_by_role("slider", name="z1").get_attribute("aria-valuenow") == "1.5"
+        expect(phone.get_by_role("slider", name="z1")).to_have_attribute("aria-valuetext", "0.50")
     finally:
         context.close()
         lecturer.close()

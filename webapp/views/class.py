@@ -9,20 +9,26 @@ from webapp.i18n import t
 
 REFRESH_S = 1.0  # the class map asks the store this often: a stroke shows here within about a second
 STRIP = 24  # the latest drawings shown under the map
+CLOSED = "class_closed"  # set when this session's lecturer closed its room
+# The room's code large enough to read from the back of a hall; the strip's 28×28 drawings as crisp squares.
+LAYOUT = """<style>
+.st-key-room-code p { font-size: 3.2rem; font-weight: 700; letter-spacing: 0.12em; line-height: 1.2; margin: 0; }
+.st-key-class-strip img { image-rendering: pixelated; }
+</style>"""
 
 sidebar.mnist_only("class")
+st.html(LAYOUT)  # our own constant style sheet
+st.title(t("class.title"))
+if st.session_state.pop(CLOSED, False):
+    st.success(t("class.closed"), icon=":material/door_front:")
+    st.button(t("class.new_room"), type="primary")  # its rerun opens a new room below
+    st.stop()
 if not session.room():  # opened without ?room=: a new room, this session its lecturer
     code, key = classroom.store().create_room()
     session.join_room(code, key)
     classroom.keep_in_address_bar()
 code, lecturer = session.room(), session.room_key() is not None
-
-st.title(t("class.title"))
-join_column, map_column = st.columns([1, 2.4], gap="large")
-with join_column:
-    st.markdown(t("class.code", code=code))
-    link = classroom.join_link(code)
-    st.image(classroom.qr_code(link), caption=t("class.scan", link=link), width=260)
+lecture = session.lecture_mode()
 
 model = ui.shipped("vae", 2, "mnist")
 shown = browser_model(model, ui.shipped_codes("vae", 2, "mnist"), ui.test_sample("mnist")[1])
@@ -40,22 +46,46 @@ def as_lecturer(action):
 def close_room(code: str, key: str):
     classroom.store().close(code, key)
     classroom.leave()
+    st.session_state[CLOSED] = True
+
+
+def join():
+    """How to join: the code, large, and the QR code of the join link with the link under it."""
+    st.markdown(t("class.join"))
+    with st.container(key="room-code"):
+        st.markdown(code)
+    link = classroom.join_link(code)
+    st.image(classroom.qr_code(link), caption=link, width=420 if lecture else 260)
 
 
 def lecturer_controls():
     """Clear the drawings or close the room: the lecturer's alone."""
-    clear_column, close_column = st.columns(2)
-    clear_column.button(t("class.clear"), icon=":material/delete_sweep:", on_click=as_lecturer,
-                        args=(classroom.store().clear,))
-    close_column.button(t("class.close"), icon=":material/door_front:", on_click=as_lecturer, args=(close_room,))
+    st.button(t("class.clear"), icon=":material/delete_sweep:", on_click=as_lecturer, args=(classroom.store().clear,))
+    st.button(t("class.close"), icon=":material/door_front:", on_click=as_lecturer, args=(close_room,))
     if "class_refused" in st.session_state:
         st.error(st.session_state.pop("class_refused"))
 
 
+def digit_table(counts: list[int]):
+    """How many students' latest drawings the CVAE reads as each digit."""
+    st.markdown("| " + t("class.digit") + " | " + " | ".join(map(str, range(10))) + " |\n|---|" + "---|" * 10 +
+                "\n| " + t("class.students") + " | " + " | ".join(map(str, counts)) + " |")
+
+
+def strip(drawings: list):
+    """The latest drawings, newest first, each over the digit the CVAE read in it."""
+    st.caption(t("class.strip"))
+    with st.container(key="class-strip"):
+        st.image([png_data_uri(np.frombuffer(d.image, np.uint8).reshape(28, 28)) for d in drawings[:STRIP]],
+                 caption=[str(d.digit) for d in drawings[:STRIP]], width=56)
+
+
 @st.fragment(run_every=REFRESH_S)
-def class_map():
+def class_room():
     """The room as it is now: the counts, every member's latest drawing as a star on the VAE's map, the latest
     drawings, and how many of each digit the CVAE reads."""
+    if session.room() != code:  # closed, or left, since the page ran
+        st.rerun(scope="app")
     if classroom.store().room(code) is None:
         st.warning(t("room.unknown", code=code))
         return
@@ -63,24 +93,22 @@ def class_map():
     latest = {}
     for drawing in drawings:  # newest first: the first of each member is its latest
         latest.setdefault(drawing.member, drawing)
-    st.markdown(t("class.counts", drawings=len(drawings), students=len(latest)))
-    send_marks(latent_map("class_map", shown, t("class.map_title"), sidebar.dataset("mnist").classes,
-                          bounds=(-4, 4, -4, 4), stars=[drawing.vae for drawing in latest.values()], height=0.8,
-                          text=20 if session.lecture_mode() else 12))
-    if drawings:
-        pictures = [np.frombuffer(d.image, np.uint8).reshape(28, 28) for d in drawings[:STRIP]]
-        st.image([png_data_uri(picture) for picture in pictures], width=56,
-                 caption=[t("class.read_as", digit=d.digit) for d in drawings[:STRIP]])
-        counts = classroom.store().digit_counts(code)
-        st.markdown("| " + t("class.digit") + " | " + " | ".join(map(str, range(10))) + " |\n|---|" + "---|" * 10 +
-                    "\n| " + t("class.students") + " | " + " | ".join(map(str, counts)) + " |")
-    else:
-        st.info(t("class.empty"), icon=":material/draw:")
-
-
-with map_column:
-    class_map()
-if lecturer:
+    join_column, map_column = st.columns([1, 2.4], gap="large")
     with join_column:
-        lecturer_controls()
+        join()
+        st.markdown(t("class.counts", drawings=len(drawings), students=len(latest)))
+        if lecturer:
+            lecturer_controls()
+    with map_column:
+        send_marks(latent_map("class_map", shown, t("class.map_title"), sidebar.dataset("mnist").classes,
+                              bounds=(-4, 4, -4, 4), stars=[drawing.vae for drawing in latest.values()],
+                              height=0.6 if lecture else 0.8, text=20 if lecture else 12))
+        if drawings:
+            strip(drawings)
+            digit_table(classroom.store().digit_counts(code))
+        else:
+            st.info(t("class.empty"), icon=":material/draw:")
+
+
+class_room()
 st.caption(t("class.note"))
