@@ -68,16 +68,12 @@ async def trainer(url: str, results: dict, done: asyncio.Event):
     await session.connect()
     await session.rerun()
     await session.rerun(session.pages["Train"])
-    runs, due = 0, {}  # due: fragment id -> when the browser would rerun it next
+    runs = 0
     while not done.is_set():
         await press(session, "Start")
         runs += 1
         while not done.is_set() and session.polls:  # the page stops polling once the run has ended
-            await asyncio.sleep(0.1)
-            for fragment, interval in list(session.polls.items()):
-                if time.monotonic() >= due.setdefault(fragment, time.monotonic() + interval):
-                    due[fragment] = time.monotonic() + interval
-                    await session.rerun(session.pages["Train"], fragment, auto=True)
+            await session.wait(0.1, "Train")
     await press(session, "Stop")  # frees the server's one training slot for the next sweep point
     speeds = [float(m.group(1).replace(",", "")) for text in session.progress_texts
               if (m := re.search(r"([\d,]+) images/s", text))]

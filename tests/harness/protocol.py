@@ -51,6 +51,7 @@ class Session:
         self.buttons = {}  # label -> widget id
         self.progress_texts = []
         self.polls = {}  # fragment id -> seconds between its reruns, for each fragment that polls (run_every)
+        self.due = {}  # fragment id -> when the browser would rerun it next
         self.errors = []
         self.pictures = 0  # pictures received so far
         self.texts = []  # (time received, text) of every markdown element
@@ -155,12 +156,12 @@ class Session:
     async def wait(self, seconds: float, page: str):
         """Keep the tab open on page for seconds, rerunning its polling fragments when they are due, as a browser
         does (run_every)."""
-        end, due = time.monotonic() + seconds, {}
+        end = time.monotonic() + seconds
         while time.monotonic() < end:
             await asyncio.sleep(min(0.1, max(0.0, end - time.monotonic())))
             for fragment, interval in list(self.polls.items()):
-                if time.monotonic() >= due.setdefault(fragment, time.monotonic() + interval):
-                    due[fragment] = time.monotonic() + interval
+                if time.monotonic() >= self.due.setdefault(fragment, time.monotonic() + interval):
+                    self.due[fragment] = time.monotonic() + interval
                     await self.rerun(self.pages[page], fragment, auto=True)
 
     async def close(self):
