@@ -16,15 +16,8 @@ from tests.harness.training import trained
 from vaedemo.texts import CURVE_LABELS, JOB_MESSAGES
 from webapp.i18n import CATALOGUES
 
-PAGES = [
-    "webapp/views/draw.py",
-    "webapp/views/home.py",
-    "webapp/views/latent.py",
-    "webapp/views/train.py",
-    "webapp/views/compare.py",
-    "webapp/views/repair.py",
-    "webapp/views/every_digit.py",
-]
+PAGES = [f"webapp/views/{name}.py" for name in ("draw", "home", "latent", "train", "compare", "repair", "every_digit",
+                                                "class")]
 NOT_SHOWN = {
     "id",
     "bytes",
