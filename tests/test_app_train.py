@@ -17,7 +17,7 @@ from tests.harness.server import ROOT
 from tests.harness.training import trained
 from vaedemo import jobs
 from vaedemo.checkpoints import checkpoint_bytes
-from vaedemo.jobs import Job
+from vaedemo.jobs import Job, TrainingQueue
 from vaedemo.models import ModelConfig, build_model
 from vaedemo.train import TrainConfig
 
@@ -119,29 +119,30 @@ def test_a_finished_job_shows_its_results_and_becomes_my_model(finished_job):
     assert at.session_state["use_mine"] is True
 
 
-def test_the_kl_warm_up_and_architecture_settings_go_into_the_run():
+def test_the_kl_warm_up_and_architecture_settings_go_into_the_run(monkeypatch):
     at = train_page()
     assert at.session_state["train_kl_warmup"] == 0 and at.session_state["train_arch"] == "mlp"
-    with jobs.SLOT:  # another session's training: the run waits, so nothing trains here
-        at.number_input(key="_train_kl_warmup").set_value(3).run()
-        at.radio(key="_train_arch").set_value("conv").run()
-        button(at, "Start").click().run()
-        job = at.session_state["train_job"]
-        assert (job.config.kl_warmup, job.config.beta, job.config.arch) == (3, 1.0, "conv")
-        job.stop()
-        job.thread.join(10)
+    monkeypatch.setattr(jobs.QUEUE, "free", [])  # the trainer busy with another session's run: nothing trains here
+    at.number_input(key="_train_kl_warmup").set_value(3).run()
+    at.radio(key="_train_arch").set_value("conv").run()
+    button(at, "Start").click().run()
+    job = at.session_state["train_job"]
+    assert (job.config.kl_warmup, job.config.beta, job.config.arch) == (3, 1.0, "conv")
+    job.stop()
+    job.thread.join(10)
 
 
 def test_a_queued_job_says_so_and_can_be_stopped():
     at = train_page()
-    with jobs.SLOT:  # another session's training
-        job = Job(TrainConfig(epochs=1, hidden=32, train_size=500)).start()
-        at.session_state["train_job"] = job
-        at.run()
-        assert "Waiting for another training on this server to end." in [i.value for i in at.info]
-        assert button(at, "Start").disabled and not button(at, "Stop").disabled
-        button(at, "Stop").click().run()
-        job.thread.join(10)
+    line = TrainingQueue(1)
+    line.free.clear()  # its one trainer busy with another session's run
+    job = Job(TrainConfig(epochs=1, hidden=32, train_size=500), line=line).start()
+    at.session_state["train_job"] = job
+    at.run()
+    assert [i.value for i in at.info if i.value.startswith("Waiting in line: 1 of 1, starting in about")]
+    assert button(at, "Start").disabled and not button(at, "Stop").disabled
+    button(at, "Stop").click().run()
+    job.thread.join(10)
     at.run()
     assert [w.value for w in at.warning] == ["Stopped before it started."]
     assert not button(at, "Start").disabled

@@ -13,7 +13,7 @@ from tests.harness.training import TINY, WAIT, finished, wait_until
 from vaedemo import jobs
 from vaedemo.checkpoints import load_checkpoint_bytes
 from vaedemo.data import load_test_sample
-from vaedemo.jobs import Job, map_of_codes
+from vaedemo.jobs import Job, TrainingQueue, map_of_codes
 from vaedemo.models import ModelConfig, build_model
 from vaedemo.train import TrainConfig
 
@@ -67,12 +67,12 @@ def test_the_map_keeps_the_direction_of_each_principal_axis_from_one_epoch_to_th
     assert torch.equal(plain, torch.eye(2))  # 2-D codes: the map shows z itself
 
 
-def test_the_training_child_is_niced_from_its_start():
-    """The server answering strokes comes first: the child runs at a lower priority at once, not only after
+def test_a_trainer_is_niced_from_its_start(line):
+    """The server answering strokes comes first: a new trainer runs at a lower priority at once, not only after
     its imports (torch takes seconds of CPU)."""
-    job = Job(TrainConfig(epochs=1, **TINY)).start()
-    wait_until(lambda: any(child.name == "vaedemo-training" for child in multiprocessing.active_children()), 30)
-    child = next(child for child in multiprocessing.active_children() if child.name == "vaedemo-training")
+    job = Job(TrainConfig(epochs=1, **TINY), line=line).start()  # its own trainer, started now
+    wait_until(lambda: any(child.name == "vaedemo-trainer" for child in multiprocessing.active_children()), 30)
+    child = next(child for child in multiprocessing.active_children() if child.name == "vaedemo-trainer")
     wait_until(lambda: os.getpriority(os.PRIO_PROCESS, child.pid) == jobs.NICE, 1)
     assert finished(job).status == "done"
 
@@ -100,26 +100,93 @@ def test_a_learning_rate_that_blows_up_stops_with_a_message_and_keeps_the_last_g
     assert model.metadata["epochs"] == "1"
 
 
+@pytest.fixture
+def line():
+    """A line of runs of its own, with one trainer, ended after the test."""
+    line = TrainingQueue(trainers=1)
+    yield line
+    line.close()
+
+
+@pytest.fixture
+def busy_line():
+    """A line of runs whose one trainer is busy with another server's run (it never frees)."""
+    line = TrainingQueue(trainers=1)
+    line.free.clear()
+    return line
+
+
 def test_a_second_job_is_queued_until_the_first_ends():
     first = Job(TrainConfig(epochs=100, **TINY)).start()
     wait_until(lambda: first.poll().status in ("loading", "training"))
     second = Job(TrainConfig(epochs=1, **TINY)).start()
     time.sleep(1)
     assert second.poll().status == "queued"
-    assert "Waiting for another training" in second.poll().message
+    assert second.poll().message.startswith("Waiting in line: 1 of 1, starting in about ")
     first.stop()
     assert finished(first).status == "stopped"
     assert finished(second).status == "done"
 
 
-def test_a_queued_job_can_be_stopped():
-    with jobs.SLOT:
-        job = Job(TrainConfig(epochs=1, **TINY)).start()
-        time.sleep(0.5)
-        job.stop()
-        progress = finished(job)
+def test_runs_start_in_the_order_they_were_asked_for_and_each_knows_its_place(line):
+    first = Job(TrainConfig(epochs=100, **TINY), line=line).start()
+    wait_until(lambda: first.poll().status == "training")
+    waiting = [Job(TrainConfig(epochs=1, seed=n, **TINY), line=line).start() for n in range(3)]
+    messages = [job.poll().message for job in waiting]
+    assert [m.split(",")[0] for m in messages] == [f"Waiting in line: {n} of 3" for n in (1, 2, 3)]
+    seconds = [int(m.split("about ")[1].split(" s")[0]) for m in messages]
+    assert 0 < seconds[0] < seconds[1] < seconds[2]  # each waits for the runs ahead of it
+    waiting[1].stop()  # the middle one leaves the line; the last moves up
+    wait_until(lambda: waiting[2].poll().message.startswith("Waiting in line: 2 of 2"))
+    first.stop()
+    started = []
+    while len(started) < 2:
+        for job in (waiting[0], waiting[2]):
+            if job not in started and job.poll().status != "queued":
+                started.append(job)
+        time.sleep(0.05)
+    assert started == [waiting[0], waiting[2]]
+    assert [finished(job).status for job in waiting] == ["done", "stopped", "done"]
+    assert waiting[1].poll().message == "Stopped before it started."
+
+
+def test_a_queued_job_can_be_stopped(busy_line):
+    job = Job(TrainConfig(epochs=1, **TINY), line=busy_line).start()
+    time.sleep(0.5)
+    job.stop()
+    progress = finished(job)
     assert (progress.status, progress.message) == ("stopped", "Stopped before it started.")
     assert progress.model is None
+
+
+def test_a_waiting_job_nobody_polls_leaves_the_line(monkeypatch, busy_line):
+    monkeypatch.setattr(jobs, "WATCHDOG_S", 1)
+    job = Job(TrainConfig(epochs=1, **TINY), line=busy_line).start()
+    job.thread.join(WAIT)  # no poll() while waiting: like a closed tab
+    assert list(busy_line.waiting) == []
+    assert job.poll().message == "Nobody looked at this run for 1 s (was its tab closed?), so it was stopped. " \
+                                 "Stopped before it started."
+
+
+def test_the_trainer_stays_warm_and_survives_a_failed_run(tmp_path, line):
+    first = finished(Job(TrainConfig(epochs=1, **TINY), line=line).start())
+    assert first.status == "done"
+    (trainer,) = line.free
+    pid = trainer.process.pid
+    (tmp_path / "a-file").write_text("not a folder")
+    bad = finished(Job(TrainConfig(epochs=1, **TINY), root=tmp_path / "a-file", line=line).start())
+    assert bad.status == "failed"  # no data can go there: the run fails, its trainer lives on
+    again = finished(Job(TrainConfig(epochs=1, seed=1, **TINY), line=line).start())
+    assert again.status == "done" and trainer.process.pid == pid  # the same process: torch and the data loaded
+
+
+def test_a_trainer_that_dies_is_reported_and_started_again(line):
+    job = Job(TrainConfig(epochs=100, **TINY), line=line).start()
+    wait_until(lambda: job.poll().status == "training")
+    os.kill(job.trainer.process.pid, 9)
+    progress = finished(job)
+    assert progress.status == "failed" and progress.message.startswith("The training process ended unexpectedly")
+    assert finished(Job(TrainConfig(epochs=1, **TINY), line=line).start()).status == "done"
 
 
 def test_a_job_nobody_polls_stops(monkeypatch):
@@ -132,12 +199,12 @@ def test_a_job_nobody_polls_stops(monkeypatch):
     assert progress.message.startswith("Nobody looked at this run for 2 s")
 
 
-def test_missing_data_without_network_says_what_to_do(tmp_path, monkeypatch):
+def test_missing_data_without_network_says_what_to_do(tmp_path, monkeypatch, line):
     # Nothing in tmp_path, every download goes to a closed local port, and no npm on the PATH.
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.setenv(name, "http://127.0.0.1:9")
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent))
-    job = Job(TrainConfig(epochs=1, **TINY), root=tmp_path).start()
+    job = Job(TrainConfig(epochs=1, **TINY), root=tmp_path, line=line).start()  # a trainer started in this env
     progress = finished(job)
     assert progress.status == "failed"
     assert progress.message.startswith(f"Could not get MNIST into {tmp_path / 'MNIST' / 'raw'}")
@@ -146,7 +213,6 @@ def test_missing_data_without_network_says_what_to_do(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def slot_is_free_after_each_test():
+def the_line_is_empty_after_each_test():
     yield
-    assert jobs.SLOT.acquire(timeout=30), "a job still holds the training slot"
-    jobs.SLOT.release()
+    wait_until(lambda: not jobs.QUEUE.running and not jobs.QUEUE.waiting, timeout=30)

@@ -1,14 +1,18 @@
-"""Training jobs for the app: fit() in a child process, watched by a small reader thread.
+"""Training jobs for the app: a first-come, first-served queue of runs served by warm trainer processes.
 
 Training inside the server process would compete with the app for the GIL and both cores (docs/benchmarks.md:
-drawing got twice as slow). So each job starts a child process (spawn, one torch thread) that
-loads the data set, runs fit() and sends messages over a queue: throttled step figures, epoch figures with
-pictures and the map of the test codes, and at the end the weights as .safetensors bytes. A reader thread in the
-server files them into a plain Job object (a lock and a Progress); the page only reads job.poll(). No Streamlit here.
+drawing got twice as slow). So runs go to trainer processes (spawn, one torch thread, niced), started once and kept
+warm: torch imported and the data sets loaded on their first run, so that a run costs its training and little else.
+A trainer runs fit() and sends messages over its queue: throttled step figures, epoch figures with pictures and the
+map of the test codes, and at the end the weights as .safetensors bytes. Each job's reader thread in the server files
+them into a plain Job object (a lock and a Progress); the page only reads job.poll(). No Streamlit here.
 
-One job trains at a time per server process (two CPU cores); the others wait, "queued". A job that
-nobody polls for WATCHDOG_S seconds (its tab was closed) stops, so it frees the slot.
+Runs start in the order they were asked for (TrainingQueue); a waiting run knows its place and about when it starts.
+A job that nobody polls for WATCHDOG_S seconds (its tab was closed) stops, and leaves the queue if it was waiting.
+A run that fails leaves its trainer ready for the next; a trainer that dies (or is killed after a stop it ignored) is
+started again for the next run.
 """
+import collections
 import multiprocessing
 import os
 import queue
@@ -28,12 +32,14 @@ from .train import TrainConfig, checkpoint_metadata, fit
 from .viz import image_grid, latent_plane
 
 CONTEXT = multiprocessing.get_context("spawn")
-SLOT = threading.Lock()  # held by the job that is training in this server process
+TRAINERS = int(os.environ.get("VAEDEMO_TRAINERS", "1"))  # warm trainer processes per server (docs/deployment.md)
 WATCHDOG_S = 90  # a background tab still polls about once a minute
-NICE = 10  # the training child's niceness: it takes what CPU the server leaves
+NICE = 10  # the trainers' niceness: they take what CPU the server leaves
 STEP_EVERY_S = 0.25  # at most this often a step's figures go to the server
-STOP_GRACE_S = 30  # a child that has not ended this long after a stop (stuck fetching data) is killed; on a busy
-# machine the child can need seconds to hand back the model it has so far, which a shorter grace would lose
+STOP_GRACE_S = 30  # a trainer that has not ended a run this long after a stop (stuck fetching data) is killed; on a
+# busy machine it can need seconds to hand back the model it has so far, which a shorter grace would lose
+IMAGES_PER_S = 12_000  # a first guess of a trainer's speed (MLP, one core), for the waiting runs' estimates
+RUN_OVERHEAD_S = 1.0  # a run's cost beyond its epochs: each epoch's test figures, pictures and map, the weights
 
 
 def english(parts: list) -> str:
@@ -43,7 +49,8 @@ def english(parts: list) -> str:
 @dataclass
 class Progress:
     status: str = "queued"  # queued -> loading -> training -> done | stopped | diverged | failed
-    parts: list = field(default_factory=lambda: [("queued", {})])  # the message: [(kind in JOB_MESSAGES, values)]
+    # the message: [(kind in JOB_MESSAGES, values)]
+    parts: list = field(default_factory=lambda: [("queued", {"place": 1, "waiting": 1, "seconds": 0})])
     total_steps: int = 0
     steps: list = field(default_factory=list)  # step figures: step, epoch, train_recon, train_kl, images_per_s
     epochs: list = field(default_factory=list)  # epoch figures: train and test loss, recon, kl
@@ -68,18 +75,22 @@ class Progress:
 
 
 class Job:
-    """One training run. start() returns at once; poll() says how it is going (and keeps it alive)."""
+    """One training run. start() puts it in the queue and returns at once; poll() says how it is going (and keeps it
+    alive)."""
 
-    def __init__(self, config: TrainConfig, root=None):
+    def __init__(self, config: TrainConfig, root=None, line: "TrainingQueue | None" = None):
         self.config, self.root = config, root
+        self.line = line or QUEUE
         self.lock = threading.Lock()
         self.progress = Progress()
-        self.stop_event = CONTEXT.Event()
+        self.stop_event = threading.Event()
         self.last_poll = time.monotonic()
         self.abandoned = False
+        self.trainer = None  # the trainer it runs on, once its turn came
         self.thread = threading.Thread(target=self.run, name="vaedemo-training-job", daemon=True)
 
     def start(self) -> "Job":
+        self.line.enter(self)
         self.thread.start()
         return self
 
@@ -108,48 +119,40 @@ class Job:
         return [("abandoned", {"seconds": WATCHDOG_S}), *parts] if self.abandoned else parts
 
     def run(self):
-        while not SLOT.acquire(timeout=0.2):
-            self.watchdog()
-            if self.stop_event.is_set():
-                self.update(status="stopped", parts=self.explain([("stopped_early", {})]))
-                return
+        self.trainer = trainer = self.line.wait_for_turn(self)
+        if trainer is None:
+            self.update(status="stopped", parts=self.explain([("stopped_early", {})]))
+            return
         try:
-            self.train()
-        except Exception as error:  # e.g. the child could not start: the page shows the message
+            self.train(trainer)
+        except Exception as error:  # e.g. the trainer could not start: the page shows the message
             self.update(status="failed", parts=[("could_not_run", {"error": str(error)})])
         finally:
-            SLOT.release()
+            self.line.done(self, trainer)
 
-    def train(self):
-        messages = CONTEXT.Queue()
-        child = CONTEXT.Process(target=train_in_child, args=(self.config, self.root, messages, self.stop_event),
-                                name="vaedemo-training", daemon=True)
+    def train(self, trainer: "Trainer"):
         self.update(status="loading", parts=[("starting", {})])
-        child.start()
-        # the server answering people's strokes comes first, from the child's start: its imports (torch) alone
-        # take seconds of CPU, before a nice inside the child could run
-        os.setpriority(os.PRIO_PROCESS, child.pid, NICE)
+        trainer.begin(self.config, self.root)
         stopped_at = None
         while True:
-            self.watchdog()  # on every message too: a fast child can keep the queue from ever falling quiet
+            self.watchdog()  # on every message too: a fast trainer can keep the queue from ever falling quiet
+            if self.stop_event.is_set():
+                trainer.stop.set()
             try:
-                message = messages.get(timeout=0.5)
+                message = trainer.messages.get(timeout=0.5)
             except queue.Empty:
                 if self.stop_event.is_set():
                     stopped_at = stopped_at or time.monotonic()
                     if time.monotonic() - stopped_at > STOP_GRACE_S:
-                        child.kill()
+                        trainer.kill()
                         self.update(status="stopped", parts=self.explain([("stopped", {})]))
-                        break
-                if not child.is_alive():
-                    self.update(status="failed", parts=[("crashed", {"code": child.exitcode})])
-                    break
+                        return
+                if not trainer.alive():
+                    self.update(status="failed", parts=[("crashed", {"code": trainer.exitcode()})])
+                    return
                 continue
             if self.handle(message):
-                break
-        child.join(timeout=10)
-        if child.is_alive():
-            child.kill()
+                return
 
     def handle(self, message: dict) -> bool:
         """File one message from the child into the progress; True when it was the last one."""
@@ -180,12 +183,131 @@ class Job:
                 status, parts = "failed", [("bad_checkpoint", {"error": str(error)})]
         self.update(status=status, parts=parts, model=model, checkpoint=message["checkpoint"] if model else None)
 
+    def estimate_s(self) -> float:
+        """About how long this run takes from its start, or what is left of it once it trains."""
+        config, progress = self.config, self.progress
+        images = config.epochs * (config.train_size or 60_000)
+        total = images / self.line.images_per_s + config.epochs * RUN_OVERHEAD_S
+        return total * (1 - progress.fraction)
 
-# --- the child process ----------------------------------------------------------------------------
+
+class Trainer:
+    """A warm trainer process: started on the first run given to it, then kept for the next (torch imported, the
+    data sets loaded); started again if it died. Its stop event ends the run it is training."""
+
+    def __init__(self):
+        self.process = None
+
+    def begin(self, config: TrainConfig, root):
+        if not self.alive():
+            self.tasks, self.messages, self.stop = CONTEXT.Queue(), CONTEXT.Queue(), CONTEXT.Event()
+            self.process = CONTEXT.Process(target=serve, args=(self.tasks, self.messages, self.stop),
+                                           name="vaedemo-trainer", daemon=True)
+            self.process.start()
+            # the server answering people's strokes comes first, from the trainer's start: its imports (torch) alone
+            # take seconds of CPU, before a nice inside it could run
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, NICE)
+        self.stop.clear()
+        self.tasks.put((config, root))
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.is_alive()
+
+    def exitcode(self):
+        return self.process.exitcode
+
+    def kill(self):
+        self.process.kill()
+        self.process.join(timeout=10)
+
+    def close(self):
+        """End the trainer after its run (it waits for its next one)."""
+        if self.alive():
+            self.tasks.put(None)
+            self.process.join(timeout=30)
+
+
+class TrainingQueue:
+    """Runs in the order they were asked for, each on the first trainer free; a waiting run's place and estimate."""
+
+    def __init__(self, trainers: int = TRAINERS):
+        self.free = [Trainer() for _ in range(trainers)]
+        self.trainers = trainers
+        self.waiting: collections.deque[Job] = collections.deque()
+        self.running: list[Job] = []
+        self.turn = threading.Condition()
+        self.images_per_s = IMAGES_PER_S  # updated from each run's epochs
+        self.told = 0.0  # when the waiting runs were last told their places
+
+    def enter(self, job: Job):
+        with self.turn:
+            self.waiting.append(job)
+            self.tell_places()
+
+    def wait_for_turn(self, job: Job) -> "Trainer | None":
+        """Block until job is first in line and a trainer is free, and return that trainer; None when the job was
+        stopped (or abandoned) while it waited: it leaves the line."""
+        with self.turn:
+            while not (self.waiting[0] is job and self.free):
+                job.watchdog()
+                if job.stop_event.is_set():
+                    self.waiting.remove(job)
+                    self.tell_places()
+                    self.turn.notify_all()
+                    return None
+                if self.waiting[0] is job and time.monotonic() - self.told > 1:
+                    self.tell_places()  # the runs ahead have trained on: a nearer start
+                self.turn.wait(timeout=0.5)
+            self.waiting.popleft()
+            self.running.append(job)
+            self.tell_places()
+            return self.free.pop()
+
+    def done(self, job: Job, trainer: Trainer):
+        with self.turn:
+            self.running.remove(job)
+            self.free.append(trainer)
+            speeds = [epoch["images_per_s"] for epoch in job.progress.epochs]
+            if speeds:
+                self.images_per_s = 0.5 * self.images_per_s + 0.5 * float(np.median(speeds))
+            self.tell_places()
+            self.turn.notify_all()
+
+    def close(self):
+        """End the free trainers (a server's own line lives as long as the server)."""
+        with self.turn:
+            for trainer in self.free:
+                trainer.close()
+
+    def tell_places(self):
+        """Each waiting job's message: its place in line and about when it starts (the runs ahead of it, shared
+        among the trainers). Called with the lock held."""
+        self.told = time.monotonic()
+        ahead = sum(job.estimate_s() for job in self.running)
+        for place, job in enumerate(self.waiting, start=1):
+            job.update(parts=[("queued", {"place": place, "waiting": len(self.waiting),
+                                          "seconds": round(ahead / self.trainers)})])
+            ahead += job.estimate_s()
+
+
+QUEUE = TrainingQueue()  # this server process's line of runs
+
+
+# --- the trainer process --------------------------------------------------------------------------
+
+def serve(tasks, messages, stop):
+    """A trainer's life: one run after another, each a (config, root) from tasks, until None comes."""
+    torch.set_num_threads(1)
+    while (task := tasks.get()) is not None:
+        train_in_child(*task, messages, stop)
+
+
+DATA = {}  # (data set, train or test, root) -> (images, labels): a trainer loads each once
+
+
 
 def train_in_child(config: TrainConfig, root, messages, stop):
-    """Runs in the spawned process: load the data set, fit, send figures, pictures and finally the weights."""
-    torch.set_num_threads(1)
+    """One run in a trainer: load the data set, fit, send figures, pictures and finally the weights."""
     config = replace(config, threads=1)
 
     def status(name, parts, total_steps=0):
@@ -213,11 +335,16 @@ def train_in_child(config: TrainConfig, root, messages, stop):
 
 
 def load_data(config: TrainConfig, root, status):
-    """(train images, labels) and (test images, labels) of the run's data set, saying so while it loads."""
+    """(train images, labels) and (test images, labels) of the run's data set, saying so while it loads; kept in
+    the trainer for the next run."""
     status("loading", [("loading", {"title": dataset_info(config.dataset).title})])
-    train = load_mnist(train=True, root=root, limit=config.train_size, dataset=config.dataset,
-                       log=lambda text: status("loading", [("data_log", {"text": text})]))
-    return train, load_mnist(train=False, root=root, dataset=config.dataset)
+    for train in (True, False):
+        if (config.dataset, train, root) not in DATA:
+            DATA[config.dataset, train, root] = load_mnist(
+                train=train, root=root, dataset=config.dataset,
+                log=lambda text: status("loading", [("data_log", {"text": text})]))
+    images, labels = DATA[config.dataset, True, root]
+    return (images[: config.train_size], labels[: config.train_size]), DATA[config.dataset, False, root]
 
 
 def reporter(messages, config: TrainConfig, test: tuple) -> "Reporter":

@@ -4,7 +4,7 @@ English catalogue takes them from here; its Chinese one translates each. No torc
 models load."""
 
 JOB_MESSAGES = {
-    "queued": "Waiting for another training on this server to end.",
+    "queued": "Waiting in line: {place} of {waiting}, starting in about {seconds} s.",
     "abandoned": "Nobody looked at this run for {seconds} s (was its tab closed?), so it was stopped.",
     "stopped_early": "Stopped before it started.",
     "could_not_run": "Could not run the training: {error}",
