@@ -9,11 +9,12 @@ import vaedemo
 from tests.harness.apptest import button, seven_on_canvas
 from tests.harness.latent_maps import maps
 from tests.harness.server import ROOT
+from tests.harness.training import trained
 from vaedemo.preprocess import preprocess_drawing
 from vaedemo.rooms import CODE_ALPHABET
 from webapp import classroom
 
-CLASS, LATENT = "webapp/views/class.py", "webapp/views/latent.py"
+CLASS, LATENT, TRAIN = "webapp/views/class.py", "webapp/views/latent.py", "webapp/views/train.py"
 
 
 def app(**query) -> AppTest:
@@ -143,3 +144,27 @@ def test_members_are_offered_the_lecturers_page_and_follow_it_with_one_tap():
     assert student.slider(key="latent_z1").value == 1.5 and student.query_params["room"] == code
     student.run()
     assert "Your lecturer is showing **Latent space**." not in [m.value for m in student.markdown]
+
+
+def test_a_class_experiment_plots_each_students_finished_run_beside_the_shipped_beta_vaes():
+    teacher = lecturer()
+    code = teacher.query_params["room"]
+    teacher.segmented_control(key="class_experiment").set_value("beta").run()
+    assert classroom.store().room(code).experiment == "beta"
+    student = app(room=code)
+    student.switch_page(TRAIN).run()
+    assert [i.value for i in student.info if i.value.startswith("Your class's experiment varies **β, the weight of the KL term")]
+    job = trained(epochs=1, train_size=500, beta=2.0)  # a real tiny run, as the student's Start would give
+    student.session_state["train_job"] = job
+    student.run()
+    student.run()  # posted once, however often the page looks
+    (run,) = classroom.store().runs(code)
+    last = job.poll().epochs[-1]
+    assert run["setting"]["beta"] == 2.0 and run["figures"]["kl"] == last["test_kl"]
+    assert run["figures"]["recon"] == last["test_recon"]
+    teacher.run()
+    plot = json.loads(teacher.get("plotly_chart")[0].proto.spec)
+    runs, shipped = plot["data"]
+    assert (runs["x"], runs["y"]) == ([last["test_kl"]], [last["test_recon"]])
+    assert shipped["text"] == ["β = 0.5", "β = 1", "β = 4"]
+    assert all(100 < recon < 160 and 3 < kl < 8 for kl, recon in zip(shipped["x"], shipped["y"]))

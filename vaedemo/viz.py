@@ -102,3 +102,26 @@ def training_curves(steps: list, epochs: list, steps_per_epoch: float, latent_di
     fig.update_layout(height=330, margin={"l": 10, "r": 10, "t": 40, "b": 10}, uirevision="training",
                       legend={"orientation": "h", "y": -0.25})
     return fig
+
+
+def rate_distortion(runs: list[dict], varied: str, references: list[tuple[str, float, float]], labels: dict
+                    ) -> go.Figure:
+    """A class's runs as reconstruction (distortion, nats) against KL (rate, nats), each run a dot coloured by the
+    setting varied (runs: dicts of setting and figures, as a room keeps them); references: (name, kl, recon) of
+    the shipped models, as labelled crosses. labels: "x", "y", "setting", "shipped" (the axes, the colour bar's
+    title, the reference's legend)."""
+    fig = go.Figure()
+    values = [run["setting"].get(varied) for run in runs]
+    fig.add_scatter(
+        x=[run["figures"]["kl"] for run in runs], y=[run["figures"]["recon"] for run in runs], mode="markers",
+        marker={"size": 14, "color": [float(v or 0) for v in values], "colorscale": "Viridis", "showscale": True,
+                "colorbar": {"title": {"text": labels["setting"]}}, "line": {"width": 1, "color": "#222"}},
+        text=[f"{labels['setting']} = {v:g}" if isinstance(v, int | float) else "" for v in values],
+        hovertemplate="%{text}<br>KL %{x:.2f}, recon %{y:.1f}<extra></extra>", showlegend=False)
+    fig.add_scatter(x=[kl for _, kl, _ in references], y=[recon for _, _, recon in references],
+                    mode="markers+text", text=[name for name, _, _ in references], textposition="top center",
+                    marker={"symbol": "x", "size": 12, "color": "#444"}, name=labels["shipped"])
+    fig.update_xaxes(title_text=labels["x"], rangemode="tozero")
+    fig.update_yaxes(title_text=labels["y"])
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 20, "b": 10}, legend={"orientation": "h", "y": -0.25})
+    return fig

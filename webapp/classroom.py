@@ -140,3 +140,26 @@ def post_drawing(image: bytes, ae: list[float], vae: list[float], digit: int):
 def room_message(error: RoomError) -> str:
     """A room's refusal in the session's language."""
     return t(f"room.error.{type(error).__name__}")
+
+
+def experiment() -> str | None:
+    """What the room's class experiment varies ("beta", "latent_dim", "hidden", "train_size"), or None."""
+    room = store().room(session.room()) if session.room() else None
+    return room.experiment if room else None
+
+
+def post_run(job, progress):
+    """A member's finished training run to its room's class experiment, once: its setting and test figures."""
+    posted = st.session_state.setdefault("room_runs_posted", set())
+    if not session.room() or id(job) in posted or progress.status != "done" or not progress.epochs:
+        return
+    posted.add(id(job))
+    config, last = job.config, progress.epochs[-1]
+    setting = {"kind": config.kind, "beta": config.beta, "latent_dim": config.latent_dim, "hidden": config.hidden,
+               "train_size": config.train_size}
+    figures = {name: last[f"test_{name}"] for name in ("loss", "recon", "kl")} | {
+        "active_units": last.get("active_units")}
+    try:
+        store().add_run(session.room(), session.member(new_member), setting, figures)
+    except RoomError as error:
+        st.toast(room_message(error), icon=":material/hourglass:")

@@ -1,8 +1,8 @@
 import numpy as np
 import streamlit as st
 
-from vaedemo.rooms import RoomError
-from vaedemo.viz import png_data_uri
+from vaedemo.rooms import EXPERIMENT_SETTINGS, RoomError
+from vaedemo.viz import png_data_uri, rate_distortion
 from webapp import classroom, session, sidebar, ui
 from webapp.components.latent_map import browser_model, latent_map, send_marks, send_models
 from webapp.i18n import t
@@ -66,6 +66,30 @@ def lecturer_controls():
         st.error(st.session_state.pop("class_refused"))
 
 
+def choose_experiment():
+    """The lecturer's choice of what the class experiment varies; members' Train pages say so."""
+    choice = st.session_state["class_experiment"]
+    as_lecturer(lambda code, key: classroom.store().set_experiment(code, key, None if choice == "none" else choice))
+
+
+def experiment_control(varied: str | None):
+    st.session_state.setdefault("class_experiment", varied or "none")
+    st.segmented_control(t("class.experiment_varies"), ["none", *EXPERIMENT_SETTINGS], key="class_experiment",
+                         format_func=lambda name: t("class.nothing") if name == "none" else t(f"train.setting.{name}"),
+                         on_change=choose_experiment, required=True)
+
+
+def experiment_plot(runs: list[dict], varied: str):
+    """The class's finished runs, reconstruction against KL, beside the shipped beta-VAEs."""
+    st.subheader(t("class.experiment_title"))
+    references = [(f"β = {beta:g}", float(m.metadata["test_kl"]), float(m.metadata["test_recon"]))
+                  for beta in ui.BETAS if (m := ui.shipped_beta(beta)) is not None]
+    labels = {"x": t("class.rate"), "y": t("class.distortion"), "setting": t(f"train.setting.{varied}"),
+              "shipped": t("class.shipped")}
+    st.plotly_chart(rate_distortion(runs, varied, references, labels), key="class_experiment_plot")
+    st.caption(t("class.experiment_note", runs=len(runs)))
+
+
 def digit_table(counts: list[int]):
     """How many students' latest drawings the CVAE reads as each digit."""
     st.markdown("| " + t("class.digit") + " | " + " | ".join(map(str, range(10))) + " |\n|---|" + "---|" * 10 +
@@ -86,7 +110,8 @@ def class_room():
     drawings, and how many of each digit the CVAE reads."""
     if session.room() != code:  # closed, or left, since the page ran
         st.rerun(scope="app")
-    if classroom.store().room(code) is None:
+    room = classroom.store().room(code)
+    if room is None:
         st.warning(t("room.unknown", code=code))
         return
     drawings = classroom.store().drawings(code)
@@ -99,6 +124,7 @@ def class_room():
         st.markdown(t("class.counts", drawings=len(drawings), students=len(latest)))
         if lecturer:
             lecturer_controls()
+            experiment_control(room.experiment)
     with map_column:
         send_marks(latent_map("class_map", shown, t("class.map_title"), sidebar.dataset("mnist").classes,
                               bounds=(-4, 4, -4, 4), stars=[drawing.vae for drawing in latest.values()],
@@ -108,6 +134,9 @@ def class_room():
             digit_table(classroom.store().digit_counts(code))
         else:
             st.info(t("class.empty"), icon=":material/draw:")
+        runs = classroom.store().runs(code)
+        if room.experiment or runs:
+            experiment_plot(runs, room.experiment or "beta")
 
 
 class_room()

@@ -7,7 +7,7 @@ from vaedemo.jobs import Job
 from vaedemo.texts import CURVE_LABELS
 from vaedemo.train import TrainConfig
 from vaedemo.viz import map_bounds, training_curves
-from webapp import session, sidebar, ui  # noqa: F401  ui: one torch thread, the heavy imports frozen (see ui.py)
+from webapp import classroom, session, sidebar, ui  # noqa: F401  ui: one torch thread, the heavy imports frozen (see ui.py)
 from webapp.components.latent_map import latent_map
 from webapp.i18n import t
 
@@ -19,6 +19,8 @@ DEFAULTS = {"kind": "vae", "dataset": session.current_dataset(),  # the data set
 
 st.title(t("train.title"))
 st.markdown(t("train.intro"))
+if varied := classroom.experiment():
+    st.info(t("train.class_varies", setting=t(f"train.setting.{varied}")), icon=":material/groups:")
 
 job = session.training_job()
 running = job is not None and job.poll().active
@@ -186,6 +188,7 @@ def codes_map(config, progress):
 def live_view(job):
     progress = job.poll()
     show(job, progress)
+    classroom.post_run(job, progress)  # a class experiment's point, once the run is done
     if running and not progress.active:
         st.rerun(scope="app")  # once: the buttons and the results below follow the finished job
 
