@@ -153,7 +153,8 @@ def test_a_class_experiment_plots_each_students_finished_run_beside_the_shipped_
     assert classroom.store().room(code).experiment == "beta"
     student = app(room=code)
     student.switch_page(TRAIN).run()
-    assert [i.value for i in student.info if i.value.startswith("Your class's experiment varies **β, the weight of the KL term")]
+    says = "Your class's experiment varies **β, the weight of the KL term"
+    assert [i.value for i in student.info if i.value.startswith(says)]
     job = trained(epochs=1, train_size=500, beta=2.0)  # a real tiny run, as the student's Start would give
     student.session_state["train_job"] = job
     student.run()

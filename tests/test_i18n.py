@@ -59,6 +59,9 @@ NO_TEXT = (
     "path",
     "ellipse",
     "circles",
+    "stars",
+    "keep",  # the browser's model token (components/keeper.py)
+    "told",
 )
 
 

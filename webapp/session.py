@@ -137,3 +137,25 @@ def followed() -> float | None:
 
 def set_followed(view_id: float | None):
     st.session_state[FOLLOWED] = view_id
+
+
+MODEL_TOKEN = "model_token"  # the secret under which the server keeps this session's own model (webapp.keeping)
+BROWSER_NOTE = "model_token_note"  # what the browser's storage is to do next: ("keep", token) or ("forget", None)
+
+
+def model_token() -> str | None:
+    return st.session_state.get(MODEL_TOKEN)
+
+
+def set_model_token(token: str | None, note: tuple | None = None):
+    st.session_state[MODEL_TOKEN] = token
+    st.session_state[BROWSER_NOTE] = note
+
+
+def browser_note() -> tuple:
+    return st.session_state.get(BROWSER_NOTE) or (None, None)
+
+
+def forget_my_model():
+    for name in (MY_MODEL, USE_MINE):
+        st.session_state.pop(name, None)

@@ -7,7 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from vaedemo.datasets import DATASETS, checkpoint_path, dataset_info
-from webapp import classroom, session
+from webapp import classroom, keeping, session
 from webapp.i18n import t
 from webapp.session import LANGUAGES
 
@@ -32,6 +32,7 @@ def show(page_name: str):
     the page, a room member's prompt to follow the lecturer."""
     classroom.follow_address_bar()
     with st.sidebar:
+        keeping.restore()
         st.segmented_control(t("sidebar.language"), list(LANGUAGES), format_func=LANGUAGES.get, key=session.LANGUAGE,
                              required=True)
         st.segmented_control(
@@ -60,6 +61,8 @@ def own_model():
         st.caption(t("sidebar.shipped"))
         return
     st.toggle(t("sidebar.use_mine", kind=mine.kind.upper(), latent_dim=mine.latent_dim), key=session.USE_MINE)
+    st.button(t("sidebar.forget_mine"), on_click=keeping.forget, icon=":material/delete:",
+              help=t("sidebar.forget_mine_help"))
     if session.trained_on(mine) != session.current_dataset():
         st.caption(t("sidebar.other_dataset", theirs=dataset(session.trained_on(mine)).title, shown=dataset().title))
 

@@ -7,7 +7,7 @@ from vaedemo.jobs import Job
 from vaedemo.texts import CURVE_LABELS
 from vaedemo.train import TrainConfig
 from vaedemo.viz import map_bounds, training_curves
-from webapp import classroom, session, sidebar, ui  # noqa: F401  ui: one torch thread, the heavy imports frozen (see ui.py)
+from webapp import classroom, keeping, session, sidebar, ui  # noqa: F401  ui: one torch thread, the heavy imports frozen (see ui.py)
 from webapp.components.latent_map import latent_map
 from webapp.i18n import t
 
@@ -143,7 +143,7 @@ def model_buttons(progress):
     """Use the finished model on every page, or download it."""
     use_column, download_column = st.columns([1, 3])
     if use_column.button(t("train.use_mine"), type="primary"):
-        session.adopt(progress.model)
+        keeping.adopt_and_keep(progress.model, progress.checkpoint)
         st.rerun(scope="app")  # so the sidebar shows the switch
     download_column.download_button(t("train.download"), data=progress.checkpoint, file_name=DOWNLOAD_NAME,
                                     mime="application/octet-stream", on_click="ignore")
@@ -208,7 +208,7 @@ def load_upload():
     except ValueError as error:
         st.session_state["train_upload_message"] = ("error", "train.upload_refused", {"error": str(error)})
         return
-    session.adopt(model)
+    keeping.adopt_and_keep(model, upload.getvalue())
     st.session_state["train_upload_message"] = ("success", "train.upload_loaded", {
         "name": upload.name, "kind": model.kind.upper(), "latent_dim": model.latent_dim})
 

@@ -1,0 +1,75 @@
+"""Students' own models, kept past their session: a phone that sleeps longer than the server keeps a disconnected
+session, or a server restart, must not lose the model a student trained or uploaded. The server keeps each model's
+checkpoint (a .safetensors file's bytes, loaded again through the checks of vaedemo.checkpoints) in a SQLite file in
+the state folder, under a secret token that only the student's browser holds (the app keeps it in the browser's own
+storage). Nobody without the token can get the model back; the student can forget it. Bounded: kept KEEP_S after it
+was last used, the oldest going first when the file holds more than TOTAL_BYTES (the app keeps only checkpoints it
+loaded, each within vaedemo.checkpoints' size bound). No Streamlit and no torch here.
+"""
+import secrets
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from .rooms import BUSY_TIMEOUT_S, state_folder
+
+KEEP_S = 7 * 24 * 3600  # a week after its last use
+TOTAL_BYTES = 2 * 1024**3  # all kept checkpoints together
+SCHEMA = "CREATE TABLE IF NOT EXISTS models (token TEXT PRIMARY KEY, checkpoint BLOB NOT NULL, used REAL NOT NULL)"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class ModelKeeper:
+    """Checkpoints by token in one SQLite file (WAL), shared by the threads and processes of one machine."""
+
+    def __init__(self, path=None, keep_s: float = KEEP_S, total_bytes: int = TOTAL_BYTES):
+        self.path = Path(path or state_folder() / "models.sqlite3").expanduser()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.keep_s, self.total_bytes = keep_s, total_bytes
+        self._local = threading.local()
+        self._db().execute(SCHEMA)
+
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection, in autocommit mode: transactions are explicit."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite3.connect(self.path, isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            db.execute("PRAGMA journal_mode = WAL")
+        return db
+
+    def keep(self, token: str, checkpoint: bytes):
+        """Keep a checkpoint under token (in place of what it held), then drop what is past its time or over the
+        file's bound, oldest first."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("INSERT OR REPLACE INTO models VALUES (?, ?, ?)", (token, checkpoint, time.time()))
+            db.execute("DELETE FROM models WHERE used < ?", (time.time() - self.keep_s,))
+            sizes = db.execute("SELECT token, length(checkpoint) FROM models ORDER BY used DESC").fetchall()
+            total, over = 0, []
+            for kept, size in sizes:
+                total += size
+                if total > self.total_bytes and kept != token:
+                    over.append((kept,))
+            db.executemany("DELETE FROM models WHERE token = ?", over)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def get(self, token: str) -> bytes | None:
+        """The checkpoint kept under token (its time starts again), or None: unknown, forgotten or expired."""
+        db = self._db()
+        row = db.execute("SELECT checkpoint FROM models WHERE token = ? AND used >= ?",
+                         (token, time.time() - self.keep_s)).fetchone()
+        if row is not None:
+            db.execute("UPDATE models SET used = ? WHERE token = ?", (time.time(), token))
+        return None if row is None else bytes(row[0])
+
+    def forget(self, token: str):
+        self._db().execute("DELETE FROM models WHERE token = ?", (token,))

@@ -1,0 +1,49 @@
+"""A student's own model outlives the session: the server keeps its checkpoint under a secret token
+(vaedemo.keeper), the browser keeps the token in its own storage (components/keeper.py), and a returning browser
+gets its model back on every page. No torch here until a kept model comes back."""
+import streamlit as st
+
+from vaedemo.keeper import ModelKeeper, new_token
+from webapp import session
+from webapp.components.keeper import browser_token
+
+
+@st.cache_resource(show_spinner=False)
+def keeper() -> ModelKeeper:
+    return ModelKeeper()
+
+
+def adopt_and_keep(model, checkpoint: bytes):
+    """The session's own model from now on, used on every page, and kept for this browser."""
+    session.adopt(model)
+    token = session.model_token() or new_token()
+    keeper().keep(token, checkpoint)
+    session.set_model_token(token, ("keep", token))
+
+
+def forget():
+    """The student lets the model go: from the session, the server and the browser."""
+    if session.model_token():
+        keeper().forget(session.model_token())
+    session.forget_my_model()
+    session.set_model_token(None, ("forget", None))
+
+
+def restore():
+    """On every page: hear the browser's token, and give a returning browser its kept model back."""
+    action, token = session.browser_note()
+    told = browser_token(keep=token if action == "keep" else None, forget=action == "forget",
+                         told=session.model_token())
+    if not told or told == session.model_token():
+        return
+    checkpoint = keeper().get(told)
+    if checkpoint is None:  # forgotten, or past its time: the browser lets the token go too
+        session.set_model_token(None, ("forget", None))
+        return
+    from vaedemo.checkpoints import load_checkpoint_bytes
+
+    try:
+        session.adopt(load_checkpoint_bytes(checkpoint, "your kept model"))
+        session.set_model_token(told)
+    except ValueError:  # not a model any more (the format changed since): let it go
+        forget()
