@@ -10,16 +10,16 @@ from vaedemo.train import TrainConfig, fit
 
 # (hidden, training images, epochs, batch, learning rate): around one second, and today's default for reference
 CANDIDATES = [
-    (256, 10_000, 3, 128, 1e-3),
-    (256, 10_000, 3, 128, 3e-3),
-    (256, 10_000, 2, 64, 3e-3),
-    (256, 20_000, 1, 64, 3e-3),
-    (256, 20_000, 2, 128, 3e-3),
-    (128, 20_000, 2, 64, 3e-3),
-    (128, 30_000, 2, 128, 3e-3),
-    (512, 10_000, 2, 128, 3e-3),
+    (256, 10_000, 3, 128, 3e-3),  # "3 epochs of 10,000 images at H 256"
+    (256, 15_000, 1, 64, 1e-2),
+    (256, 7_500, 2, 64, 1e-2),
+    (256, 5_000, 3, 64, 1e-2),
+    (128, 10_000, 2, 64, 1e-2),
+    (128, 7_500, 3, 64, 1e-2),
+    (128, 5_000, 4, 64, 1e-2),
     (512, 15_000, 5, 128, 3e-3),  # the default before the class run
 ]
+REPEATS = 2  # each candidate's time is the fastest of its repeats: other work on the machine only slows a run
 
 
 def main():
@@ -29,8 +29,9 @@ def main():
     print(f"{'hidden':>6} {'images':>7} {'epochs':>6} {'batch':>5} {'lr':>6} | {'training s':>10} | {'test -ELBO':>10}")
     for hidden, images, epochs, batch, lr in CANDIDATES:
         config = TrainConfig(hidden=hidden, train_size=images, epochs=epochs, batch_size=batch, lr=lr, threads=1)
-        result = fit(config, train_x, test_x)
-        seconds = sum(epoch["seconds"] for epoch in result.history)
+        runs = [fit(config, train_x, test_x) for _ in range(REPEATS)]  # the same seed: the same model each time
+        seconds = min(sum(epoch["seconds"] for epoch in result.history) for result in runs)
+        result = runs[0]
         print(f"{hidden:>6} {images:>7,} {epochs:>6} {batch:>5} {lr:>6g} | {seconds:>10.2f} | "
               f"{result.history[-1]['test_loss']:>10.1f}", flush=True)
 

@@ -141,14 +141,23 @@ def test_a_file_over_the_upload_limit_is_refused_and_my_model_stays(page, app_ur
     expect_no_errors(page)
 
 
+def long_run(page):
+    """Set the Train page for a run of minutes: all 60,000 images, 20 epochs."""
+    images = page.get_by_role("slider", name="Training images")
+    images.focus()
+    page.keyboard.press("End")
+    expect(images).to_have_attribute("aria-valuetext", "60,000")
+    wait_for_app(page)
+    epochs = page.get_by_label("Epochs", exact=True)
+    epochs.fill("20")
+    epochs.press("Enter")
+    wait_for_app(page)
+
+
 def test_pages_switched_mid_training_then_stop_pressed_twice(page, app_url):
     open_app(page, app_url)
     go_to(page, "Train", "Train your own autoencoder")
-    images = page.get_by_role("slider", name="Training images")
-    images.focus()
-    page.keyboard.press("End")  # all 60,000: the run lasts minutes, so it is still going when we come back
-    expect(images).to_have_attribute("aria-valuetext", "60,000")
-    wait_for_app(page)
+    long_run(page)  # still going when we come back
     page.get_by_role("button", name="Start").click()
     curves = page.locator(".js-plotly-plot")
     expect(curves).to_have_count(1, timeout=RUN)
@@ -162,7 +171,7 @@ def test_pages_switched_mid_training_then_stop_pressed_twice(page, app_url):
     expect_no_errors(page)
 
     go_to(page, "Train", "Train your own autoencoder")
-    expect(page.get_by_text(re.compile(r"Epoch \d of 5"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Epoch \d+ of 20"))).to_be_visible()
     expect(curves).to_have_count(1)
     stop = page.get_by_role("button", name="Stop")
     expect(stop).to_be_enabled()
@@ -185,18 +194,14 @@ def test_a_closed_tab_frees_the_trainer_for_the_next_person(browser, app_url):
         for page in (a, b):
             open_app(page, app_url)
             go_to(page, "Train", "Train your own autoencoder")
-        images = a.get_by_role("slider", name="Training images")
-        images.focus()
-        a.keyboard.press("End")  # 60,000 images: a run of minutes
-        expect(images).to_have_attribute("aria-valuetext", "60,000")
-        wait_for_app(a)
+        long_run(a)
         a.get_by_role("button", name="Start").click()
-        expect(a.get_by_text(re.compile(r"Epoch \d of 5"))).to_be_visible(timeout=RUN)
+        expect(a.get_by_text(re.compile(r"Epoch \d+ of 20"))).to_be_visible(timeout=RUN)
         alice.close()  # nobody polls Alice's run any more
 
         b.get_by_role("button", name="Start").click()
         expect(b.get_by_text(re.compile(r"^Waiting in line: 1 of 1, starting in about \d+ s\.$"))).to_be_visible()
-        expect(b.get_by_text(re.compile(r"Epoch \d of 5"))).to_be_visible(timeout=(WATCHDOG_S + 90) * 1000)
+        expect(b.get_by_text(re.compile(r"Epoch \d+ of 20"))).to_be_visible(timeout=(WATCHDOG_S + 90) * 1000)
         b.get_by_role("button", name="Stop").click()
         expect(b.get_by_text(re.compile(r"^Stopped"))).to_be_visible()
         expect_no_errors(b)
