@@ -18,7 +18,7 @@ CANDIDATES = [
     (128, 7_500, 3, 64, 1e-2),
     (128, 5_000, 4, 64, 1e-2),
     (512, 15_000, 5, 128, 3e-3),  # the default before the class run
-]
+]  # CLASS_RUN, vaedemo.train's, is (256, 5,000, 3, 64, 0.01)
 REPEATS = 2  # each candidate's time is the fastest of its repeats: other work on the machine only slows a run
 
 

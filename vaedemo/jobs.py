@@ -13,6 +13,7 @@ A run that fails leaves its trainer ready for the next; a trainer that dies (or 
 started again for the next run.
 """
 import collections
+import contextlib
 import multiprocessing
 import os
 import queue
@@ -199,6 +200,13 @@ class Trainer:
         self.process = None
 
     def begin(self, config: TrainConfig, root):
+        """Start the run on this trainer (starting the trainer first, if it is not up)."""
+        self.start()
+        self.stop.clear()
+        self.tasks.put(("run", config, root))
+
+    def start(self, dataset: str | None = None, root=None):
+        """Start the trainer process if it is not up, and with dataset, have it load that data set ahead of a run."""
         if not self.alive():
             self.tasks, self.messages, self.stop = CONTEXT.Queue(), CONTEXT.Queue(), CONTEXT.Event()
             self.process = CONTEXT.Process(target=serve, args=(self.tasks, self.messages, self.stop),
@@ -207,8 +215,8 @@ class Trainer:
             # the server answering people's strokes comes first, from the trainer's start: its imports (torch) alone
             # take seconds of CPU, before a nice inside it could run
             os.setpriority(os.PRIO_PROCESS, self.process.pid, NICE)
-        self.stop.clear()
-        self.tasks.put((config, root))
+            if dataset:
+                self.tasks.put(("load", dataset, root))
 
     def alive(self) -> bool:
         return self.process is not None and self.process.is_alive()
@@ -273,6 +281,12 @@ class TrainingQueue:
             self.tell_places()
             self.turn.notify_all()
 
+    def warm(self, dataset: str, root=None):
+        """Start the free trainers that are not up, each loading dataset, so that the next runs find them warm."""
+        with self.turn:
+            for trainer in self.free:
+                trainer.start(dataset, root)
+
     def close(self):
         """End the free trainers (a server's own line lives as long as the server)."""
         with self.turn:
@@ -296,10 +310,15 @@ QUEUE = TrainingQueue()  # this server process's line of runs
 # --- the trainer process --------------------------------------------------------------------------
 
 def serve(tasks, messages, stop):
-    """A trainer's life: one run after another, each a (config, root) from tasks, until None comes."""
+    """A trainer's life: one task after another until None comes, each ("run", config, root) or ("load", data set,
+    root), the latter ahead of the runs."""
     torch.set_num_threads(1)
     while (task := tasks.get()) is not None:
-        train_in_child(*task, messages, stop)
+        if task[0] == "run":
+            train_in_child(*task[1:], messages, stop)
+        else:
+            with contextlib.suppress(Exception):  # a data set that cannot load says so in the run that needs it
+                load_data(replace(TrainConfig(), dataset=task[1]), task[2], lambda *_: None)
 
 
 DATA = {}  # (data set, train or test, root) -> (images, labels): a trainer loads each once

@@ -17,6 +17,10 @@ from .losses import elbo
 from .models import AutoEncoder, ModelConfig, build_model
 from .repair import add_noise
 
+# A class run, the Train page's default: the best 2-D VAE this app trains in about a second of one core
+# (benchmarks/class_run.py), so that a hall's runs all come back within minutes.
+CLASS_RUN = {"kind": "vae", "latent_dim": 2, "hidden": 256, "epochs": 3, "batch_size": 64, "lr": 1e-2,
+             "train_size": 5_000}
 BLOWN_UP = 1e4  # nats per image; a model that predicts 0.5 for every pixel scores 543
 
 

@@ -55,6 +55,7 @@ class Session:
         self.errors = []
         self.pictures = 0  # pictures received so far
         self.texts = []  # (time received, text) of every markdown element
+        self.alerts = []  # (time received, text) of every info, success, warning or error
         self.stars = []  # (time received, how many small stars) of every map's marks
 
     async def connect(self):
@@ -115,8 +116,10 @@ class Session:
         kind = element.WhichOneof("type")
         if kind == "exception":
             self.errors.append(f"exception: {element.exception.message}")
-        elif kind == "alert" and element.alert.format == element.alert.ERROR:
-            self.errors.append(f"error: {element.alert.body}")
+        elif kind == "alert":
+            self.alerts.append((time.monotonic(), element.alert.body))
+            if element.alert.format == element.alert.ERROR:
+                self.errors.append(f"error: {element.alert.body}")
         elif kind == "imgs":
             self.pictures += len(element.imgs.imgs)
         elif kind == "bidi_component" and element.bidi_component.component_name == "vaedemo.latent_map":

@@ -3,26 +3,24 @@ import streamlit as st
 from vaedemo.checkpoints import load_checkpoint_bytes
 from vaedemo.datasets import DATASETS
 from vaedemo.evaluate import ACTIVE_KL
-from vaedemo.jobs import Job
+from vaedemo.jobs import QUEUE, Job
 from vaedemo.texts import CURVE_LABELS
-from vaedemo.train import TrainConfig
+from vaedemo.train import CLASS_RUN, TrainConfig
 from vaedemo.viz import map_bounds, training_curves
 from webapp import classroom, keeping, session, sidebar, ui  # noqa: F401  ui: one torch thread, the heavy imports frozen (see ui.py)
 from webapp.components.latent_map import latent_map
 from webapp.i18n import t
 
 DOWNLOAD_NAME = "vaedemo-my-model.safetensors"
-# A class run: the best 2-D VAE this app trains in about a second of one core (benchmarks/class_run.py), so that a
-# hall's runs all come back within minutes; the settings are there for a longer run.
-DEFAULTS = {"kind": "vae", "dataset": session.current_dataset(),  # the data set the sidebar shows
-            "latent_dim": 2, "hidden": 256, "beta": 1.0, "lr": 1e-2, "epochs": 3,
-            "batch_size": 64, "train_size": 5_000, "noise": 0.0, "kl_warmup": 0, "arch": "mlp"}
+# A class run (vaedemo.train.CLASS_RUN) on the data set the sidebar shows; the settings are there for a longer run.
+DEFAULTS = {**CLASS_RUN, "dataset": session.current_dataset(), "beta": 1.0, "noise": 0.0, "kl_warmup": 0, "arch": "mlp"}
 
 st.title(t("train.title"))
 st.markdown(t("train.intro"))
 if varied := classroom.experiment():
     st.info(t("train.class_varies", setting=t(f"train.setting.{varied}")), icon=":material/groups:")
 
+QUEUE.warm(st.session_state.get("train_dataset", DEFAULTS["dataset"]))  # a trainer up before anyone presses Start
 job = session.training_job()
 running = job is not None and job.poll().active
 

@@ -1,0 +1,133 @@
+"""A hall that trains: 100 visitors press Start on the Train page (its default, the class run) within 10 s while 50
+others draw, all protocol clients (tests/harness/protocol.py) on one server. Target: every visitor has its model within
+3 minutes of the first press, the models come in the order the visitors pressed, the drawers' stroke p95 stays under
+1 s, no errors. Swept over the number of warm trainer processes (VAEDEMO_TRAINERS), to choose it for two cores.
+
+First, in this process, what a run costs the queue: the first run of a new trainer (it starts the process, imports
+torch and loads the data, as every run did before the trainers stayed warm) side by side with the runs after it.
+Run: make bench, or python -m benchmarks.training_queue [--visitors 100] [--drawers 50] [--trainers 1 2].
+"""
+import argparse
+import asyncio
+import random
+import statistics
+import time
+
+from tests.harness.protocol import DRAWINGS, Session, press
+from tests.harness.server import free_port, start_app, stop_app
+from tests.harness.training import finished
+from vaedemo.jobs import Job, TrainingQueue
+from vaedemo.train import CLASS_RUN, TrainConfig
+
+USE_MINE = "Use my model on every page"  # the Train page's button once a run has its model
+TIMEOUT_S = 600
+
+
+def run_costs(warm_runs: int = 3) -> tuple[float, list[float]]:
+    """Seconds from Start to model of a new trainer's first run, and of the warm runs after it (one trainer)."""
+    line = TrainingQueue(1)
+    seconds = []
+    for seed in range(1 + warm_runs):
+        start = time.monotonic()
+        progress = finished(Job(TrainConfig(**CLASS_RUN, seed=seed), line=line).start())
+        assert progress.status == "done", progress.message
+        seconds.append(time.monotonic() - start)
+    line.close()
+    return seconds[0], seconds[1:]
+
+
+async def visitor(url: str, delay: float, results: dict):
+    """Open the Train page, press Start after delay, keep the tab open (its fragments polling) until the model."""
+    session = Session(url)
+    try:
+        await session.connect()
+        await session.rerun()
+        await session.rerun(session.pages["Train"])
+        await asyncio.sleep(delay)
+        pressed = time.monotonic()
+        await press(session, "Start")
+        while USE_MINE not in session.buttons and time.monotonic() - pressed < TIMEOUT_S:
+            await session.wait(0.25, "Train")
+        if USE_MINE in session.buttons:
+            results["runs"].append((pressed, time.monotonic()))
+        else:
+            session.errors.append(f"no model {TIMEOUT_S} s after Start")
+        await session.close()
+    except Exception as error:  # counted and reported
+        session.errors.append(f"{type(error).__name__}: {error}")
+    results["errors"].extend(session.errors)
+
+
+async def drawer(url: str, results: dict, done: asyncio.Event, rng: random.Random):
+    """A student on the Draw page, a stroke every 1-3 s until the visitors have their models."""
+    session = Session(url)
+    try:
+        await session.connect()
+        await session.rerun()
+        while not done.is_set():
+            await session.wait(rng.uniform(1, 3), "Draw")
+            start = time.monotonic()
+            await session.stroke(rng.choice(DRAWINGS))
+            results["strokes"].append(time.monotonic() - start)
+        await session.close()
+    except Exception as error:
+        session.errors.append(f"{type(error).__name__}: {error}")
+    results["errors"].extend(session.errors)
+
+
+async def hall(url: str, visitors: int, drawers: int, within_s: float) -> dict:
+    results = {"runs": [], "strokes": [], "errors": []}
+    rng = random.Random(0)
+    done = asyncio.Event()
+    drawing = [asyncio.create_task(drawer(url, results, done, random.Random(rng.random()))) for _ in range(drawers)]
+    await asyncio.sleep(3)  # the drawers are in
+    await asyncio.gather(*(visitor(url, within_s * i / visitors, results) for i in range(visitors)))
+    done.set()
+    await asyncio.gather(*drawing)
+    return results
+
+
+def out_of_order(runs: list[tuple[float, float]]) -> int:
+    """How many models came back before the model of someone who pressed earlier."""
+    ends = [end for _, end in sorted(runs)]
+    return sum(later < end for i, end in enumerate(ends) for later in ends[i + 1:])
+
+
+def percentile(values: list, q: float) -> float:
+    return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--visitors", type=int, default=100)
+    parser.add_argument("--drawers", type=int, default=50)
+    parser.add_argument("--within", type=float, default=10.0, help="seconds over which the visitors press Start")
+    parser.add_argument("--trainers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    first, warm = run_costs()
+    print(f"A class run from Start to model, one trainer: {first:.1f} s for a new trainer's first run (process, torch, "
+          f"data), {statistics.median(warm):.1f} s for a warm trainer's (median of {len(warm)})", flush=True)
+    print(f"{'trainers':>8} | {'first model':>11} {'last model':>10} {'median wait':>11} {'out of order':>12} | "
+          f"{'stroke median':>13} {'p95':>7} {'max':>7} | {'errors':>6}")
+    for trainers in args.trainers:
+        port = free_port()
+        server = start_app(port, {"VAEDEMO_TRAINERS": str(trainers)})
+        try:
+            r = asyncio.run(hall(f"http://127.0.0.1:{port}", args.visitors, args.drawers, args.within))
+        finally:
+            stop_app(server)
+        first_press = min((pressed for pressed, _ in r["runs"]), default=0)
+        ends = [end - first_press for _, end in r["runs"]]
+        waits = [end - pressed for pressed, end in r["runs"]]
+        ms = [1000 * s for s in r["strokes"]]
+        print(f"{trainers:>8} | {min(ends, default=0):>9.0f} s {max(ends, default=0):>8.0f} s "
+              f"{statistics.median(waits) if waits else 0:>9.0f} s {out_of_order(r['runs']):>12} | "
+              f"{statistics.median(ms) if ms else 0:>10.0f} ms {percentile(ms, 0.95):>4.0f} ms "
+              f"{max(ms, default=0):>4.0f} ms | {len(r['errors']):>6}  ({len(r['runs'])} of {args.visitors} models)",
+              flush=True)
+        for error in sorted(set(r["errors"]))[:3]:
+            print(f"{'':>8}   error: {error[:160]}")
+
+
+if __name__ == "__main__":
+    main()
