@@ -82,7 +82,7 @@ def maps(models, shown: dict, marks: dict, conv: bool, lecture: bool):
         with column:
             stars.append(latent_map(f"map_{kind}", shown[kind], t("draw.map_title", name=f"{conv_name}{kind.upper()}"),
                                     sidebar.dataset().classes, names=names, text=20 if lecture else 12,
-                                    bounds=bounds, height=0.6 if lecture else 0.75, **mark))
+                                    bounds=bounds, height=0.55 if lecture else 0.75, **mark))
     send_marks(*stars)
     if wide:
         st.caption(t("draw.pca_note"))

@@ -12,7 +12,7 @@ from webapp.i18n import t
 ELBO_SAMPLES = 16  # posterior samples per label for the ten ELBOs: 160 decodes, cheap enough for every stroke
 
 st.title(t("every_digit.title"))
-st.markdown(t("every_digit.intro"))
+sidebar.intro(t("every_digit.intro"))
 sidebar.mnist_only("every_digit")
 
 
@@ -54,14 +54,16 @@ def classify_and_restyle(cvae):
             verdict_column.markdown(
                 t("every_digit.verdict", best=best, elbo=elbos[best], margin=elbos[best] - runner_up)
             )
+            # Your style as every digit right under your drawing's verdict, the ELBOs after it: on a phone the
+            # pictures then share the canvas's screen.
+            st.image(png_data_uri(image_grid(every, ncol=10, scale=3)), width="stretch", alt=t("every_digit.alt_every"),
+                     caption=t("every_digit.your_style", z1=style[0, 0], z2=style[0, 1], best=best))
             cells = [
                 f"**{value:.0f}**" if label == best else f"{value:.0f}" for label, value in enumerate(elbos.tolist())
             ]
             st.markdown("| y | " + " | ".join(map(str, range(10))) + " |\n|---|" + "---|" * 10 +
                         "\n| ℒ(x, y) | " + " | ".join(cells) + " |")
             st.caption(t("every_digit.elbo_note", samples=ELBO_SAMPLES))
-            st.image(png_data_uri(image_grid(every, ncol=10, scale=3)), width="stretch", alt=t("every_digit.alt_every"),
-                     caption=t("every_digit.your_style", z1=style[0, 0], z2=style[0, 1], best=best))
 
 
 cvae = chosen_cvae()
