@@ -77,5 +77,5 @@ def test_the_draw_page_maths_fits_a_phone(phone, app_url):
     formulas.first.wait_for(timeout=SLOW)
     wait_for_app(phone)
     widths = formulas.evaluate_all("shown => shown.map(formula => [formula.scrollWidth, formula.clientWidth])")
-    # KaTeX ends each stacked block with a 2-pixel cell of its own (.vlist-s), nothing a reader sees
+    # KaTeX ends each stacked block with a thin cell of its own (.vlist-s, two pixels), nothing a reader sees
     assert widths and all(scroll <= client + 2 for scroll, client in widths), widths

@@ -84,7 +84,7 @@ def keep_in_address_bar():
 
 
 # Streamlit sizes its type and widgets in rem: a larger root font scales the whole page for the back of a hall.
-# The top padding keeps the first row below Streamlit's header (3.75rem). A page's opening paragraph folds behind its
+# The top padding keeps the first row below Streamlit's header. A page's opening paragraph folds behind its
 # short line, as on a phone (intro), and the Draw page's three pictures are at least as large as its canvas: the canvas,
 # the pictures and both maps on one screen.
 LECTURE_CSS = """<style>

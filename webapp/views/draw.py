@@ -17,7 +17,7 @@ LAYOUT = """<style>
 .st-key-reconstructions img { image-rendering: pixelated; }
 </style>"""
 
-with st.container(key="draw_head"):  # on a phone the title and the switches share a row (webapp/screens.css)
+with st.container(key="draw_head"):  # on a phone its columns pack by their content (webapp/screens.css)
     title_column, size_column, arch_column = st.columns([3, 1, 1.2], vertical_alignment="bottom")
 title_column.title(t("draw.title"))
 latent_dim = size_column.radio(t("draw.latent_size"), [2, 16], horizontal=True, key="draw_latent_dim",
