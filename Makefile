@@ -1,5 +1,5 @@
 # make run   - start the app on the shipped weights (creates the venv on first use)
-# make test  - install everything the tests need (venv, Chromium, MNIST, Fashion-MNIST), lint, and run them all
+# make test  - install everything the tests need (venv, Chromium, MNIST, Fashion-MNIST, axe-core), lint, and run them all
 # make lint  - ruff (ruff.toml) over the whole tree
 # make bench - print the speed and quality figures quoted in README.md and docs/
 # make space REMOTE=<git url> - publish the current tree to a Hugging Face Space repository (binaries via git-lfs)
@@ -11,7 +11,7 @@ VENV ?= $(HOME)/.cache/vaedemo/venv-$(shell cat $(REQS) | sha256sum | cut -c1-16
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint bench data chromium git-lfs redis space venv venv-path clean-venv
+.PHONY: run test lint bench data chromium git-lfs redis axe space venv venv-path clean-venv
 
 venv: $(VENV)/.installed
 
@@ -47,8 +47,13 @@ lint: venv
 redis:
 	@command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server; }
 
-test: venv chromium git-lfs data redis lint
-	$(PY) -m pytest
+# axe-core, the accessibility engine the browser tests inject into each page (tests/harness/axe.py reads it there).
+AXE ?= $(HOME)/.cache/vaedemo/axe
+axe:
+	@test -f $(AXE)/node_modules/axe-core/axe.min.js || npm install --prefix $(AXE) --no-audit --no-fund axe-core@4.14
+
+test: venv chromium git-lfs data redis axe lint
+	VAEDEMO_AXE=$(AXE) $(PY) -m pytest
 
 space:
 	@bash space/publish.sh "$(REMOTE)"

@@ -1,4 +1,6 @@
 """vaedemo: draw a digit, see what an autoencoder and a VAE make of it. Run: streamlit run app.py"""
+from pathlib import Path
+
 import streamlit as st
 
 from webapp import session, sidebar
@@ -19,5 +21,6 @@ if __name__ == "__main__":
             for name, icon in PAGES
         ]
     )
+    st.html(Path(__file__).parent / "webapp" / "screens.css")  # phones' one screen; Streamlit makes it a <style>
     sidebar.show(page.url_path or "draw")
     page.run()

@@ -194,7 +194,7 @@ def test_fashion_mnist_pictures_are_picked_by_class_name(at):
     at.run()
     assert not at.exception
     assert [box.label for box in at.selectbox] == ["Item A", "Item B"]
-    assert "Walk a straight line from one item to another" in [header.value for header in at.subheader]
+    assert "Walk a straight line from one item to another" in [header.value for header in at.header]
     assert "rebuild items well" in at.markdown[0].value
     assert at.selectbox(key="compare_a_label").options[:2] == ["T-shirt/top", "Trouser"]
     assert captions(at)[2] == "A: test Sneaker no. 1" and captions(at)[5] == "B: test Dress no. 1"

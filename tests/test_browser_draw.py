@@ -189,9 +189,14 @@ def test_in_lecture_mode_one_full_hd_screen_holds_the_canvas_the_pictures_and_bo
         wait_for_new_images(page, [])
         wait_for_maps(page)
         wait_for_app(page)
-        shown = boxes(page.locator(CANVAS)) + [box[:4] for box in page.evaluate(PLACES)] + boxes(page.locator(MAP))
+        canvas, pictures = boxes(page.locator(CANVAS)), [box[:4] for box in page.evaluate(PLACES)]
+        shown = canvas + pictures + boxes(page.locator(MAP))
         assert len(shown) == 6
         assert all(0 <= y and y + height <= 1080 and x + width <= 1920 for x, y, width, height in shown), shown
+        assert all(width >= canvas[0][2] for _, _, width, _ in pictures), "the pictures at least as large as the canvas"
+        header = page.get_by_test_id("stHeader").bounding_box()
+        first_row = boxes(page.locator("h1")) + boxes(page.get_by_test_id("stWidgetLabel").first)
+        assert all(y >= header["y"] + header["height"] for _, y, _, _ in first_row), "nothing under Streamlit's header"
         assert page.evaluate("document.scrollingElement.scrollTop") == 0
         (ROOT / "artifacts").mkdir(exist_ok=True)
         page.screenshot(path=ROOT / "artifacts" / "lecture-draw.png")

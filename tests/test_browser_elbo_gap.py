@@ -27,7 +27,7 @@ def test_a_drawn_seven_gets_log_p_x_and_the_gap(page, app_url):
     assert -200 < elbo < log_px < -40  # nats: a drawn digit is less likely than most test digits, but not absurdly
     assert gap == pytest.approx(log_px - elbo, abs=0.11) and 0 < gap < 15
     assert r"\mathrm{KL}\big(q(z \mid x) \,\|\, p(z \mid x)\big)" in tex
-    panel = page.get_by_test_id("stExpander")
+    panel = page.get_by_test_id("stExpander").filter(has=page.locator(".katex"))  # the maths panel
     panel.get_by_text("100 samples of q(z | x)").wait_for()
     (ROOT / "artifacts").mkdir(exist_ok=True)
     panel.screenshot(path=ROOT / "artifacts" / "draw-elbo-gap.png")

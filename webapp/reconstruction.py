@@ -67,10 +67,12 @@ def pictures(models, x: torch.Tensor, means: dict, conv: bool):
     costs the server CPU every stroke."""
     conv_name = t("draw.conv_name") if conv else ""
     rebuilt = {kind: models[kind].decode(means[kind][None]) for kind in KINDS}  # (1, 1, 28, 28) each
-    captions = [t("draw.input"), *(t("draw.rebuilds", name=f"{conv_name}{kind.upper()}") for kind in KINDS)]
+    names = [f"{conv_name}{kind.upper()}" for kind in KINDS]
+    captions = [t("draw.input"), *(t("draw.rebuilds", name=name) for name in names)]
+    alts = [t("draw.alt_input"), *(t("draw.alt_rebuilt", name=name) for name in names)]
     with st.container(key="reconstructions"):
         st.image([png_data_uri(picture) for picture in to_uint8(torch.cat([x, *rebuilt.values()]))],
-                 caption=captions, width="stretch")
+                 caption=captions, alt=alts, width="stretch")
 
 
 def marks_of(means: dict, vae_logvar: torch.Tensor, shown: dict) -> dict:
@@ -92,7 +94,7 @@ def maps(models, shown: dict, marks: dict, conv: bool, lecture: bool):
         with column:
             stars.append(latent_map(f"map_{kind}", shown[kind], t("draw.map_title", name=f"{conv_name}{kind.upper()}"),
                                     sidebar.dataset().classes, names=names, text=20 if lecture else 12,
-                                    bounds=bounds, height=0.6 if lecture else 0.75, **mark))
+                                    bounds=bounds, height=0.55 if lecture else 0.75, **mark))
     send_marks(*stars)
     if wide:
         st.caption(t("draw.pca_note"))

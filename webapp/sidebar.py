@@ -19,6 +19,16 @@ def dataset(name: str | None = None):
     return replace(info, classes=tuple(t(f"classes.{info.name}")), noun=t(f"noun.{info.noun}"))
 
 
+def intro(text: str):
+    """A page's opening paragraph; on a phone folded behind a short line (webapp/screens.css), so that the page's canvas
+    and its pictures fit the first screen."""
+    with st.container(key="intro"):
+        st.markdown(text)
+    with st.container(key="intro_folded"):
+        with st.expander(t("app.intro_folded")):
+            st.markdown(text)
+
+
 def mnist_only(page: str):
     """For a page that works on handwritten digits only (page: its name in app.py, "draw"): the page shows MNIST,
     and a note says so when the sidebar picked another data set."""
@@ -82,9 +92,16 @@ def keep_in_address_bar():
 
 
 # Streamlit sizes its type and widgets in rem: a larger root font scales the whole page for the back of a hall.
+# The top padding keeps the first row below Streamlit's header. A page's opening paragraph folds behind its
+# short line, as on a phone (intro), and the Draw page's three pictures are at least as large as its canvas: the canvas,
+# the pictures and both maps on one screen.
 LECTURE_CSS = """<style>
 html { font-size: 24px; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 2rem 2.5rem; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 4rem 2.5rem 2rem; }
+[data-testid="stHeading"] h1 { font-size: 2rem; padding: 0 0 0.5rem; }
+[data-testid="stMain"] .st-key-intro { display: none; }
+[data-testid="stMain"] .st-key-intro_folded { display: flex; }
+[data-testid="stMain"] .st-key-reconstructions { max-width: 900px; }
 </style>"""
 
 

@@ -108,7 +108,8 @@ def latex_vector(v: torch.Tensor, shown: int = 3) -> str:
 IMPORTANCE_SAMPLES = (
     100  # the CLI's default too; one batched decode, cheap enough for every stroke (docs/benchmarks.md)
 )
-BCE = r"\textstyle\sum_{i=1}^{784} \big[x_i \log \hat{x}_i + (1 - x_i) \log(1 - \hat{x}_i)\big]"
+# The long formulas go on two lines or more (inside aligned, after an &), so that each fits a phone's width.
+BCE = r"\textstyle\sum_{i=1}^{784} \big[x_i \log \hat{x}_i \\ &\qquad + (1 - x_i) \log(1 - \hat{x}_i)\big]"
 
 
 LINE_BREAK = r" \\[1em] "  # between the formulas of a panel
@@ -140,25 +141,27 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
         eps_k = torch.randn(k, 1, model.latent_dim, generator=torch.Generator().manual_seed(seed))  # (K, 1, d)
         elbo_k, log_px = (value.item() for value in importance_weighted(model, x, eps_k))
         formulas(
-            rf"\underbrace{{\mathcal{{L}}(x)}}_{{{terms.elbo:.1f}}} = "
+            rf"\begin{{aligned}} & \underbrace{{\mathcal{{L}}(x)}}_{{{terms.elbo:.1f}}} = "
             rf"\underbrace{{\mathbb{{E}}_{{q(z \mid x)}}\big[\log p(x \mid z)\big]}}"
-            rf"_{{\text{{{t('maths.reconstruction')} }} {-terms.recon:.1f}}} - "
+            rf"_{{\text{{{t('maths.reconstruction')} }} {-terms.recon:.1f}}} \\ & \qquad - "
             rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}"
-            rf"_{{\text{{{t('maths.kl')} }} {terms.kl:.2f}}}",
+            rf"_{{\text{{{t('maths.kl')} }} {terms.kl:.2f}}} \end{{aligned}}",
             r"\mathcal{L}(x) \le \log p(x), \quad p(z) = \mathcal{N}(0, I)",
-            r"z = \mu + \sigma \odot \varepsilon, \;\; \varepsilon \sim \mathcal{N}(0, I), \;\; "
-            r"\hat{x} = \mathrm{decoder}(z)",
+            r"\begin{gathered} z = \mu + \sigma \odot \varepsilon, \;\; \varepsilon \sim \mathcal{N}(0, I) \\ "
+            r"\hat{x} = \mathrm{decoder}(z) \end{gathered}",
             rf"\underset{{z}}{{{latex_vector(terms.z)}}} = \underset{{\mu}}{{{latex_vector(terms.mu)}}} + "
             rf"\underset{{\sigma}}{{{latex_vector(terms.sigma)}}} \odot "
             rf"\underset{{\varepsilon}}{{{latex_vector(terms.eps)}}}",
             rf"\begin{{aligned}} \log p(x \mid z) &= {BCE} \\ &= {-terms.recon:.1f} \end{{aligned}}",
-            rf"\mathrm{{KL}} = \tfrac{{1}}{{2}} \sum_{{j=1}}^{{{model.latent_dim}}} "
-            rf"\big(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\big) = {terms.kl:.2f}",
-            rf"\log p(x) \approx \log \frac{{1}}{{{k}}} \sum_{{k=1}}^{{{k}}} "
-            rf"\frac{{p(x \mid z_k)\, p(z_k)}}{{q(z_k \mid x)}} = {log_px:.1f}, \quad z_k \sim q(z \mid x)",
-            rf"\underbrace{{\log p(x)}}_{{{log_px:.1f}}} - \underbrace{{\mathcal{{L}}(x)}}_{{{elbo_k:.1f}}} = "
+            rf"\begin{{aligned}} \mathrm{{KL}} &= \tfrac{{1}}{{2}} \sum_{{j=1}}^{{{model.latent_dim}}} "
+            rf"\big(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\big) \\ &= {terms.kl:.2f} \end{{aligned}}",
+            rf"\begin{{aligned}} \log p(x) &\approx \log \frac{{1}}{{{k}}} \sum_{{k=1}}^{{{k}}} "
+            rf"\frac{{p(x \mid z_k)\, p(z_k)}}{{q(z_k \mid x)}} \\ &= {log_px:.1f}, \quad z_k \sim q(z \mid x) "
+            r"\end{aligned}",
+            rf"\begin{{aligned}} & \underbrace{{\log p(x)}}_{{{log_px:.1f}}} - "
+            rf"\underbrace{{\mathcal{{L}}(x)}}_{{{elbo_k:.1f}}} \\ & \qquad = "
             rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z \mid x)\big)}}_{{\text{{{t('maths.gap')} }} "
-            rf"{log_px - elbo_k:.2f}}}",
+            rf"{log_px - elbo_k:.2f}}} \end{{aligned}}",
         )
         st.caption(t("maths.vae_caption", seed=seed, samples=k))
 
@@ -169,9 +172,11 @@ def prior_panel(z):
     half_d = f"{len(z) / 2:g}" if len(z) != 2 else ""
     with st.expander(t("maths.prior_title"), expanded=True, icon=":material/function:"):
         formulas(r"p(z) = \mathcal{N}(z; 0, I), \quad \hat{x} = \mathrm{decoder}(z)",
-                 rf"\log p(z) = -\tfrac{{1}}{{2}} \lVert z \rVert^2 - {half_d} \log 2\pi = {prior_log_density(z):.2f}",
-                 rf"P\big(\lVert z' \rVert < \lVert z \rVert\big) = {100 * prior_mass_within(z):.0f}\,\% "
-                 rf"\text{{ {t('maths.for')} }} z' \sim p(z)")
+                 rf"\begin{{aligned}} \log p(z) &= -\tfrac{{1}}{{2}} \lVert z \rVert^2 - {half_d} \log 2\pi \\ "
+                 rf"&= {prior_log_density(z):.2f} \end{{aligned}}",
+                 rf"\begin{{aligned}} P\big(\lVert z' \rVert < \lVert z \rVert\big) &= "
+                 rf"{100 * prior_mass_within(z):.0f}\,\% \\ & \quad \text{{{t('maths.for')} }} z' \sim p(z) "
+                 r"\end{aligned}")
         st.caption(t("maths.prior_caption"))
 
 

@@ -194,6 +194,8 @@ function map(root, data, setTriggerValue) {
   root.querySelector(".legend").innerHTML = data.classes
     .map((name, i) => `<span><i style="background:${data.colours[i]}"></i>${name}</span>`).join("");
   root.querySelector(".caption").textContent = data.title;
+  plot.setAttribute("role", "img");  // to a screen reader the map is one picture, named by its title
+  plot.setAttribute("aria-label", data.title);
   root.style.setProperty("--text", `${data.text}px`);
   plot.classList.toggle("picks", data.pick);
   const frames = data.frames ?? null;
@@ -223,6 +225,7 @@ function map(root, data, setTriggerValue) {
     } else {
       digit.getContext("2d").clearRect(0, 0, 28, 28);
       label.textContent = data.words.point_at;
+      digit.setAttribute("aria-label", data.words.digit);
     }
   };
   const layout = () => {
@@ -254,6 +257,7 @@ function map(root, data, setTriggerValue) {
     paintDigit(digit, model.decode(z));
     drawMarks(root.querySelector("canvas.marks"), f, data, mark, point, p);
     label.textContent = model.latent_dim === 2 ? `z = (${z.map(number).join(", ")})` : `${data.words.pc_short} = (${p.map(number).join(", ")})`;
+    digit.setAttribute("aria-label", data.words.decoded_at + label.textContent);
     root.dataset.z = JSON.stringify(z);
     root.dataset.decodes = String(+root.dataset.decodes + 1);
     root.latencies.push(performance.now() - event.timeStamp);
@@ -326,7 +330,7 @@ function interpolation(root, data) {
   }
   root.querySelector("input").setAttribute("aria-label", data.words.from_a_to_b);
   root.querySelector(".digits").innerHTML = data.captions
-    .map((caption) => `<figure><canvas width="28" height="28"></canvas><figcaption>${caption}</figcaption></figure>`).join("");
+    .map((caption) => `<figure><canvas width="28" height="28" role="img" aria-label="${caption}"></canvas><figcaption>${caption}</figcaption></figure>`).join("");
   root.style.setProperty("--text", "1rem");
   const slider = root.querySelector("input"), canvases = root.querySelectorAll(".digits canvas"), found = [];
   const paint = (event) => {

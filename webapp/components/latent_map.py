@@ -167,4 +167,4 @@ def interpolation_slider(key: str, models: list[BrowserModel], captions: list[st
 def words() -> dict:
     """The component's own texts, in the session's language."""
     return {name: t(f"map.{name}") for name in ("point_at", "your_code", "decoded_at", "pc_short", "of_the_way",
-                                                "from_a_to_b")}
+                                                "from_a_to_b", "digit")}

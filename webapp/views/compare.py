@@ -35,20 +35,20 @@ images, labels = ui.test_sample()
 classes = sidebar.dataset().classes
 (ae, ae_codes), (vae, vae_codes) = chosen("ae", 2), chosen("vae", 2)
 
-st.subheader(t("compare.prior_heading"))
+st.header(t("compare.prior_heading"))
 seed_column, button_column = st.columns([1, 4], vertical_alignment="bottom")
 seed = seed_column.number_input(t("compare.seed"), min_value=0, value=0, key="compare_seed", bind=URL)
 button_column.button(t("compare.resample"), icon=":material/casino:", on_click=resample)
 z = prior_samples(GRID * GRID, 2, seed)  # (GRID * GRID, 2): the same codes for both models
 with torch.inference_mode():
     for column, model in zip(st.columns(2, gap="large"), (ae, vae)):
-        column.image(image_grid(model.decode(z), ncol=GRID, scale=2), width="stretch",
-                     caption=t("compare.prior_grid", kind=model.kind.upper(), count=GRID * GRID, seed=seed))
+        grid = t("compare.prior_grid", kind=model.kind.upper(), count=GRID * GRID, seed=seed)
+        column.image(image_grid(model.decode(z), ncol=GRID, scale=2), width="stretch", caption=grid, alt=grid)
 st.caption(t("compare.prior_note", count=GRID * GRID, noun=noun))
 
 maps_section = st.container()  # filled once the two test images below are picked: the maps show their line
 
-st.subheader(t("compare.walk_heading", noun=noun))
+st.header(t("compare.walk_heading", noun=noun))
 size_column, arch_column = st.columns([1, 2], vertical_alignment="bottom")
 latent_dim = size_column.radio(t("draw.latent_size"), [2, 16], horizontal=True,
                                key="compare_latent_dim", bind=URL, format_func=lambda d: f"{d}-D")
@@ -76,11 +76,8 @@ def test_image_picker(end: str, default: tuple[int, int]) -> torch.Tensor:
     which = st.number_input(t("compare.which", name=classes[label], count=len(rows)), 1, len(rows), default[1] + 1,
                             key=f"compare_{end}_index", bind=URL)
     x = images[rows[which - 1]][None]  # (1, 1, 28, 28)
-    st.image(
-        enlarge(to_uint8(x)[0], 4),
-        caption=t("compare.end_caption", end=end.upper(), name=classes[label], which=which),
-        width=112,
-    )
+    caption = t("compare.end_caption", end=end.upper(), name=classes[label], which=which)
+    st.image(enlarge(to_uint8(x)[0], 4), caption=caption, alt=caption, width=112)
     return x
 
 
@@ -97,7 +94,8 @@ with rows_column:
             ends[kind] = model.latent_mean(torch.cat([x_start, x_end]))  # (2, d)
         st.image(image_grid(interpolation(model, x_start, x_end, STEPS), ncol=STEPS, scale=3), width="stretch",
                  caption=t("compare.walk_row", kind=model.kind.upper(), size=size, steps=STEPS,
-                           strays=farthest_from_codes(codes, *ends[kind])))
+                           strays=farthest_from_codes(codes, *ends[kind])),
+                 alt=t("compare.alt_walk", kind=model.kind.upper(), steps=STEPS))
     st.caption(t("compare.slider_note"))
     interpolation_slider("compare_slider", list(packed.values()), [f"{kind.upper()} ({size})" for kind in packed],
                          [tuple(ends[kind]) for kind in packed])
@@ -108,7 +106,7 @@ for column, x, end in zip(st.columns(2, gap="large"), (x_start, x_end), "AB"):
         ui.elbo_panel(models["vae"][0], x)
 
 with maps_section:
-    st.subheader(t("compare.maps_heading"))
+    st.header(t("compare.maps_heading"))
     zoom = st.toggle(t("compare.zoom"), key="compare_zoom", bind=URL)
     limit = 3.5 if zoom else shared_limit(ae_codes, vae_codes)
     for column, (model, codes) in zip(st.columns(2, gap="large"), ((ae, ae_codes), (vae, vae_codes))):
@@ -121,7 +119,7 @@ with maps_section:
                        bounds=(-limit, limit, -limit, limit), circles=(1, 2), path=list(path), height=0.85)
     st.caption(t("compare.maps_note", noun=noun))
 
-st.subheader(t("compare.beta_heading"))
+st.header(t("compare.beta_heading"))
 st.markdown(t("compare.beta_intro"))
 betas = {beta: vae for beta in ui.BETAS if (vae := ui.shipped_beta(beta)) is not None}
 if len(betas) < len(ui.BETAS):
@@ -149,7 +147,7 @@ for column, (beta, vae) in zip(st.columns(len(betas)), betas.items()):
                       kl=", ".join(f"{value:.2f}" for value in kl.tolist())))
     with torch.inference_mode():
         column.image(image_grid(vae.decode(z[:16]), ncol=8, scale=2), width="stretch",
-                     caption=t("compare.beta_grid"))
+                     caption=t("compare.beta_grid"), alt=t("compare.alt_beta_grid", beta=f"{beta:g}"))
 st.caption(t("compare.units_note", count=len(mnist_labels), kl=f"{ACTIVE_KL:g}"))
 epochs = {vae.metadata["epochs"] for vae in betas.values()}
 if len(epochs) > 1:

@@ -17,12 +17,13 @@ LAYOUT = """<style>
 .st-key-reconstructions img { image-rendering: pixelated; }
 </style>"""
 
-title_column, size_column, arch_column = st.columns([3, 1, 1.2], vertical_alignment="bottom")
+with st.container(key="draw_head"):  # on a phone its columns pack by their content (webapp/screens.css)
+    title_column, size_column, arch_column = st.columns([3, 1, 1.2], vertical_alignment="bottom")
 title_column.title(t("draw.title"))
 latent_dim = size_column.radio(t("draw.latent_size"), [2, 16], horizontal=True, key="draw_latent_dim",
                                bind="query-params", format_func=lambda d: f"{d}-D")
 conv = sidebar.conv_switch(latent_dim, "draw_conv", arch_column)
-st.markdown(t("draw.intro"))
+sidebar.intro(t("draw.intro"))
 sidebar.mnist_only("draw")
 st.html(LAYOUT)  # our own constant style sheet
 lecture = session.lecture_mode()  # a projector's one screen: a narrower canvas column, wider and flatter maps

@@ -9,7 +9,7 @@ from webapp.components.canvas import drawing_canvas
 from webapp.i18n import t
 
 st.title(t("every_digit.title"))
-st.markdown(t("every_digit.intro"))
+sidebar.intro(t("every_digit.intro"))
 sidebar.mnist_only("every_digit")
 
 
@@ -45,24 +45,27 @@ def classify_and_restyle(cvae):
         st.session_state["every_digit_style"] = style[0].tolist()
         with st.container(key="every_digit_result"):
             input_column, verdict_column = st.columns([1, 3], vertical_alignment="center")
-            input_column.image(png_data_uri(enlarge(to_uint8(x)[0], 4)), caption=t("draw.input"), width=112)
+            input_column.image(png_data_uri(enlarge(to_uint8(x)[0], 4)), caption=t("draw.input"), width=112,
+                               alt=t("draw.alt_input"))
             verdict_column.markdown(
                 t("every_digit.verdict", best=best, elbo=elbos[best], margin=elbos[best] - runner_up)
             )
+            # Your style as every digit right under your drawing's verdict, the ELBOs after it: on a phone the
+            # pictures then share the canvas's screen.
+            st.image(png_data_uri(image_grid(every, ncol=10, scale=3)), width="stretch", alt=t("every_digit.alt_every"),
+                     caption=t("every_digit.your_style", z1=style[0, 0], z2=style[0, 1], best=best))
             cells = [
                 f"**{value:.0f}**" if label == best else f"{value:.0f}" for label, value in enumerate(elbos.tolist())
             ]
             st.markdown("| y | " + " | ".join(map(str, range(10))) + " |\n|---|" + "---|" * 10 +
                         "\n| ℒ(x, y) | " + " | ".join(cells) + " |")
             st.caption(t("every_digit.elbo_note", samples=ui.ELBO_SAMPLES))
-            st.image(png_data_uri(image_grid(every, ncol=10, scale=3)), width="stretch",
-                     caption=t("every_digit.your_style", z1=style[0, 0], z2=style[0, 1], best=best))
 
 
 cvae = chosen_cvae()
 classify_and_restyle(cvae)
 
-st.subheader(t("every_digit.space_heading"))
+st.header(t("every_digit.space_heading"))
 st.markdown(t("every_digit.space_intro"))
 
 
@@ -80,12 +83,13 @@ with controls:
               help=t("every_digit.take_style_help"))
 with torch.inference_mode():
     row = cvae.decode_every_label(torch.tensor([z1, z2]))  # (10, 1, 28, 28)
-row_column.image(image_grid(row, ncol=10, scale=3), width="stretch",
-                 caption=t("every_digit.row", z1=z1, z2=z2))
+row_caption = t("every_digit.row", z1=z1, z2=z2)
+row_column.image(image_grid(row, ncol=10, scale=3), width="stretch", caption=row_caption, alt=row_caption)
 map_column, note_column = st.columns([3, 2], gap="large")
 with map_column:
     label = st.segmented_control(t("every_digit.style_map"), list(range(10)), default=7, required=True,
                                  key="every_digit_label", bind="query-params")
-    st.image(manifold_picture(manifold_grid(cvae, label=label), (z1, z2)), width="stretch",
-             caption=t("every_digit.map_caption", label=label))
+    map_caption = t("every_digit.map_caption", label=label)
+    st.image(manifold_picture(manifold_grid(cvae, label=label), (z1, z2)), width="stretch", caption=map_caption,
+             alt=map_caption)
 note_column.caption(t("every_digit.note"))

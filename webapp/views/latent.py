@@ -46,14 +46,15 @@ def explore():
         z2 = st.slider("z2", -LIMIT, LIMIT, 0.0, step=0.05, key="latent_z2", on_change=on_slide, bind="query-params")
         row = st.session_state["latent_row"]
         if row is not None:
-            st.image(enlarge(to_uint8(images[row : row + 1])[0], 4),
-                     caption=t("latent.clicked", name=data.classes[labels[row]]), width=112)
+            clicked = t("latent.clicked", name=data.classes[labels[row]])
+            st.image(enlarge(to_uint8(images[row : row + 1])[0], 4), caption=clicked, alt=clicked, width=112)
     with map_column:
         send_marks(latent_map("latent_map", shown, t("latent.map_title", count=len(codes), noun=data.noun),
                               data.classes, bounds=(-LIMIT, LIMIT, -LIMIT, LIMIT), z=torch.tensor([z1, z2]),
                               pick=True, on_pick=on_pick, height=0.8))
     with grid_column:
-        st.image(manifold_picture(manifold_grid(model), (z1, z2)), caption=t("latent.manifold"), width="stretch")
+        st.image(manifold_picture(manifold_grid(model), (z1, z2)), caption=t("latent.manifold"), width="stretch",
+                 alt=t("latent.alt_manifold", noun=data.noun, z1=z1, z2=z2))
         ui.prior_panel((z1, z2))
 
 

@@ -52,7 +52,7 @@ def model_label(model, yours: bool) -> str:
 
 digit_column, damage_column, model_column = st.columns([2, 2, 1.2], gap="large")
 with digit_column:
-    st.subheader(t("repair.the_noun", noun=noun))
+    st.header(t("repair.the_noun", noun=noun))
     source = "test"
     if drawing is not None:
         source = st.radio(t("repair.source"), ["test", "drawing"], key="repair_source", horizontal=True, bind=URL,
@@ -77,7 +77,7 @@ with digit_column:
     if drawing is None and data.name == "mnist":
         st.caption(t("repair.draw_first"))
 with damage_column:
-    st.subheader(t("repair.damage"))
+    st.header(t("repair.damage"))
     noise = st.slider(t("repair.noise"), 0.0, 1.0, 0.4, 0.05, key="repair_noise",
                       bind=URL)
     erase = st.selectbox(t("repair.erase"), ERASE_OPTIONS, key="repair_erase", bind=URL,
@@ -97,7 +97,7 @@ with damage_column:
     )
     button_column.button(t("repair.new_noise"), on_click=new_noise, disabled=noise == 0)
 with model_column:
-    st.subheader(t("repair.models"))
+    st.header(t("repair.models"))
     latent_dim = st.radio(
         t("home.latent_size"), [2, 16], format_func=lambda d: f"{d}-D", key="repair_latent_dim", bind=URL
     )
@@ -120,8 +120,10 @@ errors = {name: float(mean_abs_error(picture, clean)) for name, picture in pictu
 
 st.divider()
 # Three rows of columns, so that the pictures, the figures and the error maps each line up across the models.
+alts = {clean_name: clean_name, damaged_name: t("repair.alt_damaged", noun=noun)}
 for column, (name, picture) in zip(st.columns(len(pictures)), pictures.items()):
-    column.image(enlarge(to_uint8(picture)[0], SCALE), caption=name, width="stretch")
+    alt = alts.get(name) or t("repair.alt_repaired", name=name, noun=noun)
+    column.image(enlarge(to_uint8(picture)[0], SCALE), caption=name, alt=alt, width="stretch")
 for column, name in zip(st.columns(len(pictures)), pictures):
     if name == clean_name:
         column.caption(t("repair.error_note", noun=noun))
@@ -130,9 +132,11 @@ for column, name in zip(st.columns(len(pictures)), pictures):
         column.metric(t("repair.error"), f"{errors[name]:.3f}", delta=delta, delta_color="inverse")
 for column, (name, picture) in zip(st.columns(len(pictures)), pictures.items()):
     if name == clean_name:
-        column.image(error_scale_picture(), caption=t("repair.error_scale"), width="stretch")
+        column.image(error_scale_picture(), caption=t("repair.error_scale"), alt=t("repair.error_scale"),
+                     width="stretch")
     else:
-        column.image(error_picture(picture, clean, SCALE), caption=t("repair.error_map"), width="stretch")
+        column.image(error_picture(picture, clean, SCALE), caption=t("repair.error_map"), width="stretch",
+                     alt=t("repair.alt_error_map", name=name, noun=noun))
 
 best = min((name for name in pictures if name not in (clean_name, damaged_name)), key=errors.get)
 closer = "repair.best_closer" if errors[best] < errors[damaged_name] else "repair.best_not_closer"

@@ -96,7 +96,8 @@ def show(job, progress):
         codes_map(job.config, progress)
     noun = sidebar.dataset(job.config.dataset).noun
     for name, picture in progress.pictures.items():
-        st.image(picture, caption=t(f"train.pictures.{name}", noun=noun))
+        caption = t(f"train.pictures.{name}", noun=noun)
+        st.image(picture, caption=caption, alt=caption)
     if progress.model is not None:
         model_buttons(progress)
 
@@ -212,7 +213,7 @@ def load_upload():
         "name": upload.name, "kind": model.kind.upper(), "latent_dim": model.latent_dim})
 
 
-st.subheader(t("train.upload_heading"))
+st.header(t("train.upload_heading"))
 st.file_uploader(t("train.upload", megabytes=st.get_option("server.maxUploadSize")), key="train_upload",
                  on_change=load_upload)
 if "train_upload_message" in st.session_state:  # kept by its key, so that it follows a change of language
