@@ -14,6 +14,8 @@ CLOSED = "class_closed"  # set when this session's lecturer closed its room
 LAYOUT = """<style>
 .st-key-room-code p { font-size: 3.2rem; font-weight: 700; letter-spacing: 0.12em; line-height: 1.2; margin: 0; }
 .st-key-class-strip img { image-rendering: pixelated; }
+.st-key-room-join [data-testid=stCaptionContainer] { opacity: 1; }
+.st-key-room-join a { color: #1d4ed8; }
 </style>"""
 
 sidebar.mnist_only("class")
@@ -55,7 +57,8 @@ def join():
     with st.container(key="room-code"):
         st.markdown(code)
     link = classroom.join_link(code)
-    st.image(classroom.qr_code(link), caption=link, width=420 if lecture else 260)
+    with st.container(key="room-join"):
+        st.image(classroom.qr_code(link), caption=link, alt=t("class.alt_qr", code=code), width=420 if lecture else 260)
 
 
 def lecturer_controls():
@@ -101,7 +104,8 @@ def strip(drawings: list):
     st.caption(t("class.strip"))
     with st.container(key="class-strip"):
         st.image([png_data_uri(np.frombuffer(d.image, np.uint8).reshape(28, 28)) for d in drawings[:STRIP]],
-                 caption=[str(d.digit) for d in drawings[:STRIP]], width=56)
+                 caption=[str(d.digit) for d in drawings[:STRIP]], width=56,
+                 alt=[t("class.alt_drawing", digit=d.digit) for d in drawings[:STRIP]])
 
 
 @st.fragment(run_every=REFRESH_S)
