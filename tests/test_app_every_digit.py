@@ -38,7 +38,7 @@ def captions(app) -> list[str]:
 def test_before_a_stroke_a_hint_and_the_style_space(app):
     assert app.title[0].value == "Your handwriting in every digit"
     assert "Draw a digit on the black canvas" in app.info[0].value
-    assert len(app.get("bidi_component")) == 1  # the canvas
+    assert len(app.main.get("bidi_component")) == 1  # the canvas
     assert captions(app) == ["z = (0.00, 0.00) decoded with every label 0–9", captions(app)[1]]
     assert captions(app)[1].startswith("the CVAE's 7s: a 15×15 lattice")
 

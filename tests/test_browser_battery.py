@@ -199,6 +199,7 @@ def test_a_closed_tab_frees_the_trainer_for_the_next_person(browser, app_url):
         expect(a.get_by_text(re.compile(r"Epoch \d+ of 20"))).to_be_visible(timeout=RUN)
         alice.close()  # nobody polls Alice's run any more
 
+        long_run(b)
         b.get_by_role("button", name="Start").click()
         expect(b.get_by_text(re.compile(r"^Waiting in line: 1 of 1, starting in about \d+ s\.$"))).to_be_visible()
         expect(b.get_by_text(re.compile(r"Epoch \d+ of 20"))).to_be_visible(timeout=(WATCHDOG_S + 90) * 1000)
