@@ -1,6 +1,9 @@
 """A lecture in Chromium: the lecturer projects the Class page at 1920×1080 in lecture mode, students open its join
-link in browsers of their own and draw; their drawings land on the projected map as stars. The lecturer sends the
+link in browsers of their own and draw (and forty more over Streamlit's protocol); their drawings land on the
+projected map as stars. The lecturer sends the
 class to a page, and a student follows with one tap."""
+import asyncio
+import random
 import re
 import shutil
 
@@ -8,11 +11,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.harness.browser import wait_for_app
-from tests.harness.server import ROOT
+from tests.harness.protocol import Session, drawing
+from tests.harness.server import ROOT, run_coroutine
 from tests.harness.strokes import CANVAS, MAP_STARS, draw_digit
 
 pytestmark = pytest.mark.browser
 SLOW = 60_000
+HALL = 40  # students drawing beside the three in browsers
 
 
 def open_class(browser, app_url, query: str = "?lecture=1"):
@@ -35,6 +40,20 @@ def student(browser, url: str):
     return context, page
 
 
+async def hall(url: str, code: str, students: int):
+    """Students without a browser (Streamlit's protocol), each drawing one digit by a hand of its own."""
+    async def one(n: int):
+        student = Session(url, f"room={code}")
+        await student.connect()
+        await student.rerun()
+        hand = random.Random(n)
+        await student.stroke(drawing(hand.randrange(10), hand))
+        await student.close()
+        assert student.errors == []
+
+    await asyncio.gather(*(one(n) for n in range(students)))
+
+
 def test_the_class_draws_and_the_projected_map_shows_every_students_drawing(browser, app_url):
     lecturer, projector, code = open_class(browser, app_url)
     join = projector.get_by_text(f"/?room={code}").inner_text()  # the link under the QR code, as a student reads it
@@ -45,6 +64,9 @@ def test_the_class_draws_and_the_projected_map_shows_every_students_drawing(brow
             assert f"room={code}" in page.url
         projector.get_by_text("3 drawings from 3 students").wait_for(timeout=10_000)  # no reload: the page polls
         projector.wait_for_function(f"() => ({MAP_STARS})()[0] === 3", timeout=10_000)
+        run_coroutine(hall(app_url, code, HALL))  # the rest of the hall, each drawing a digit of their own
+        projector.get_by_text(f"{3 + HALL} drawings from {3 + HALL} students").wait_for(timeout=10_000)
+        projector.wait_for_function(f"() => ({MAP_STARS})()[0] === {3 + HALL}", timeout=10_000)
         (ROOT / "artifacts").mkdir(exist_ok=True)
         projector.screenshot(path=ROOT / "artifacts" / "class.png")
         shutil.copy(ROOT / "artifacts" / "class.png", ROOT / "docs" / "class.png")

@@ -57,7 +57,8 @@ def show(page_name: str):
             help=t("sidebar.dataset_help"),
         )
         own_model()
-        training_status()
+        if page_name != "train":  # the Train page shows the run itself
+            training_status()
         st.toggle(t("sidebar.lecture"), key=session.LECTURE, help=t("sidebar.lecture_help"))
         classroom.room_box(page_name)
     keep_in_address_bar()
@@ -117,6 +118,11 @@ def job_message(progress) -> str:
     return " ".join(t(f"jobs.{kind}", **values) for kind, values in progress.parts)
 
 
+def poll_s(progress) -> float:
+    """How often a page asks after a run: a waiting run's place changes slowly, and a hall of them waits at once."""
+    return 5.0 if progress.status == "queued" else 1.0
+
+
 def training_status():
     """This session's training run, on every page while it goes on; polling it also keeps it alive."""
     job = session.training_job()
@@ -128,7 +134,7 @@ def training_status():
             st.page_link("webapp/views/train.py", label=t("sidebar.run_ended"), icon=":material/model_training:")
         return
 
-    @st.fragment(run_every=2.0)
+    @st.fragment(run_every=poll_s(progress))
     def status():
         progress = job.poll()
         if not progress.active:

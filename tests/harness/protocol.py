@@ -8,6 +8,7 @@ tests/harness/strokes.py draws it. It reports the hashes of the cacheable messag
 resolves the references the server sends in their place."""
 import asyncio
 import json
+import random
 import time
 import urllib.request
 
@@ -24,12 +25,14 @@ PICTURES_PER_STROKE = 5  # the input, the AE's and the VAE's reconstructions, an
 TIMEOUT_S = 120  # an answer that has not come by then counts as an error
 
 
-def digit_png(digit: int) -> str:
-    """The canvas's state after drawing the digit: white ink on black, as a PNG data URI (canvas.py sends this)."""
+def digit_png(digit: int, hand: random.Random | None = None) -> str:
+    """The canvas's state after drawing the digit: white ink on black, as a PNG data URI (canvas.py sends this). With
+    a hand, each point of the strokes lands up to 4 % of the canvas away, as no two people draw alike."""
     image = Image.new("RGBA", (CANVAS, CANVAS), (0, 0, 0, 255))
     pen = ImageDraw.Draw(image)
+    shake = (lambda: hand.uniform(-0.04, 0.04)) if hand else (lambda: 0.0)
     for points in DIGITS[digit]:
-        at = [(x * CANVAS, y * CANVAS) for x, y in points]
+        at = [((x + shake()) * CANVAS, (y + shake()) * CANVAS) for x, y in points]
         pen.line(at, fill=(255, 255, 255, 255), width=STROKE, joint="curve")
         for x, y in (at[0], at[-1]):
             pen.ellipse((x - STROKE / 2, y - STROKE / 2, x + STROKE / 2, y + STROKE / 2), fill=(255, 255, 255, 255))
@@ -37,6 +40,11 @@ def digit_png(digit: int) -> str:
 
 
 DRAWINGS = [json.dumps({"drawing": digit_png(digit)}) for digit in DIGITS]
+
+
+def drawing(digit: int, hand: random.Random) -> str:
+    """A canvas state (as DRAWINGS holds them) of the digit drawn by this hand."""
+    return json.dumps({"drawing": digit_png(digit, hand)})
 
 
 class Session:

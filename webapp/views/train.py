@@ -22,7 +22,9 @@ if varied := classroom.experiment():
 
 QUEUE.warm(st.session_state.get("train_dataset", DEFAULTS["dataset"]))  # a trainer up before anyone presses Start
 job = session.training_job()
-running = job is not None and job.poll().active
+progress_now = job.poll() if job is not None else None
+running = progress_now is not None and progress_now.active
+waiting = running and progress_now.status == "queued"
 
 
 def remember(name: str):
@@ -184,13 +186,13 @@ def codes_map(config, progress):
     note_column.markdown(t("train.note_join").join(notes))
 
 
-@st.fragment(run_every=1.0 if running else None)
+@st.fragment(run_every=sidebar.poll_s(progress_now) if running else None)
 def live_view(job):
     progress = job.poll()
     show(job, progress)
     classroom.post_run(job, progress)  # a class experiment's point, once the run is done
-    if running and not progress.active:
-        st.rerun(scope="app")  # once: the buttons and the results below follow the finished job
+    if (running and not progress.active) or (waiting and progress.status != "queued"):
+        st.rerun(scope="app")  # once: the buttons and the results below follow the finished or started job
 
 
 # Everything that follows the job lives in the fragment: a full rerun can be cut short by a poll that
