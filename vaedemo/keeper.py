@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from .rooms import BUSY_TIMEOUT_S, state_folder
+from .rooms import state_folder, thread_db
 
 KEEP_S = 7 * 24 * 3600  # a week after its last use
 TOTAL_BYTES = 2 * 1024**3  # all kept checkpoints together
@@ -34,13 +34,7 @@ class ModelKeeper:
         self._db().execute(SCHEMA)
 
     def _db(self) -> sqlite3.Connection:
-        """This thread's connection, in autocommit mode: transactions are explicit."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = sqlite3.connect(self.path, isolation_level=None)
-            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            db.execute("PRAGMA journal_mode = WAL")
-        return db
+        return thread_db(self._local, self.path)
 
     def keep(self, token: str, checkpoint: bytes):
         """Keep a checkpoint under token (in place of what it held), then drop what is past its time or over the

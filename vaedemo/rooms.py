@@ -321,6 +321,18 @@ CREATE INDEX IF NOT EXISTS runs_of_member ON runs (code, member, id);
 DRAWING_COLUMNS = "member, image, ae_x, ae_y, vae_x, vae_y, digit, at"
 
 
+def thread_db(local: threading.local, path: Path, *pragmas: str) -> sqlite3.Connection:
+    """This thread's connection to the SQLite file at path, made once per thread (Streamlit runs each session in a
+    thread of its own) with pragmas: autocommit mode (transactions are explicit), WAL, a wait for another process's
+    write lock."""
+    db = getattr(local, "db", None)
+    if db is None:
+        db = local.db = sqlite3.connect(path, isolation_level=None)
+        for pragma in (f"busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}", "journal_mode = WAL", *pragmas):
+            db.execute(f"PRAGMA {pragma}")
+    return db
+
+
 class SQLiteRooms(RoomStore):
     """Rooms in one SQLite file, shared by the threads of a process (one connection each: Streamlit runs each
     session in a thread of its own) and by processes on the same machine. Each write is a transaction that takes
@@ -335,15 +347,8 @@ class SQLiteRooms(RoomStore):
         self._db().executescript(SCHEMA)
 
     def _db(self) -> sqlite3.Connection:
-        """This thread's connection, in autocommit mode: transactions are explicit."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = sqlite3.connect(self.path, isolation_level=None)
-            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")  # durable at each checkpoint, consistent always
-            db.execute("PRAGMA foreign_keys = ON")
-        return db
+        # synchronous NORMAL: durable at each checkpoint, consistent always
+        return thread_db(self._local, self.path, "synchronous = NORMAL", "foreign_keys = ON")
 
     @contextmanager
     def _write(self, code: str | None = None) -> Iterator[sqlite3.Connection]:
