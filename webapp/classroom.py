@@ -20,6 +20,11 @@ def store():
     return open_store()
 
 
+def current_room():
+    """The room this session is in, as the store has it now (vaedemo.rooms.Room), or None."""
+    return store().room(session.room()) if session.room() else None
+
+
 def follow_address_bar():
     """?room=CODE joins that room (an unknown or expired code says so); ?key=KEY, the lecturer's link, makes this
     session the room's lecturer and leaves the address bar, so that a projected page never shows it."""
@@ -34,7 +39,7 @@ def follow_address_bar():
             st.warning(t("room.unknown", code=asked), icon=":material/meeting_room:")
             return
         session.join_room(code, key if key and store().is_lecturer(code, key) else None)
-    elif session.room() and store().room(session.room()) is None:
+    elif session.room() and current_room() is None:
         gone = session.room()
         session.leave_room()
         st.warning(t("room.unknown", code=gone), icon=":material/meeting_room:")
@@ -98,7 +103,7 @@ def follow_prompt(page_name: str):
 
     @st.fragment(run_every=FOLLOW_POLL_S)
     def prompt():
-        room = store().room(session.room()) if session.room() else None
+        room = current_room()
         view = room.view if room else {}
         if not view or view.get("id") == session.followed():
             return
@@ -144,7 +149,7 @@ def room_message(error: RoomError) -> str:
 
 def experiment() -> str | None:
     """What the room's class experiment varies ("beta", "latent_dim", "hidden", "train_size"), or None."""
-    room = store().room(session.room()) if session.room() else None
+    room = current_room()
     return room.experiment if room else None
 
 

@@ -63,8 +63,6 @@ class Session:
         self.errors = []
         self.pictures = 0  # pictures received so far
         self.texts = []  # (time received, text) of every markdown element
-        self.alerts = []  # (time received, text) of every info, success, warning or error
-        self.stars = []  # (time received, how many small stars) of every map's marks
 
     async def connect(self):
         xsrf = await asyncio.to_thread(self.xsrf_cookie)
@@ -124,19 +122,14 @@ class Session:
         kind = element.WhichOneof("type")
         if kind == "exception":
             self.errors.append(f"exception: {element.exception.message}")
-        elif kind == "alert":
-            self.alerts.append((time.monotonic(), element.alert.body))
-            if element.alert.format == element.alert.ERROR:
-                self.errors.append(f"error: {element.alert.body}")
+        elif kind == "alert" and element.alert.format == element.alert.ERROR:
+            self.errors.append(f"error: {element.alert.body}")
         elif kind == "imgs":
             self.pictures += len(element.imgs.imgs)
         elif kind == "bidi_component" and element.bidi_component.component_name == "vaedemo.latent_map":
             self.pictures += 1
         elif kind == "markdown":
             self.texts.append((time.monotonic(), element.markdown.body))
-        elif kind == "bidi_component" and element.bidi_component.component_name == "vaedemo.marks":
-            marks = json.loads(element.bidi_component.json)["marks"]
-            self.stars.extend((time.monotonic(), len(mark["stars"])) for mark in marks if "stars" in mark)
         elif kind == "progress":
             self.progress_texts.append(element.progress.text)
         elif kind == "button":
