@@ -12,6 +12,9 @@ from webapp.i18n import t
 
 FOLLOW_POLL_S = 2.5  # a member's page asks the store this often whether the lecturer sent the class somewhere
 NOT_FOLLOWED = ("room", "key", "lang", "lecture")  # address-bar settings that stay each session's own
+# Pages whose members follow the lecturer's view on their own, without a tap (the lesson's steps): the same poll as
+# the prompt, no more requests to the store.
+FOLLOWED_ON_THEIR_OWN = ("lesson",)
 
 
 @st.cache_resource(show_spinner=False)
@@ -90,14 +93,32 @@ def send_class_here(page_name: str):
     """The lecturer sends the room to this page, with this page's settings from the address bar."""
     params = {name: value for name, value in st.query_params.to_dict().items() if name not in NOT_FOLLOWED}
     try:
-        store().set_view(session.room(), session.room_key(), {"page": page_name, "params": params, "id": time.time()})
+        send_class(page_name, params)
         st.toast(t("room.sent", page=t(f"app.page.{page_name}")), icon=":material/cast:")
     except RoomError as error:
         st.toast(str(error), icon=":material/error:")
 
 
+def send_class(page_name: str, params: dict[str, str]):
+    """Make the room's view this page with these address-bar settings (lecturer only: the store checks the key)."""
+    store().set_view(session.room(), session.room_key(), {"page": page_name, "params": params, "id": time.time()})
+
+
+def lead_class(page_name: str, params: dict[str, str]):
+    """For a page the room follows on its own (FOLLOWED_ON_THEIR_OWN): where this session is the room's lecturer and
+    the room's view is not yet this page with these settings, make it so. A refusal (a closed room) is shown."""
+    room = current_room() if session.room_key() else None
+    if room is None or (room.view.get("page"), room.view.get("params")) == (page_name, params):
+        return
+    try:
+        send_class(page_name, params)
+    except RoomError as error:
+        st.toast(room_message(error), icon=":material/error:")
+
+
 def follow_prompt(page_name: str):
-    """At the top of every page of a member: where the lecturer sends the class, one tap away (polled)."""
+    """At the top of every page of a member: where the lecturer sends the class, one tap away (polled); on a page of
+    FOLLOWED_ON_THEIR_OWN that the lecturer's view is on, the page follows the view at once."""
     if not session.room() or session.room_key():
         return
 
@@ -111,6 +132,10 @@ def follow_prompt(page_name: str):
         if target == page_name and all(st.query_params.get(k) == v for k, v in view["params"].items()):
             session.set_followed(view["id"])  # already there
             return
+        if target == page_name and page_name in FOLLOWED_ON_THEIR_OWN:
+            session.set_followed(view["id"])
+            st.query_params.update(view["params"])
+            st.rerun(scope="app")
         with st.container(border=True, key="follow"):
             st.markdown(t("room.follow_prompt", page=t(f"app.page.{target}")))
             follow, dismiss = st.columns([1, 1])

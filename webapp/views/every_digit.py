@@ -4,23 +4,13 @@ import torch
 from vaedemo.latent import LIMIT, manifold_grid, manifold_picture
 from vaedemo.preprocess import preprocess_drawing
 from vaedemo.viz import enlarge, image_grid, png_data_uri, to_uint8
-from webapp import sidebar, ui
+from webapp import figures, sidebar, ui
 from webapp.components.canvas import drawing_canvas
 from webapp.i18n import t
 
 st.title(t("every_digit.title"))
 sidebar.intro(t("every_digit.intro"))
 sidebar.mnist_only("every_digit")
-
-
-def chosen_cvae():
-    """The session's own CVAE where the sidebar says so and its codes are 2-D (the style space is a plane), else
-    the shipped one."""
-    cvae = ui.model("cvae", 2, "mnist")
-    if cvae.latent_dim == 2:
-        return cvae
-    st.caption(t("every_digit.stands_in", latent_dim=cvae.latent_dim))
-    return ui.shipped("cvae", 2, "mnist")
 
 
 @st.fragment
@@ -62,7 +52,7 @@ def classify_and_restyle(cvae):
             st.caption(t("every_digit.elbo_note", samples=ui.ELBO_SAMPLES))
 
 
-cvae = chosen_cvae()
+cvae = figures.every_digit_cvae()
 classify_and_restyle(cvae)
 
 st.header(t("every_digit.space_heading"))
@@ -81,10 +71,7 @@ with controls:
     z2 = st.slider("z2", -LIMIT, LIMIT, 0.0, step=0.05, key="every_digit_z2", bind="query-params")
     st.button(t("every_digit.take_style"), icon=":material/draw:", on_click=take_my_style,
               help=t("every_digit.take_style_help"))
-with torch.inference_mode():
-    row = cvae.decode_every_label(torch.tensor([z1, z2]))  # (10, 1, 28, 28)
-row_caption = t("every_digit.row", z1=z1, z2=z2)
-row_column.image(image_grid(row, ncol=10, scale=3), width="stretch", caption=row_caption, alt=row_caption)
+figures.style_as_every_digit(cvae, z1, z2, row_column)
 map_column, note_column = st.columns([3, 2], gap="large")
 with map_column:
     label = st.segmented_control(t("every_digit.style_map"), list(range(10)), default=7, required=True,

@@ -3,26 +3,14 @@ import random
 import streamlit as st
 import torch
 
-from vaedemo.repair import (
-    REGIONS,
-    damage,
-    denoising_noise,
-    error_picture,
-    error_scale_picture,
-    fill_in,
-    mean_abs_error,
-    repair,
-)
-from vaedemo.viz import enlarge, to_uint8
-from webapp import session, sidebar, ui
+from vaedemo.repair import REGIONS, damage
+from webapp import figures, session, sidebar, ui
 from webapp.i18n import t
 
-SCALE = 8  # each MNIST pixel as an 8x8 square
 ERASE_OPTIONS = ["nothing", *REGIONS, "a block I place"]
 
 data = sidebar.dataset()
 noun = data.noun  # "digit" (MNIST) or "item" (Fashion-MNIST)
-clean_name, damaged_name = t("repair.clean", noun=noun), t("repair.damaged")
 st.title(t("repair.title", noun=noun))
 st.markdown(t("repair.intro", a="an" if noun[0] in "aeiou" else "a", noun=noun, title=data.title))
 
@@ -40,14 +28,6 @@ def pick_random_test_image():
 
 def new_noise():
     st.session_state["repair_seed"] += 1
-
-
-def model_label(model, yours: bool) -> str:
-    """E.g. "VAE, 16-D", "conv AE, 16-D" or "Your VAE, 16-D, denoising (trained on noise 0.3)"."""
-    name = (t("draw.conv_name") if model.config.arch == "conv" else "") + model.kind.upper()
-    label = t("repair.your_model" if yours else "repair.model", name=name, latent_dim=model.latent_dim)
-    noise = denoising_noise(model)
-    return t("repair.denoising", label=label, noise=f"{noise:g}") if noise else label
 
 
 digit_column, damage_column, model_column = st.columns([2, 2, 1.2], gap="large")
@@ -104,40 +84,5 @@ with model_column:
     conv = sidebar.conv_switch(latent_dim, "repair_conv")
 
 damaged = damage(clean, noise, block, seed=seed)
-mine = session.my_model()
-if mine is not None and session.trained_on(mine) != data.name:
-    mine = None  # trained on the other data set
-models = []  # each model once: with "use my model" on, ui.model already is the session's own
-pair = [ui.shipped(kind, 16, arch="conv") if conv else ui.model(kind, latent_dim) for kind in ("ae", "vae")]
-for model in (*pair, ui.shipped_denoising(latent_dim), mine):
-    if model is not None and all(model is not other for other in models):
-        models.append(model)
-pictures = {clean_name: clean, damaged_name: damaged}
-for model in models:
-    repaired = fill_in(model, damaged, block) if fill_only else repair(model, damaged)
-    pictures[model_label(model, model is session.my_model())] = repaired
-errors = {name: float(mean_abs_error(picture, clean)) for name, picture in pictures.items()}
-
 st.divider()
-# Three rows of columns, so that the pictures, the figures and the error maps each line up across the models.
-alts = {clean_name: clean_name, damaged_name: t("repair.alt_damaged", noun=noun)}
-for column, (name, picture) in zip(st.columns(len(pictures)), pictures.items()):
-    alt = alts.get(name) or t("repair.alt_repaired", name=name, noun=noun)
-    column.image(enlarge(to_uint8(picture)[0], SCALE), caption=name, alt=alt, width="stretch")
-for column, name in zip(st.columns(len(pictures)), pictures):
-    if name == clean_name:
-        column.caption(t("repair.error_note", noun=noun))
-    else:
-        delta = None if name == damaged_name else f"{errors[name] - errors[damaged_name]:+.3f}"
-        column.metric(t("repair.error"), f"{errors[name]:.3f}", delta=delta, delta_color="inverse")
-for column, (name, picture) in zip(st.columns(len(pictures)), pictures.items()):
-    if name == clean_name:
-        column.image(error_scale_picture(), caption=t("repair.error_scale"), alt=t("repair.error_scale"),
-                     width="stretch")
-    else:
-        column.image(error_picture(picture, clean, SCALE), caption=t("repair.error_map"), width="stretch",
-                     alt=t("repair.alt_error_map", name=name, noun=noun))
-
-best = min((name for name in pictures if name not in (clean_name, damaged_name)), key=errors.get)
-closer = "repair.best_closer" if errors[best] < errors[damaged_name] else "repair.best_not_closer"
-st.caption(t(closer, best=best, error=errors[best], noun=noun, damaged=errors[damaged_name]))
+figures.repairs(clean, damaged, figures.repair_models(latent_dim, conv), block, fill_only)

@@ -1,0 +1,141 @@
+"""The lesson (webapp/views/lesson.py): an ordered path through the app's ideas, one step a screen. Each step is a short
+paragraph, the live figure of the page that shows it (the same function that page calls, webapp.figures, on the
+shipped models) and one thing to try; its texts are the catalogues' lesson.<name> table. To add a step, add one entry
+to STEPS and its table to en.toml and zh.toml.
+
+The step is the address bar's ?step=N (1 to len(STEPS)), so that a shared link opens it; in a room, the lecturer's
+step is the room's view, which members on the lesson follow on their own (webapp.classroom.follow_prompt)."""
+from collections.abc import Callable
+from typing import NamedTuple
+
+import streamlit as st
+import torch
+
+from vaedemo.compare import prior_samples
+from vaedemo.losses import elbo_terms
+from vaedemo.repair import damage
+from vaedemo.viz import enlarge, image_grid, to_uint8
+from webapp import figures, ui
+from webapp.components.latent_map import BrowserModel
+from webapp.i18n import t
+
+PAGE = "lesson"  # its name in app.py
+STEP = "step"  # the address bar's ?step=N
+SAMPLES = 8  # the reparameterisation's row: decodes of this many draws of eps
+
+
+def test_digit(label: int) -> torch.Tensor:
+    """The shipped MNIST test sample's first image of this digit: (1, 1, 28, 28)."""
+    images, labels = ui.test_sample("mnist")
+    return images[torch.nonzero(labels == label)[0, 0]][None]
+
+
+def show_digit(x: torch.Tensor, caption: str, where=st):
+    where.image(enlarge(to_uint8(x)[0], 4), caption=caption, alt=caption, width=112)
+
+
+def compress() -> list[BrowserModel]:
+    figures.test_reconstructions(2)
+    return []
+
+
+def holes() -> list[BrowserModel]:
+    figures.prior_samples_through([figures.chosen(kind, 2)[0] for kind in ("ae", "vae")], seed=0)
+    return []
+
+
+def prior() -> list[BrowserModel]:
+    return [figures.latent_explorer("lesson_latent", bind=False, maths=False)]
+
+
+def reparameterisation() -> list[BrowserModel]:
+    """z = mu + sigma * eps on a test 7, written out with its figures, and the decodes of a few draws of eps. Where
+    the interactive graph of the Draw page (webapp/reparam.py) goes in when it lands: one call in place of this."""
+    vae, x = ui.model("vae", 2), test_digit(7)
+    eps = torch.randn(SAMPLES, vae.latent_dim, generator=torch.Generator().manual_seed(0))  # (SAMPLES, d)
+    terms = elbo_terms(vae, x, eps[:1])
+    digit_column, maths_column = st.columns([1, 3], vertical_alignment="center")
+    show_digit(x, t("lesson.a_test_digit", digit=7), digit_column)
+    with maths_column:
+        ui.formulas(
+            r"z = \mu + \sigma \odot \varepsilon, \;\; \varepsilon \sim \mathcal{N}(0, I)",
+            rf"\underset{{z}}{{{ui.latex_vector(terms.z)}}} = \underset{{\mu}}{{{ui.latex_vector(terms.mu)}}} + "
+            rf"\underset{{\sigma}}{{{ui.latex_vector(terms.sigma)}}} \odot "
+            rf"\underset{{\varepsilon}}{{{ui.latex_vector(terms.eps)}}}",
+        )
+    with torch.inference_mode():
+        mu, logvar = vae.encode(x)  # (1, d) each
+        decodes = vae.decode(mu + torch.exp(0.5 * logvar) * eps)  # (SAMPLES, 1, 28, 28)
+    caption = t("lesson.reparam_row", count=SAMPLES)
+    st.image(image_grid(decodes, ncol=SAMPLES, scale=3), width="stretch", caption=caption, alt=caption)
+    return []
+
+
+def elbo_gap() -> list[BrowserModel]:
+    x = test_digit(2)
+    digit_column, panel_column = st.columns([1, 4])
+    show_digit(x, t("lesson.a_test_digit", digit=2), digit_column)
+    with panel_column:
+        ui.elbo_panel(ui.model("vae", 2), x)
+    return []
+
+
+def beta() -> list[BrowserModel]:
+    return figures.beta_trade_off("lesson_beta", prior_samples(16, 2, 0), t("lesson.beta_grid"))
+
+
+def walk() -> list[BrowserModel]:
+    start_column, rows_column, end_column = st.columns([1, 6, 1])
+    x_start, x_end = test_digit(7), test_digit(3)
+    show_digit(x_start, "A", start_column)
+    show_digit(x_end, "B", end_column)
+    with rows_column:
+        models = {kind: figures.chosen(kind, 2) for kind in ("ae", "vae")}
+        return list(figures.walk("lesson_walk", models, x_start, x_end, "2-D").values())
+
+
+def repair() -> list[BrowserModel]:
+    clean = test_digit(7)
+    figures.repairs(clean, damage(clean, 0.4, seed=0), figures.repair_models(16, conv=False))
+    return []
+
+
+def style() -> list[BrowserModel]:
+    cvae, x = figures.every_digit_cvae(), test_digit(4)
+    with torch.inference_mode():
+        z1, z2 = (round(v, 2) for v in cvae.latent_mean(x, torch.tensor([4]))[0].tolist())
+    digit_column, row_column = st.columns([1, 5], vertical_alignment="center")
+    show_digit(x, t("lesson.a_test_digit", digit=4), digit_column)
+    figures.style_as_every_digit(cvae, z1, z2, row_column)
+    return []
+
+
+class Step(NamedTuple):
+    name: str  # its texts: the catalogues' lesson.<name>.title, .text and .try
+    figure: Callable[[], list[BrowserModel]]  # draws the figure; returns the models its maps need in the browser
+
+
+STEPS = [Step("compress", compress), Step("holes", holes), Step("prior", prior),
+         Step("reparameterisation", reparameterisation), Step("elbo_gap", elbo_gap), Step("beta", beta),
+         Step("walk", walk), Step("repair", repair), Step("style", style)]
+
+
+def clamped(asked) -> int:
+    """A step number as the address bar has it (text, or anything else) as 1 to len(STEPS): 1 when unreadable."""
+    try:
+        step = int(str(asked).strip())
+    except ValueError:
+        return 1
+    return min(max(step, 1), len(STEPS))
+
+
+def current_step() -> int:
+    """The step in the address bar, clamped (and written back so) to 1..len(STEPS)."""
+    step = clamped(st.query_params.get(STEP, 1))
+    st.query_params[STEP] = str(step)
+    return step
+
+
+def move(by: int):
+    """Go by steps (the buttons and the arrow keys), within the lesson."""
+    st.query_params[STEP] = str(clamped(current_step() + by))
