@@ -1,0 +1,111 @@
+"""The Lesson page in AppTest: every step renders its live figure in English and Chinese, Next and Previous walk
+through them, ?step=N opens step N (anything else is clamped), and in a room the lecturer's step reaches a member's
+lesson through the room store (and a member elsewhere is offered the lesson)."""
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.harness.apptest import button
+from tests.harness.latent_maps import elements, maps, sent_models
+from tests.harness.server import ROOT
+from webapp import classroom, lesson
+from webapp.i18n import CATALOGUES
+
+LESSON, CLASS = "webapp/views/lesson.py", "webapp/views/class.py"
+COUNT = len(lesson.STEPS)
+
+
+def open_lesson(**query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params.update(query)
+    at.run()
+    at.query_params.update(query)  # as the address bar keeps them across the switch
+    return at.switch_page(LESSON).run()
+
+
+def figure(at) -> dict:
+    """What the step's figure shows: its pictures (their alternative texts), its latent maps and its formulas."""
+    pictures = [image.alt for element in at.get("image") for image in element.proto.imgs]
+    sliders = [data for element in elements(at, "vaedemo.latent_map")
+               if "interpolation" in (data := json.loads(element.proto.json))]
+    return {"pictures": pictures, "maps": maps(at), "sliders": sliders,
+            "formulas": [latex.value for latex in at.latex]}
+
+
+# What each step's figure has at least: (pictures, maps, formulas); a walk's slider is no map, its rows are pictures.
+EXPECTED = {"compress": (3, 0, 0), "holes": (2, 0, 0), "prior": (1, 1, 0), "reparameterisation": (2, 0, 1),
+            "elbo_gap": (1, 0, 1), "beta": (3, 3, 0), "walk": (4, 0, 0), "repair": (8, 0, 0), "style": (2, 0, 0)}
+
+
+FORMULA = {"reparameterisation": r"z = \mu + \sigma \odot \varepsilon",  # the trick, with the digit's own figures
+           "elbo_gap": r"\mathrm{KL}\big(q(z \mid x) \,\|\, p(z \mid x)\big)"}  # the ELBO panel's gap
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_next_walks_through_every_step_and_each_shows_its_live_figure(lang):
+    texts = CATALOGUES[lang]
+    at = open_lesson(lang=lang)
+    assert set(EXPECTED) == {step.name for step in lesson.STEPS}
+    for number, step in enumerate(lesson.STEPS, start=1):
+        assert not at.exception, (step.name, at.exception)
+        assert at.query_params["step"] == str(number)
+        assert at.title[0].value == texts[f"lesson.{step.name}.title"]
+        assert texts[f"lesson.{step.name}.text"] in [m.value for m in at.markdown]
+        assert at.info[0].value == texts[f"lesson.{step.name}.try"]
+        assert at.get("progress")[0].proto.text == texts["lesson.progress"].format(step=number, count=COUNT)
+        shown = figure(at)
+        pictures, map_count, formulas = EXPECTED[step.name]
+        assert len(shown["pictures"]) >= pictures and all(shown["pictures"]), (step.name, shown["pictures"])
+        assert len(shown["maps"]) == map_count and len(shown["formulas"]) >= formulas, step.name
+        decoded = {m["model"] for m in shown["maps"]} | {model for s in shown["sliders"] for model in s["models"]}
+        assert set(sent_models(at)) == decoded  # each map's and slider's decoders go to the browser, once
+        assert len(shown["sliders"]) == (step.name == "walk")
+        if step.name in FORMULA:
+            assert FORMULA[step.name] in shown["formulas"][0]
+        next_button = button(at, texts["lesson.next"])
+        if number == COUNT:
+            assert next_button.disabled
+        else:
+            next_button.click().run()
+    button(at, texts["lesson.previous"]).click().run()
+    assert at.query_params["step"] == str(COUNT - 1)
+
+
+@pytest.mark.parametrize(("asked", "opened"), [("4", 4), ("1", 1), (str(COUNT), COUNT), ("0", 1), ("-3", 1),
+                                                ("99", COUNT), ("abc", 1), ("", 1), ("2.5", 1)])
+def test_the_address_bar_opens_its_step_and_anything_out_of_range_is_clamped(asked, opened):
+    at = open_lesson(step=asked)
+    assert not at.exception
+    assert at.query_params["step"] == str(opened)  # written back, so that the link shared next is right
+    assert at.title[0].value == CATALOGUES["en"][f"lesson.{lesson.STEPS[opened - 1].name}.title"]
+
+
+def test_a_lecturers_step_reaches_a_members_lesson_through_the_room_store():
+    teacher = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    teacher.switch_page(CLASS).run()  # opens a room: this session holds its key
+    code = teacher.query_params["room"]
+    teacher.query_params["step"] = "3"
+    teacher.switch_page(LESSON).run()
+    assert classroom.store().room(code).view["page"] == "lesson"
+    assert classroom.store().room(code).view["params"] == {"step": "3"}
+
+    member = open_lesson(room=code)  # a phone that joined the room and opened the lesson: it is on the lecturer's step
+    assert not member.exception and member.query_params["step"] == "3"
+    elsewhere = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    elsewhere.query_params["room"] = code
+    elsewhere.run()  # a member on the Draw page is offered the lesson, one tap away
+    assert "Your lecturer is showing **Lesson**." in [m.value for m in elsewhere.markdown]
+
+    button(teacher, "Next").click().run()
+    assert classroom.store().room(code).view["params"] == {"step": "4"}
+    member.run()  # the poll of the follow prompt, as its timer runs it: no tap
+    assert member.query_params["step"] == "4"
+    assert member.title[0].value == CATALOGUES["en"]["lesson.reparameterisation.title"]
+    button(member, "Next").click().run()  # a member may read ahead ...
+    member.run()
+    assert member.query_params["step"] == "5"
+    button(teacher, "Previous").click().run()  # ... and follows the lecturer's next move
+    member.run()
+    assert member.query_params["step"] == "3"
+    assert not [m for m in member.markdown if "Your lecturer is showing" in m.value]  # no prompt on the lesson

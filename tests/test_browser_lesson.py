@@ -1,0 +1,96 @@
+"""The Lesson in Chromium, on a projector (1920×1080, lecture mode): the Right and Left arrow keys move through the
+steps (but not while a slider has the focus), each step fits the screen, the map decodes under the pointer; and in a
+room, a member's lesson follows the lecturer's step on its own (two browser pages, one server)."""
+import re
+import shutil
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.harness.browser import wait_for_app
+from tests.harness.latent_maps import MAP, decodes, screen_point
+from tests.harness.server import ROOT
+from webapp.i18n import CATALOGUES
+
+pytestmark = pytest.mark.browser
+SLOW = 120_000  # ms: the first run imports torch, a minute or two on a busy machine
+TITLES = [CATALOGUES["en"][f"lesson.{name}.title"] for name in ("compress", "holes", "prior", "reparameterisation")]
+
+
+def projector(browser):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.set_default_timeout(SLOW)
+    return context, page
+
+
+def heading(page, title: str):
+    page.get_by_role("heading", name=title, level=1).wait_for()
+    wait_for_app(page)
+
+
+def fits_the_screen(page) -> bool:
+    return page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight <= innerHeight")
+
+
+def test_the_arrow_keys_move_through_the_lesson_on_a_projector(browser, app_url):
+    context, page = projector(browser)
+    try:
+        page.goto(f"{app_url}/lesson?step=2&lecture=1")
+        heading(page, TITLES[1])
+        assert fits_the_screen(page)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_url(re.compile(r"step=3"))
+        heading(page, TITLES[2])
+        page.locator(f"{MAP}[data-ready=true]").wait_for()
+        root = page.locator(MAP)
+        assert fits_the_screen(page)
+        start = decodes(root)
+        page.mouse.move(*screen_point(root, (1.0, -1.0)))  # the live map: the browser decodes under the pointer
+        expect(root).not_to_have_attribute("data-decodes", str(start))
+        (ROOT / "artifacts").mkdir(exist_ok=True)
+        page.screenshot(path=ROOT / "artifacts" / "lesson.png")
+        shutil.copy(ROOT / "artifacts" / "lesson.png", ROOT / "docs" / "lesson.png")
+
+        slider = page.get_by_role("slider", name="z1")
+        slider.focus()
+        page.keyboard.press("ArrowRight")  # a slider takes its own keys: z1 moves, the step stays
+        expect(slider).to_have_attribute("aria-valuetext", "0.05")
+        wait_for_app(page)
+        assert re.search(r"step=3\b", page.url)
+        page.locator("h1").click()  # the focus back on the page
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_url(re.compile(r"step=2\b"))
+        heading(page, TITLES[1])
+    finally:
+        context.close()
+
+
+def test_a_members_lesson_follows_the_lecturers_step(browser, app_url):
+    lecturer, page = projector(browser)
+    member = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    phone = member.new_page()
+    phone.set_default_timeout(SLOW)
+    try:
+        page.goto(f"{app_url}/class")  # opens a room; this browser's session is its lecturer
+        wait_for_app(page)
+        page.wait_for_url(re.compile(r"room=[A-Z2-9]{5}"))
+        code = re.search(r"room=([A-Z2-9]{5})", page.url)[1]
+        page.get_by_test_id("stSidebarNav").get_by_text("Lesson").click()  # the same session: its key
+        heading(page, TITLES[0])
+        phone.goto(f"{app_url}/lesson?room={code}")
+        heading(phone, TITLES[0])
+        page.locator("h1").click()
+        page.keyboard.press("ArrowRight")
+        heading(page, TITLES[1])
+        phone.wait_for_url(re.compile(r"step=2\b"), timeout=15_000)  # its page asks the room every few seconds
+        heading(phone, TITLES[1])
+        page.get_by_role("button", name="Next").click()
+        heading(page, TITLES[2])
+        phone.wait_for_url(re.compile(r"step=3\b"), timeout=15_000)
+        heading(phone, TITLES[2])
+        assert f"room={code}" in phone.url
+        expect(phone.get_by_role("button", name="Follow")).to_have_count(0)  # no tap needed on the lesson
+    finally:
+        member.close()
+        lecturer.close()
