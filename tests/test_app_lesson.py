@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from tests.harness.apptest import button
 from tests.harness.latent_maps import elements, maps, sent_models
 from tests.harness.server import ROOT
+from tests.test_i18n import assert_no_english
 from webapp import classroom, lesson
 from webapp.i18n import CATALOGUES
 
@@ -53,6 +54,8 @@ def test_next_walks_through_every_step_and_each_shows_its_live_figure(lang):
         assert at.title[0].value == texts[f"lesson.{step.name}.title"]
         assert texts[f"lesson.{step.name}.text"] in [m.value for m in at.markdown]
         assert at.info[0].value == texts[f"lesson.{step.name}.try"]
+        if lang == "zh":
+            assert_no_english(at)
         assert at.get("progress")[0].proto.text == texts["lesson.progress"].format(step=number, count=COUNT)
         shown = figure(at)
         pictures, map_count, formulas = EXPECTED[step.name]

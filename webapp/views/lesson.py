@@ -16,13 +16,24 @@ html { font-size: 21px; }
 .st-key-lesson-figure .katex-display { font-size: 0.7em; }
 </style>"""
 
+# On a phone too the Previous and Next buttons stay on one row with the progress between them.
+LAYOUT = """<style>
+@media (max-width: 640px) {
+  .st-key-lesson-nav [data-testid="stHorizontalBlock"] { flex-wrap: nowrap; gap: 0.5rem; }
+  .st-key-lesson-nav .stColumn { min-width: 0 !important; }
+  .st-key-lesson-nav .stColumn:first-child, .st-key-lesson-nav .stColumn:last-child {
+    flex: 0 0 auto !important; width: auto !important; }
+}
+</style>"""
+
 sidebar.mnist_only("lesson")
+st.html(LAYOUT)  # our own constant style sheets
 step = lesson.current_step()
 classroom.lead_class(lesson.PAGE, {lesson.STEP: str(step)})  # the lecturer's step is the room's
 name, figure = lesson.STEPS[step - 1]
 count = len(lesson.STEPS)
 if session.lecture_mode():
-    st.html(LECTURE_LAYOUT)  # our own constant style sheet
+    st.html(LECTURE_LAYOUT)
 
 st.title(t(f"lesson.{name}.title"), anchor=False)
 with st.container(key="lesson-nav"):
