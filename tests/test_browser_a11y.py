@@ -9,7 +9,8 @@ from tests.harness.strokes import CANVAS, DIGITS, draw_stroke
 
 pytestmark = pytest.mark.browser
 SLOW = 90_000  # ms: the first page of a fresh server imports torch and loads the models
-PAGES = ["", "home", "latent", "train", "compare", "repair", "every_digit", "class", "lesson"]  # address paths; "" is Draw
+# address paths; "" is Draw
+PAGES = ["", "home", "latent", "train", "compare", "repair", "every_digit", "class", "lesson"]
 # What shows once each page has its pictures and maps (Playwright's CSS selectors reach into the components).
 READY = {"": ".st-key-reconstructions img", "home": "[data-testid=stImage] img", "latent": ".latent[data-ready=true]",
          "train": "[data-testid=stFileUploader]", "compare": ".latent[data-ready=true]",
