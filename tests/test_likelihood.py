@@ -65,7 +65,7 @@ def test_the_histograms_count_the_images_whose_mean_evaluate_gives():
     assert found.nll["mnist"].mean() < found.nll["fashion"].mean() - 30
     assert found.auroc_nll() < 0.4 and found.auroc_excess() > 0.95
     assert (found.excess["mnist"] > 0).all() and (found.excess["fashion"] > 0).all()  # -log p(x) >= H(x)
-    figure = likelihood_histograms(found.nll, "title", "nats", marker=150.0, marker_label="you", bins=20)
+    figure = likelihood_histograms(found.nll, "title", "nats", "images", marker=150.0, marker_label="you", bins=20)
     assert [list(bar.y) for bar in figure.data] == [list(c) for c in counts.values()]
     assert [shape.x0 for shape in figure.layout.shapes] == [pytest.approx(max(150.0, edges[0]))]
 
