@@ -147,7 +147,7 @@ def likelihood_histograms(values: dict[str, torch.Tensor], title: str, axis: str
                       annotation_position="top")
     fig.update_xaxes(title_text=axis)
     fig.update_yaxes(title_text=count_axis)
-    fig.update_layout(barmode="overlay", height=300, title={"text": title, "font": {"size": 15}},
-                      margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"orientation": "h", "y": -0.3},
-                      bargap=0)
+    fig.update_layout(barmode="overlay", height=330, title={"text": title}, bargap=0,
+                      margin={"l": 10, "r": 10, "t": 60, "b": 90},  # the legend in the bottom margin, under the axis
+                      legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"})
     return fig

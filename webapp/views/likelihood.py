@@ -17,8 +17,8 @@ trained_on = model_column.segmented_control(
     t("likelihood.trained_on"), list(DATASETS), format_func=lambda name: DATASETS[name].title,
     default="fashion", required=True, key="likelihood_dataset", bind=URL,
 )
-latent_dim = size_column.radio(t("draw.latent_size"), [2, 16], index=1, horizontal=True, key="likelihood_latent_dim",
-                               bind=URL, format_func=lambda d: f"{d}-D")
+latent_dim = size_column.radio(t("likelihood.latent_size"), [2, 16], index=1, horizontal=True,
+                               key="likelihood_latent_dim", bind=URL, format_func=lambda d: f"{d}-D")
 vae = ui.model("vae", latent_dim, trained_on)
 if session.using_mine("vae", trained_on):
     st.caption(t("likelihood.yours_model", latent_dim=vae.latent_dim, title=DATASETS[trained_on].title))
