@@ -51,7 +51,8 @@ def main():
     torch.set_num_threads(1)
     images = {name: load_mnist(train=False, limit=1000, log=lambda _: None, dataset=name)[0]
               for name in ("mnist", "fashion")}
-    lengths = {name: {"png": compressed_nats(x, png), "zlib": compressed_nats(x, deflate)} for name, x in images.items()}
+    lengths = {name: {"png": compressed_nats(x, png), "zlib": compressed_nats(x, deflate)}
+               for name, x in images.items()}
     print("-log p(x), nats per image (first 1,000 test images, 100 samples) and AUROC of each score "
           "(the other data set against the model's own)")
     print(f"{'model':<16} {'own':>7} {'other':>7} {'nll':>6} {'excess':>7} {'png':>6} {'zlib':>6} {'typical':>8}")
