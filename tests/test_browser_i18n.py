@@ -23,8 +23,9 @@ TITLES = {
     "repair": "修复受损的数字",
     "every_digit": "用你的笔迹写出每一个数字",
     "class": "课堂",
+    "likelihood": "似然知道什么",
 }
-NAVIGATION = ["手写", "测试图像", "潜在空间", "训练", "对比 AE 与 VAE", "修复", "写遍十个数字", "课堂"]
+NAVIGATION = ["手写", "测试图像", "潜在空间", "训练", "对比 AE 与 VAE", "修复", "写遍十个数字", "课堂", "似然知道什么"]
 # Streamlit's own texts in its widgets (the file uploader's "Drag and drop file here", "Browse files") are the
 # frontend's, in English whatever the page's language: the check below reads the page's texts without them.
 OWN_TEXTS = """main => { const copy = main.cloneNode(true);

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from tests.harness.cli import run_cli
+from tests.harness.server import ROOT
 from vaedemo import load_checkpoint
 
 
@@ -64,6 +65,15 @@ def test_train_then_evaluate_a_tiny_cvae(tmp_path):
     assert f"right for {100 * figures['test_accuracy']:.2f} % of the images" in text.stdout
 
 
+def test_evaluate_scores_a_checkpoint_on_another_data_sets_test_images():
+    path = str(ROOT / "checkpoints" / "fashion-vae-2d.safetensors")
+    run = run_cli("evaluate", path, "--json", "--samples", "1", "--dataset", "mnist")
+    assert run.returncode == 0, run.stderr
+    digits = json.loads(run.stdout)
+    assert (digits["dataset"], digits["trained_on"], digits["samples"]) == ("mnist", "fashion", 1)
+    assert 250 < digits["test_nll"] < 290  # measured: 270 (1 sample), 264 (5); on Fashion-MNIST 260
+
+
 @pytest.mark.parametrize(
     "args, phrase",
     [
@@ -79,6 +89,7 @@ def test_train_then_evaluate_a_tiny_cvae(tmp_path):
         ),
         (["evaluate", "missing.safetensors"], "no such file"),
         (["evaluate", "missing.safetensors", "--samples", "0"], "--samples: must be positive"),
+        (["evaluate", "missing.safetensors", "--dataset", "cifar"], "--dataset: invalid choice: 'cifar'"),
     ],
 )
 def test_bad_arguments_give_one_clear_line(args, phrase, tmp_path):

@@ -17,7 +17,7 @@ from vaedemo.texts import CURVE_LABELS, JOB_MESSAGES
 from webapp.i18n import CATALOGUES
 
 PAGES = [f"webapp/views/{name}.py" for name in ("draw", "home", "latent", "train", "compare", "repair", "every_digit",
-                                                "class", "lesson")]
+                                                "class", "likelihood", "lesson")]
 NOT_SHOWN = {
     "id",
     "bytes",

@@ -91,9 +91,11 @@ def parser() -> argparse.ArgumentParser:
     ev = commands.add_parser(
         "evaluate",
         help="test -ELBO and -log p(x) (VAE) / recon BCE (AE) in nats per image, on the "
-        "test set of the data set the checkpoint was trained on",
+        "test set of the data set the checkpoint was trained on (or another, --dataset)",
     )
     ev.add_argument("path")
+    ev.add_argument("--dataset", choices=list(DATASETS),
+                    help="score on this data set's test images (default: the one the checkpoint was trained on)")
     ev.add_argument("--samples", type=positive(int), default=100, metavar="K",
                     help="importance samples per image for the estimate of -log p(x) (VAE; default 100)")
     ev.add_argument("--root", help=root_help)
@@ -165,7 +167,7 @@ def run_train(args, log):
 
 def run_evaluate(args, log):
     model = load_checkpoint(args.path)
-    dataset = dataset_info(model.metadata.get("dataset", "mnist"))
+    dataset = dataset_info(args.dataset or model.metadata.get("dataset", "mnist"))
     test_x, test_labels = load_mnist(train=False, root=args.root, log=log, dataset=dataset.name)
     labels = test_labels if model.kind == "cvae" else None  # a CVAE's figures are given each image's label
     torch.manual_seed(0)  # the one posterior sample per image, reproducibly
@@ -186,7 +188,7 @@ def run_evaluate(args, log):
         figures["test_accuracy"] = classification_accuracy(model, test_x, test_labels)
         text += f"; the label with the best ELBO is right for {100 * figures['test_accuracy']:.2f} % of the images"
     out = {"path": args.path, "kind": model.kind, "arch": model.config.arch, "latent_dim": model.latent_dim,
-           "dataset": dataset.name, **figures}
+           "dataset": dataset.name, "trained_on": model.metadata.get("dataset", "mnist"), **figures}
     return out, f"{text} on {len(test_x)} {dataset.title} test images"
 
 

@@ -48,16 +48,22 @@ def active_units(kl: torch.Tensor, threshold: float = ACTIVE_KL) -> int:
 
 
 @torch.inference_mode()
-def importance_weighted_nll(vae, images: torch.Tensor, samples: int = 100, seed: int = 0,
-                            labels: torch.Tensor | None = None) -> float:
-    """Mean over the images of -log p(x) (a CVAE: -log p(x | y) given labels), estimated with `samples` importance
-    samples per image (the IWAE bound: above -log p(x), closer as samples grows), in nats per image."""
+def importance_weighted_nlls(vae, images: torch.Tensor, samples: int = 100, seed: int = 0,
+                             labels: torch.Tensor | None = None) -> torch.Tensor:
+    """-log p(x) of each image (a CVAE: -log p(x | y) given labels), estimated with `samples` importance samples
+    per image (the IWAE bound: above -log p(x), closer as samples grows): (N,) float64, in nats."""
     generator = torch.Generator().manual_seed(seed)
-    total = 0.0
+    nlls = []
     for x, *condition in batches(images, labels, max(1, DECODES_PER_BATCH // samples)):
         eps = torch.randn(samples, len(x), vae.latent_dim, generator=generator)  # (K, N, d)
-        total += importance_weighted(vae, x, eps, *condition)[1].double().sum().item()
-    return -total / len(images)
+        nlls.append(-importance_weighted(vae, x, eps, *condition)[1].double())
+    return torch.cat(nlls)
+
+
+def importance_weighted_nll(vae, images: torch.Tensor, samples: int = 100, seed: int = 0,
+                            labels: torch.Tensor | None = None) -> float:
+    """The mean over the images of importance_weighted_nlls: -log p(x) in nats per image."""
+    return importance_weighted_nlls(vae, images, samples, seed, labels).mean().item()
 
 
 @torch.inference_mode()
