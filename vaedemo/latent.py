@@ -63,3 +63,14 @@ def picked(pick, codes: torch.Tensor) -> tuple[tuple[float, float], int | None] 
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
     return tuple(float(np.clip(v, -LIMIT, LIMIT)) for v in z), row
+
+
+@torch.inference_mode()
+def codebook_pictures(vqvae) -> torch.Tensor:
+    """What each code of a VQ-VAE draws on its own: the grid of an empty (black) image with that code in its middle
+    cell, decoded, for each of the K codes: (K, 1, 28, 28). A code in a grid of blank codes draws the piece of stroke
+    it stands for, where a grid filled with one code draws a texture that no digit has."""
+    blank = vqvae.encode(torch.zeros(1, 1, 28, 28))[0]  # (h, w)
+    grids = blank.repeat(vqvae.codebook_size, 1, 1)  # (K, h, w)
+    grids[:, vqvae.grid // 2, vqvae.grid // 2] = torch.arange(vqvae.codebook_size)
+    return vqvae.decode(grids)
