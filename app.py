@@ -8,7 +8,8 @@ from webapp.i18n import t
 
 PAGES = [("draw", ":material/draw:"), ("home", ":material/grid_view:"), ("latent", ":material/explore:"),
          ("train", ":material/model_training:"), ("compare", ":material/compare:"), ("repair", ":material/healing:"),
-         ("every_digit", ":material/pin:"), ("class", ":material/groups:")]  # each webapp/views/<name>.py at /<name>
+         ("every_digit", ":material/pin:"), ("class", ":material/groups:"),
+         ("codes", ":material/apps:")]  # each webapp/views/<name>.py at /<name>
 # Streamlit runs this file as __main__; a training child process (multiprocessing spawn) imports it
 # as __mp_main__ and must not draw the app.
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """An accessibility audit of every page in a real browser: axe-core (tests/harness/axe.py) finds no critical or serious
-violation on any of the eight pages, in English and in Chinese, with a digit drawn on the pages that have a canvas.
+violation on any of the nine pages, in English and in Chinese, with a digit drawn on the pages that have a canvas.
 Streamlit's own widgets pass too: none of their violations needs to be let through here (README, Accessibility)."""
 import pytest
 
@@ -9,19 +9,19 @@ from tests.harness.strokes import CANVAS, DIGITS, draw_stroke
 
 pytestmark = pytest.mark.browser
 SLOW = 90_000  # ms: the first page of a fresh server imports torch and loads the models
-PAGES = ["", "home", "latent", "train", "compare", "repair", "every_digit", "class"]  # address paths; "" is Draw
+PAGES = ["", "home", "latent", "train", "compare", "repair", "every_digit", "class", "codes"]  # paths; "" is Draw
 # What shows once each page has its pictures and maps (Playwright's CSS selectors reach into the components).
 READY = {"": ".st-key-reconstructions img", "home": "[data-testid=stImage] img", "latent": ".latent[data-ready=true]",
          "train": "[data-testid=stFileUploader]", "compare": ".latent[data-ready=true]",
          "repair": "[data-testid=stImage] img", "every_digit": ".st-key-every_digit_result img",
-         "class": ".latent[data-ready=true]"}
+         "class": ".latent[data-ready=true]", "codes": ".codes[data-ready=true]"}
 
 
 def open_with_a_drawing(page, url: str, path: str):
     """The page at url/path, run to its end, its pictures loaded and, where it has a canvas, a 7 drawn."""
     page.goto(url)
     wait_for_app(page)
-    if path in ("", "every_digit"):
+    if path in ("", "every_digit", "codes"):
         page.locator(f"{CANVAS}[data-ready=true]").wait_for(timeout=SLOW)
         for stroke in DIGITS[7]:
             draw_stroke(page, stroke)

@@ -17,7 +17,7 @@ from vaedemo.texts import CURVE_LABELS, JOB_MESSAGES
 from webapp.i18n import CATALOGUES
 
 PAGES = [f"webapp/views/{name}.py" for name in ("draw", "home", "latent", "train", "compare", "repair", "every_digit",
-                                                "class")]
+                                                "class", "codes")]
 NOT_SHOWN = {
     "id",
     "bytes",
@@ -142,7 +142,7 @@ def test_every_page_in_chinese_shows_no_english_sentence(page):
     assert_no_english(chinese(page))
 
 
-@pytest.mark.parametrize("page", ["webapp/views/draw.py", "webapp/views/every_digit.py"])
+@pytest.mark.parametrize("page", ["webapp/views/draw.py", "webapp/views/every_digit.py", "webapp/views/codes.py"])
 def test_a_drawing_and_its_maths_in_chinese(page):
     at = chinese(page)
     at.session_state["fed_drawing"] = seven_on_canvas()
