@@ -62,6 +62,8 @@ NO_TEXT = (
     "stars",
     "keep",  # the browser's model token (components/keeper.py)
     "told",
+    "codes",  # a VQ-VAE's code numbers and each code's picture, a PNG data URI (components/codes.py)
+    "entries",
 )
 
 
