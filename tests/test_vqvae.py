@@ -9,9 +9,11 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+from tests.harness.server import ROOT
 from tests.test_latent_map import decode, unpack
 from vaedemo import load_checkpoint, save_checkpoint
-from vaedemo.evaluate import codebook_figures
+from vaedemo.data import load_test_sample
+from vaedemo.evaluate import codebook_figures, evaluate
 from vaedemo.losses import codebook_losses, nearest_codes, straight_through
 from vaedemo.models import COMMITMENT, ModelConfig, build_model
 from webapp.components.latent_map import pack_codes
@@ -178,3 +180,24 @@ def test_the_packed_decoder_reads_a_grid_of_codebook_vectors(vqvae):
     with torch.inference_mode():
         expected = vqvae.decode(codes[None]).flatten().numpy()
     assert np.abs(decode(header, arrays, grid) - expected).max() < 1.5 / 255
+
+
+def test_the_shipped_vq_vae_on_the_shipped_test_sample():
+    """The contract and the figures of checkpoints/vq-vae.safetensors on the 2,000 test digits the app ships (no MNIST
+    needed; tests/test_shipped.py checks its targets on all 10,000): 53.75 nats of reconstruction, every one of its
+    64 codes in use, perplexity 45.5."""
+    model = load_checkpoint(ROOT / "checkpoints" / "vq-vae.safetensors")
+    images, _ = load_test_sample("mnist")
+    assert (model.kind, model.latent_dim, model.codebook_size, model.grid) == ("vqvae", 16, 64, 7)
+    assert model.codebook.shape == (64, 16) and model.codebook.dtype == torch.float32
+    with torch.inference_mode():
+        codes = model.encode(images[:10])
+        decoded = model.decode(codes)
+    assert codes.shape == (10, 7, 7) and codes.dtype == torch.int64
+    assert decoded.shape == (10, 1, 28, 28) and decoded.dtype == torch.float32
+    assert 0 <= decoded.min() and decoded.max() <= 1
+    assert (decoded - images[:10]).abs().mean() < 0.05  # the digits rebuilt, not a blur
+    figures = evaluate(model, images)
+    assert figures["test_recon"] == pytest.approx(53.75, abs=0.05)
+    assert figures["test_kl"] == pytest.approx(49 * math.log(64))
+    assert figures["codebook_use"] == 1.0 and figures["perplexity"] == pytest.approx(45.46, abs=0.05)

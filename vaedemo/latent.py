@@ -67,10 +67,9 @@ def picked(pick, codes: torch.Tensor) -> tuple[tuple[float, float], int | None] 
 
 @torch.inference_mode()
 def codebook_pictures(vqvae) -> torch.Tensor:
-    """What each code of a VQ-VAE draws on its own: the grid of an empty (black) image with that code in its middle
-    cell, decoded, for each of the K codes: (K, 1, 28, 28). A code in a grid of blank codes draws the piece of stroke
-    it stands for, where a grid filled with one code draws a texture that no digit has."""
-    blank = vqvae.encode(torch.zeros(1, 1, 28, 28))[0]  # (h, w)
-    grids = blank.repeat(vqvae.codebook_size, 1, 1)  # (K, h, w)
-    grids[:, vqvae.grid // 2, vqvae.grid // 2] = torch.arange(vqvae.codebook_size)
-    return vqvae.decode(grids)
+    """What each code of a VQ-VAE stands for, decoded alone: the grid filled with that one code, for each of the K
+    codes: (K, 1, 28, 28). A code draws ink or background, and strokes of some direction and thickness, repeated
+    over the grid. (One code in the middle of an empty image's grid draws next to nothing with the shipped model: a
+    code means something only beside its neighbours, which this page lets you try.)"""
+    grids = torch.arange(vqvae.codebook_size).view(-1, 1, 1).expand(-1, vqvae.grid, vqvae.grid)  # (K, h, w)
+    return vqvae.decode(grids.contiguous())
