@@ -140,7 +140,7 @@ export default function ({ parentElement, data }) {
     if (button) choose(Number(button.dataset.code));
   };
   book.onkeydown = (event) => {
-    const at = Number(document.activeElement?.dataset?.code ?? event.target.dataset.code ?? 0);
+    const at = Number(event.target.closest(".entry")?.dataset.code ?? 0);
     const columns = Math.max(1, Math.round(book.clientWidth / book.children[0].offsetWidth));
     const next = step(event.key, at, entries.length, columns);
     if (next !== null) {
