@@ -1,17 +1,18 @@
 """The Discrete codes page in a real browser: a drawn digit's grid of codes, decoded in the browser as torch decodes
 it; a cell's code changed with the mouse and another's with the keyboard, each edit decoded at once in the browser
-(torch's decode of the edited grid, to 2/255) with no message to the server."""
+(torch's decode of the edited grid, to 2/255) with no message to the server; on a phone, a finger does the same."""
 import json
 
 import numpy as np
 import pytest
 import torch
+from playwright.sync_api import expect
 
 import vaedemo
 from tests.harness.browser import wait_for_app
 from tests.harness.latent_maps import messages_to_the_server
 from tests.harness.server import ROOT
-from tests.harness.strokes import DIGITS, draw_stroke
+from tests.harness.strokes import DIGITS, draw_stroke, touch_stroke
 
 pytestmark = pytest.mark.browser
 COLD_START = 120_000  # ms: the first run imports torch, a minute or two on a busy machine
@@ -89,3 +90,30 @@ def test_codes_edited_with_mouse_and_keyboard_decode_in_the_browser_as_torch(pag
     root.locator("button.reset").click()
     assert json.loads(root.get_attribute("data-codes")) == codes
     assert off(digit_shown(root, "edited"), torch_digit(vqvae, codes)) <= 2
+
+
+def test_on_a_phone_a_finger_draws_and_edits_a_code(browser, app_url, vqvae):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/codes")
+        wait_for_app(page)
+        for stroke in DIGITS[1]:
+            touch_stroke(page, stroke)
+        root = page.locator(READY)
+        root.wait_for(timeout=COLD_START)
+        wait_for_app(page)
+        codes = json.loads(root.get_attribute("data-codes"))
+        grid = root.locator(".grid").bounding_box()
+        assert grid["x"] >= 0 and grid["x"] + grid["width"] <= 390  # the whole grid on the phone's width
+        cell = root.locator("button.cell[data-cell='24']")
+        cell.tap()
+        expect(cell).to_have_attribute("aria-pressed", "true")
+        new_code = (codes[24] + 1) % vqvae.codebook_size
+        root.locator(f"button.entry[data-code='{new_code}']").tap()
+        expected = codes.copy()
+        expected[24] = new_code
+        expect(root).to_have_attribute("data-codes", json.dumps(expected, separators=(",", ":")))
+        assert off(digit_shown(root, "edited"), torch_digit(vqvae, expected)) <= 2
+    finally:
+        context.close()

@@ -120,7 +120,9 @@ export default function ({ parentElement, data }) {
     show();
     decode();
   };
-  grid.onclick = (event) => {
+  // A cell is chosen as the pointer goes down (choosing changes nothing but the selection): a finger's tap does not
+  // always bring a click (in Chromium's touch emulation, the first tap after a finger stroke brings none).
+  grid.onclick = grid.onpointerdown = (event) => {
     const button = event.target.closest(".cell");
     if (button) pick(Number(button.dataset.cell));
   };
