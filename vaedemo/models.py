@@ -184,7 +184,7 @@ class VQVAE(nn.Module):
     encoder stays near its codes through the commitment loss COMMITMENT * |z_e - sg(e)|^2 (sg: no gradient).
 
     Codebook losses, not the paper's EMA updates: the whole model then trains through fit's one loop and one
-    optimizer, and the two losses are what the page and the tests can show by hand. What EMA buys, codes that are
+    optimizer, and the two losses are what the tests compute by hand. What EMA buys, codes that are
     all used, comes here from restarts: in training, a code that the batches' share of vectors (a moving average)
     has left nearly unused is moved onto one of the batch's encoder outputs, so the 7 * 7 * N vectors of a batch
     keep the whole codebook busy. The prior over codes is uniform, so the KL is the constant 7 * 7 * log K per
@@ -214,6 +214,7 @@ class VQVAE(nn.Module):
         return nearest_codes(self.encode_vectors(x).permute(0, 2, 3, 1), self.codebook)
 
     def latent_mean(self, x):
+        """Where x lands: its codes (what the Repair page decodes for a session's own VQ-VAE)."""
         return self.encode(x)
 
     def quantise(self, indices):
