@@ -9,7 +9,7 @@ from webapp.i18n import t
 PAGES = [("draw", ":material/draw:"), ("home", ":material/grid_view:"), ("latent", ":material/explore:"),
          ("train", ":material/model_training:"), ("compare", ":material/compare:"), ("repair", ":material/healing:"),
          ("every_digit", ":material/pin:"), ("class", ":material/groups:"),
-         ("likelihood", ":material/query_stats:"), ("lesson", ":material/school:")]
+         ("likelihood", ":material/query_stats:"), ("codes", ":material/apps:"), ("lesson", ":material/school:")]
 # each is webapp/views/<name>.py at the address /<name>
 # Streamlit runs this file as __main__; a training child process (multiprocessing spawn) imports it
 # as __mp_main__ and must not draw the app.

@@ -10,20 +10,20 @@ from tests.harness.strokes import CANVAS, DIGITS, draw_stroke
 pytestmark = pytest.mark.browser
 SLOW = 90_000  # ms: the first page of a fresh server imports torch and loads the models
 # address paths; "" is Draw
-PAGES = ["", "home", "latent", "train", "compare", "repair", "every_digit", "class", "likelihood", "lesson"]
+PAGES = ["", "home", "latent", "train", "compare", "repair", "every_digit", "class", "likelihood", "codes", "lesson"]
 # What shows once each page has its pictures and maps (Playwright's CSS selectors reach into the components).
 READY = {"": ".st-key-reconstructions img", "home": "[data-testid=stImage] img", "latent": ".latent[data-ready=true]",
          "train": "[data-testid=stFileUploader]", "compare": ".latent[data-ready=true]",
          "repair": "[data-testid=stImage] img", "every_digit": ".st-key-every_digit_result img",
          "class": ".latent[data-ready=true]", "likelihood": ".st-key-likelihood_yours",
-         "lesson": "[data-testid=stImage] img"}
+         "codes": ".codes[data-ready=true]", "lesson": "[data-testid=stImage] img"}
 
 
 def open_with_a_drawing(page, url: str, path: str):
     """The page at url/path, run to its end, its pictures loaded and, where it has a canvas, a 7 drawn."""
     page.goto(url)
     wait_for_app(page)
-    if path in ("", "every_digit", "likelihood"):
+    if path in ("", "every_digit", "likelihood", "codes"):
         page.locator(f"{CANVAS}[data-ready=true]").wait_for(timeout=SLOW)
         for stroke in DIGITS[7]:
             draw_stroke(page, stroke)

@@ -1,5 +1,6 @@
 """The CLI as a user runs it: python -m vaedemo in a subprocess."""
 import json
+import math
 
 import pytest
 
@@ -65,6 +66,30 @@ def test_train_then_evaluate_a_tiny_cvae(tmp_path):
     assert f"right for {100 * figures['test_accuracy']:.2f} % of the images" in text.stdout
 
 
+def test_train_then_evaluate_a_tiny_vqvae(tmp_path):
+    out = tmp_path / "vq.safetensors"
+    run = run_cli(*(f"train --model vqvae --latent-dim 4 --hidden 16 --codebook-size 8 --epochs 1 --train-size 256 "
+                    f"--lr 3e-3 --out {out} --json").split())
+    assert run.returncode == 0, run.stderr
+    trained = json.loads(run.stdout)
+    assert (trained["kind"], trained["arch"]) == ("vqvae", "conv") and 0 < trained["codebook_use"] <= 1
+    model = load_checkpoint(out)
+    assert (model.codebook_size, model.metadata["codebook_size"], model.metadata["grid"]) == (8, "8", "7")
+
+    run = run_cli("evaluate", str(out), "--json")
+    assert run.returncode == 0, run.stderr
+    figures = json.loads(run.stdout)
+    assert {"kind", "latent_dim", "test_loss", "test_recon", "test_kl", "codebook_use", "perplexity"} <= figures.keys()
+    assert (figures["kind"], figures["latent_dim"], figures["codebook_size"]) == ("vqvae", 4, 8)
+    assert figures["test_kl"] == pytest.approx(49 * math.log(8))  # the uniform prior's KL over 7 x 7 codes
+    assert figures["test_loss"] == pytest.approx(figures["test_recon"] + figures["test_kl"])
+    assert figures["test_recon"] == pytest.approx(trained["test_recon"], abs=1e-3)  # no sampling: the same figure
+    assert 1 <= figures["perplexity"] <= 8 * figures["codebook_use"] + 1e-9
+    text = run_cli("evaluate", str(out))
+    assert f"of 8 codes in use (perplexity {figures['perplexity']:.1f})" in text.stdout
+    assert "7 x 7 x log 8" in text.stdout
+
+
 def test_evaluate_scores_a_checkpoint_on_another_data_sets_test_images():
     path = str(ROOT / "checkpoints" / "fashion-vae-2d.safetensors")
     run = run_cli("evaluate", path, "--json", "--samples", "1", "--dataset", "mnist")
@@ -83,6 +108,8 @@ def test_evaluate_scores_a_checkpoint_on_another_data_sets_test_images():
         (["train", "--kl-warmup", "-1", "--out", "x.safetensors"], "--kl-warmup: must be 0 or more"),
         (["train", "--kl-warmup", "0.5", "--out", "x.safetensors"], "'0.5' is not a whole number"),
         (["train", "--model", "gan", "--out", "x.safetensors"], "invalid choice"),
+        (["train", "--model", "vqvae", "--codebook-size", "1", "--out", "x.safetensors"],
+         "the codebook size must be from 2 to 1024, not 1"),
         (
             ["train", "--model", "cvae", "--arch", "conv", "--out", "x.safetensors"],
             "the conv architecture is for the AE and",

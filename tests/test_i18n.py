@@ -17,7 +17,7 @@ from vaedemo.texts import CURVE_LABELS, JOB_MESSAGES
 from webapp.i18n import CATALOGUES
 
 PAGES = [f"webapp/views/{name}.py" for name in ("draw", "home", "latent", "train", "compare", "repair", "every_digit",
-                                                "class", "likelihood", "lesson")]
+                                                "class", "likelihood", "codes", "lesson")]
 NOT_SHOWN = {
     "id",
     "bytes",
@@ -62,6 +62,8 @@ NO_TEXT = (
     "stars",
     "keep",  # the browser's model token (components/keeper.py)
     "told",
+    "codes",  # a VQ-VAE's code numbers and each code's picture, a PNG data URI (components/codes.py)
+    "entries",
 )
 
 
@@ -142,7 +144,7 @@ def test_every_page_in_chinese_shows_no_english_sentence(page):
     assert_no_english(chinese(page))
 
 
-@pytest.mark.parametrize("page", ["webapp/views/draw.py", "webapp/views/every_digit.py"])
+@pytest.mark.parametrize("page", ["webapp/views/draw.py", "webapp/views/every_digit.py", "webapp/views/codes.py"])
 def test_a_drawing_and_its_maths_in_chinese(page):
     at = chinese(page)
     at.session_state["fed_drawing"] = seven_on_canvas()

@@ -8,6 +8,7 @@ _MODULE_OF = {
     "AutoEncoder": "models",
     "VAE": "models",
     "CVAE": "models",
+    "VQVAE": "models",
     "ModelConfig": "models",
     "build_model": "models",
     "TrainConfig": "train",

@@ -60,9 +60,11 @@ def parser() -> argparse.ArgumentParser:
     fetch.add_argument("--root", help=root_help)
     fetch.add_argument("--json", action="store_true", help="print one JSON object")
 
-    train = commands.add_parser("train", help="train an AE, a VAE or a conditional VAE and save it as .safetensors")
-    train.add_argument("--model", choices=["ae", "vae", "cvae"], default="vae",
-                       help="cvae: a VAE conditioned on the label, q(z | x, y) and p(x | z, y)")
+    train = commands.add_parser(
+        "train", help="train an AE, a VAE, a conditional VAE or a VQ-VAE and save it as .safetensors")
+    train.add_argument("--model", choices=["ae", "vae", "cvae", "vqvae"], default="vae",
+                       help="cvae: a VAE conditioned on the label, q(z | x, y) and p(x | z, y); vqvae: discrete codes, "
+                       "a 7x7 grid of codebook entries of size --latent-dim (always conv)")
     train.add_argument("--dataset", choices=list(DATASETS), default="mnist", help=dataset_help)
     train.add_argument("--latent-dim", type=positive(int), default=2)
     train.add_argument("--hidden", type=positive(int), default=512)
@@ -72,6 +74,8 @@ def parser() -> argparse.ArgumentParser:
         default="mlp",
         help="conv: two stride-2 convolutions before the hidden layer, mirrored in the decoder (AE, VAE)",
     )
+    train.add_argument("--codebook-size", type=positive(int), default=64, metavar="K",
+                       help="VQ-VAE: the number of codebook vectors (2 to 1024)")
     train.add_argument("--epochs", type=positive(int), default=10)
     train.add_argument("--batch-size", type=positive(int), default=128)
     train.add_argument("--lr", type=positive(float), default=1e-3)
@@ -107,6 +111,11 @@ def loss_name(kind: str) -> str:
     return "recon BCE" if kind == "ae" else "-ELBO"
 
 
+def codebook_text(figures: dict, codebook_size: int) -> str:
+    return (f", {round(figures['codebook_use'] * codebook_size)} of {codebook_size} codes in use "
+            f"(perplexity {figures['perplexity']:.1f})")
+
+
 def run_fetch(args, log):
     raw = fetch_mnist(args.root, log=log, dataset=args.dataset)
     return {"root": str(raw), "dataset": args.dataset}, f"{dataset_info(args.dataset).title} is in {raw} (md5 checked)"
@@ -114,7 +123,8 @@ def run_fetch(args, log):
 
 def run_train(args, log):
     config = TrainConfig(kind=args.model, dataset=args.dataset, latent_dim=args.latent_dim, hidden=args.hidden,
-                         arch=args.arch, epochs=args.epochs,
+                         arch="conv" if args.model == "vqvae" else args.arch, codebook_size=args.codebook_size,
+                         epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed,
                          train_size=args.train_size, threads=args.threads, precision=args.precision, noise=args.noise,
                          kl_warmup=args.kl_warmup)
@@ -131,7 +141,7 @@ def run_train(args, log):
         elif not args.json:
             units = (
                 f", {figures['active_units']} of {config.latent_dim} units active" if "active_units" in figures else ""
-            )
+            ) + (codebook_text(figures, config.codebook_size) if "codebook_use" in figures else "")
             bar.write(
                 f"epoch {epoch}/{config.epochs}: train {figures['train_loss']:.2f}, test {figures['test_loss']:.2f} "
                 f"(recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f}) nats/image{units}, "
@@ -144,7 +154,8 @@ def run_train(args, log):
     if result.diverged:
         raise RuntimeError("the loss blew up (NaN or huge: learning rate too high?); nothing was saved")
     last = result.history[-1]
-    test = {key: last[key] for key in ("test_loss", "test_recon", "test_kl", "active_units") if key in last}
+    test = {key: last[key] for key in ("test_loss", "test_recon", "test_kl", "active_units", "codebook_use",
+                                       "perplexity") if key in last}
     metadata = checkpoint_metadata(config, result, len(train_x))
     if config.kind == "cvae":
         test["test_accuracy"] = classification_accuracy(result.model, test_x, test_labels)
@@ -176,7 +187,10 @@ def run_evaluate(args, log):
     name = f"{'conv ' if model.config.arch == 'conv' else ''}{model.kind.upper()}"
     text = (f"{args.path}: {name}, latent size {model.latent_dim}: test {loss_name(model.kind)}{given} "
             f"{figures['test_loss']:.2f} nats/image (recon {figures['test_recon']:.2f}, KL {figures['test_kl']:.2f})")
-    if model.kind != "ae":
+    if model.kind == "vqvae":
+        text += codebook_text(figures, model.codebook_size) + (
+            f"; the KL is {model.grid} x {model.grid} x log {model.codebook_size}, the uniform prior's over the codes")
+    elif model.kind != "ae":
         figures.update(
             test_nll=importance_weighted_nll(model, test_x, args.samples, labels=labels), samples=args.samples
         )
@@ -187,6 +201,8 @@ def run_evaluate(args, log):
     if model.kind == "cvae":
         figures["test_accuracy"] = classification_accuracy(model, test_x, test_labels)
         text += f"; the label with the best ELBO is right for {100 * figures['test_accuracy']:.2f} % of the images"
+    if model.kind == "vqvae":
+        figures.update(codebook_size=model.codebook_size, grid=model.grid)
     out = {"path": args.path, "kind": model.kind, "arch": model.config.arch, "latent_dim": model.latent_dim,
            "dataset": dataset.name, "trained_on": model.metadata.get("dataset", "mnist"), **figures}
     return out, f"{text} on {len(test_x)} {dataset.title} test images"

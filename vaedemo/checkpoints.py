@@ -13,7 +13,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from .models import AutoEncoder, ModelConfig, build_model
+from .models import GRID, AutoEncoder, ModelConfig, build_model
 
 MAX_BYTES = 64 * 1024 * 1024  # far above any model of this demo (H=1024 is about 13 MB)
 REQUIRED = ("kind", "latent_dim", "hidden")
@@ -26,6 +26,8 @@ def save_checkpoint(model: AutoEncoder, path, **metadata) -> Path:
     meta.update(
         kind=model.kind, latent_dim=str(model.latent_dim), hidden=str(model.config.hidden), arch=model.config.arch
     )
+    if model.kind == "vqvae":  # its codes: K codebook vectors, a grid x grid of them per image
+        meta.update(codebook_size=str(model.codebook_size), grid=str(model.grid))
     meta.setdefault("dataset", "mnist")
     state = {name: tensor.detach().to("cpu", torch.float32).contiguous() for name, tensor in model.state_dict().items()}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,8 +75,8 @@ def load_checkpoint(path) -> AutoEncoder:
         if found[key] != shape:
             raise ValueError(
                 f"{name}: weight {key} has shape {list(found[key])}, but a{' conv' if config.arch == 'conv' else ''} "
-                f"{config.kind.upper()} with latent size {config.latent_dim} and hidden size {config.hidden} "
-                f"needs {list(shape)}"
+                f"{config.kind.upper()} with latent size {config.latent_dim} and hidden size {config.hidden}"
+                f"{f' and {config.codebook_size} codes' if config.kind == 'vqvae' else ''} needs {list(shape)}"
             )
     for key, tensor in tensors.items():
         if not tensor.is_floating_point():
@@ -109,9 +111,16 @@ def config_from(metadata: dict, name: str) -> ModelConfig:
         )
     try:
         latent_dim, hidden = int(metadata["latent_dim"]), int(metadata["hidden"])
+        codes = {}
+        if metadata["kind"] == "vqvae":
+            if metadata.get("grid") != str(GRID):
+                raise ValueError(f"a VQ-VAE's grid of codes is {GRID} x {GRID}, not {metadata.get('grid')}")
+            if "codebook_size" not in metadata:
+                raise ValueError("a VQ-VAE's metadata must give its codebook_size")
+            codes["codebook_size"] = int(metadata["codebook_size"])
         # checkpoints written before the conv pair existed have no arch: they are all MLPs
         return ModelConfig(
-            kind=metadata["kind"], latent_dim=latent_dim, hidden=hidden, arch=metadata.get("arch", "mlp")
+            kind=metadata["kind"], latent_dim=latent_dim, hidden=hidden, arch=metadata.get("arch", "mlp"), **codes
         )
     except ValueError as error:
         raise ValueError(f"{name} has invalid metadata: {error}") from error

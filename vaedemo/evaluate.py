@@ -1,6 +1,7 @@
 """Test-set figures in nats per image: the same numbers as pytorch/examples' vae `Test set loss`, the
 importance-weighted estimate of -log p(x) (Burda et al. 2016) that shows how far below log p(x) the ELBO lies,
-and the active units: the latent dimensions a VAE uses (the others have collapsed onto the prior)."""
+and the active units: the latent dimensions a VAE uses (the others have collapsed onto the prior). A VQ-VAE's
+codebook: the share of its codes in use on the test images and the perplexity of their frequencies."""
 import torch
 
 from .losses import gaussian_kl_per_dimension, importance_weighted
@@ -27,10 +28,27 @@ def evaluate(model: AutoEncoder, images: torch.Tensor, beta: float = 1.0, batch_
         totals += torch.tensor([t.item() for t in model.loss(*batch, beta=beta)], dtype=torch.float64)
     loss, recon, kl = (totals / len(images)).tolist()
     figures = {"test_loss": loss, "test_recon": recon, "test_kl": kl}
-    if model.kind != "ae":
+    if model.kind == "vqvae":
+        figures.update(codebook_figures(code_counts(model, images, batch_size)))
+    elif model.kind != "ae":
         figures["active_units"] = active_units(kl_per_dimension(model, images, batch_size, labels))
     model.train(was_training)
     return figures
+
+
+@torch.inference_mode()
+def code_counts(vqvae, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """How often each of a VQ-VAE's K codes is the code of a cell over the images' grids: (K,) int64."""
+    return sum(torch.bincount(vqvae.encode(x).flatten(), minlength=vqvae.codebook_size)
+               for x, in batches(images, None, batch_size))
+
+
+def codebook_figures(counts: torch.Tensor) -> dict:
+    """codebook_use: the share of the K codes used at least once; perplexity: exp of the entropy of the codes'
+    frequencies, the number of equally used codes that would be as uncertain (K at most)."""
+    p = counts.double() / counts.sum()
+    entropy = -(p[p > 0] * p[p > 0].log()).sum()
+    return {"codebook_use": (counts > 0).double().mean().item(), "perplexity": entropy.exp().item()}
 
 
 @torch.inference_mode()

@@ -63,3 +63,13 @@ def picked(pick, codes: torch.Tensor) -> tuple[tuple[float, float], int | None] 
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
     return tuple(float(np.clip(v, -LIMIT, LIMIT)) for v in z), row
+
+
+@torch.inference_mode()
+def codebook_pictures(vqvae) -> torch.Tensor:
+    """What each code of a VQ-VAE stands for, decoded alone: the grid filled with that one code, for each of the K
+    codes: (K, 1, 28, 28). A code draws ink or background, and strokes of some direction and thickness, repeated
+    over the grid. (One code in the middle of an empty image's grid draws next to nothing with the shipped model: a
+    code means something only beside its neighbours, which this page lets you try.)"""
+    grids = torch.arange(vqvae.codebook_size).view(-1, 1, 1).expand(-1, vqvae.grid, vqvae.grid)  # (K, h, w)
+    return vqvae.decode(grids.contiguous())

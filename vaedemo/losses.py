@@ -2,6 +2,9 @@
 importance-weighted estimate of log p(x) of Burda, Grosse & Salakhutdinov, "Importance Weighted
 Autoencoders" (2016), which tightens towards log p(x) as the number of samples K grows.
 
+For the VQ-VAE (van den Oord, Vinyals & Kavukcuoglu, "Neural Discrete Representation Learning", 2017, eq. 3):
+the nearest-code assignment, the straight-through estimator and the codebook and commitment losses.
+
 Pixels are grey values in [0, 1] used as Bernoulli targets (not binarised); the reconstruction
 term is the binary cross-entropy summed over the 784 pixels, computed from logits for stability.
 """
@@ -33,6 +36,23 @@ def elbo(logits, x, kl, beta: float = 1.0):
     """Return (recon + beta * kl, recon, kl), each summed over the batch, in nats."""
     recon = F.binary_cross_entropy_with_logits(logits.float(), x, reduction="sum")
     return recon + beta * kl, recon, kl
+
+
+def nearest_codes(z, codebook):
+    """The index of the codebook entry (K, D) nearest to each vector z (..., D) in Euclidean distance: (...) int64."""
+    distances = z.pow(2).sum(-1, keepdim=True) - 2 * z @ codebook.T + codebook.pow(2).sum(-1)  # (..., K)
+    return distances.argmin(-1)
+
+
+def straight_through(z_e, z_q):
+    """z_q in the forward pass, with the gradient of z_q passed to z_e unchanged (the snap is skipped)."""
+    return z_e + (z_q - z_e).detach()
+
+
+def codebook_losses(z_e, z_q):
+    """(codebook loss |sg(z_e) - z_q|^2, commitment loss |z_e - sg(z_q)|^2), each summed over all the vectors: the
+    first moves the codes towards the encoder's outputs, the second the encoder's outputs towards their codes."""
+    return (z_e.detach() - z_q).pow(2).sum(), (z_e - z_q.detach()).pow(2).sum()
 
 
 @dataclass(frozen=True)

@@ -7,41 +7,57 @@ fairly.
           before the hidden layer, mirrored by two transposed convolutions in the decoder
     CVAE: the label y as a one-hot vector of 10 appended to the encoder's input and to the decoder's code,
           q(z | x, y) and p(x | z, y): z keeps only what the label does not say, the style
+    VQ-VAE: the conv encoder's two stride-2 convolutions, then a 3x3 one (hidden channels) and a 1x1 one to a
+          7x7 grid of D-vectors, each snapped to the nearest of K codebook entries; the decoder mirrors it
+          (3x3 transposed convolution, stride 1, then the conv decoder's two stride-2 ones) from the grid of
+          codebook vectors (D, 7, 7), so that the browser runs it like the other decoders
 
 References:
 - Kingma & Welling, "Auto-Encoding Variational Bayes", 2014 (the reparameterisation trick, appendix B).
 - Sohn, Lee & Yan, "Learning Structured Output Representation using Deep Conditional Generative Models", 2015;
   Kingma, Rezende, Mohamed & Welling, "Semi-Supervised Learning with Deep Generative Models", 2014 (M2).
+- van den Oord, Vinyals & Kavukcuoglu, "Neural Discrete Representation Learning", 2017 (the VQ-VAE: nearest-code
+  assignment, straight-through gradient, codebook and commitment losses, the uniform prior's KL h * w * log K).
+- Dhariwal et al., "Jukebox", 2020, section 2.3 and Zeghidour et al., "SoundStream", 2021: restarting dead codes
+  from the encoder's outputs.
 - pytorch/examples vae/main.py (the same model family and the same test-set metric).
 """
+import math
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .losses import elbo, gaussian_kl, reparameterise
+from .losses import codebook_losses, elbo, gaussian_kl, nearest_codes, reparameterise, straight_through
 
 PIXELS = 28 * 28
 CLASSES = 10  # the labels a CVAE is conditioned on
+GRID = 7  # a VQ-VAE's codes: a GRID x GRID grid (28 pixels halved twice)
+COMMITMENT = 0.25  # the commitment loss's weight (the paper's beta; results were robust from 0.1 to 2)
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    kind: str = "vae"  # "ae", "vae" or "cvae"
-    latent_dim: int = 2
-    hidden: int = 512
-    arch: str = "mlp"  # "mlp" or "conv" (AE and VAE only)
+    kind: str = "vae"  # "ae", "vae", "cvae" or "vqvae"
+    latent_dim: int = 2  # VQ-VAE: D, the size of each codebook vector
+    hidden: int = 512  # VQ-VAE: the channels of the 7x7 layers
+    arch: str = "mlp"  # "mlp" or "conv" (AE and VAE; the VQ-VAE is conv only)
+    codebook_size: int = 64  # VQ-VAE: K, the number of codebook vectors
 
     def __post_init__(self):
-        if self.kind not in ("ae", "vae", "cvae"):
-            raise ValueError(f"model kind must be 'ae', 'vae' or 'cvae', not {self.kind!r}")
+        if self.kind not in ("ae", "vae", "cvae", "vqvae"):
+            raise ValueError(f"model kind must be 'ae', 'vae', 'cvae' or 'vqvae', not {self.kind!r}")
         if self.arch not in ("mlp", "conv"):
             raise ValueError(f"architecture must be 'mlp' or 'conv', not {self.arch!r}")
         if self.arch == "conv" and self.kind == "cvae":
             raise ValueError("the conv architecture is for the AE and the VAE; the CVAE is an MLP")
+        if self.kind == "vqvae" and self.arch != "conv":
+            raise ValueError("a VQ-VAE is convolutional: its codes are a grid (use the conv architecture)")
         if self.latent_dim < 1 or self.hidden < 1:
             raise ValueError("latent size and hidden size must be at least 1")
+        if not 2 <= self.codebook_size <= 1024:
+            raise ValueError(f"the codebook size must be from 2 to 1024, not {self.codebook_size}")
 
 
 def mlp(n_in: int, hidden: int, n_out: int) -> nn.Sequential:
@@ -59,6 +75,21 @@ def conv_decoder(n_in: int, hidden: int) -> nn.Sequential:
     return nn.Sequential(
         nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, 64 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (64, 7, 7)),
         nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1), nn.ReLU(),  # (N, 32, 14, 14)
+        nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1))  # (N, 1, 28, 28) logits
+
+
+def vq_encoder(hidden: int, dim: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 4, stride=2, padding=1), nn.ReLU(),  # (N, 32, 14, 14)
+        nn.Conv2d(32, 64, 4, stride=2, padding=1), nn.ReLU(),  # (N, 64, 7, 7)
+        nn.Conv2d(64, hidden, 3, padding=1), nn.ReLU(),  # (N, hidden, 7, 7)
+        nn.Conv2d(hidden, dim, 1))  # (N, D, 7, 7)
+
+
+def vq_decoder(dim: int, hidden: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.ConvTranspose2d(dim, hidden, 3, padding=1), nn.ReLU(),  # (N, hidden, 7, 7)
+        nn.ConvTranspose2d(hidden, 32, 4, stride=2, padding=1), nn.ReLU(),  # (N, 32, 14, 14)
         nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1))  # (N, 1, 28, 28) logits
 
 
@@ -102,7 +133,12 @@ class AutoEncoder(nn.Module):
 
     def loss(self, x, *condition, beta: float = 1.0):
         """(loss, recon, kl), each summed over the batch, in nats."""
-        z, kl = self.sample_latent(x, *condition)
+        return self.objective(x, x, *condition, beta=beta)
+
+    def objective(self, inputs, x, *condition, beta: float = 1.0):
+        """What training minimises, (loss, recon, kl) summed over the batch: x rebuilt from inputs (a denoising run:
+        x with noise added; otherwise x itself)."""
+        z, kl = self.sample_latent(inputs, *condition)
         return elbo(self.decode_logits(z, *condition), x, kl, beta)
 
 
@@ -141,6 +177,93 @@ class CVAE(VAE):
         return self.decode(z.expand(CLASSES, -1), torch.arange(CLASSES))
 
 
+class VQVAE(nn.Module):
+    """Discrete codes: the encoder's grid of D-vectors z_e (N, D, 7, 7), each replaced by its nearest codebook entry
+    e_k (the code k), decoded from the grid of those entries z_q. The gradient skips the snap (straight-through: the
+    decoder input's gradient goes to z_e as it is). The codebook learns from the codebook loss |sg(z_e) - e|^2, the
+    encoder stays near its codes through the commitment loss COMMITMENT * |z_e - sg(e)|^2 (sg: no gradient).
+
+    Codebook losses, not the paper's EMA updates: the whole model then trains through fit's one loop and one
+    optimizer, and the two losses are what the tests compute by hand. What EMA buys, codes that are
+    all used, comes here from restarts: in training, a code that the batches' share of vectors (a moving average)
+    has left nearly unused is moved onto one of the batch's encoder outputs, so the 7 * 7 * N vectors of a batch
+    keep the whole codebook busy. The prior over codes is uniform, so the KL is the constant 7 * 7 * log K per
+    image (the paper's section 3.1) and loss - kl is the reconstruction plus the two codebook terms."""
+    kind = "vqvae"
+    condition_size = 0
+    USAGE_DECAY = 0.95  # the moving average of each code's share of a batch's vectors
+    DEAD_SHARE = 0.03  # a code with under 3 % of a uniform share (1 / K) is restarted
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        self.latent_dim = config.latent_dim
+        self.codebook_size = config.codebook_size
+        self.grid = GRID
+        self.encoder = vq_encoder(config.hidden, config.latent_dim)
+        self.codebook = nn.Parameter(torch.empty(config.codebook_size, config.latent_dim).uniform_(
+            -1 / config.codebook_size, 1 / config.codebook_size))  # (K, D)
+        self.decoder = vq_decoder(config.latent_dim, config.hidden)
+        self.register_buffer("usage", torch.zeros(config.codebook_size), persistent=False)  # (K,) 0: restart at once
+
+    def encode_vectors(self, x):
+        return self.encoder(x)  # (N, D, 7, 7)
+
+    def encode(self, x):
+        """The code of each cell of each image: (N, 7, 7) int64 in 0..K-1."""
+        return nearest_codes(self.encode_vectors(x).permute(0, 2, 3, 1), self.codebook)
+
+    def latent_mean(self, x):
+        """Where x lands: its codes (what the Repair page decodes for a session's own VQ-VAE)."""
+        return self.encode(x)
+
+    def quantise(self, indices):
+        """The grid of codebook vectors of codes (N, 7, 7): (N, D, 7, 7), what the decoder reads."""
+        return self.codebook[indices].permute(0, 3, 1, 2)
+
+    def decode_logits(self, indices):
+        return self.decoder(self.quantise(indices))  # (N, 1, 28, 28)
+
+    def decode(self, indices):
+        if indices.dtype != torch.int64 or indices.dim() != 3 or not (
+                (0 <= indices) & (indices < self.codebook_size)).all():
+            raise ValueError(f"a VQ-VAE decodes code indices: int64 (N, h, w), each from 0 to {self.codebook_size - 1}")
+        return torch.sigmoid(self.decode_logits(indices))
+
+    def kl(self, n: int):
+        """KL(q(codes | x) || uniform prior) of n images: q is one-hot, so h * w * log K each, summed."""
+        return torch.tensor(n * self.grid * self.grid * math.log(self.codebook_size))
+
+    def loss(self, x, beta: float = 1.0):
+        """(recon + kl, recon, kl) summed over the batch: -log p(x) bounded as in the paper, with the uniform prior."""
+        _, recon, kl = self.objective(x, x, beta=beta)
+        return recon + kl, recon, kl
+
+    def objective(self, inputs, x, beta: float = 1.0):
+        """(recon + kl + codebook loss + COMMITMENT * commitment loss, recon, kl) summed over the batch (beta does not
+        apply: the KL is a constant)."""
+        z_e = self.encode_vectors(inputs).permute(0, 2, 3, 1).float()  # (N, 7, 7, D)
+        indices = nearest_codes(z_e, self.codebook)  # (N, 7, 7)
+        if self.training and torch.is_grad_enabled():
+            self.restart_dead_codes(z_e.detach(), indices)
+        z_q = self.codebook[indices]  # (N, 7, 7, D)
+        codebook, commitment = codebook_losses(z_e, z_q)
+        logits = self.decoder(straight_through(z_e, z_q).permute(0, 3, 1, 2))
+        _, recon, kl = elbo(logits, x, self.kl(len(x)))
+        return recon + kl + codebook + COMMITMENT * commitment, recon, kl
+
+    @torch.no_grad()
+    def restart_dead_codes(self, z_e, indices):
+        """Move the codes that the batches have left nearly unused onto random encoder outputs of this batch."""
+        share = torch.bincount(indices.flatten(), minlength=self.codebook_size) / indices.numel()  # (K,)
+        self.usage.mul_(self.USAGE_DECAY).add_(share, alpha=1 - self.USAGE_DECAY)
+        dead = (self.usage < self.DEAD_SHARE / self.codebook_size).nonzero().flatten()  # (M,)
+        if len(dead):
+            vectors = z_e.reshape(-1, self.latent_dim)
+            self.codebook[dead] = vectors[torch.randint(len(vectors), (len(dead),), device=vectors.device)]
+            self.usage[dead] = 1 / self.codebook_size
+
+
 def one_hot(y: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     """Labels (N,) as one-hot rows (N, CLASSES) of like's dtype; a clear error for anything else."""
     if y.dtype != torch.int64 or y.shape != like.shape[:1] or not ((0 <= y) & (y < CLASSES)).all():
@@ -149,4 +272,4 @@ def one_hot(y: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 
 def build_model(config: ModelConfig) -> AutoEncoder:
-    return {"ae": AutoEncoder, "vae": VAE, "cvae": CVAE}[config.kind](config)
+    return {"ae": AutoEncoder, "vae": VAE, "cvae": CVAE, "vqvae": VQVAE}[config.kind](config)

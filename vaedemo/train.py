@@ -13,7 +13,6 @@ import torch
 
 from .datasets import dataset_info
 from .evaluate import evaluate
-from .losses import elbo
 from .models import AutoEncoder, ModelConfig, build_model
 from .repair import add_noise
 
@@ -26,11 +25,12 @@ BLOWN_UP = 1e4  # nats per image; a model that predicts 0.5 for every pixel scor
 
 @dataclass
 class TrainConfig:
-    kind: str = "vae"  # "ae", "vae" or "cvae" (conditioned on the labels)
+    kind: str = "vae"  # "ae", "vae", "cvae" (conditioned on the labels) or "vqvae" (discrete codes)
     dataset: str = "mnist"  # "mnist" or "fashion" (Fashion-MNIST)
     latent_dim: int = 2
     hidden: int = 512
-    arch: str = "mlp"  # "mlp" or "conv" (convolutions before the hidden layer; AE and VAE)
+    arch: str = "mlp"  # "mlp" or "conv" (convolutions before the hidden layer; AE and VAE; a VQ-VAE is conv)
+    codebook_size: int = 64  # VQ-VAE: K, the number of codebook vectors
     epochs: int = 10
     batch_size: int = 128
     lr: float = 1e-3
@@ -84,7 +84,7 @@ class TrainConfig:
         return self.precision == "bf16" or (self.precision == "auto" and native_bf16())
 
 
-MODEL_FIELDS = tuple(f.name for f in fields(ModelConfig))  # kind, latent_dim, hidden, arch: TrainConfig has them too
+MODEL_FIELDS = tuple(f.name for f in fields(ModelConfig))  # kind, sizes, arch, codebook_size: TrainConfig has them too
 
 
 @dataclass
@@ -140,8 +140,7 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
             inputs = add_noise(x, config.noise) if config.noise else x
             beta = config.kl_weight(step, n)
             with autocast:
-                z, kl = model.sample_latent(inputs, *condition)
-                loss, recon, kl = elbo(model.decode_logits(z, *condition), x, kl, beta)  # the target is the clean x
+                loss, recon, kl = model.objective(inputs, x, *condition, beta=beta)  # the target is the clean x
             if not loss.item() / len(x) < BLOWN_UP:  # NaN fails this test too
                 model.load_state_dict(good_state)
                 result.diverged = True
@@ -183,6 +182,7 @@ def checkpoint_metadata(config: TrainConfig, result: FitResult, train_images: in
     test = {key: f"{last[key]:.4f}" for key in ("test_loss", "test_recon", "test_kl") if key in last}
     if "active_units" in last:
         test["active_units"] = str(last["active_units"])
+    test.update({key: f"{last[key]:.4f}" for key in ("codebook_use", "perplexity") if key in last})
     settings = {f"train_{key}": value for key, value in asdict(config).items() if key not in (*MODEL_FIELDS, "dataset")}
     return {
         "dataset": config.dataset,

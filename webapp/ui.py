@@ -12,10 +12,12 @@ import torch
 
 from vaedemo import load_checkpoint
 from vaedemo.data import load_test_sample
-from vaedemo.datasets import DATASETS, checkpoint_path
+from vaedemo.datasets import CHECKPOINTS, DATASETS, checkpoint_path
 from vaedemo.evaluate import importance_weighted_nlls, kl_per_dimension, label_elbos
+from vaedemo.latent import codebook_pictures
 from vaedemo.likelihood import Separation, excess_nats, separation
 from vaedemo.losses import elbo_terms, importance_weighted, prior_log_density, prior_mass_within
+from vaedemo.viz import png_data_uri, to_uint8
 from webapp import session
 from webapp.i18n import t
 from webapp.session import current_dataset
@@ -83,6 +85,23 @@ def model(kind: str, latent_dim: int, dataset: str | None = None):
     on this data set, else the shipped one."""
     mine = session.using_mine(kind, dataset or current_dataset())
     return session.my_model() if mine else shipped(kind, latent_dim, dataset)
+
+
+def vqvae():
+    """The VQ-VAE a page shows: the session's own (MNIST) where the sidebar says so, else the shipped one."""
+    if session.using_mine("vqvae", "mnist"):
+        return session.my_model()
+    return load_shipped(CHECKPOINTS / "vq-vae.safetensors")
+
+
+_entries: "weakref.WeakKeyDictionary[torch.nn.Module, list[str]]" = weakref.WeakKeyDictionary()
+
+
+def codebook_entries(vqvae) -> list[str]:
+    """Each code's picture (vaedemo.latent.codebook_pictures) as a PNG data URI, made once per model."""
+    if vqvae not in _entries:
+        _entries[vqvae] = [png_data_uri(picture) for picture in to_uint8(codebook_pictures(vqvae))]
+    return _entries[vqvae]
 
 
 def codes(kind: str, latent_dim: int, dataset: str | None = None) -> torch.Tensor:

@@ -2,7 +2,8 @@
 that stay as they are (MNIST, VAE, KL, ...)."""
 import re
 
-NAMES = r"Fashion-MNIST|MNIST|CVAE|VAE|AE|ELBO|KL|PCA|MLP|BCE|NaN|Burda|Kingma|Welling|et al\.|safetensors|vaedemo"
+NAMES = (r"Fashion-MNIST|MNIST|CVAE|VAE|AE|ELBO|KL|PCA|MLP|BCE|NaN|Burda|Kingma|Welling|van den Oord|et al\.|"
+         r"safetensors|vaedemo")
 ENGLISH_RUN = re.compile(r"[A-Za-z]{2,}(?:[\s,;:'’-]+[A-Za-z]{2,})+")
 
 

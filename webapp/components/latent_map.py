@@ -38,9 +38,9 @@ class BrowserModel(NamedTuple):
     """A model packed for the browser: the bytes the `vaedemo.model` element carries, named by their hash."""
     id: str
     blob: bytes
-    centre: torch.Tensor  # (d,) the map's plane: the point it shows at (0, 0) ...
-    axes: torch.Tensor  # (d, 2) ... and its two directions
-    points: np.ndarray  # (N, 2) the codes on that plane
+    centre: torch.Tensor | None  # (d,) the map's plane: the point it shows at (0, 0) ... (None: a VQ-VAE's)
+    axes: torch.Tensor | None  # (d, 2) ... and its two directions
+    points: np.ndarray | None  # (N, 2) the codes on that plane
 
     def project(self, z: torch.Tensor) -> list[float]:
         """Where a code z (d,) lies on the map: its coordinates along the plane's axes."""
@@ -59,23 +59,53 @@ def browser_model(model, codes: torch.Tensor, labels: torch.Tensor) -> BrowserMo
     return _packed[model]
 
 
+def browser_codes(vqvae) -> BrowserModel:
+    """browser_model for a VQ-VAE: its decoder and codebook, packed once per model (pack_codes)."""
+    if vqvae not in _packed:
+        _packed[vqvae] = pack_codes(vqvae)
+    return _packed[vqvae]
+
+
 def pack(decoder: nn.Sequential, codes: torch.Tensor, labels: torch.Tensor) -> BrowserModel:
     """The blob: its id (a hash of the rest, 24 hex digits), a little-endian uint32 header length, the JSON header
     (the layers, the plane, where each array lies), then the arrays, each at a multiple of 4 bytes. Linear weights go
     transposed (in, out), so that the browser skips the inputs a ReLU zeroed."""
     centre, axes = latent_plane(codes)
     points = ((codes - centre) @ axes).numpy().astype(np.float32)  # (N, 2)
-    arrays, layers, shape = [], [], None
+    arrays = []
+    header = {"latent_dim": codes.shape[1], "centre": centre.tolist(), "axes": axes.T.tolist(),
+              "layers": browser_layers(decoder, None, arrays), "points": add(arrays, points),
+              "labels": add(arrays, labels.numpy().astype(np.uint8))}
+    name, blob = packed(header, arrays)
+    return BrowserModel(name, blob, centre, axes, points)
 
-    def add(array: np.ndarray) -> int:
-        arrays.append(np.ascontiguousarray(array))
-        return len(arrays) - 1
 
+def pack_codes(vqvae) -> BrowserModel:
+    """A VQ-VAE for the browser, in pack's format: its decoder, whose input is the grid (D, h, w) of codebook vectors,
+    and its codebook (K, D) in float32 (header "codebook"); no plane, no test codes."""
+    arrays = []
+    grid = [vqvae.latent_dim, vqvae.grid, vqvae.grid]
+    header = {"latent_dim": vqvae.latent_dim, "grid": vqvae.grid, "codebook_size": vqvae.codebook_size,
+              "layers": browser_layers(vqvae.decoder, grid, arrays),
+              "codebook": add(arrays, vqvae.codebook.detach().numpy().astype(np.float32))}
+    name, blob = packed(header, arrays)
+    return BrowserModel(name, blob, None, None, None)
+
+
+def add(arrays: list, array: np.ndarray) -> int:
+    arrays.append(np.ascontiguousarray(array))
+    return len(arrays) - 1
+
+
+def browser_layers(decoder: nn.Sequential, shape: list | None, arrays: list) -> list[dict]:
+    """The decoder's layers as model.js runs them, their weights appended to arrays. shape: the input's (channels,
+    size, size) where the input is a grid; None for a vector (then an Unflatten gives the grid's shape)."""
+    layers = []
     for layer in decoder:
         if isinstance(layer, nn.Linear):
             layers.append({"op": "linear", "in": layer.in_features, "out": layer.out_features,
-                           "weight": add(layer.weight.detach().T.numpy().astype(np.float16)),
-                           "bias": add(layer.bias.detach().numpy().astype(np.float32))})
+                           "weight": add(arrays, layer.weight.detach().T.numpy().astype(np.float16)),
+                           "bias": add(arrays, layer.bias.detach().numpy().astype(np.float32))})
         elif isinstance(layer, nn.ReLU):
             layers.append({"op": "relu"})
         elif isinstance(layer, nn.Unflatten):
@@ -85,13 +115,16 @@ def pack(decoder: nn.Sequential, codes: torch.Tensor, labels: torch.Tensor) -> B
             size = (shape[1] - 1) * stride - 2 * padding + k
             layers.append({"op": "conv_transpose", "in": shape[0], "out": layer.out_channels, "size_in": shape[1],
                            "size_out": size, "kernel": k, "stride": stride, "padding": padding,
-                           "weight": add(layer.weight.detach().numpy().astype(np.float16)),  # (in, out, k, k)
-                           "bias": add(layer.bias.detach().numpy().astype(np.float32))})
+                           "weight": add(arrays, layer.weight.detach().numpy().astype(np.float16)),  # (in, out, k, k)
+                           "bias": add(arrays, layer.bias.detach().numpy().astype(np.float32))})
             shape = [layer.out_channels, size, size]
         else:
             raise ValueError(f"a browser decoder has no {type(layer).__name__} layer")
-    header = {"latent_dim": codes.shape[1], "centre": centre.tolist(), "axes": axes.T.tolist(), "layers": layers,
-              "points": add(points), "labels": add(labels.numpy().astype(np.uint8))}
+    return layers
+
+
+def packed(header: dict, arrays: list) -> tuple[str, bytes]:
+    """(id, blob): the header and the arrays laid out as pack's docstring says."""
     offsets, sections, at = [], [], 0
     for array in arrays:
         offsets.append([at, array.dtype.str[1:], array.size])  # byte offset, "f2" / "f4" / "u1", count
@@ -102,7 +135,7 @@ def pack(decoder: nn.Sequential, codes: torch.Tensor, labels: torch.Tensor) -> B
     text += b" " * (-len(text) % 4)
     body = len(text).to_bytes(4, "little") + text + b"".join(sections)
     name = hashlib.blake2b(body, digest_size=12).hexdigest()  # 24 hex digits, the blob's first bytes
-    return BrowserModel(name, name.encode() + body, centre, axes, points)
+    return name, name.encode() + body
 
 
 def send_models(*models: BrowserModel):

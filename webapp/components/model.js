@@ -1,5 +1,6 @@
 // A model as the browser sees it (components/latent_map.py packs it): its decoder, run here on every pointer move,
-// and its test codes on the plane of its map. It goes into globalThis.vaedemoModels under its id, where a map that
+// and its test codes on the plane of its map; or a VQ-VAE's decoder and codebook (pack_codes), whose decodeCodes
+// takes a grid of code numbers. It goes into globalThis.vaedemoModels under its id, where a map that
 // started first left the functions waiting for it (latent_map.js).
 const models = (globalThis.vaedemoModels ??= new Map());
 const ID = 24;  // the blob opens with its id, 24 hex digits
@@ -31,7 +32,19 @@ function parse(bytes) {
   });
   const layers = header.layers.map((layer) => ({ ...layer, weight: arrays[layer.weight], bias: arrays[layer.bias] }));
   const id = new TextDecoder().decode(bytes.subarray(0, ID));
-  return { ...header, id, layers, points: arrays[header.points], labels: arrays[header.labels], decode: (z) => decode(layers, z) };
+  const codebook = arrays[header.codebook];
+  return { ...header, id, layers, points: arrays[header.points], labels: arrays[header.labels], codebook,
+           decode: (z) => decode(layers, z), decodeCodes: (codes) => decode(layers, vectorGrid(header, codebook, codes)) };
+}
+
+// A VQ-VAE's decoder input: the codebook vector of each cell's code (codes: grid * grid numbers, row by row), laid
+// out as torch's (D, grid, grid).
+function vectorGrid({ latent_dim: d, grid }, codebook, codes) {
+  const cells = grid * grid, x = new Float64Array(d * cells);
+  for (let cell = 0; cell < cells; cell++) {
+    for (let j = 0; j < d; j++) x[j * cells + cell] = codebook[codes[cell] * d + j];
+  }
+  return x;
 }
 
 // The decoder on a code z (an array of latent_dim numbers): the 784 Bernoulli means, row by row, as torch computes
