@@ -30,13 +30,15 @@ def figure(at) -> dict:
     pictures = [image.alt for element in at.get("image") for image in element.proto.imgs]
     sliders = [data for element in elements(at, "vaedemo.latent_map")
                if "interpolation" in (data := json.loads(element.proto.json))]
-    return {"pictures": pictures, "maps": maps(at), "sliders": sliders,
+    grids = [json.loads(element.proto.json) for element in elements(at, "vaedemo.codes")]
+    return {"pictures": pictures, "maps": maps(at), "sliders": sliders, "grids": grids,
             "formulas": [latex.value for latex in at.latex]}
 
 
 # What each step's figure has at least: (pictures, maps, formulas); a walk's slider is no map, its rows are pictures.
 EXPECTED = {"compress": (3, 0, 0), "holes": (2, 0, 0), "prior": (1, 1, 0), "reparameterisation": (2, 0, 1),
-            "elbo_gap": (1, 0, 1), "beta": (3, 3, 0), "walk": (4, 0, 0), "repair": (8, 0, 0), "style": (2, 0, 0)}
+            "elbo_gap": (1, 0, 1), "beta": (3, 3, 0), "walk": (4, 0, 0), "repair": (8, 0, 0), "style": (2, 0, 0),
+            "codes": (1, 0, 0)}
 
 
 FORMULA = {"reparameterisation": r"z = \mu + \sigma \odot \varepsilon",  # the trick, with the digit's own figures
@@ -61,9 +63,11 @@ def test_next_walks_through_every_step_and_each_shows_its_live_figure(lang):
         pictures, map_count, formulas = EXPECTED[step.name]
         assert len(shown["pictures"]) >= pictures and all(shown["pictures"]), (step.name, shown["pictures"])
         assert len(shown["maps"]) == map_count and len(shown["formulas"]) >= formulas, step.name
-        decoded = {m["model"] for m in shown["maps"]} | {model for s in shown["sliders"] for model in s["models"]}
-        assert set(sent_models(at)) == decoded  # each map's and slider's decoders go to the browser, once
+        decoded = ({m["model"] for m in shown["maps"]} | {model for s in shown["sliders"] for model in s["models"]}
+                   | {grid["model"] for grid in shown["grids"]})
+        assert set(sent_models(at)) == decoded  # each map's, slider's and code grid's decoders go to the browser, once
         assert len(shown["sliders"]) == (step.name == "walk")
+        assert [len(grid["codes"]) for grid in shown["grids"]] == ([49] if step.name == "codes" else [])
         if step.name in FORMULA:
             assert FORMULA[step.name] in shown["formulas"][0]
         next_button = button(at, texts["lesson.next"])

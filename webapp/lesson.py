@@ -16,7 +16,8 @@ from vaedemo.losses import elbo_terms
 from vaedemo.repair import damage
 from vaedemo.viz import enlarge, image_grid, to_uint8
 from webapp import figures, ui
-from webapp.components.latent_map import BrowserModel
+from webapp.components.codes import code_grid
+from webapp.components.latent_map import BrowserModel, browser_codes
 from webapp.i18n import t
 
 PAGE = "lesson"  # its name in app.py
@@ -110,6 +111,18 @@ def style() -> list[BrowserModel]:
     return []
 
 
+def codes() -> list[BrowserModel]:
+    vqvae, x = ui.vqvae(), test_digit(5)
+    shown = browser_codes(vqvae)
+    with torch.inference_mode():
+        grid = vqvae.encode(x)[0]  # (7, 7)
+    digit_column, grid_column = st.columns([1, 5])
+    show_digit(x, t("lesson.a_test_digit", digit=5), digit_column)
+    with grid_column:
+        code_grid("lesson_codes", shown, grid.flatten().tolist(), ui.codebook_entries(vqvae))
+    return [shown]
+
+
 class Step(NamedTuple):
     name: str  # its texts: the catalogues' lesson.<name>.title, .text and .try
     figure: Callable[[], list[BrowserModel]]  # draws the figure; returns the models its maps need in the browser
@@ -117,7 +130,8 @@ class Step(NamedTuple):
 
 STEPS = [Step("compress", compress), Step("holes", holes), Step("prior", prior),
          Step("reparameterisation", reparameterisation), Step("elbo_gap", elbo_gap), Step("beta", beta),
-         Step("walk", walk), Step("repair", repair), Step("style", style)]
+         Step("walk", walk), Step("repair", repair), Step("style", style),
+         Step("codes", codes)]
 
 
 def clamped(asked) -> int:
