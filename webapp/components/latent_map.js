@@ -216,6 +216,7 @@ function map(root, data, setTriggerValue) {
     drawMarks(root.querySelector("canvas.marks"), f, data, mark, point, null);
     root.dataset.point = point ? JSON.stringify(point) : "";  // where the star is drawn (tests, benchmarks)
     root.dataset.stars = (mark.stars ?? []).length;  // how many small stars are drawn (tests, benchmarks)
+    root.dataset.starsAt = JSON.stringify(mark.stars ?? []);  // and where (tests)
     if (!model) return;
     if (mark.z || root.picked) {
       const z = root.picked ?? mark.z;
