@@ -94,5 +94,5 @@ def words(terms: ElboTerms) -> str:
     line = t("reparam.values", mu=vector(terms.mu, 4, shown), logvar=vector(terms.logvar, 4, shown),
              sigma=vector(terms.sigma, 4, shown), eps=vector(terms.eps, 4, shown), z=vector(terms.z, 4, shown),
              seed=session.epsilon_seed())
-    note = t("reparam.first_entries", shown=SHOWN, d=d) if shown else ""
-    return f"{line} {note}{t('reparam.explain')}"
+    note = [t("reparam.first_entries", shown=SHOWN, d=d)] if shown else []
+    return " ".join([line, *note, t("reparam.explain")])
