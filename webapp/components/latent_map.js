@@ -162,8 +162,9 @@ function drawMarks(canvas, f, data, mark, point, pointer) {
       pen.fillText("AB"[i], x, y - 9);
     });
   }
-  for (const other of mark.stars ?? []) star(pen, f.pixel(other), f.text);
   if (point) star(pen, f.pixel(point), 1.6 * f.text);
+  // the small stars over it: the Draw page's sample z lies within a narrow posterior's star
+  for (const other of mark.stars ?? []) star(pen, f.pixel(other), f.text);
   if (pointer) {
     const [x, y] = f.pixel(pointer);
     pen.strokeStyle = "#000";
