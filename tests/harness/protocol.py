@@ -21,7 +21,7 @@ from tests.harness.strokes import DIGITS
 from vaedemo.viz import png_data_uri
 
 CANVAS, STROKE = 280, 24  # as webapp/views/draw.py draws its canvas
-PICTURES_PER_STROKE = 5  # the input, the AE's and the VAE's reconstructions, and the two latent maps
+PICTURES_PER_STROKE = 6  # the input, the AE's and the VAE's reconstructions, the two latent maps, the decoded z
 TIMEOUT_S = 120  # an answer that has not come by then counts as an error
 
 
