@@ -25,6 +25,12 @@ def app():
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
 
 
+def reconstructions(app):
+    """The page's first image element: the input and both reconstructions (the reparameterisation part's decoded z
+    comes after the maps)."""
+    return app.get("image")[0]
+
+
 def test_the_sidebar_and_the_canvas_show_before_torch_loads():
     """Importing torch is most of a cold start: app.py's sidebar and the Draw page's canvas must not need it,
     so a person sees the page and can draw while the models load."""
@@ -49,8 +55,7 @@ def test_a_drawing_gives_input_reconstructions_and_maps(app):
     app.session_state["fed_drawing"] = seven_on_canvas()
     app.run()
     assert not app.exception and not app.info
-    captions = [caption for image in app.get("image") for caption in image.captions]
-    assert captions == ["Input (28×28)", "AE rebuilds", "VAE rebuilds"]
+    assert reconstructions(app).captions == ["Input (28×28)", "AE rebuilds", "VAE rebuilds"]
     pictures = [picture.url for picture in app.get("image")[0].proto.imgs]  # sent at 28x28, the browser enlarges them
     assert [Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).size for url in pictures] == [(28, 28)] * 3
     ae_map, vae_map = maps(app)
@@ -99,7 +104,7 @@ def test_empty_and_full_canvas_never_fail(app, canvas, expected):
     app.session_state["fed_drawing"] = canvas
     app.run()
     assert not app.exception
-    pictures = [picture for image in app.get("image") for picture in image.proto.imgs]
+    pictures = reconstructions(app).proto.imgs if app.get("image") else []
     assert len(pictures) == (3 if expected == "images" else 0)  # input, AE, VAE
     assert bool(app.info) == (expected == "hint")
 
@@ -113,8 +118,7 @@ def test_the_convolutional_pair_stands_in_for_the_16d_mlps(app):
     app.radio(key="draw_latent_dim").set_value(16).run()
     app.toggle(key="draw_conv").set_value(True).run()
     assert not app.exception
-    captions = [caption for image in app.get("image") for caption in image.captions]
-    assert captions == ["Input (28×28)", "conv AE rebuilds", "conv VAE rebuilds"]
+    assert reconstructions(app).captions == ["Input (28×28)", "conv AE rebuilds", "conv VAE rebuilds"]
     assert [m["title"] for m in maps(app)] == [
         "conv AE codes of 2,000 test digits",
         "conv VAE codes of 2,000 test digits",

@@ -4,6 +4,7 @@ A k-nearest-neighbour classifier on MNIST training digits reads the 28x28 input 
 reconstructions back from the page (the PNGs the browser shows) and says which digit each is."""
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from tests.harness.server import ROOT, free_port, start_app, stop_app
 from tests.harness.strokes import (
     CANVAS,
     DIGITS,
+    MAP_ROOTS,
     clear_canvas,
     draw_a_seven_for_the_screenshot,
     draw_digit,
@@ -233,3 +235,64 @@ def test_pointing_at_either_map_decodes_there_in_the_browser_as_torch_does(page,
             assert np.abs(digit_shown(root) - expected).max() <= 2
         assert decodes(root) >= before + 3
     assert sent == []
+
+
+# The reparameterisation part (webapp/reparam.py): its values in words, the picture of z, the small star of z on the
+# VAE's map, and a watch on the pictures above, which a Resample must leave alone (it reruns its own fragment only).
+REPARAM_WORDS = ("() => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
+                 ".map(caption => caption.innerText).find(text => text.startsWith('μ = ('))")
+NEW_WORDS = f"(before) => {{ const words = ({REPARAM_WORDS})(); return words && words !== before; }}"
+STAR_AT = f"""(z) => {{ const [star] = JSON.parse({MAP_ROOTS}[1].dataset.starsAt || '[]');
+    return Boolean(star) && Math.abs(star[0] - z[0]) < 1e-3 && Math.abs(star[1] - z[1]) < 1e-3; }}"""
+REPARAM_PICTURE = ".st-key-reparam_picture img"
+WATCH_PICTURES = """() => { window.picturesTouched = 0;
+    new MutationObserver(changes => { window.picturesTouched += changes.length; }).observe(
+        document.querySelector('.st-key-reconstructions'), {subtree: true, childList: true, attributes: true}); }"""
+NAMES = {"μ": "mu", "log σ²": "logvar", "σ": "sigma", "ε": "eps", "z = μ + σ ⊙ ε": "z"}
+
+
+def reparam_values(page, before: str | None = None) -> tuple[dict, str]:
+    """The part's values (four decimals) once its words differ from before, and once the VAE's map marks their z
+    with its small star: ({"mu": [...], ..., "seed": n}, the words)."""
+    page.wait_for_function(NEW_WORDS, arg=before)
+    words = page.evaluate(REPARAM_WORDS)
+    found = re.findall(r"(z = μ \+ σ ⊙ ε|log σ²|μ|σ|ε) = \(([^)]*)\)", words)
+    values = {NAMES[name]: [float(v.replace("−", "-")) for v in entries.split(", ")] for name, entries in found}
+    values["seed"] = int(re.search(r"\(seed (\d+)\)", words).group(1))
+    page.wait_for_function(STAR_AT, arg=values["z"])  # on a 2-D map the star's place is z itself
+    return values, words
+
+
+def sample(values: dict) -> list[float]:
+    """z = mu + sigma * eps from the values the page writes."""
+    return [m + s * e for m, s, e in zip(values["mu"], values["sigma"], values["eps"])]
+
+
+def test_resample_moves_z_its_picture_and_its_star_and_a_stroke_keeps_eps(page, app_url):
+    vae = load_checkpoint(ROOT / "checkpoints" / "vae-2d.safetensors")
+    page.goto(app_url)
+    wait_for_app(page)
+    draw_digit(page, 7)
+    first, words = reparam_values(page)
+    with torch.inference_mode():
+        mu = vae.encode(shown_images(page)[:1])[0][0]  # of the input as the page shows it (uint8 pixels)
+    assert first["mu"] == pytest.approx(mu.tolist(), abs=0.02) and first["z"] == pytest.approx(sample(first), abs=5e-4)
+    picture = page.locator(REPARAM_PICTURE).get_attribute("src")
+
+    page.evaluate(WATCH_PICTURES)
+    page.get_by_role("button", name="Resample ε").click()
+    again, words = reparam_values(page, words)  # the small star moved to the new z
+    assert again["seed"] == first["seed"] + 1 and again["eps"] != first["eps"]
+    assert again["mu"] == first["mu"] and again["sigma"] == first["sigma"], "the same drawing, the same posterior"
+    assert again["z"] == pytest.approx(sample(again), abs=5e-4) and again["z"] != first["z"]
+    assert page.locator(REPARAM_PICTURE).get_attribute("src") != picture, "the new z decoded"
+    assert page.evaluate("window.picturesTouched") == 0, "Resample reran its own part, not the stroke's"
+
+    page.locator(CANVAS).scroll_into_view_if_needed()  # the button's click scrolled the page down to it
+    before = image_sources(page)
+    draw_stroke(page, [(0.45, 0.5), (0.65, 0.5)])  # a bar across the 7
+    wait_for_new_images(page, before)
+    stroke, _ = reparam_values(page, words)  # and the star moved with z
+    assert stroke["seed"] == again["seed"] and stroke["eps"] == again["eps"], "a stroke keeps ε"
+    assert stroke["mu"] != again["mu"] and stroke["z"] != again["z"], "μ moves, and z with it"
+    assert stroke["z"] == pytest.approx(sample(stroke), abs=5e-4)

@@ -21,6 +21,12 @@ def reparameterise(mu, logvar, eps):
     return mu + eps * torch.exp(0.5 * logvar)
 
 
+def posterior_noise(latent_dim: int, seed: int) -> torch.Tensor:
+    """The noise eps ~ N(0, I) of one posterior sample, (1, latent_dim), drawn from its own generator seeded with
+    seed: the same seed gives the same eps whatever else has drawn random numbers."""
+    return torch.randn(1, latent_dim, generator=torch.Generator().manual_seed(seed))
+
+
 def gaussian_kl_per_dimension(mu, logvar):
     """KL(N(mu, exp(logvar)) || N(0, I)) in closed form for each latent dimension, summed over the batch: (d,)."""
     mu, logvar = mu.float(), logvar.float()  # fp32 even under bf16 autocast
@@ -57,11 +63,15 @@ def codebook_losses(z_e, z_q):
 
 @dataclass(frozen=True)
 class ElboTerms:
-    """One digit's ELBO, term by term, for one posterior sample; vectors are (d,), figures in nats."""
+    """One digit's ELBO, term by term, for one posterior sample, and the path to it: the encoder's mu and logvar,
+    sigma = exp(logvar / 2), the noise eps, z = mu + sigma * eps and the decoder's x_hat (1, 28, 28) of z (Bernoulli
+    means). Vectors are (d,), figures in nats."""
     mu: torch.Tensor
+    logvar: torch.Tensor
     sigma: torch.Tensor
     eps: torch.Tensor
     z: torch.Tensor
+    x_hat: torch.Tensor
     recon: float
     kl: float
 
@@ -76,8 +86,10 @@ def elbo_terms(vae, x, eps) -> ElboTerms:
     noise eps (1, d): the same functions as VAE.loss, so the figures are the trainer's."""
     mu, logvar = vae.encode(x)  # (1, d) each
     z = reparameterise(mu, logvar, eps)
-    _, recon, kl = elbo(vae.decode_logits(z), x, gaussian_kl(mu, logvar))
-    return ElboTerms(mu[0], torch.exp(0.5 * logvar[0]), eps[0], z[0], recon.item(), kl.item())
+    logits = vae.decode_logits(z)  # (1, 1, 28, 28)
+    _, recon, kl = elbo(logits, x, gaussian_kl(mu, logvar))
+    return ElboTerms(mu[0], logvar[0], torch.exp(0.5 * logvar[0]), eps[0], z[0], torch.sigmoid(logits[0]),
+                     recon.item(), kl.item())
 
 
 @torch.inference_mode()

@@ -1,11 +1,14 @@
 """The Draw page's answer to a stroke, step by step: preprocess -> encode -> pictures -> marks -> maps -> maths.
 The page imports it once its canvas is on screen, since this module loads torch and the models."""
+from functools import partial
+
 import streamlit as st
 import torch
 
+from vaedemo.losses import ElboTerms
 from vaedemo.preprocess import preprocess_drawing
 from vaedemo.viz import map_bounds, png_data_uri, posterior_ellipse, to_uint8
-from webapp import classroom, session, sidebar, ui
+from webapp import classroom, reparam, session, sidebar, ui
 from webapp.components.latent_map import BrowserModel, browser_model, latent_map, send_marks
 from webapp.i18n import t
 
@@ -29,9 +32,13 @@ def show(drawing, result_column, latent_dim: int, conv: bool, lecture: bool) -> 
             pictures(models, x, means, conv)
             marks = marks_of(means, vae_logvar, shown)
     with result_column if lecture else st.container():  # under the pictures on a projector's one screen
-        maps(models, shown, marks, conv, lecture)
-    if x is not None:
-        ui.elbo_panel(models["vae"], x)
+        ae_mark, vae_mark = maps(models, shown, marks, conv, lecture)
+    if x is None:
+        send_marks(ae_mark, vae_mark)
+    else:  # the VAE's map also marks the sample z, which the reparameterisation part sends (Resample moves it alone)
+        send_marks(ae_mark)
+        reparam.show(models["vae"], x, lecture=lecture, then=partial(sample_shown, models["vae"], x, shown["vae"],
+                                                                      vae_mark))
     return shown
 
 
@@ -81,8 +88,9 @@ def marks_of(means: dict, vae_logvar: torch.Tensor, shown: dict) -> dict:
     return {"ae": {"z": means["ae"]}, "vae": {"z": means["vae"], "ellipse": ellipse}}
 
 
-def maps(models, shown: dict, marks: dict, conv: bool, lecture: bool):
-    """Both latent maps side by side with the drawing's marks; a 16-D code on its first two principal axes."""
+def maps(models, shown: dict, marks: dict, conv: bool, lecture: bool) -> list[dict]:
+    """Both latent maps side by side with the drawing's marks; a 16-D code on its first two principal axes. Returns
+    the maps' marks (AE's, VAE's), for send_marks."""
     wide = any(model.latent_dim > 2 for model in models.values())
     names = (t("map.pc", n=1), t("map.pc", n=2)) if wide else ("z₁", "z₂")
     conv_name = t("draw.conv_name") if conv else ""
@@ -95,6 +103,14 @@ def maps(models, shown: dict, marks: dict, conv: bool, lecture: bool):
             stars.append(latent_map(f"map_{kind}", shown[kind], t("draw.map_title", name=f"{conv_name}{kind.upper()}"),
                                     sidebar.dataset().classes, names=names, text=20 if lecture else 12,
                                     bounds=bounds, height=0.55 if lecture else 0.75, **mark))
-    send_marks(*stars)
     if wide:
         st.caption(t("draw.pca_note"))
+    return stars
+
+
+def sample_shown(vae, x: torch.Tensor, shown_vae: BrowserModel, vae_mark: dict, terms: ElboTerms):
+    """What the posterior sample z = mu + sigma * eps moves besides the graph (webapp.reparam calls it with the
+    terms, on a stroke and on Resample alike): a small star on the VAE's map, beside the large star of mu and
+    the ellipse, and the ELBO panel's one-sample figures."""
+    send_marks({**vae_mark, "stars": [[round(v, 3) for v in shown_vae.project(terms.z)]]}, key="marks-sample")
+    ui.elbo_panel(vae, x, terms)

@@ -96,6 +96,21 @@ def remember_drawing(x):
     st.session_state[LAST_DRAWING] = x
 
 
+EPSILON_SEED = "epsilon_seed"  # the seed of this session's eps: its VAEs' one posterior sample, z = mu + sigma * eps
+
+
+def epsilon_seed() -> int:
+    """The seed of the noise eps ~ N(0, I) behind every posterior sample this session's pages show
+    (vaedemo.losses.posterior_noise draws it, for any latent size): 0 until the session asks for another. It stays
+    while the drawing changes, so that mu and sigma alone move z."""
+    return st.session_state.get(EPSILON_SEED, 0)
+
+
+def resample_epsilon():
+    """A new eps for this session: the next seed."""
+    st.session_state[EPSILON_SEED] = epsilon_seed() + 1
+
+
 ROOM = "room"  # the code of the class room this session is in; ?room=CODE in the address bar
 ROOM_KEY = "room_key"  # the room's lecturer key, held by the session that created it or opened its lecturer link
 MEMBER = "room_member"  # this session's anonymous id in a room: nothing that says who is drawing

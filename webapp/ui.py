@@ -16,9 +16,9 @@ from vaedemo.datasets import CHECKPOINTS, DATASETS, checkpoint_path
 from vaedemo.evaluate import importance_weighted_nlls, kl_per_dimension, label_elbos
 from vaedemo.latent import codebook_pictures
 from vaedemo.likelihood import Separation, excess_nats, separation
-from vaedemo.losses import elbo_terms, importance_weighted, prior_log_density, prior_mass_within
+from vaedemo.losses import ElboTerms, importance_weighted, prior_log_density, prior_mass_within
 from vaedemo.viz import png_data_uri, to_uint8
-from webapp import session
+from webapp import reparam, session
 from webapp.i18n import t
 from webapp.session import current_dataset
 
@@ -128,6 +128,7 @@ def latex_vector(v: torch.Tensor, shown: int = 3) -> str:
 IMPORTANCE_SAMPLES = (
     100  # the CLI's default too; one batched decode, cheap enough for every stroke (docs/benchmarks.md)
 )
+IMPORTANCE_SEED = 0
 # The long formulas go on two lines or more (inside aligned, after an &), so that each fits a phone's width.
 BCE = r"\textstyle\sum_{i=1}^{784} \big[x_i \log \hat{x}_i \\ &\qquad + (1 - x_i) \log(1 - \hat{x}_i)\big]"
 
@@ -140,10 +141,12 @@ def formulas(*lines: str):
     st.latex(r"\small \begin{gathered} " + LINE_BREAK.join(lines) + r" \end{gathered}")
 
 
-def elbo_panel(model, x: torch.Tensor, seed: int = 0):
+def elbo_panel(model, x: torch.Tensor, terms: ElboTerms | None = None):
     """The maths of the loss beside the pictures, with this digit's figures: x is (1, 1, 28, 28) in [0, 1].
-    The figures come from the trainer's own loss functions (vaedemo.losses), one posterior sample whose
-    noise is drawn with seed; then log p(x) and the ELBO's gap, from IMPORTANCE_SAMPLES samples drawn with seed."""
+    The figures come from the trainer's own loss functions (vaedemo.losses): a VAE's one posterior sample is the
+    session's (webapp.reparam.path, or its terms when the page computed them already), the same z as the
+    reparameterisation graph shows; then log p(x) and the ELBO's gap, from IMPORTANCE_SAMPLES samples drawn with
+    IMPORTANCE_SEED, which Resample leaves alone: they estimate figures of x, not of one sample."""
     with st.expander(t("maths.loss_title", kind=model.kind.upper()), expanded=True,
                      icon=":material/function:"):
         if model.kind == "ae":
@@ -155,10 +158,10 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
             )
             st.caption(t("maths.ae_caption"))
             return
-        eps = torch.randn(1, model.latent_dim, generator=torch.Generator().manual_seed(seed))
-        terms = elbo_terms(model, x, eps)
+        terms = terms or reparam.path(model, x)
         k = IMPORTANCE_SAMPLES
-        eps_k = torch.randn(k, 1, model.latent_dim, generator=torch.Generator().manual_seed(seed))  # (K, 1, d)
+        seeded = torch.Generator().manual_seed(IMPORTANCE_SEED)
+        eps_k = torch.randn(k, 1, model.latent_dim, generator=seeded)  # (K, 1, d)
         elbo_k, log_px = (value.item() for value in importance_weighted(model, x, eps_k))
         formulas(
             rf"\begin{{aligned}} & \underbrace{{\mathcal{{L}}(x)}}_{{{terms.elbo:.1f}}} = "
@@ -183,7 +186,7 @@ def elbo_panel(model, x: torch.Tensor, seed: int = 0):
             rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z \mid x)\big)}}_{{\text{{{t('maths.gap')} }} "
             rf"{log_px - elbo_k:.2f}}} \end{{aligned}}",
         )
-        st.caption(t("maths.vae_caption", seed=seed, samples=k))
+        st.caption(t("maths.vae_caption", seed=session.epsilon_seed(), samples=k, importance_seed=IMPORTANCE_SEED))
 
 
 def prior_panel(z):

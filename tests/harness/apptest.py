@@ -13,8 +13,13 @@ from vaedemo.jobs import Job
 
 def seven_on_canvas() -> np.ndarray:
     """A test-set 7, enlarged ten times, white on an opaque black 280x280 canvas."""
+    return digit_on_canvas(7)
+
+
+def digit_on_canvas(digit: int) -> np.ndarray:
+    """The first test-set image of this digit, enlarged ten times, white on an opaque black 280x280 canvas."""
     images, labels = load_test_sample()
-    grey = (images[torch.nonzero(labels == 7)[0, 0], 0] * 255).to(torch.uint8).numpy()  # (28, 28)
+    grey = (images[torch.nonzero(labels == digit)[0, 0], 0] * 255).to(torch.uint8).numpy()  # (28, 28)
     canvas = np.zeros((280, 280, 4), dtype=np.uint8)
     canvas[..., :3] = grey.repeat(10, 0).repeat(10, 1)[..., None]
     canvas[..., 3] = 255

@@ -21,7 +21,7 @@ from tests.harness.strokes import DIGITS
 from vaedemo.viz import png_data_uri
 
 CANVAS, STROKE = 280, 24  # as webapp/views/draw.py draws its canvas
-PICTURES_PER_STROKE = 5  # the input, the AE's and the VAE's reconstructions, and the two latent maps
+PICTURES_PER_STROKE = 6  # the input, the AE's and the VAE's reconstructions, the two latent maps, the decoded z
 TIMEOUT_S = 120  # an answer that has not come by then counts as an error
 
 
@@ -57,6 +57,8 @@ class Session:
         self.pages = {}  # page name -> page_script_hash
         self.fragment = ""  # the fragment the canvas lives in
         self.buttons = {}  # label -> widget id
+        self.button_fragments = {}  # label -> the fragment the button is in ("" outside any), which its click reruns
+        self.received = 0  # bytes received so far
         self.progress_texts = []
         self.polls = {}  # fragment id -> seconds between its reruns, for each fragment that polls (run_every)
         self.due = {}  # fragment id -> when the browser would rerun it next
@@ -90,7 +92,9 @@ class Session:
         await self.ws.send(message.SerializeToString())
         while True:
             msg = ForwardMsg()
-            msg.ParseFromString(await asyncio.wait_for(self.ws.recv(), TIMEOUT_S))
+            data = await asyncio.wait_for(self.ws.recv(), TIMEOUT_S)
+            self.received += len(data)
+            msg.ParseFromString(data)
             if msg.WhichOneof("type") == "ref_hash":
                 msg = self.cache[msg.ref_hash]
             elif msg.metadata.cacheable:
@@ -134,6 +138,7 @@ class Session:
             self.progress_texts.append(element.progress.text)
         elif kind == "button":
             self.buttons[element.button.label] = element.button.id
+            self.button_fragments[element.button.label] = msg.delta.fragment_id
         elif kind in ("button_group", "checkbox", "radio", "bidi_component") and element.HasField(kind) and (
                 kind != "bidi_component" or element.bidi_component.component_name == "vaedemo.canvas"):
             widget = getattr(element, kind)
@@ -172,10 +177,11 @@ class Session:
         await self.ws.close()
 
 
-async def press(session: Session, label: str):
-    """Click the page's button of that label, as the browser sends a click: a trigger for one run."""
+async def press(session: Session, label: str, page: str = "Train"):
+    """Click the button of that label on page, as the browser sends a click: a trigger for one run, of the button's
+    fragment where it is in one."""
     click = BackMsg().rerun_script.widget_states.widgets.add()
     click.id, click.trigger_value = session.buttons[label], True
     session.widgets[click.id] = click
-    await session.rerun(session.pages["Train"])
+    await session.rerun(session.pages[page], session.button_fragments[label])
     del session.widgets[click.id]

@@ -162,8 +162,9 @@ function drawMarks(canvas, f, data, mark, point, pointer) {
       pen.fillText("AB"[i], x, y - 9);
     });
   }
-  for (const other of mark.stars ?? []) star(pen, f.pixel(other), f.text);
   if (point) star(pen, f.pixel(point), 1.6 * f.text);
+  // the small stars over it: the Draw page's sample z lies within a narrow posterior's star
+  for (const other of mark.stars ?? []) star(pen, f.pixel(other), f.text);
   if (pointer) {
     const [x, y] = f.pixel(pointer);
     pen.strokeStyle = "#000";
@@ -216,6 +217,7 @@ function map(root, data, setTriggerValue) {
     drawMarks(root.querySelector("canvas.marks"), f, data, mark, point, null);
     root.dataset.point = point ? JSON.stringify(point) : "";  // where the star is drawn (tests, benchmarks)
     root.dataset.stars = (mark.stars ?? []).length;  // how many small stars are drawn (tests, benchmarks)
+    root.dataset.starsAt = JSON.stringify(mark.stars ?? []);  // and where (tests)
     if (!model) return;
     if (mark.z || root.picked) {
       const z = root.picked ?? mark.z;

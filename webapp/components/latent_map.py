@@ -31,7 +31,7 @@ _model = st.components.v2.component("vaedemo.model", js=asset("model.js"))
 _marks = st.components.v2.component("vaedemo.marks", js=asset("marks.js"))
 _map = st.components.v2.component("vaedemo.latent_map", html=asset("latent_map.html"), css=asset("latent_map.css"),
                                   js=asset("latent_map.js"))
-HIDDEN = "<style>.st-key-browser-models, .st-key-marks { display: none; }</style>"
+HIDDEN = "<style>.st-key-browser-models, [class*=st-key-marks] { display: none; }</style>"
 
 
 class BrowserModel(NamedTuple):
@@ -183,10 +183,11 @@ def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bou
     return mark
 
 
-def send_marks(*marks: dict):
+def send_marks(*marks: dict, key: str = "marks"):
     """The marks of the page's maps (what latent_map returned), in one hidden element: each element costs the server
-    a millisecond or so of every run that draws it."""
-    _marks(key="marks", data={"marks": list(marks)})
+    a millisecond or so of every run that draws it. A map's marks come in one element only (the latest sent wins);
+    a fragment that moves one map's marks alone sends them under a key of its own, starting with "marks"."""
+    _marks(key=key, data={"marks": list(marks)})
 
 
 def interpolation_slider(key: str, models: list[BrowserModel], captions: list[str],
