@@ -31,8 +31,9 @@ def figure(at) -> dict:
     sliders = [data for element in elements(at, "vaedemo.latent_map")
                if "interpolation" in (data := json.loads(element.proto.json))]
     grids = [json.loads(element.proto.json) for element in elements(at, "vaedemo.codes")]
+    graphs = [chart.proto.spec for chart in at.get("graphviz_chart")]
     return {"pictures": pictures, "maps": maps(at), "sliders": sliders, "grids": grids,
-            "formulas": [latex.value for latex in at.latex]}
+            "formulas": [latex.value for latex in at.latex] + graphs}
 
 
 # What each step's figure has at least: (pictures, maps, formulas); a walk's slider is no map, its rows are pictures.
@@ -41,7 +42,7 @@ EXPECTED = {"compress": (3, 0, 0), "holes": (2, 0, 0), "prior": (1, 1, 0), "repa
             "codes": (1, 0, 0)}
 
 
-FORMULA = {"reparameterisation": r"z = \mu + \sigma \odot \varepsilon",  # the trick, with the digit's own figures
+FORMULA = {"reparameterisation": "z = μ + σ ⊙ ε",  # the trick's graph (webapp.reparam), with the digit's own figures
            "elbo_gap": r"\mathrm{KL}\big(q(z \mid x) \,\|\, p(z \mid x)\big)"}  # the ELBO panel's gap
 
 

@@ -12,17 +12,15 @@ import streamlit as st
 import torch
 
 from vaedemo.compare import prior_samples
-from vaedemo.losses import elbo_terms
 from vaedemo.repair import damage
-from vaedemo.viz import enlarge, image_grid, to_uint8
-from webapp import figures, ui
+from vaedemo.viz import enlarge, to_uint8
+from webapp import figures, reparam, session, ui
 from webapp.components.codes import code_grid
 from webapp.components.latent_map import BrowserModel, browser_codes
 from webapp.i18n import t
 
 PAGE = "lesson"  # its name in app.py
 STEP = "step"  # the address bar's ?step=N
-SAMPLES = 8  # the reparameterisation's row: decodes of this many draws of eps
 
 
 def test_digit(label: int) -> torch.Tensor:
@@ -50,25 +48,12 @@ def prior() -> list[BrowserModel]:
 
 
 def reparameterisation() -> list[BrowserModel]:
-    """z = mu + sigma * eps on a test 7, written out with its figures, and the decodes of a few draws of eps. Where
-    the interactive graph of the Draw page (webapp/reparam.py) goes in when it lands: one call in place of this."""
-    vae, x = ui.model("vae", 2), test_digit(7)
-    eps = torch.randn(SAMPLES, vae.latent_dim, generator=torch.Generator().manual_seed(0))  # (SAMPLES, d)
-    terms = elbo_terms(vae, x, eps[:1])
-    digit_column, maths_column = st.columns([1, 3], vertical_alignment="center")
+    """The Draw page's graph of the trick (webapp.reparam) on a test 7: Resample draws a new eps."""
+    x = test_digit(7)
+    digit_column, graph_column = st.columns([1, 5], vertical_alignment="center")
     show_digit(x, t("lesson.a_test_digit", digit=7), digit_column)
-    with maths_column:
-        ui.formulas(
-            r"z = \mu + \sigma \odot \varepsilon, \;\; \varepsilon \sim \mathcal{N}(0, I)",
-            rf"\underset{{z}}{{{ui.latex_vector(terms.z)}}} = \underset{{\mu}}{{{ui.latex_vector(terms.mu)}}} + "
-            rf"\underset{{\sigma}}{{{ui.latex_vector(terms.sigma)}}} \odot "
-            rf"\underset{{\varepsilon}}{{{ui.latex_vector(terms.eps)}}}",
-        )
-    with torch.inference_mode():
-        mu, logvar = vae.encode(x)  # (1, d) each
-        decodes = vae.decode(mu + torch.exp(0.5 * logvar) * eps)  # (SAMPLES, 1, 28, 28)
-    caption = t("lesson.reparam_row", count=SAMPLES)
-    st.image(image_grid(decodes, ncol=SAMPLES, scale=3), width="stretch", caption=caption, alt=caption)
+    with graph_column:
+        reparam.show(ui.model("vae", 2), x, lecture=session.lecture_mode())
     return []
 
 
