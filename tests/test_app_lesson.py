@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from tests.harness.apptest import button
 from tests.harness.latent_maps import elements, maps, sent_models
 from tests.harness.server import ROOT
-from tests.test_i18n import assert_no_english
+from tests.harness.texts import assert_no_english
 from webapp import classroom, lesson
 from webapp.i18n import CATALOGUES
 

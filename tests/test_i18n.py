@@ -1,70 +1,21 @@
 """The two languages: the catalogues have the same keys (and the same values to fill in), and in Chinese (?lang=zh)
 every page renders without an exception and shows no English sentence: no run of two English words outside formulas,
 numbers and names (AE, VAE, ELBO, KL, PCA, MNIST, ...)."""
-import json
 import re
 import string
 
 import pytest
-from google.protobuf.json_format import MessageToDict
 from streamlit.testing.v1 import AppTest
 
 from tests.harness.apptest import Moment, seven_on_canvas
 from tests.harness.server import ROOT
-from tests.harness.texts import english_runs
+from tests.harness.texts import assert_no_english, english_runs, visible_texts
 from tests.harness.training import trained
 from vaedemo.texts import CURVE_LABELS, JOB_MESSAGES
 from webapp.i18n import CATALOGUES
 
 PAGES = [f"webapp/views/{name}.py" for name in ("draw", "home", "latent", "train", "compare", "repair", "every_digit",
                                                 "class", "likelihood", "codes", "lesson")]
-NOT_SHOWN = {
-    "id",
-    "bytes",
-    "formId",
-    "key",
-    "url",
-    "src",
-    "icon",
-    "componentName",
-    "type",
-    "cssClass",
-    "width",
-    "height",
-    "fragmentId",
-    "dataType",
-    "label_visibility",
-    "format",
-    "mimeType",
-    "fileName",
-    "color",
-    "deltaColor",
-    "isolateStyles",
-    "jsContent",
-    "cssContent",
-    "htmlContent",
-    "jsSourcePath",
-    "cssSourcePath",
-}
-NO_TEXT = (
-    "model",
-    "models",
-    "colours",
-    "frames",
-    "labels",
-    "bounds",
-    "z",
-    "point",
-    "ends",
-    "path",
-    "ellipse",
-    "circles",
-    "stars",
-    "keep",  # the browser's model token (components/keeper.py)
-    "told",
-    "codes",  # a VQ-VAE's code numbers and each code's picture, a PNG data URI (components/codes.py)
-    "entries",
-)
 
 
 def placeholders(text) -> set:
@@ -93,36 +44,6 @@ def test_every_message_of_a_training_job_and_every_label_of_its_curves_has_its_t
     assert CATALOGUES["zh"]["curves.kl"] != CURVE_LABELS["kl"]
 
 
-def strings(value):
-    """Every string inside a protobuf-as-dict (or a component's JSON data) that a person could see."""
-    if isinstance(value, dict):
-        for name, inner in value.items():
-            if name == "json":
-                yield from strings({key: data for key, data in json.loads(inner).items() if key not in NO_TEXT})
-            elif name not in NOT_SHOWN:
-                yield from strings(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from strings(inner)
-    elif isinstance(value, str):
-        yield value
-
-
-def visible_texts(node):
-    if getattr(node, "type", None) == "html":  # our own style sheets
-        return
-    proto = getattr(node, "proto", None)
-    if proto is not None:
-        texts = list(strings(MessageToDict(proto)))
-        if getattr(node, "type", None) == "latex":  # formulas stay as they are, only their \text{...} words count
-            texts = [" ".join(re.findall(r"\\text\{([^}]*)\}", text)) for text in texts]
-        if getattr(node, "type", None) == "graphviz_chart":  # a graph's DOT source: only its labels are shown
-            texts = [" ".join(re.findall(r'label="([^"]*)"', text)) for text in texts]
-        yield from texts
-    for child in getattr(node, "children", {}).values():
-        yield from visible_texts(child)
-
-
 def chinese(page: str, **query) -> AppTest:
     """The page opened from a shared link with ?lang=zh (and the rest of query)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
@@ -133,12 +54,6 @@ def chinese(page: str, **query) -> AppTest:
     assert not at.exception
     assert at.session_state["lang"] == "zh"
     return at
-
-
-def assert_no_english(at: AppTest):
-    assert not at.exception
-    found = [(text, runs) for text in visible_texts(at._tree) if (runs := english_runs(text))]
-    assert found == [], "\n".join(f"{runs}: {text[:200]}" for text, runs in found)
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -1,50 +1,16 @@
 """The latent map's Python side: the model packed for the browser (components.latent_map.pack, read back here as
 components/model.js reads it), the plane of a map, the drawing's posterior ellipse on it and the map's bounds.
 The browser's decode itself is checked against torch in tests/test_browser_latent.py."""
-import json
 
 import numpy as np
 import pytest
 import torch
 
+from tests.harness.latent_maps import decode, unpack
 from tests.harness.server import ROOT
 from vaedemo import load_checkpoint
 from vaedemo.viz import latent_plane, map_bounds, posterior_ellipse
 from webapp.components.latent_map import browser_model, pack
-
-DTYPES = {"f2": np.float16, "f4": np.float32, "u1": np.uint8}
-
-
-def unpack(blob: bytes) -> tuple[str, dict, list[np.ndarray]]:
-    """(id, header, arrays) of a packed model, read the way model.js reads it."""
-    length = int.from_bytes(blob[24:28], "little")
-    header = json.loads(blob[28:28 + length])
-    start = 28 + length
-    arrays = [np.frombuffer(blob, DTYPES[kind], count, start + offset) for offset, kind, count in header["arrays"]]
-    return blob[:24].decode(), header, arrays
-
-
-def decode(header: dict, arrays: list[np.ndarray], z: np.ndarray) -> np.ndarray:
-    """The packed decoder run on z (d,) in numpy, layer by layer as model.js runs it: (784,)."""
-    x = z.astype(np.float64)
-    for layer in header["layers"]:
-        if layer["op"] == "relu":
-            x = np.maximum(x, 0)
-        elif layer["op"] == "linear":
-            x = x @ arrays[layer["weight"]].reshape(layer["in"], layer["out"]) + arrays[layer["bias"]]
-        else:
-            t = torch.nn.functional.conv_transpose2d(
-                torch.tensor(x).view(1, layer["in"], layer["size_in"], layer["size_in"]),
-                torch.tensor(arrays[layer["weight"]].astype(np.float64)).view(
-                    layer["in"], layer["out"], layer["kernel"], layer["kernel"]
-                ),
-                torch.tensor(arrays[layer["bias"]].astype(np.float64)),
-                stride=layer["stride"],
-                padding=layer["padding"],
-            )
-            assert t.shape[-1] == layer["size_out"]
-            x = t.flatten().numpy()
-    return 1 / (1 + np.exp(-x))
 
 
 @pytest.mark.parametrize("name", ["vae-2d", "ae-16d", "conv-vae-16d"])

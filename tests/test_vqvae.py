@@ -9,8 +9,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+from tests.harness.latent_maps import decode, unpack
 from tests.harness.server import ROOT
-from tests.test_latent_map import decode, unpack
 from vaedemo import load_checkpoint, save_checkpoint
 from vaedemo.data import load_test_sample
 from vaedemo.evaluate import codebook_figures, evaluate
