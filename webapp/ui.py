@@ -17,8 +17,10 @@ from vaedemo.evaluate import importance_weighted_nlls, kl_per_dimension, label_e
 from vaedemo.latent import codebook_pictures
 from vaedemo.likelihood import Separation, excess_nats, separation
 from vaedemo.losses import ElboTerms, importance_weighted, prior_log_density, prior_mass_within
+from vaedemo.preprocess import preprocess_drawing
 from vaedemo.viz import png_data_uri, to_uint8
 from webapp import reparam, session
+from webapp.components.canvas import drawing_canvas
 from webapp.i18n import t
 from webapp.session import current_dataset
 
@@ -27,6 +29,21 @@ torch.set_num_threads(1)  # inference is tiny; leave the other core to a trainin
 # the cyclic collector's reach, so its automatic full collections stay short (.streamlit/config.toml turns off
 # Streamlit's forced one after every run).
 gc.freeze()
+
+
+def drawing_or_last(key: str, last_note: str) -> torch.Tensor | None:
+    """A page's own canvas under its caption, and the drawing as the models take it, (1, 1, 28, 28): the canvas's,
+    which becomes the session's last drawing; else the last drawing of another page (saying so with last_note); else
+    None."""
+    st.caption(t("draw.your_drawing"))
+    drawing = drawing_canvas(key)  # RGBA pixels (H, W, 4), None before a stroke
+    if drawing is not None:
+        x = preprocess_drawing(drawing)
+        session.remember_drawing(x)
+        return x
+    if session.last_drawing() is not None:
+        st.caption(last_note)
+    return session.last_drawing()
 
 
 def shipped(kind: str, latent_dim: int, dataset: str | None = None, arch: str = "mlp"):

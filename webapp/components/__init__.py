@@ -5,6 +5,6 @@ from pathlib import Path
 HERE = Path(__file__).parent
 
 
-def asset(name: str) -> str:
-    """The text of one of this folder's .js, .css or .html files."""
-    return (HERE / name).read_text(encoding="utf-8")
+def asset(*names: str) -> str:
+    """The text of this folder's .js, .css or .html files, one after the other (a script after the helpers it uses)."""
+    return "\n".join((HERE / name).read_text(encoding="utf-8") for name in names)

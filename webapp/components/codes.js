@@ -2,22 +2,6 @@
 // the edited grid's, both decoded here by the model that model.js holds, and the codebook to pick a code from.
 // Streamlit calls this function again whenever the page sends new data (a new stroke): the edits stay on the root
 // while the drawing's codes stay the same, and start afresh with new ones.
-const models = (globalThis.vaedemoModels ??= new Map());  // id -> {model} or {waiting: [...]} (model.js)
-
-function whenModel(id, use) {
-  const entry = models.get(id) ?? { waiting: [] };
-  if (entry.model) use(entry.model);
-  else models.set(id, { waiting: [...entry.waiting, use] });
-}
-
-function paintDigit(canvas, pixels) {
-  const image = new ImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
-    const grey = Math.round(255 * pixels[i]);
-    image.data.set([grey, grey, grey, 255], 4 * i);
-  }
-  canvas.getContext("2d").putImageData(image, 0, 0);
-}
 
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, name) => values[name]);
 

@@ -12,7 +12,7 @@ from webapp.components.latent_map import BrowserModel
 from webapp.i18n import t
 
 _codes = st.components.v2.component("vaedemo.codes", html=asset("codes.html"), css=asset("codes.css"),
-                                    js=asset("codes.js"))
+                                    js=asset("decodes.js", "codes.js"))
 WORDS = ("grid_label", "cell", "codebook_label", "entry", "reconstruction", "edited", "reset", "changed", "alt_digit",
          "picked", "keys")
 

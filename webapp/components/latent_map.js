@@ -4,24 +4,8 @@
 // `interpolation`, decodes two models along the lines between two codes as a slider moves.
 // Streamlit calls this function again, after the previous call's cleanup, whenever the page sends new data: the
 // elements it builds stay on the component's root, so it only redraws.
-const models = (globalThis.vaedemoModels ??= new Map());  // id -> {model} or {waiting: [...]} (model.js)
 const marks = (globalThis.vaedemoMarks ??= new Map());  // a map's key -> {data, listeners} (marks.js)
 const LATENCIES = 1000;  // the last this many pointer-move-to-painted-digit times stay on the root (benchmarks)
-
-function whenModel(id, use) {
-  const entry = models.get(id) ?? { waiting: [] };
-  if (entry.model) use(entry.model);
-  else models.set(id, { waiting: [...entry.waiting, use] });
-}
-
-function paintDigit(canvas, pixels) {
-  const image = new ImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
-    const grey = Math.round(255 * pixels[i]);
-    image.data.set([grey, grey, grey, 255], 4 * i);
-  }
-  canvas.getContext("2d").putImageData(image, 0, 0);
-}
 
 // The point a model decodes for a place on its map's plane: the plane's centre plus so much of each of its axes.
 const codeAt = (model, [a, b]) => model.centre.map((c, j) => c + a * model.axes[0][j] + b * model.axes[1][j]);

@@ -1,10 +1,8 @@
 import streamlit as st
 import torch
 
-from vaedemo.preprocess import preprocess_drawing
 from vaedemo.viz import enlarge, png_data_uri, to_uint8
-from webapp import session, sidebar, ui
-from webapp.components.canvas import drawing_canvas
+from webapp import sidebar, ui
 from webapp.components.codes import code_grid
 from webapp.components.latent_map import browser_codes, send_models
 from webapp.i18n import t
@@ -22,14 +20,7 @@ def codes_of_drawing():
     """A stroke reruns only this function (as on the Draw page)."""
     canvas_column, codes_column = st.columns([1, 2.4], gap="large")
     with canvas_column:
-        st.caption(t("draw.your_drawing"))
-        drawing = drawing_canvas("codes_canvas")  # RGBA pixels (H, W, 4), None before a stroke
-        x = None if drawing is None else preprocess_drawing(drawing)  # (1, 1, 28, 28)
-        if x is not None:
-            session.remember_drawing(x)
-        elif session.last_drawing() is not None:
-            x = session.last_drawing()
-            st.caption(t("codes.last_drawing"))
+        x = ui.drawing_or_last("codes_canvas", t("codes.last_drawing"))
         if x is not None:
             st.image(png_data_uri(enlarge(to_uint8(x)[0], 4)), caption=t("draw.input"), width=112,
                      alt=t("draw.alt_input"))

@@ -1,10 +1,8 @@
 import streamlit as st
 
 from vaedemo.datasets import DATASETS
-from vaedemo.preprocess import preprocess_drawing
 from vaedemo.viz import likelihood_histograms
 from webapp import session, sidebar, ui
-from webapp.components.canvas import drawing_canvas
 from webapp.i18n import t
 
 URL = "query-params"  # the model lives in the address bar too: a shared link opens the same view
@@ -46,12 +44,7 @@ def drawing_against_the_histograms():
     """A stroke reruns only this function: the drawing's two figures and the charts' markers."""
     canvas_column, chart_column = st.columns([1, 2.2], gap="large")
     with canvas_column:
-        st.caption(t("draw.your_drawing"))
-        drawing = drawing_canvas("likelihood_canvas")  # RGBA pixels (H, W, 4), None before a stroke
-        x = None if drawing is None else preprocess_drawing(drawing)  # (1, 1, 28, 28)
-        if x is None and session.last_drawing() is not None:
-            x = session.last_drawing()
-            st.caption(t("likelihood.from_draw_page"))
+        x = ui.drawing_or_last("likelihood_canvas", t("likelihood.from_draw_page"))
         if x is None:
             st.info(t("likelihood.hint"), icon=":material/draw:")
             nll = excess = None
