@@ -25,8 +25,10 @@ def projector(browser):
 
 
 def heading(page, title: str):
+    """Wait for the step with this title, and for the arrow keys' listener (a key pressed before it is lost)."""
     page.get_by_role("heading", name=title, level=1).wait_for()
     wait_for_app(page)
+    page.locator("[data-arrow-keys=listening]").wait_for(state="attached")
 
 
 def fits_the_screen(page) -> bool:

@@ -13,7 +13,7 @@ function takesKeys(target) {
   return false;
 }
 
-export default function ({ setTriggerValue }) {
+export default function ({ parentElement, setTriggerValue }) {
   const press = (event) => {
     const by = MOVES[event.key];
     if (!by || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
@@ -22,5 +22,7 @@ export default function ({ setTriggerValue }) {
     setTriggerValue("move", by);
   };
   document.addEventListener("keydown", press);
+  // for the browser tests: keys pressed from now on move the lesson (the component's root may be a shadow root)
+  (parentElement instanceof ShadowRoot ? parentElement.host : parentElement).dataset.arrowKeys = "listening";
   return () => document.removeEventListener("keydown", press);
 }
