@@ -53,7 +53,7 @@ def reparameterisation() -> list[BrowserModel]:
     digit_column, graph_column = st.columns([1, 5], vertical_alignment="center")
     show_digit(x, t("lesson.a_test_digit", digit=7), digit_column)
     with graph_column:
-        reparam.show(ui.model("vae", 2), x, lecture=session.lecture_mode())
+        reparam.show(ui.model("vae", 2), x, lecture=session.lecture_mode(), name=t("lesson.a_test_digit", digit=7))
     return []
 
 

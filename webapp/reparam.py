@@ -28,20 +28,23 @@ def path(vae, x: torch.Tensor) -> ElboTerms:
 
 
 @st.fragment
-def show(vae, x: torch.Tensor, *, lecture: bool = False, then=None):
+def show(vae, x: torch.Tensor, *, lecture: bool = False, then=None, name: str | None = None):
     """The graph of the VAE's path for the drawing x (1, 1, 28, 28) in [0, 1], the decoded picture of z, the Resample
     button and the values in words. then(terms), where given, draws what else the sample moves (the Draw page: z on
-    its map and the ELBO panel); Resample reruns this function alone, then included."""
+    its map and the ELBO panel); Resample reruns this function alone, then included. name: what x is when it is not
+    the reader's drawing (the lesson's "a test 7"); then the texts speak of it, not of a drawing and a map."""
     terms = path(vae, x)
-    with st.expander(t("reparam.title"), expanded=True, icon=":material/shuffle:"):
+    title = t("reparam.title") if name is None else t("reparam.title_of", name=name)
+    with st.expander(title, expanded=True, icon=":material/shuffle:"):
         graph_column, picture_column = st.columns([3, 1], vertical_alignment="center")
-        graph_column.graphviz_chart(dot(terms, lecture), alt=t("reparam.alt_graph"), width="content")
+        graph_column.graphviz_chart(dot(terms, lecture, name or t("reparam.your_drawing")),
+                                    alt=t("reparam.alt_graph"), width="content")
         with picture_column, st.container(key="reparam_picture"):  # sent at 28x28: screens.css keeps it crisp
             st.image(png_data_uri(to_uint8(terms.x_hat[None])[0]), caption=t("reparam.x_hat"),
                      alt=t("reparam.alt_x_hat", z=vector(terms.z, 2, SHOWN)), width=280 if lecture else 168)
             st.button(t("reparam.resample"), key="reparam_resample", on_click=session.resample_epsilon,
                       icon=":material/casino:", help=t("reparam.resample_help"))
-        st.caption(words(terms))
+        st.caption(words(terms, t("reparam.explain") if name is None else t("reparam.explain_resample")))
     if then is not None:
         then(terms)
     return terms
@@ -57,7 +60,7 @@ def vector(v: torch.Tensor, digits: int, shown: int | None = None) -> str:
     return "(" + ", ".join(entries + (["…"] if shown is not None and len(v) > shown else [])) + ")"
 
 
-def dot(terms: ElboTerms, lecture: bool) -> str:
+def dot(terms: ElboTerms, lecture: bool, x_name: str) -> str:
     """The graph in Graphviz's DOT language: a box per value, each with its (first) numbers to two decimals (sigma
     three); eps, the one random input, in its own colour; the encoder and the decoder on the arrows."""
     size = 22 if lecture else 13
@@ -72,7 +75,7 @@ def dot(terms: ElboTerms, lecture: bool) -> str:
         f'node [shape=box, style="rounded,filled", fillcolor="{FILL}", color="{LINE}", fontcolor="{INK}", '
         f'fontname="sans-serif", fontsize={size}, margin="0.12,0.05"];',
         f'edge [color="{INK}", fontcolor="{INK}", fontname="sans-serif", fontsize={size - 1}];',
-        f'x [label="x\\n{t("reparam.your_drawing")}"];',
+        f'x [label="x\\n{x_name}"];',
         box("mu", "μ", terms.mu),
         box("logvar", "log σ²", terms.logvar),
         box("sigma", "σ = exp(½ log σ²)", terms.sigma, 3),
@@ -87,7 +90,7 @@ def dot(terms: ElboTerms, lecture: bool) -> str:
     ])
 
 
-def words(terms: ElboTerms) -> str:
+def words(terms: ElboTerms, explain: str) -> str:
     """The graph's values in words, to four decimals (the text alternative of the graph)."""
     d = len(terms.mu)
     shown = None if d <= SHOWN else SHOWN
@@ -95,4 +98,4 @@ def words(terms: ElboTerms) -> str:
              sigma=vector(terms.sigma, 4, shown), eps=vector(terms.eps, 4, shown), z=vector(terms.z, 4, shown),
              seed=session.epsilon_seed())
     note = [t("reparam.first_entries", shown=SHOWN, d=d)] if shown else []
-    return " ".join([line, *note, t("reparam.explain")])
+    return " ".join([line, *note, explain])
