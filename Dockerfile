@@ -2,6 +2,8 @@
 # Nothing trains or downloads at start-up; the pages use the shipped checkpoints and test sample.
 FROM python:3.11-slim
 
+# HAProxy puts several app processes behind the one port when VAEDEMO_PROCESSES asks for them (webapp/serve.py).
+RUN apt-get update && apt-get install -y --no-install-recommends haproxy && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 1000 user
 USER user
 ENV HOME=/home/user \
@@ -24,7 +26,8 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)"
 
-# XSRF protection is off here only: behind the Spaces proxy the file uploader answers 403 with it
-# on (streamlit issues 5793 and 9397). .streamlit/config.toml keeps it on everywhere else.
-CMD ["python", "-m", "streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0", \
+# `streamlit run app.py`, or with the Space variable VAEDEMO_PROCESSES=2 two of them behind HAProxy: a lecture hall's
+# load (docs/deployment.md). XSRF protection is off here only: behind the Spaces proxy the file uploader answers 403
+# with it on (streamlit issues 5793 and 9397). .streamlit/config.toml keeps it on everywhere else.
+CMD ["python", "-m", "webapp.serve", "--server.port=8501", "--server.address=0.0.0.0", \
      "--server.enableXsrfProtection=false"]

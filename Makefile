@@ -11,7 +11,7 @@ VENV ?= $(HOME)/.cache/vaedemo/venv-$(shell cat $(REQS) | sha256sum | cut -c1-16
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint bench data chromium git-lfs redis axe space venv venv-path clean-venv
+.PHONY: run test lint bench data chromium git-lfs redis haproxy axe space venv venv-path clean-venv
 
 venv: $(VENV)/.installed
 
@@ -47,12 +47,17 @@ lint: venv
 redis:
 	@command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server; }
 
+# HAProxy puts several app processes behind one port (webapp/serve.py); the tests start it that way too.
+haproxy:
+	@PATH=$$PATH:/usr/sbin command -v haproxy >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends haproxy; }
+
 # axe-core, the accessibility engine the browser tests inject into each page (tests/harness/axe.py reads it there).
 AXE ?= $(HOME)/.cache/vaedemo/axe
 axe:
 	@test -f $(AXE)/node_modules/axe-core/axe.min.js || npm install --prefix $(AXE) --no-audit --no-fund axe-core@4.14
 
-test: venv chromium git-lfs data redis axe lint
+test: venv chromium git-lfs data redis haproxy axe lint
 	VAEDEMO_AXE=$(AXE) $(PY) -m pytest
 
 space:

@@ -11,9 +11,10 @@ Students arrive evenly spread over --arrival seconds, each draws --strokes strok
 more client opens the Train page, presses Start (the page's defaults) and polls it as a browser tab does, so the
 training runs in its niced child process the way a visitor starts one.
 
-With --room, the students are in one room (its Class page open in one more client that polls it as a browser does),
-against the default SQLite store and against a Redis server the benchmark starts: every stroke goes to the room, and
-the figures add how long after its stroke a drawing is counted on the Class page.
+With --rooms, the students are in one room (its Class page open in one more client that polls it as a browser does),
+against the default SQLite store and against a Redis server the benchmark starts, served by one app process and by
+two behind HAProxy (--processes, webapp/serve.py): every stroke goes to the room, and the figures add how long after
+its stroke a drawing is counted on the Class page.
 
 Per sweep point: stroke latency (rerun_script sent -> script_finished of that run) median / p95 / max, page
 load (websocket opened -> script_finished of the first run) p95, errors (exceptions, error alerts, runs that did
@@ -31,7 +32,7 @@ import time
 from pathlib import Path
 
 from tests.harness.protocol import DRAWINGS, PICTURES_PER_STROKE, Session, press
-from tests.harness.server import free_port, start_app, stop_app
+from tests.harness.server import app_pids, free_port, start_app, stop_app
 from tests.harness.services import redis_server
 from vaedemo.rooms import open_store
 
@@ -83,14 +84,19 @@ async def trainer(url: str, results: dict, done: asyncio.Event):
     await session.close()
 
 
-def server_cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+def server_cpu_s(pids: list[int]) -> float:
+    """The CPU seconds the app processes have used so far, all together."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
 
 
-def peak_rss_mb(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+def peak_rss_mb(pids: list[int]) -> float:
+    """The app processes' peak resident memory, added up."""
+    return sum(int(re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1))
+               for pid in pids) / 1024
 
 
 async def projector(url: str, query: str, results: dict, done: asyncio.Event):
@@ -120,12 +126,12 @@ def shown_after(answered: list[float], counted: list[tuple[float, int]]) -> list
     return shown
 
 
-async def sweep_point(url: str, pid: int, students: int, strokes: int, arrival: float, training: bool,
+async def sweep_point(url: str, pids: list[int], students: int, strokes: int, arrival: float, training: bool,
                       room: tuple[str, str] | None = None) -> dict:
     """One sweep point; room: (code, key) of a room the students join and whose Class page is open."""
     results = {"page_loads": [], "strokes": [], "answered_at": [], "errors": [], "images_per_s": None, "counted": []}
     rng = random.Random(students)
-    cpu = server_cpu_s(pid)
+    cpu = server_cpu_s(pids)
     start = time.monotonic()
     done = asyncio.Event()
     train_task = asyncio.create_task(trainer(url, results, done)) if training else None
@@ -138,29 +144,29 @@ async def sweep_point(url: str, pid: int, students: int, strokes: int, arrival: 
         if task:
             await task
     results["wall_s"] = time.monotonic() - start
-    results["cpu_s"] = server_cpu_s(pid) - cpu
+    results["cpu_s"] = server_cpu_s(pids) - cpu
     return results
 
 
-async def cost_alone(url: str, pid: int, strokes: int = 200, query: str = "") -> tuple[float, float]:
+async def cost_alone(url: str, pids: list[int], strokes: int = 200, query: str = "") -> tuple[float, float]:
     """Server CPU ms of one page load (a new session) and of one stroke, one student alone on the server (query: the
     address bar's, say a room to join)."""
     loads = []
     for _ in range(10):
-        cpu, session = server_cpu_s(pid), Session(url, query)
+        cpu, session = server_cpu_s(pids), Session(url, query)
         await session.connect()
         await session.rerun()
         await session.close()
-        loads.append(server_cpu_s(pid) - cpu)
+        loads.append(server_cpu_s(pids) - cpu)
     session = Session(url, query)
     await session.connect()
     await session.rerun()
-    cpu = server_cpu_s(pid)
+    cpu = server_cpu_s(pids)
     for stroke in range(strokes):
         await session.stroke(DRAWINGS[stroke % len(DRAWINGS)])
         if query:
             await asyncio.sleep(ROOM_STROKE_GAP_S)  # under the room's flood cap, so that every stroke is posted
-    per_stroke = (server_cpu_s(pid) - cpu) / strokes
+    per_stroke = (server_cpu_s(pids) - cpu) / strokes
     await session.close()
     if session.errors:
         raise RuntimeError(f"the Draw page failed: {session.errors[0]}")
@@ -171,13 +177,13 @@ def percentile(values: list, q: float) -> float:
     return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
-def row(students: int, label: str, r: dict, pid: int) -> str:
+def row(students: int, label: str, r: dict, pids: list[int]) -> str:
     ms = [1000 * s for s in r["strokes"]]
     speed = f"{r['images_per_s']:,.0f}" if r["images_per_s"] else "-"
     return (f"{students:>8} {label:>8} | {statistics.median(ms) if ms else 0:>10.0f} ms "
             f"{percentile(ms, 0.95):>4.0f} ms {max(ms, default=0):>4.0f} ms | "
             f"{1000 * percentile(r['page_loads'], 0.95):>10.0f} ms | {len(r['errors']):>6} | "
-            f"{r['cpu_s']:>5.1f} s of {r['wall_s']:>4.0f} s {peak_rss_mb(pid):>5.0f} MB | {speed:>14}")
+            f"{r['cpu_s']:>5.1f} s of {r['wall_s']:>4.0f} s {peak_rss_mb(pids):>5.0f} MB | {speed:>14}")
 
 
 HEADER = (f"{'students':>8} {'training':>8} | {'stroke median':>13} {'p95':>7} {'max':>7} | {'page load p95':>13} | "
@@ -194,43 +200,46 @@ def hall(args):
     port = free_port()
     server = start_app(port)
     url = f"http://127.0.0.1:{port}"
-    load_ms, stroke_ms = asyncio.run(cost_alone(url, server.pid))
+    load_ms, stroke_ms = asyncio.run(cost_alone(url, [server.pid]))
     print(f"Server CPU, one student alone: {load_ms:.0f} ms a page load (median of 10 new sessions), "
           f"{stroke_ms:.1f} ms a stroke (mean of 200)", flush=True)
     print(HEADER)
     try:
         for students in args.students:
             for training in {"with": [True], "without": [False], "both": [False, True]}[args.training]:
-                r = asyncio.run(sweep_point(url, server.pid, students, args.strokes, args.arrival, training))
-                print(row(students, "yes" if training else "no", r, server.pid), flush=True)
+                r = asyncio.run(sweep_point(url, [server.pid], students, args.strokes, args.arrival, training))
+                print(row(students, "yes" if training else "no", r, [server.pid]), flush=True)
                 errors(r)
     finally:
         stop_app(server)
 
 
-def classroom(args, store: str):
-    """The same students in one room, its Class page open, on a SQLite file or a Redis server."""
+def classroom(args, store: str, processes: int):
+    """The same students in one room, its Class page open, on a SQLite file or a Redis server, served by this many
+    app processes (more than one: behind HAProxy, as webapp/serve.py starts them)."""
     with contextlib.ExitStack() as stack:
         if store == "redis":
             rooms = stack.enter_context(redis_server())
         else:
             rooms = str(Path(stack.enter_context(tempfile.TemporaryDirectory())) / "rooms.sqlite3")
         port = free_port()
-        server = start_app(port, {"VAEDEMO_ROOMS": rooms})
+        server = start_app(port, {"VAEDEMO_ROOMS": rooms}, processes=processes)
         stack.callback(stop_app, server)
+        pids = app_pids(server)
         url = f"http://127.0.0.1:{port}"
         code, key = open_store(rooms).create_room()
         strokes = 40
-        _, alone_ms = asyncio.run(cost_alone(url, server.pid, strokes))
-        _, room_ms = asyncio.run(cost_alone(url, server.pid, strokes, f"room={code}"))
-        print(f"Rooms on {store}: server CPU a stroke, one student alone, {alone_ms:.1f} ms without a room and "
-              f"{room_ms:.1f} ms in a room (means of {strokes}, side by side)", flush=True)
+        _, alone_ms = asyncio.run(cost_alone(url, pids, strokes))
+        _, room_ms = asyncio.run(cost_alone(url, pids, strokes, f"room={code}"))
+        print(f"Rooms on {store}, {processes} app process{'es' if processes > 1 else ''}: server CPU a stroke, one "
+              f"student alone, {alone_ms:.1f} ms without a room and {room_ms:.1f} ms in a room (means of {strokes}, "
+              "side by side)", flush=True)
         print(HEADER + f" | {'on the Class page after the stroke: p95':>40} {'max':>7}")
         for students in args.room_students:
             code, key = open_store(rooms).create_room()
-            r = asyncio.run(sweep_point(url, server.pid, students, args.strokes, args.arrival, False, (code, key)))
+            r = asyncio.run(sweep_point(url, pids, students, args.strokes, args.arrival, False, (code, key)))
             shown = shown_after(r["answered_at"], r["counted"])
-            print(row(students, "no", r, server.pid) +
+            print(row(students, "no", r, pids) +
                   f" | {percentile(shown, 0.95):>38.1f} s {max(shown, default=0):>5.1f} s", flush=True)
             errors(r)
 
@@ -244,11 +253,14 @@ def main():
     parser.add_argument("--rooms", nargs="*", choices=["sqlite", "redis"], default=["sqlite", "redis"],
                         help="then the students in one room with its Class page open, on each of these stores")
     parser.add_argument("--room-students", type=int, nargs="+", default=[100])
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2],
+                        help="app processes serving the rooms (VAEDEMO_PROCESSES, webapp/serve.py)")
     args = parser.parse_args()
     if args.students:
         hall(args)
     for store in args.rooms:
-        classroom(args, store)
+        for processes in args.processes:
+            classroom(args, store, processes)
 
 
 if __name__ == "__main__":

@@ -23,10 +23,10 @@ async def measure(url: str, pid: int, runs: int) -> dict:
         await session.stroke(DRAWINGS[stroke % len(DRAWINGS)])
 
     async def cost(action) -> tuple[float, float]:
-        cpu, received = server_cpu_s(pid), session.received
+        cpu, received = server_cpu_s([pid]), session.received
         for run in range(runs):
             await action(run)
-        return 1000 * (server_cpu_s(pid) - cpu) / runs, (session.received - received) / runs / 1000
+        return 1000 * (server_cpu_s([pid]) - cpu) / runs, (session.received - received) / runs / 1000
 
     figures = {"stroke": await cost(lambda run: session.stroke(DRAWINGS[run % len(DRAWINGS)]))}
     if RESAMPLE in session.buttons:

@@ -4,6 +4,8 @@ import subprocess
 import time
 import urllib.request
 
+import pytest
+
 from tests.harness.server import DOCKERFILE, ROOT, free_port, image_command, local_image_command
 
 
@@ -14,6 +16,8 @@ def test_readme_front_matter_matches_the_image():
     assert "--server.address=0.0.0.0" in image_command()
     assert "useradd --create-home --uid 1000 user" in DOCKERFILE and "USER user" in DOCKERFILE
     assert "/_stcore/health" in DOCKERFILE
+    assert image_command()[:3] == ["python", "-m", "webapp.serve"]  # VAEDEMO_PROCESSES app processes
+    assert re.search(r"apt-get install .*\bhaproxy\b", DOCKERFILE)  # which the image's own Debian gives
 
 
 def test_the_image_installs_the_cpu_build_of_the_pinned_torch():
@@ -28,18 +32,20 @@ def test_the_image_installs_the_cpu_build_of_the_pinned_torch():
     assert re.search(r"^ARG TORCH_INDEX=\S+/whl/cpu$", DOCKERFILE, re.M)
 
 
-def test_the_image_start_command_serves_the_app(tmp_path):
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_the_image_start_command_serves_the_app(tmp_path, processes):
+    """On one app process (the default) and, as a hall deploys it (docs/deployment.md), on two behind HAProxy."""
     port = free_port()
     process = subprocess.Popen(
         local_image_command(port),
         cwd=ROOT,
-        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        env={"HOME": str(tmp_path), "PATH": "/usr/sbin:/usr/bin:/bin", "VAEDEMO_PROCESSES": processes},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        deadline, healthy = time.monotonic() + 60, False
+        deadline, healthy = time.monotonic() + 60 * int(processes), False
         while time.monotonic() < deadline and process.poll() is None and not healthy:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as response:
@@ -51,4 +57,4 @@ def test_the_image_start_command_serves_the_app(tmp_path):
             assert b"<noscript>" in response.read()
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)

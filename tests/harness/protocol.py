@@ -1,11 +1,11 @@
 """A browser tab without a browser: Streamlit's own websocket protocol, spoken as the browser speaks it, so that a
 simulated student costs this machine almost nothing (tests/test_lecture_hall.py, benchmarks/lecture_hall.py).
 
-It fetches the XSRF cookie from /_stcore/health, opens ws://HOST/_stcore/stream, asks for the page (a
-BackMsg.rerun_script with only context_info), then sends strokes as the browser sends them: a rerun_script of the
-canvas fragment with the page's widget states echoed and the canvas's state a PNG of a digit drawn the way
-tests/harness/strokes.py draws it. It reports the hashes of the cacheable messages it holds, as a browser does, and
-resolves the references the server sends in their place."""
+It fetches the XSRF cookie (and a proxy's sticky cookie) from /_stcore/health, opens ws://HOST/_stcore/stream,
+asks for the page (a BackMsg.rerun_script with only context_info), then sends strokes as the browser sends them: a
+rerun_script of the canvas fragment with the page's widget states echoed and the canvas's state a PNG of a digit
+drawn the way tests/harness/strokes.py draws it. It reports the hashes of the cacheable messages it holds, as a
+browser does, and resolves the references the server sends in their place."""
 import asyncio
 import json
 import random
@@ -65,19 +65,22 @@ class Session:
         self.errors = []
         self.pictures = 0  # pictures received so far
         self.texts = []  # (time received, text) of every markdown element
+        self.session_id = ""  # the server's name for this session (its uploads' addresses carry it)
 
     async def connect(self):
-        xsrf = await asyncio.to_thread(self.xsrf_cookie)
+        self.xsrf, self.cookie = await asyncio.to_thread(self.cookies)
         host = self.url.removeprefix("http://")
-        self.ws = await websockets.connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit", *xsrf],
-                                           additional_headers={"Cookie": f"_streamlit_xsrf={xsrf[0]}"} if xsrf else {},
+        self.ws = await websockets.connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit", *self.xsrf],
+                                           additional_headers={"Cookie": self.cookie} if self.cookie else {},
                                            max_size=None, ping_interval=None)
 
-    def xsrf_cookie(self) -> list[str]:
-        """The XSRF token the server set as a cookie, as a list of one; none when its XSRF protection is off."""
+    def cookies(self) -> tuple[list[str], str]:
+        """What /_stcore/health sets, as a browser keeps it: the XSRF token as a list of one (none when the server's
+        XSRF protection is off) and every cookie as a Cookie header, a proxy's sticky cookie included
+        (webapp/serve.py), so that the websocket goes to the process that answered."""
         with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=TIMEOUT_S) as response:
-            cookies = response.headers.get_all("Set-Cookie") or []
-        return [c.split("=", 1)[1].split(";")[0] for c in cookies if c.startswith("_streamlit_xsrf=")][:1]
+            pairs = [cookie.split(";")[0] for cookie in response.headers.get_all("Set-Cookie") or []]
+        return [pair.split("=", 1)[1] for pair in pairs if pair.startswith("_streamlit_xsrf=")][:1], "; ".join(pairs)
 
     async def rerun(self, page: str = "", fragment: str = "", auto: bool = False):
         """Send one rerun_script and read until that run's script_finished; raises on a run that failed."""
@@ -109,8 +112,10 @@ class Session:
             elif kind == "stop_auto_rerun":
                 for fragment in msg.stop_auto_rerun.fragment_ids:
                     self.polls.pop(fragment, None)
-            elif kind == "new_session" and not msg.metadata.run.fragment_ids:
-                self.polls.clear()  # a run of the whole page: its fragments say again whether they poll
+            elif kind == "new_session":
+                self.session_id = msg.new_session.initialize.session_id or self.session_id
+                if not msg.metadata.run.fragment_ids:
+                    self.polls.clear()  # a run of the whole page: its fragments say again whether they poll
             elif kind == "script_finished":
                 if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     continue  # the page asked for a rerun (st.rerun): its own script_finished follows

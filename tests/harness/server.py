@@ -30,16 +30,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int, extra_env: dict | None = None, args: list[str] = ()) -> subprocess.Popen:
+def start_app(port: int, extra_env: dict | None = None, args: list[str] = (), processes: int = 1) -> subprocess.Popen:
     """`streamlit run app.py` as a user starts it, waiting until its health check answers. Its output goes to a
-    file (process.log), not a pipe: a pipe nobody reads fills up and then blocks the server."""
+    file (process.log), not a pipe: a pipe nobody reads fills up and then blocks the server. processes > 1: the
+    image's start command with VAEDEMO_PROCESSES (webapp/serve.py), that many app processes behind HAProxy."""
     env = {**os.environ, **(extra_env or {})}
     log = tempfile.NamedTemporaryFile(prefix="vaedemo-server-", suffix=".log", delete=False)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    options = ["--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1", *args]
+    if processes > 1:
+        command = [sys.executable, "-m", "webapp.serve", *options]
+        env["VAEDEMO_PROCESSES"] = str(processes)
+    else:
+        command = [sys.executable, "-m", "streamlit", "run", "app.py", *options]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     process.log = Path(log.name)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 60 * processes
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"streamlit exited with {process.returncode}: {process.log.read_text()}")
@@ -50,16 +55,23 @@ def start_app(port: int, extra_env: dict | None = None, args: list[str] = ()) ->
         except OSError:
             time.sleep(0.2)
     stop_app(process)
-    raise RuntimeError("streamlit did not answer its health check within 60 s")
+    raise RuntimeError(f"streamlit did not answer its health check within {60 * processes} s")
 
 
 def stop_app(process: subprocess.Popen):
     process.terminate()
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=30)  # webapp/serve.py stops its app processes first
     except subprocess.TimeoutExpired:
         process.kill()
     process.log.unlink(missing_ok=True)
+
+
+def app_pids(process: subprocess.Popen) -> list[int]:
+    """The app processes that start_app's process stands for: itself, or the ones webapp/serve.py started."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    apps = [int(pid) for pid in children if b"streamlit" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return apps or [process.pid]
 
 
 def image_command() -> list[str]:
