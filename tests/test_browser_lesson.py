@@ -2,7 +2,6 @@
 steps (but not while a slider has the focus), each step fits the screen, the map decodes under the pointer; and in a
 room, a member's lesson follows the lecturer's step on its own (two browser pages, one server)."""
 import re
-import shutil
 
 import pytest
 from playwright.sync_api import expect
@@ -52,7 +51,6 @@ def test_the_arrow_keys_move_through_the_lesson_on_a_projector(browser, app_url)
         expect(root).not_to_have_attribute("data-decodes", str(start))
         (ROOT / "artifacts").mkdir(exist_ok=True)
         page.screenshot(path=ROOT / "artifacts" / "lesson.png")
-        shutil.copy(ROOT / "artifacts" / "lesson.png", ROOT / "docs" / "lesson.png")
 
         slider = page.get_by_role("slider", name="z1")
         slider.focus()
