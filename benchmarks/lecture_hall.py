@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.harness.protocol import DRAWINGS, PICTURES_PER_STROKE, Session, press
+from tests.harness.protocol import COUNTS, DRAWINGS, PICTURES_PER_STROKE, Session, press
 from tests.harness.server import app_pids, free_port, start_app, stop_app
 from tests.harness.services import redis_server
 from vaedemo.rooms import open_store
@@ -113,8 +113,6 @@ async def projector(url: str, query: str, results: dict, done: asyncio.Event):
     results["errors"].extend(session.errors)
     await session.close()
 
-
-COUNTS = re.compile(r"(\d+) drawings from (\d+) students")
 
 
 def shown_after(answered: list[float], counted: list[tuple[float, int]]) -> list[float]:

@@ -10,33 +10,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.harness.browser import wait_for_app
+from tests.harness.classroom import open_class_page, open_student
 from tests.harness.protocol import Session, drawing
 from tests.harness.server import ROOT, run_coroutine
-from tests.harness.strokes import CANVAS, MAP_STARS, draw_digit
+from tests.harness.strokes import MAP_STARS, draw_digit
 
 pytestmark = pytest.mark.browser
-SLOW = 60_000
 HALL = 40  # students drawing beside the three in browsers
-
-
-def open_class(browser, app_url, query: str = "?lecture=1"):
-    lecturer = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = lecturer.new_page()
-    page.set_default_timeout(SLOW)
-    page.goto(f"{app_url}/class{query}")
-    wait_for_app(page)
-    page.wait_for_url(re.compile(r"room=[A-Z2-9]{5}"))
-    return lecturer, page, re.search(r"room=([A-Z2-9]{5})", page.url)[1]
-
-
-def student(browser, url: str):
-    context = browser.new_context(viewport={"width": 1000, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(SLOW)
-    page.goto(url)
-    wait_for_app(page)
-    page.locator(f"{CANVAS}[data-ready=true]").wait_for()
-    return context, page
 
 
 async def hall(url: str, code: str, students: int):
@@ -54,9 +34,9 @@ async def hall(url: str, code: str, students: int):
 
 
 def test_the_class_draws_and_the_projected_map_shows_every_students_drawing(browser, app_url):
-    lecturer, projector, code = open_class(browser, app_url)
+    lecturer, projector, code = open_class_page(browser, app_url)
     join = projector.get_by_text(f"/?room={code}").inner_text()  # the link under the QR code, as a student reads it
-    students = [student(browser, join) for _ in range(3)]
+    students = [open_student(browser, join) for _ in range(3)]
     try:
         for (_, page), digit in zip(students, (0, 1, 7)):  # one stroke each
             draw_digit(page, digit)
@@ -75,8 +55,8 @@ def test_the_class_draws_and_the_projected_map_shows_every_students_drawing(brow
 
 
 def test_the_lecturer_sends_the_class_to_a_page_and_a_student_follows(browser, app_url):
-    lecturer, page, code = open_class(browser, app_url, "")  # the sidebar open, as on the lecturer's laptop
-    context, phone = student(browser, f"{app_url}/?room={code}")
+    lecturer, page, code = open_class_page(browser, app_url, "")  # the sidebar open, as on the lecturer's laptop
+    context, phone = open_student(browser, f"{app_url}/?room={code}")
     try:
         page.get_by_test_id("stSidebarNav").get_by_text("Latent space").click()  # the same session: its key
         wait_for_app(page)

@@ -1,16 +1,12 @@
 """Rooms outlive the server and are shared by every app process on one store: a student draws on one process, the
 Class page of another shows the drawing, and so does a restarted process. Real servers, spoken to over Streamlit's
 protocol; the store a SQLite file or a real redis-server."""
-import re
-
 import pytest
 
-from tests.harness.protocol import DRAWINGS, Session
+from tests.harness.protocol import DRAWINGS, Session, class_counts
 from tests.harness.server import free_port, run_coroutine, start_app, stop_app
 from tests.harness.services import redis_server
 from vaedemo.rooms import open_store
-
-COUNTS = re.compile(r"(\d+) drawings from (\d+) students")
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -35,18 +31,6 @@ async def draw(url: str, code: str, digits: list[int]):
         await student.stroke(DRAWINGS[digit])
     await student.close()
     assert student.errors == []
-
-
-async def class_counts(url: str, code: str, key: str) -> tuple[int, int]:
-    """What the Class page of the room says: (drawings, students)."""
-    projector = Session(url, f"room={code}&key={key}")
-    await projector.connect()
-    await projector.rerun()
-    await projector.rerun(projector.pages["Class"])
-    await projector.close()
-    assert projector.errors == []
-    (drawings, students), = [tuple(map(int, m.groups())) for _, text in projector.texts if (m := COUNTS.search(text))]
-    return drawings, students
 
 
 def test_two_processes_share_a_room_and_a_restart_keeps_it(store_url):

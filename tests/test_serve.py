@@ -6,11 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
-from tests.harness.protocol import DRAWINGS, Session
+from tests.harness.classroom import open_class_page, open_student
+from tests.harness.protocol import DRAWINGS, Session, class_counts
 from tests.harness.server import ROOT, app_pids, free_port, run_coroutine, start_app, stop_app
-from tests.test_class_store import class_counts
+from tests.harness.strokes import MAP_STARS, draw_digit
 from vaedemo.rooms import open_store
 
 COOKIE = "vaedemo_process"
@@ -76,3 +78,30 @@ def test_several_processes_without_haproxy_say_what_to_install(tmp_path):
     run = subprocess.run([sys.executable, "-m", "webapp.serve"], cwd=ROOT, capture_output=True, text=True,
                          env={"VAEDEMO_PROCESSES": "2", "PATH": str(tmp_path)}, timeout=60)
     assert run.returncode == 1 and "apt-get install haproxy" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.browser
+def test_a_lecture_in_chromium_on_two_processes(browser, tmp_path):
+    """The projected Class page and two students' browsers through HAProxy: the browsers keep its cookie, the three
+    sessions are spread over both processes, and both students' drawings land on the one projected map."""
+    port = free_port()
+    server = start_app(port, {"VAEDEMO_ROOMS": str(tmp_path / "rooms.sqlite3")}, processes=2)
+    url = f"http://127.0.0.1:{port}"
+    lecturer, projector, code = open_class_page(browser, url)
+    students = []
+    try:
+        students = [open_student(browser, f"{url}/?room={code}") for _ in range(2)]
+        for (_, page), digit in zip(students, (1, 7)):
+            draw_digit(page, digit)
+        projector.get_by_text("2 drawings from 2 students").wait_for(timeout=10_000)
+        projector.wait_for_function(f"() => ({MAP_STARS})()[0] === 2", timeout=10_000)
+        served_by = {cookie["value"] for context in (lecturer, *(c for c, _ in students))
+                     for cookie in context.cookies() if cookie["name"] == COOKIE}
+        assert served_by == {"app0", "app1"}
+        (ROOT / "artifacts").mkdir(exist_ok=True)
+        projector.screenshot(path=ROOT / "artifacts" / "class-two-processes.png")
+    finally:
+        for context, _ in students:
+            context.close()
+        lecturer.close()
+        stop_app(server)

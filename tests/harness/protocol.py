@@ -9,6 +9,7 @@ browser does, and resolves the references the server sends in their place."""
 import asyncio
 import json
 import random
+import re
 import time
 import urllib.request
 
@@ -190,3 +191,18 @@ async def press(session: Session, label: str, page: str = "Train"):
     session.widgets[click.id] = click
     await session.rerun(session.pages[page], session.button_fragments[label])
     del session.widgets[click.id]
+
+
+COUNTS = re.compile(r"(\d+) drawings from (\d+) students")  # the Class page's count, in English
+
+
+async def class_counts(url: str, code: str, key: str) -> tuple[int, int]:
+    """What the Class page of the room says: (drawings, students)."""
+    projector = Session(url, f"room={code}&key={key}")
+    await projector.connect()
+    await projector.rerun()
+    await projector.rerun(projector.pages["Class"])
+    await projector.close()
+    assert projector.errors == []
+    (drawings, students), = [tuple(map(int, m.groups())) for _, text in projector.texts if (m := COUNTS.search(text))]
+    return drawings, students
