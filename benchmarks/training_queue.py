@@ -5,10 +5,13 @@ others draw, all protocol clients (tests/harness/protocol.py) on one server. Tar
 
 First, in this process, what a run costs the queue: the first run of a new trainer (it starts the process, imports
 torch and loads the data, as every run did before the trainers stayed warm) side by side with the runs after it.
-Run: make bench, or python -m benchmarks.training_queue [--visitors 100] [--drawers 50] [--trainers 1 2].
+Swept also over the app processes (VAEDEMO_PROCESSES): with two, each has its own line and trainers behind HAProxy.
+Run: make bench, or python -m benchmarks.training_queue [--visitors 100] [--drawers 50] [--trainers 1 2]
+[--processes 1 2].
 """
 import argparse
 import asyncio
+import itertools
 import random
 import statistics
 import time
@@ -102,16 +105,18 @@ def main():
     parser.add_argument("--visitors", type=int, default=100)
     parser.add_argument("--drawers", type=int, default=50)
     parser.add_argument("--within", type=float, default=10.0, help="seconds over which the visitors press Start")
-    parser.add_argument("--trainers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--trainers", type=int, nargs="+", default=[1, 2], help="warm trainers per app process")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2],
+                        help="app processes (VAEDEMO_PROCESSES, webapp/serve.py), each with its own line and trainers")
     args = parser.parse_args()
     first, warm = run_costs()
     print(f"A class run from Start to model, one trainer: {first:.1f} s for a new trainer's first run (process, torch, "
           f"data), {statistics.median(warm):.1f} s for a warm trainer's (median of {len(warm)})", flush=True)
-    print(f"{'trainers':>8} | {'first model':>11} {'last model':>10} {'median wait':>11} {'out of order':>12} | "
-          f"{'stroke median':>13} {'p95':>7} {'max':>7} | {'errors':>6}")
-    for trainers in args.trainers:
+    print(f"{'processes':>9} {'trainers':>8} | {'first model':>11} {'last model':>10} {'median wait':>11} "
+          f"{'out of order':>12} | {'stroke median':>13} {'p95':>7} {'max':>7} | {'errors':>6}")
+    for processes, trainers in itertools.product(args.processes, args.trainers):
         port = free_port()
-        server = start_app(port, {"VAEDEMO_TRAINERS": str(trainers)})
+        server = start_app(port, {"VAEDEMO_TRAINERS": str(trainers)}, processes=processes)
         try:
             r = asyncio.run(hall(f"http://127.0.0.1:{port}", args.visitors, args.drawers, args.within))
         finally:
@@ -120,7 +125,7 @@ def main():
         ends = [end - first_press for _, end in r["runs"]]
         waits = [end - pressed for pressed, end in r["runs"]]
         ms = [1000 * s for s in r["strokes"]]
-        print(f"{trainers:>8} | {min(ends, default=0):>9.0f} s {max(ends, default=0):>8.0f} s "
+        print(f"{processes:>9} {trainers:>8} | {min(ends, default=0):>9.0f} s {max(ends, default=0):>8.0f} s "
               f"{statistics.median(waits) if waits else 0:>9.0f} s {out_of_order(r['runs']):>12} | "
               f"{statistics.median(ms) if ms else 0:>10.0f} ms {percentile(ms, 0.95):>4.0f} ms "
               f"{max(ms, default=0):>4.0f} ms | {len(r['errors']):>6}  ({len(r['runs'])} of {args.visitors} models)",

@@ -42,16 +42,22 @@ def off(shown: np.ndarray, expected: np.ndarray) -> int:
     return int(np.abs(shown.astype(int) - expected.astype(int)).max())
 
 
-def test_codes_edited_with_mouse_and_keyboard_decode_in_the_browser_as_torch(page, app_url, vqvae):
-    sent = messages_to_the_server(page)
+def codes_of_a_drawing(page, app_url, strokes, stroke) -> tuple:
+    """Open the page, draw the strokes with stroke (the mouse's draw_stroke or a finger's touch_stroke), wait for its
+    code grid: (the component's root, the drawing's 49 codes)."""
     page.goto(f"{app_url}/codes")
     wait_for_app(page)
-    for stroke in DIGITS[7]:
-        draw_stroke(page, stroke)
+    for points in strokes:
+        stroke(page, points)
     root = page.locator(READY)
     root.wait_for(timeout=COLD_START)
     wait_for_app(page)
-    codes = json.loads(root.get_attribute("data-codes"))
+    return root, json.loads(root.get_attribute("data-codes"))
+
+
+def test_codes_edited_with_mouse_and_keyboard_decode_in_the_browser_as_torch(page, app_url, vqvae):
+    sent = messages_to_the_server(page)
+    root, codes = codes_of_a_drawing(page, app_url, DIGITS[7], draw_stroke)
     assert len(codes) == 49 and all(0 <= code < vqvae.codebook_size for code in codes)
     assert off(digit_shown(root, "original"), torch_digit(vqvae, codes)) <= 2
     assert off(digit_shown(root, "edited"), torch_digit(vqvae, codes)) <= 2
@@ -96,14 +102,7 @@ def test_on_a_phone_a_finger_draws_and_edits_a_code(browser, app_url, vqvae):
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     page = context.new_page()
     try:
-        page.goto(f"{app_url}/codes")
-        wait_for_app(page)
-        for stroke in DIGITS[1]:
-            touch_stroke(page, stroke)
-        root = page.locator(READY)
-        root.wait_for(timeout=COLD_START)
-        wait_for_app(page)
-        codes = json.loads(root.get_attribute("data-codes"))
+        root, codes = codes_of_a_drawing(page, app_url, DIGITS[1], touch_stroke)
         grid = root.locator(".grid").bounding_box()
         assert grid["x"] >= 0 and grid["x"] + grid["width"] <= 390  # the whole grid on the phone's width
         cell = root.locator("button.cell[data-cell='24']")

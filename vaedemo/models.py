@@ -22,7 +22,9 @@ References:
   from the encoder's outputs.
 - pytorch/examples vae/main.py (the same model family and the same test-set metric).
 """
+import functools
 import math
+import weakref
 from dataclasses import dataclass
 
 import torch
@@ -273,3 +275,18 @@ def one_hot(y: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 def build_model(config: ModelConfig) -> AutoEncoder:
     return {"ae": AutoEncoder, "vae": VAE, "cvae": CVAE, "vqvae": VQVAE}[config.kind](config)
+
+
+def per_model(compute):
+    """compute(model, ...) once per model object, its result kept as long as the model lives: a shipped model's for the
+    life of the process, a session's own model's as long as its session keeps it. What else compute takes must
+    follow from the model (its test codes, say), since the model alone is the key."""
+    kept = weakref.WeakKeyDictionary()
+
+    @functools.wraps(compute)
+    def once(model, *args):
+        if model not in kept:
+            kept[model] = compute(model, *args)
+        return kept[model]
+
+    return once

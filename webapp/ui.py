@@ -2,7 +2,6 @@
 shows (the session's own where the sidebar says so, webapp.session), and the maths panels. Every function here that
 takes dataset=None uses the data set the page shows."""
 import gc
-import weakref
 
 import pandas  # noqa: F401  imported whole before any page draws a chart: plotly (through narwhals) peeks
 
@@ -17,6 +16,7 @@ from vaedemo.evaluate import importance_weighted_nlls, kl_per_dimension, label_e
 from vaedemo.latent import codebook_pictures
 from vaedemo.likelihood import Separation, excess_nats, separation
 from vaedemo.losses import ElboTerms, importance_weighted, prior_log_density, prior_mass_within
+from vaedemo.models import per_model
 from vaedemo.preprocess import preprocess_drawing
 from vaedemo.viz import png_data_uri, to_uint8
 from webapp import reparam, session
@@ -86,15 +86,10 @@ def latent_means(model) -> torch.Tensor:
     return model.latent_mean(images, *((labels,) if model.kind == "cvae" else ()))  # (N, d); a CVAE's given the labels
 
 
-_codes: "weakref.WeakKeyDictionary[torch.nn.Module, torch.Tensor]" = weakref.WeakKeyDictionary()
-
-
+@per_model
 def codes_of(model) -> torch.Tensor:
-    """latent_means(model), computed once per model and kept as long as the model lives (a session's own model:
-    as long as its session keeps it)."""
-    if model not in _codes:
-        _codes[model] = latent_means(model)
-    return _codes[model]
+    """latent_means(model), once per model."""
+    return latent_means(model)
 
 
 def model(kind: str, latent_dim: int, dataset: str | None = None):
@@ -111,14 +106,10 @@ def vqvae():
     return load_shipped(CHECKPOINTS / "vq-vae.safetensors")
 
 
-_entries: "weakref.WeakKeyDictionary[torch.nn.Module, list[str]]" = weakref.WeakKeyDictionary()
-
-
+@per_model
 def codebook_entries(vqvae) -> list[str]:
     """Each code's picture (vaedemo.latent.codebook_pictures) as a PNG data URI, made once per model."""
-    if vqvae not in _entries:
-        _entries[vqvae] = [png_data_uri(picture) for picture in to_uint8(codebook_pictures(vqvae))]
-    return _entries[vqvae]
+    return [png_data_uri(picture) for picture in to_uint8(codebook_pictures(vqvae))]
 
 
 def codes(kind: str, latent_dim: int, dataset: str | None = None) -> torch.Tensor:
@@ -244,30 +235,18 @@ LIKELIHOOD_SAMPLES = 20  # importance samples per image on the Likelihood page: 
 # 3-4 s a model on one thread (100 samples: 10-20 s), its medians and AUROCs within 2 nats and 0.01 of 100 samples'
 
 
+@per_model
 @torch.inference_mode()
 def separation_over_samples(vae) -> Separation:
-    """-log p(x) and the excess over the pixels' entropy of a VAE over both data sets' shipped test samples."""
+    """-log p(x) and the excess over the pixels' entropy of a VAE over both data sets' shipped test samples, once
+    per model."""
     images = {name: test_sample(name)[0] for name in DATASETS}
     return separation(vae, images, session.trained_on(vae), samples=LIKELIHOOD_SAMPLES)
 
 
-@st.cache_resource(show_spinner=False)
-def shipped_separation(latent_dim: int, dataset: str) -> Separation:
-    return separation_over_samples(shipped("vae", latent_dim, dataset))
-
-
-_separations: "weakref.WeakKeyDictionary[torch.nn.Module, Separation]" = weakref.WeakKeyDictionary()
-
-
 def likelihoods(latent_dim: int, dataset: str) -> Separation:
-    """separation_over_samples of model("vae", latent_dim, dataset), computed once per model and process (the
-    session's own VAE: kept as long as its session keeps the model)."""
-    if not session.using_mine("vae", dataset):
-        return shipped_separation(latent_dim, dataset)
-    mine = session.my_model()
-    if mine not in _separations:
-        _separations[mine] = separation_over_samples(mine)
-    return _separations[mine]
+    """separation_over_samples of model("vae", latent_dim, dataset)."""
+    return separation_over_samples(model("vae", latent_dim, dataset))
 
 
 def drawing_likelihood(vae, x: torch.Tensor) -> tuple[float, float]:

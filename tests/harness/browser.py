@@ -19,4 +19,3 @@ def wait_for_app(page):
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=stStatusWidget]')"
         " || !document.querySelector('[data-testid=stStatusWidget]').innerText.includes('Running')", timeout=30_000)
-

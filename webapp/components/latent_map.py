@@ -15,7 +15,6 @@ Three components:
 """
 import hashlib
 import json
-import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -23,6 +22,7 @@ import streamlit as st
 import torch
 from torch import nn
 
+from vaedemo.models import per_model
 from vaedemo.viz import DIGIT_COLOURS, latent_plane
 from webapp.components import asset
 from webapp.i18n import t
@@ -47,23 +47,16 @@ class BrowserModel(NamedTuple):
         return ((z - self.centre) @ self.axes).tolist()
 
 
-_packed: "weakref.WeakKeyDictionary[nn.Module, BrowserModel]" = weakref.WeakKeyDictionary()
-
-
+@per_model
 def browser_model(model, codes: torch.Tensor, labels: torch.Tensor) -> BrowserModel:
-    """The model's decoder and its codes (N, d) of the test images labelled labels (N,), packed once per model (the
-    packing is kept as long as the model lives): a shipped model for the life of the server, a user's with the
-    session."""
-    if model not in _packed:
-        _packed[model] = pack(model.decoder, codes, labels)
-    return _packed[model]
+    """The model's decoder and its codes (N, d) of the test images labelled labels (N,), packed once per model."""
+    return pack(model.decoder, codes, labels)
 
 
+@per_model
 def browser_codes(vqvae) -> BrowserModel:
     """browser_model for a VQ-VAE: its decoder and codebook, packed once per model (pack_codes)."""
-    if vqvae not in _packed:
-        _packed[vqvae] = pack_codes(vqvae)
-    return _packed[vqvae]
+    return pack_codes(vqvae)
 
 
 def pack(decoder: nn.Sequential, codes: torch.Tensor, labels: torch.Tensor) -> BrowserModel:
