@@ -10,10 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.harness.browser import wait_for_app
-from tests.harness.classroom import open_class_page, open_student
+from tests.harness.classroom import open_class_page, open_student, wait_for_class
 from tests.harness.protocol import Session, drawing
 from tests.harness.server import ROOT, run_coroutine
-from tests.harness.strokes import MAP_STARS, draw_digit
+from tests.harness.strokes import draw_digit
 
 pytestmark = pytest.mark.browser
 HALL = 40  # students drawing beside the three in browsers
@@ -41,11 +41,9 @@ def test_the_class_draws_and_the_projected_map_shows_every_students_drawing(brow
         for (_, page), digit in zip(students, (0, 1, 7)):  # one stroke each
             draw_digit(page, digit)
             assert f"room={code}" in page.url
-        projector.get_by_text("3 drawings from 3 students").wait_for(timeout=10_000)  # no reload: the page polls
-        projector.wait_for_function(f"() => ({MAP_STARS})()[0] === 3", timeout=10_000)
+        wait_for_class(projector, 3)
         run_coroutine(hall(app_url, code, HALL))  # the rest of the hall, each drawing a digit of their own
-        projector.get_by_text(f"{3 + HALL} drawings from {3 + HALL} students").wait_for(timeout=10_000)
-        projector.wait_for_function(f"() => ({MAP_STARS})()[0] === {3 + HALL}", timeout=10_000)
+        wait_for_class(projector, 3 + HALL)
         (ROOT / "artifacts").mkdir(exist_ok=True)
         projector.screenshot(path=ROOT / "artifacts" / "class.png")
     finally:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.harness.classroom import open_class_page, open_student
+from tests.harness.classroom import open_class_page, open_student, wait_for_class
 from tests.harness.protocol import DRAWINGS, Session, class_counts
 from tests.harness.server import ROOT, app_pids, free_port, run_coroutine, start_app, stop_app
-from tests.harness.strokes import MAP_STARS, draw_digit
+from tests.harness.strokes import draw_digit
 from vaedemo.rooms import open_store
 
 COOKIE = "vaedemo_process"
@@ -93,8 +93,7 @@ def test_a_lecture_in_chromium_on_two_processes(browser, tmp_path):
         students = [open_student(browser, f"{url}/?room={code}") for _ in range(2)]
         for (_, page), digit in zip(students, (1, 7)):
             draw_digit(page, digit)
-        projector.get_by_text("2 drawings from 2 students").wait_for(timeout=10_000)
-        projector.wait_for_function(f"() => ({MAP_STARS})()[0] === 2", timeout=10_000)
+        wait_for_class(projector, 2)
         served_by = {cookie["value"] for context in (lecturer, *(c for c, _ in students))
                      for cookie in context.cookies() if cookie["name"] == COOKIE}
         assert served_by == {"app0", "app1"}

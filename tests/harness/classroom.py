@@ -2,7 +2,7 @@
 import re
 
 from tests.harness.browser import wait_for_app
-from tests.harness.strokes import CANVAS
+from tests.harness.strokes import CANVAS, MAP_STARS
 
 SLOW = 60_000  # ms: a page on a server busy with a hall
 
@@ -28,3 +28,10 @@ def open_student(browser, url: str):
     wait_for_app(page)
     page.locator(f"{CANVAS}[data-ready=true]").wait_for()
     return context, page
+
+
+def wait_for_class(projector, students: int):
+    """Until the projected Class page counts one drawing from each of the students and maps each as a star (it polls
+    the room: no reload)."""
+    projector.get_by_text(f"{students} drawings from {students} students").wait_for(timeout=10_000)
+    projector.wait_for_function(f"() => ({MAP_STARS})()[0] === {students}", timeout=10_000)
