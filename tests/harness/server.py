@@ -40,6 +40,7 @@ def start_app(port: int, extra_env: dict | None = None, args: list[str] = (), pr
     if processes > 1:
         command = [sys.executable, "-m", "webapp.serve", *options]
         env["VAEDEMO_PROCESSES"] = str(processes)
+        env["PATH"] = f"{env.get('PATH', '')}:/usr/sbin"  # where Debian's haproxy is, on a PATH without it too
     else:
         command = [sys.executable, "-m", "streamlit", "run", "app.py", *options]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
