@@ -87,10 +87,10 @@ def healthy(port: int) -> bool:
 
 
 def serve(count: int, argv: list[str]) -> int:
-    port, address, options = split_options(argv)
     streamlit = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]
     if count == 1:
         os.execv(sys.executable, streamlit + argv)
+    port, address, options = split_options(argv)
     haproxy = shutil.which("haproxy")
     if haproxy is None:
         sys.exit(f"VAEDEMO_PROCESSES={count} needs HAProxy on the PATH (Debian: apt-get install haproxy, which puts "
@@ -102,7 +102,7 @@ def serve(count: int, argv: list[str]) -> int:
                                                         "--server.headless=true"], cwd=ROOT, env=env)
                 for p in backends]
 
-    def stop(*_):
+    def stop():
         for child in children:
             if child.poll() is None:
                 child.terminate()
@@ -123,7 +123,7 @@ def serve(count: int, argv: list[str]) -> int:
         config.write_text(haproxy_config(address, port, backends))
         children.append(subprocess.Popen([haproxy, "-db", "-f", str(config)]))
         print(f"vaedemo: {count} app processes behind HAProxy on {address}:{port}", flush=True)
-        pid, status = os.wait()  # one of them ended: the app is broken, stop it all (a Space then restarts it)
+        _, status = os.wait()  # one of them ended: the app is broken, stop it all (a Space then restarts it)
         return os.waitstatus_to_exitcode(status) or 1
     finally:
         stop()

@@ -2,7 +2,7 @@
 import re
 
 from tests.harness.browser import wait_for_app
-from tests.harness.strokes import CANVAS, MAP_STARS
+from tests.harness.strokes import MAP_STARS, wait_until_drawable
 
 SLOW = 60_000  # ms: a page on a server busy with a hall
 
@@ -26,7 +26,7 @@ def open_student(browser, url: str):
     page.set_default_timeout(SLOW)
     page.goto(url)
     wait_for_app(page)
-    page.locator(f"{CANVAS}[data-ready=true]").wait_for()
+    wait_until_drawable(page, timeout=SLOW)
     return context, page
 
 

@@ -5,13 +5,13 @@ import concurrent.futures
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from webapp.serve import free_port, healthy  # noqa: F401  free_port: the tests' and benchmarks' too
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -22,12 +22,6 @@ def run_coroutine(coroutine):
     keeps an event loop running in the test thread, where asyncio.run refuses to start another."""
     with concurrent.futures.ThreadPoolExecutor(1) as thread:
         return thread.submit(asyncio.run, coroutine).result()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_app(port: int, extra_env: dict | None = None, args: list[str] = (), processes: int = 1) -> subprocess.Popen:
@@ -49,12 +43,9 @@ def start_app(port: int, extra_env: dict | None = None, args: list[str] = (), pr
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"streamlit exited with {process.returncode}: {process.log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as response:
-                if response.status == 200:
-                    return process
-        except OSError:
-            time.sleep(0.2)
+        if healthy(port):
+            return process
+        time.sleep(0.2)
     stop_app(process)
     raise RuntimeError(f"streamlit did not answer its health check within {60 * processes} s")
 
