@@ -1,5 +1,5 @@
-"""English words in a page that should be Chinese: runs of two or more English words, outside formulas and the names
-that stay as they are (MNIST, VAE, KL, ...)."""
+"""English words in a page that should be Chinese: runs of two or more English words, outside formulas, addresses
+(a room's join link) and the names that stay as they are (MNIST, VAE, KL, ...)."""
 import json
 import re
 
@@ -12,6 +12,7 @@ ENGLISH_RUN = re.compile(r"[A-Za-z]{2,}(?:[\s,;:'’-]+[A-Za-z]{2,})+")
 
 def english_runs(text: str) -> list[str]:
     text = re.sub(r"\$[^$]*\$", lambda formula: " ".join(re.findall(r"\\text\{([^}]*)\}", formula[0])), text)
+    text = re.sub(r"https?://\S+", " ", text)  # a room's code beside its join link once read as "PVV http"
     text = re.sub(NAMES, " ", text)
     return ENGLISH_RUN.findall(text)
 
