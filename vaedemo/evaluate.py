@@ -20,18 +20,24 @@ def batches(images: torch.Tensor, labels: torch.Tensor | None, batch_size: int):
 @torch.inference_mode()
 def evaluate(model: AutoEncoder, images: torch.Tensor, beta: float = 1.0, batch_size: int = 1000,
              labels: torch.Tensor | None = None) -> dict:
-    """Mean -ELBO (AE: recon BCE), recon and KL per image, one posterior sample per image (a CVAE: given labels)."""
+    """Mean -ELBO (AE: recon BCE), recon and KL per image, one posterior sample per image (a CVAE: given labels);
+    a VAE's active units from the same pass, a VQ-VAE's codebook figures."""
     was_training = model.training
     model.eval()
-    totals = torch.zeros(3, dtype=torch.float64)
+    totals, kl_sums = torch.zeros(3, dtype=torch.float64), 0.0  # kl_sums: a VAE's KL of each dimension (d,)
     for batch in batches(images, labels, batch_size):
-        totals += torch.tensor([t.item() for t in model.loss(*batch, beta=beta)], dtype=torch.float64)
+        if model.kind == "vqvae":
+            terms = model.loss(*batch, beta=beta)
+        else:
+            *terms, kl = model.objective_by_dimension(batch[0], *batch, beta=beta)
+            kl_sums = kl_sums + kl
+        totals += torch.tensor([t.item() for t in terms], dtype=torch.float64)
     loss, recon, kl = (totals / len(images)).tolist()
     figures = {"test_loss": loss, "test_recon": recon, "test_kl": kl}
     if model.kind == "vqvae":
         figures.update(codebook_figures(code_counts(model, images, batch_size)))
     elif model.kind != "ae":
-        figures["active_units"] = active_units(kl_per_dimension(model, images, batch_size, labels))
+        figures["active_units"] = active_units(kl_sums / len(images))
     model.train(was_training)
     return figures
 

@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .losses import codebook_losses, elbo, gaussian_kl, nearest_codes, reparameterise, straight_through
+from .losses import codebook_losses, elbo, gaussian_kl_per_dimension, nearest_codes, reparameterise, straight_through
 
 PIXELS = 28 * 28
 CLASSES = 10  # the labels a CVAE is conditioned on
@@ -130,8 +130,9 @@ class AutoEncoder(nn.Module):
         return torch.sigmoid(self.decode_logits(z, *condition))
 
     def sample_latent(self, x, *condition):
-        """The code the decoder sees for x during training, and the KL term (0 for an AE)."""
-        return self.encode(x, *condition), x.new_zeros(())
+        """The code the decoder sees for x during training, and the KL term of each latent dimension summed over the
+        batch, (d,): 0 for an AE."""
+        return self.encode(x, *condition), x.new_zeros(self.latent_dim)
 
     def loss(self, x, *condition, beta: float = 1.0):
         """(loss, recon, kl), each summed over the batch, in nats."""
@@ -140,8 +141,13 @@ class AutoEncoder(nn.Module):
     def objective(self, inputs, x, *condition, beta: float = 1.0):
         """What training minimises, (loss, recon, kl) summed over the batch: x rebuilt from inputs (a denoising run:
         x with noise added; otherwise x itself)."""
+        return self.objective_by_dimension(inputs, x, *condition, beta=beta)[:3]
+
+    def objective_by_dimension(self, inputs, x, *condition, beta: float = 1.0):
+        """objective's (loss, recon, kl) and the KL of each latent dimension summed over the batch, (d,): the test
+        figures and the active units from one pass (vaedemo.evaluate)."""
         z, kl = self.sample_latent(inputs, *condition)
-        return elbo(self.decode_logits(z, *condition), x, kl, beta)
+        return *elbo(self.decode_logits(z, *condition), x, kl.sum(), beta), kl
 
 
 class VAE(AutoEncoder):
@@ -160,7 +166,7 @@ class VAE(AutoEncoder):
 
     def sample_latent(self, x, *condition):
         mu, logvar = self.encode(x, *condition)
-        return reparameterise(mu, logvar, torch.randn_like(mu)), gaussian_kl(mu, logvar)
+        return reparameterise(mu, logvar, torch.randn_like(mu)), gaussian_kl_per_dimension(mu, logvar)
 
 
 class CVAE(VAE):
