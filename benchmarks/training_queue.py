@@ -6,6 +6,7 @@ others draw, all protocol clients (tests/harness/protocol.py) on one server. Tar
 First, in this process, what a run costs the queue: the first run of a new trainer (it starts the process, imports
 torch and loads the data, as every run did before the trainers stayed warm) side by side with the runs after it.
 Swept also over the app processes (VAEDEMO_PROCESSES): with two, each has its own line and trainers behind HAProxy.
+Each row also says how long the visitors waited for their run to start against the estimate their page first showed.
 Run: make bench, or python -m benchmarks.training_queue [--visitors 100] [--drawers 50] [--trainers 1 2]
 [--processes 1 2].
 """
@@ -13,6 +14,7 @@ import argparse
 import asyncio
 import itertools
 import random
+import re
 import statistics
 import time
 
@@ -23,6 +25,7 @@ from vaedemo.jobs import Job, TrainingQueue
 from vaedemo.train import CLASS_RUN, TrainConfig
 
 USE_MINE = "Use my model on every page"  # the Train page's button once a run has its model
+ESTIMATE = re.compile(r"starting in about (\d+) s")  # a waiting run's place, as the Train page shows it
 TIMEOUT_S = 600
 
 
@@ -40,7 +43,8 @@ def run_costs(warm_runs: int = 3) -> tuple[float, list[float]]:
 
 
 async def visitor(url: str, delay: float, results: dict):
-    """Open the Train page, press Start after delay, keep the tab open (its fragments polling) until the model."""
+    """Open the Train page, press Start after delay, keep the tab open (its fragments polling) until the model.
+    Also notes the first estimate of its start the page showed, and when the page first showed it training."""
     session = Session(url)
     try:
         await session.connect()
@@ -49,8 +53,14 @@ async def visitor(url: str, delay: float, results: dict):
         await asyncio.sleep(delay)
         pressed = time.monotonic()
         await press(session, "Start")
+        told, trained = None, None  # (when, estimated seconds to its start); when it was first seen training
         while USE_MINE not in session.buttons and time.monotonic() - pressed < TIMEOUT_S:
             await session.wait(0.25, "Train")
+            told = told or next(((at, int(m[1])) for at, text in session.texts
+                                 if at >= pressed and (m := ESTIMATE.search(text))), None)
+            trained = trained or (time.monotonic() if session.progress_texts else None)
+        if told and trained:
+            results["estimates"].append((told[1], trained - told[0]))
         if USE_MINE in session.buttons:
             results["runs"].append((pressed, time.monotonic()))
         else:
@@ -79,7 +89,7 @@ async def drawer(url: str, results: dict, done: asyncio.Event, rng: random.Rando
 
 
 async def hall(url: str, visitors: int, drawers: int, within_s: float) -> dict:
-    results = {"runs": [], "strokes": [], "errors": []}
+    results = {"runs": [], "strokes": [], "errors": [], "estimates": []}
     rng = random.Random(0)
     done = asyncio.Event()
     drawing = [asyncio.create_task(drawer(url, results, done, random.Random(rng.random()))) for _ in range(drawers)]
@@ -130,6 +140,11 @@ def main():
               f"{statistics.median(ms) if ms else 0:>10.0f} ms {percentile(ms, 0.95):>4.0f} ms "
               f"{max(ms, default=0):>4.0f} ms | {len(r['errors']):>6}  ({len(r['runs'])} of {args.visitors} models)",
               flush=True)
+        ratios = sorted(waited / max(estimate, 1) for estimate, waited in r["estimates"] if waited >= 10)
+        if ratios:
+            print(f"{'':>8}   the start as each page was first told it: the wait was {statistics.median(ratios):.2f}x "
+                  f"the estimate (median of {len(ratios)} waits of 10 s or more; 10th-90th percentile "
+                  f"{percentile(ratios, 0.1):.2f}-{percentile(ratios, 0.9):.2f}x)", flush=True)
         for error in sorted(set(r["errors"]))[:3]:
             print(f"{'':>8}   error: {error[:160]}")
 

@@ -3,6 +3,7 @@ import multiprocessing
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -131,7 +132,8 @@ def test_a_second_job_is_queued_until_the_first_ends():
 def test_runs_start_in_the_order_they_were_asked_for_and_each_knows_its_place(line):
     first = Job(TrainConfig(epochs=100, **TINY), line=line).start()
     wait_until(lambda: first.poll().status == "training")
-    waiting = [Job(TrainConfig(epochs=1, seed=n, **TINY), line=line).start() for n in range(3)]
+    # three runs, each guessed at over 1 s: their rounded estimates differ
+    waiting = [Job(TrainConfig(epochs=3, seed=n, **TINY), line=line).start() for n in range(3)]
     messages = [job.poll().message for job in waiting]
     assert [m.split(",")[0] for m in messages] == [f"Waiting in line: {n} of 3" for n in (1, 2, 3)]
     seconds = [int(m.split("about ")[1].split(" s")[0]) for m in messages]
@@ -148,6 +150,25 @@ def test_runs_start_in_the_order_they_were_asked_for_and_each_knows_its_place(li
     assert started == [waiting[0], waiting[2]]
     assert [finished(job).status for job in waiting] == ["done", "stopped", "done"]
     assert waiting[1].poll().message == "Stopped before it started."
+
+
+def test_a_waiting_run_is_told_about_when_it_starts_from_what_the_runs_before_cost(monkeypatch):
+    """The line starts from guesses of a run's cost (here absurd ones: a waiting run would be told of hours) and
+    replaces them with what the first run it served cost: the next waiting run's estimate is that run's time."""
+    monkeypatch.setattr(jobs, "IMAGES_PER_S", 1)
+    monkeypatch.setattr(jobs, "EPOCH_OVERHEAD_S", 1000)
+    line = TrainingQueue(trainers=1)
+    config = TrainConfig(epochs=3, hidden=64, train_size=6000, batch_size=50)
+    assert Job(config, line=line).estimate_s() > 3600
+    try:
+        job = Job(config, line=line).start()
+        wait_until(lambda: job.poll().status == "training")
+        began = time.monotonic()
+        assert finished(job).status == "done"
+        took = time.monotonic() - began  # from its training's start, as its page saw it, to its model
+        assert took / 2 < Job(replace(config, seed=1), line=line).estimate_s() < took * 2
+    finally:
+        line.close()
 
 
 def test_a_queued_job_can_be_stopped(busy_line):

@@ -40,7 +40,8 @@ STEP_EVERY_S = 0.25  # at most this often a step's figures go to the server
 STOP_GRACE_S = 30  # a trainer that has not ended a run this long after a stop (stuck fetching data) is killed; on a
 # busy machine it can need seconds to hand back the model it has so far, which a shorter grace would lose
 IMAGES_PER_S = 12_000  # a first guess of a trainer's speed (MLP, one core), for the waiting runs' estimates
-RUN_OVERHEAD_S = 1.0  # a run's cost beyond its epochs: each epoch's test figures, pictures and map, the weights
+EPOCH_OVERHEAD_S = 0.5  # a first guess of an epoch's cost beyond its training: test figures, pictures, map (and the
+# weights at the end); the line learns both from the runs it serves
 
 
 def english(parts: list) -> str:
@@ -88,6 +89,7 @@ class Job:
         self.last_poll = time.monotonic()
         self.abandoned = False
         self.trainer = None  # the trainer it runs on, once its turn came
+        self.training_since = None  # when its trainer began training it (time.monotonic()), after loading
         self.thread = threading.Thread(target=self.run, name="vaedemo-training-job", daemon=True)
 
     def start(self) -> "Job":
@@ -162,6 +164,8 @@ class Job:
             p = self.progress
             if event == "status":
                 p.status, p.parts, p.total_steps = message["status"], message["parts"], message["total_steps"]
+                if p.status == "training":
+                    self.training_since = time.monotonic()
             elif event == "step":
                 p.steps.append(message)
             elif event == "epoch":
@@ -188,7 +192,7 @@ class Job:
         """About how long this run takes from its start, or what is left of it once it trains."""
         config, progress = self.config, self.progress
         images = config.epochs * (config.train_size or 60_000)
-        total = images / self.line.images_per_s + config.epochs * RUN_OVERHEAD_S
+        total = images / self.line.images_per_s + config.epochs * self.line.epoch_overhead_s
         return total * (1 - progress.fraction)
 
 
@@ -244,7 +248,9 @@ class TrainingQueue:
         self.waiting: collections.deque[Job] = collections.deque()
         self.running: list[Job] = []
         self.turn = threading.Condition()
-        self.images_per_s = IMAGES_PER_S  # updated from each run's epochs
+        self.images_per_s = IMAGES_PER_S  # both learned from the runs served (learn)
+        self.epoch_overhead_s = EPOCH_OVERHEAD_S
+        self.learned = False  # the guesses above are replaced by the first run's figures
         self.told = 0.0  # when the waiting runs were last told their places
 
     def enter(self, job: Job):
@@ -275,11 +281,23 @@ class TrainingQueue:
         with self.turn:
             self.running.remove(job)
             self.free.append(trainer)
-            speeds = [epoch["images_per_s"] for epoch in job.progress.epochs]
-            if speeds:
-                self.images_per_s = 0.5 * self.images_per_s + 0.5 * float(np.median(speeds))
+            self.learn(job)
             self.tell_places()
             self.turn.notify_all()
+
+    def learn(self, job: Job):
+        """A finished run's speed and its epochs' cost beyond training (from the start of its training to its end,
+        less its epochs' training time), for the next estimates: the first run's replace the guesses, the next are
+        averaged in. With the lock held."""
+        epochs = job.progress.epochs
+        if job.progress.status != "done" or job.training_since is None:
+            return
+        speed = float(np.median([epoch["images_per_s"] for epoch in epochs]))
+        overhead = (time.monotonic() - job.training_since - sum(epoch["seconds"] for epoch in epochs)) / len(epochs)
+        weight = 0.5 if self.learned else 0.0  # of what the line knew
+        self.images_per_s = weight * self.images_per_s + (1 - weight) * speed
+        self.epoch_overhead_s = weight * self.epoch_overhead_s + (1 - weight) * max(overhead, 0.0)
+        self.learned = True
 
     def warm(self, dataset: str, root=None):
         """Start the free trainers that are not up, each loading dataset, so that the next runs find them warm."""

@@ -65,7 +65,7 @@ class Session:
         self.due = {}  # fragment id -> when the browser would rerun it next
         self.errors = []
         self.pictures = 0  # pictures received so far
-        self.texts = []  # (time received, text) of every markdown element
+        self.texts = []  # (time received, text) of every markdown element and every alert but errors
         self.session_id = ""  # the server's name for this session (its uploads' addresses carry it)
 
     async def connect(self):
@@ -140,6 +140,8 @@ class Session:
             self.pictures += 1
         elif kind == "markdown":
             self.texts.append((time.monotonic(), element.markdown.body))
+        elif kind == "alert":  # an information or a warning (a waiting run's place)
+            self.texts.append((time.monotonic(), element.alert.body))
         elif kind == "progress":
             self.progress_texts.append(element.progress.text)
         elif kind == "button":
