@@ -40,8 +40,10 @@ STEP_EVERY_S = 0.25  # at most this often a step's figures go to the server
 STOP_GRACE_S = 30  # a trainer that has not ended a run this long after a stop (stuck fetching data) is killed; on a
 # busy machine it can need seconds to hand back the model it has so far, which a shorter grace would lose
 IMAGES_PER_S = 12_000  # a first guess of a trainer's speed (MLP, one core), for the waiting runs' estimates
-EPOCH_OVERHEAD_S = 0.5  # a first guess of an epoch's cost beyond its training: test figures, pictures, map (and the
-# weights at the end); the line learns both from the runs it serves
+EPOCH_OVERHEAD_S = 1.0  # a first guess of an epoch's cost beyond its training: test figures, pictures, map (and the
+# weights at the end). The line learns both from the runs it serves; the guesses are what a hall is told, pressing
+# Start before any run has ended, so they are a busy machine's (docs/benchmarks.md: idle, a class run's epoch costs
+# 0.25 s beyond its training)
 
 
 def english(parts: list) -> str:
