@@ -104,14 +104,12 @@ def test_a_finished_job_shows_its_results_and_becomes_my_model(finished_job):
     at.run()
     assert [s.value for s in at.success] == ["Finished: 1 epoch trained."]
     assert not button(at, "Start").disabled and button(at, "Stop").disabled
-    assert (
-        len(at.get("image")) == 3 and len(at.get("plotly_chart")) == 1
-    )  # test digits, their reconstructions, samples from the prior
-    curves = json.loads(at.get("plotly_chart")[0].proto.spec)
-    titles = [annotation["text"] for annotation in curves["layout"]["annotations"]]
-    assert titles == ["Reconstruction (BCE)", "KL divergence", "Active units (of 2)"]
+    assert len(at.get("image")) == 3  # test digits, their reconstructions, samples from the prior
+    curves = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]  # in columns: stacked on a phone
+    assert [chart["layout"]["title"]["text"] for chart in curves] == [
+        "Reconstruction (BCE)", "KL divergence", "Active units (of 2)"]
     units = finished_job.poll().epochs[-1]["active_units"]
-    assert curves["data"][-1]["y"] == [units]  # the third panel: active units after each epoch
+    assert curves[-1]["data"][-1]["y"] == [units]  # the third chart: active units after each epoch
     assert any(f"{units} of 2 latent dimensions active" in caption.value for caption in at.caption)
     button(at, "Use my model on every page").click().run()
     assert not at.exception

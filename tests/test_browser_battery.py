@@ -160,7 +160,7 @@ def test_pages_switched_mid_training_then_stop_pressed_twice(page, app_url):
     long_run(page)  # still going when we come back
     page.get_by_role("button", name="Start").click()
     curves = page.locator(".js-plotly-plot")
-    expect(curves).to_have_count(1, timeout=RUN)
+    expect(curves).to_have_count(3, timeout=RUN)  # reconstruction, KL, active units
 
     go_to(page, "Draw", "Draw a digit")
     expect(page.get_by_text("Training:")).to_be_visible()  # the sidebar follows the run on every page
@@ -172,7 +172,7 @@ def test_pages_switched_mid_training_then_stop_pressed_twice(page, app_url):
 
     go_to(page, "Train", "Train your own autoencoder")
     expect(page.get_by_text(re.compile(r"Epoch \d+ of 20"))).to_be_visible()
-    expect(curves).to_have_count(1)
+    expect(curves).to_have_count(3)
     stop = page.get_by_role("button", name="Stop")
     expect(stop).to_be_enabled()
     stop.dblclick()

@@ -48,7 +48,7 @@ def test_short_run_then_use_my_model_on_another_page(page, app_url):
     use = page.get_by_role("button", name="Use my model on every page")
     expect(use).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("Their reconstructions")).to_be_visible(timeout=SLOW)
-    expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=SLOW)
+    expect(page.locator(".js-plotly-plot")).to_have_count(3, timeout=SLOW)
     expect(page.locator(".js-plotly-plot").get_by_text("Active units (of 2)")).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("of 2 latent dimensions active")).to_be_visible(timeout=SLOW)
     expect(page.get_by_role("button", name="Start")).to_be_enabled(timeout=SLOW)
@@ -76,7 +76,7 @@ def test_a_conv_run_on_a_small_training_set_shows_progress_and_ends(page, app_ur
     short_run(page, 2)
     page.get_by_role("button", name="Start").click()
     expect(page.get_by_text("Finished: 2 epochs trained.", exact=True)).to_be_visible(timeout=RUN)
-    expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=SLOW)
+    expect(page.locator(".js-plotly-plot")).to_have_count(3, timeout=SLOW)
     expect(page.get_by_text("Their reconstructions")).to_be_visible(timeout=SLOW)
 
 

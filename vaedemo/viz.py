@@ -1,13 +1,13 @@
 """Pictures and plotly figures for the pages (no Streamlit here)."""
 import base64
 import io
+import math
 
 import numpy as np
 import plotly.graph_objects as go
 import torch
 from PIL import Image
 from plotly.colors import qualitative
-from plotly.subplots import make_subplots
 
 from .evaluate import ACTIVE_KL
 from .likelihood import histogram_counts, shared_edges
@@ -78,31 +78,34 @@ def map_bounds(*points: np.ndarray) -> tuple[float, float, float, float]:
 
 
 def training_curves(steps: list, epochs: list, steps_per_epoch: float, latent_dim: int | None = None,
-                    labels: dict = CURVE_LABELS) -> go.Figure:
-    """Reconstruction and KL in nats per image: train (batches, as they come) and test (after each epoch); given
-    a VAE's latent_dim, a third panel with its active units after each epoch (test figures). labels: the titles,
-    legends and axes, as CURVE_LABELS has them in English."""
-    titles = (labels["recon"], labels["kl"]) + ((labels["active"].format(latent_dim=latent_dim),) if latent_dim else ())
-    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles)
-    for col, key in enumerate(("recon", "kl"), start=1):
+                    labels: dict = CURVE_LABELS) -> list[go.Figure]:
+    """Reconstruction and KL in nats per image, each a figure: train (batches, as they come) and test (after each
+    epoch); given a VAE's latent_dim, a third with its active units after each epoch (test figures). Figures of
+    their own, so that a page can set them side by side on a wide screen and one under the other on a phone.
+    labels: the titles, legends and axes, as CURVE_LABELS has them in English."""
+    figures = []
+    for key in ("recon", "kl"):
+        fig = go.Figure()
         fig.add_scatter(x=[s["step"] / steps_per_epoch for s in steps], y=[s[f"train_{key}"] for s in steps],
-                        mode="lines", name=labels["train"], legendgroup="train", showlegend=col == 1,
-                        line={"color": "#1f77b4"}, row=1, col=col)
+                        mode="lines", name=labels["train"], line={"color": "#1f77b4"})
         fig.add_scatter(x=[e["epoch"] for e in epochs], y=[e[f"test_{key}"] for e in epochs],
-                        mode="lines+markers", name=labels["test"], legendgroup="test", showlegend=col == 1,
-                        line={"color": "#d62728"}, marker={"size": 8}, row=1, col=col)
+                        mode="lines+markers", name=labels["test"], line={"color": "#d62728"}, marker={"size": 8})
+        fig.update_yaxes(title_text=labels["nats"])
+        figures.append((labels[key], fig))
     if latent_dim:
+        fig = go.Figure()
         fig.add_scatter(x=[e["epoch"] for e in epochs], y=[e["active_units"] for e in epochs], mode="lines+markers",
-                        name=labels["test"], legendgroup="test", showlegend=False, line={"color": "#d62728"},
-                        marker={"size": 8}, row=1, col=3)
-        fig.update_yaxes(
-            range=[-0.3, latent_dim + 0.3], title_text=labels["active_axis"].format(kl=f"{ACTIVE_KL:g}"), col=3
-        )
-    fig.update_xaxes(title_text=labels["epoch"])
-    fig.update_yaxes(title_text=labels["nats"], col=1)
-    fig.update_layout(height=330, margin={"l": 10, "r": 10, "t": 40, "b": 10}, uirevision="training",
-                      legend={"orientation": "h", "y": -0.25})
-    return fig
+                        name=labels["test"], line={"color": "#d62728"}, marker={"size": 8})
+        fig.update_yaxes(range=[-0.3, latent_dim + 0.3],
+                         title_text=labels["active_axis"].format(kl=f"{ACTIVE_KL:g}"))
+        figures.append((labels["active"].format(latent_dim=latent_dim), fig))
+    last = max([e["epoch"] for e in epochs] + [s["step"] / steps_per_epoch for s in steps], default=1)
+    for title, fig in figures:
+        fig.update_xaxes(title_text=labels["epoch"], dtick=max(1, math.ceil(last / 8)))  # whole epochs, 8 at most
+        fig.update_layout(title={"text": title}, height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                          uirevision="training", showlegend=len(fig.data) > 1,
+                          legend={"orientation": "h", "y": -0.3})
+    return [fig for _, fig in figures]
 
 
 def rate_distortion(runs: list[dict], varied: str, references: list[tuple[str, float, float]], labels: dict

@@ -127,8 +127,9 @@ def curves(config, progress):
     steps_per_epoch = progress.total_steps / config.epochs
     latent_dim = config.latent_dim if config.kind == "vae" else None
     labels = {name: t(f"curves.{name}") for name in CURVE_LABELS}
-    st.plotly_chart(training_curves(progress.steps, progress.epochs, steps_per_epoch, latent_dim, labels),
-                    key="train_curves")
+    figures = training_curves(progress.steps, progress.epochs, steps_per_epoch, latent_dim, labels)
+    for n, (column, figure) in enumerate(zip(st.columns(len(figures)), figures)):  # on a phone, one under the other
+        column.plotly_chart(figure, key=f"train_curves_{n}")
 
 
 def epoch_caption(config, last: dict):
