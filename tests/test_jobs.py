@@ -152,23 +152,18 @@ def test_runs_start_in_the_order_they_were_asked_for_and_each_knows_its_place(li
     assert waiting[1].poll().message == "Stopped before it started."
 
 
-def test_a_waiting_run_is_told_about_when_it_starts_from_what_the_runs_before_cost(monkeypatch):
+def test_a_waiting_run_is_told_about_when_it_starts_from_what_the_runs_before_cost(line):
     """The line starts from guesses of a run's cost (here absurd ones: a waiting run would be told of hours) and
     replaces them with what the first run it served cost: the next waiting run's estimate is that run's time."""
-    monkeypatch.setattr(jobs, "IMAGES_PER_S", 1)
-    monkeypatch.setattr(jobs, "EPOCH_OVERHEAD_S", 1000)
-    line = TrainingQueue(trainers=1)
+    line.images_per_s, line.epoch_overhead_s = 1, 1000
     config = TrainConfig(epochs=3, hidden=64, train_size=6000, batch_size=50)
     assert Job(config, line=line).estimate_s() > 3600
-    try:
-        job = Job(config, line=line).start()
-        wait_until(lambda: job.poll().status == "training")
-        began = time.monotonic()
-        assert finished(job).status == "done"
-        took = time.monotonic() - began  # from its training's start, as its page saw it, to its model
-        assert took / 2 < Job(replace(config, seed=1), line=line).estimate_s() < took * 2
-    finally:
-        line.close()
+    job = Job(config, line=line).start()
+    wait_until(lambda: job.poll().status == "training")
+    began = time.monotonic()
+    assert finished(job).status == "done"
+    took = time.monotonic() - began  # from its training's start, as its page saw it, to its model
+    assert took / 2 < Job(replace(config, seed=1), line=line).estimate_s() < took * 2
 
 
 def test_a_queued_job_can_be_stopped(busy_line):

@@ -90,22 +90,23 @@ def training_curves(steps: list, epochs: list, steps_per_epoch: float, latent_di
                         mode="lines", name=labels["train"], line={"color": "#1f77b4"})
         fig.add_scatter(x=[e["epoch"] for e in epochs], y=[e[f"test_{key}"] for e in epochs],
                         mode="lines+markers", name=labels["test"], line={"color": "#d62728"}, marker={"size": 8})
+        fig.update_layout(title={"text": labels[key]})
         fig.update_yaxes(title_text=labels["nats"])
-        figures.append((labels[key], fig))
+        figures.append(fig)
     if latent_dim:
         fig = go.Figure()
         fig.add_scatter(x=[e["epoch"] for e in epochs], y=[e["active_units"] for e in epochs], mode="lines+markers",
                         name=labels["test"], line={"color": "#d62728"}, marker={"size": 8})
+        fig.update_layout(title={"text": labels["active"].format(latent_dim=latent_dim)})
         fig.update_yaxes(range=[-0.3, latent_dim + 0.3],
                          title_text=labels["active_axis"].format(kl=f"{ACTIVE_KL:g}"))
-        figures.append((labels["active"].format(latent_dim=latent_dim), fig))
+        figures.append(fig)
     last = max([e["epoch"] for e in epochs] + [s["step"] / steps_per_epoch for s in steps], default=1)
-    for title, fig in figures:
+    for fig in figures:
         fig.update_xaxes(title_text=labels["epoch"], dtick=max(1, math.ceil(last / 8)))  # whole epochs, 8 at most
-        fig.update_layout(title={"text": title}, height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                          uirevision="training", showlegend=len(fig.data) > 1,
-                          legend={"orientation": "h", "y": -0.3})
-    return [fig for _, fig in figures]
+        fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10}, uirevision="training",
+                          showlegend=len(fig.data) > 1, legend={"orientation": "h", "y": -0.3})
+    return figures
 
 
 def rate_distortion(runs: list[dict], varied: str, references: list[tuple[str, float, float]], labels: dict
