@@ -5,7 +5,8 @@ others draw, all protocol clients (tests/harness/protocol.py) on one server. Tar
 
 First, in this process, what a run costs the queue: the first run of a new trainer (it starts the process, imports
 torch and loads the data, as every run did before the trainers stayed warm) side by side with the runs after it.
-Swept also over the app processes (VAEDEMO_PROCESSES): with two, each has its own line and trainers behind HAProxy.
+Swept also over the app processes (VAEDEMO_PROCESSES, behind HAProxy): they share one line (a SQLite file), each
+with its own trainers. Prints the CPU the app processes, the trainers and the clients used.
 Each row also says how long the visitors waited for their run to start against the estimate their page first showed.
 Run: make bench, or python -m benchmarks.training_queue [--visitors 100] [--drawers 50] [--trainers 1 2]
 [--processes 1 2].
@@ -15,11 +16,14 @@ import asyncio
 import itertools
 import random
 import re
+import resource
 import statistics
 import time
+from pathlib import Path
 
+from benchmarks.lecture_hall import server_cpu_s
 from tests.harness.protocol import DRAWINGS, Session, press
-from tests.harness.server import free_port, start_app, stop_app
+from tests.harness.server import app_pids, free_port, start_app, stop_app
 from tests.harness.training import finished
 from vaedemo.jobs import Job, TrainingQueue
 from vaedemo.train import CLASS_RUN, TrainConfig
@@ -106,6 +110,19 @@ def out_of_order(runs: list[tuple[float, float]]) -> int:
     return sum(later < end for i, end in enumerate(ends) for later in ends[i + 1:])
 
 
+def children(pid: int) -> list[int]:
+    """A process's children, each with its own children, and so on."""
+    found = [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+             for child in (task / "children").read_text().split()]
+    return found + [grandchild for child in found for grandchild in children(child)]
+
+
+def cpu_s(apps: list[int]) -> tuple[float, float, float]:
+    """CPU seconds used so far by the app processes, by their trainers, and by this process's clients."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return server_cpu_s(apps), server_cpu_s([pid for app in apps for pid in children(app)]), me.ru_utime + me.ru_stime
+
+
 def percentile(values: list, q: float) -> float:
     return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
@@ -117,7 +134,7 @@ def main():
     parser.add_argument("--within", type=float, default=10.0, help="seconds over which the visitors press Start")
     parser.add_argument("--trainers", type=int, nargs="+", default=[1, 2], help="warm trainers per app process")
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2],
-                        help="app processes (VAEDEMO_PROCESSES, webapp/serve.py), each with its own line and trainers")
+                        help="app processes (VAEDEMO_PROCESSES, webapp/serve.py): one line, each with its own trainers")
     args = parser.parse_args()
     first, warm = run_costs()
     print(f"A class run from Start to model, one trainer: {first:.1f} s for a new trainer's first run (process, torch, "
@@ -128,7 +145,10 @@ def main():
         port = free_port()
         server = start_app(port, {"VAEDEMO_TRAINERS": str(trainers)}, processes=processes)
         try:
+            apps = app_pids(server)
+            cpu, start = cpu_s(apps), time.monotonic()
             r = asyncio.run(hall(f"http://127.0.0.1:{port}", args.visitors, args.drawers, args.within))
+            used, wall = [after - before for before, after in zip(cpu, cpu_s(apps))], time.monotonic() - start
         finally:
             stop_app(server)
         first_press = min((pressed for pressed, _ in r["runs"]), default=0)
@@ -140,6 +160,8 @@ def main():
               f"{statistics.median(ms) if ms else 0:>10.0f} ms {percentile(ms, 0.95):>4.0f} ms "
               f"{max(ms, default=0):>4.0f} ms | {len(r['errors']):>6}  ({len(r['runs'])} of {args.visitors} models)",
               flush=True)
+        print(f"{'':>8}   CPU in {wall:.0f} s: app processes {used[0]:.0f} s, trainers {used[1]:.0f} s, "
+              f"the clients {used[2]:.0f} s", flush=True)
         ratios = sorted(waited / max(estimate, 1) for estimate, waited in r["estimates"] if waited >= 10)
         if ratios:
             print(f"{'':>8}   the start as each page was first told it: the wait was {statistics.median(ratios):.2f}x "

@@ -117,10 +117,11 @@ def test_a_finished_job_shows_its_results_and_becomes_my_model(finished_job):
     assert at.session_state["use_mine"] is True
 
 
-def test_the_kl_warm_up_and_architecture_settings_go_into_the_run(monkeypatch):
+def test_the_kl_warm_up_and_architecture_settings_go_into_the_run(monkeypatch, tmp_path):
     at = train_page()
     assert at.session_state["train_kl_warmup"] == 0 and at.session_state["train_arch"] == "mlp"
-    monkeypatch.setattr(jobs.QUEUE, "free", [])  # the trainer busy with another session's run: nothing trains here
+    # a line without a free trainer (as if busy with another session's run): nothing trains here
+    monkeypatch.setattr(jobs, "QUEUE", TrainingQueue(trainers=0, path=tmp_path / "training.sqlite3"))
     at.number_input(key="_train_kl_warmup").set_value(3).run()
     at.radio(key="_train_arch").set_value("conv").run()
     button(at, "Start").click().run()
@@ -130,10 +131,9 @@ def test_the_kl_warm_up_and_architecture_settings_go_into_the_run(monkeypatch):
     job.thread.join(10)
 
 
-def test_a_queued_job_says_so_and_can_be_stopped():
+def test_a_queued_job_says_so_and_can_be_stopped(tmp_path):
     at = train_page()
-    line = TrainingQueue(1)
-    line.free.clear()  # its one trainer busy with another session's run
+    line = TrainingQueue(trainers=0, path=tmp_path / "training.sqlite3")  # no trainer free: the run waits
     job = Job(TrainConfig(epochs=1, hidden=32, train_size=500), line=line).start()
     at.session_state["train_job"] = job
     at.run()

@@ -102,19 +102,19 @@ def test_a_learning_rate_that_blows_up_stops_with_a_message_and_keeps_the_last_g
 
 
 @pytest.fixture
-def line():
-    """A line of runs of its own, with one trainer, ended after the test."""
-    line = TrainingQueue(trainers=1)
+def line(tmp_path):
+    """A line of runs of its own (its own file), with one trainer, ended after the test."""
+    line = TrainingQueue(trainers=1, path=tmp_path / "training.sqlite3")
     yield line
     line.close()
 
 
 @pytest.fixture
-def busy_line():
-    """A line of runs whose one trainer is busy with another server's run (it never frees)."""
-    line = TrainingQueue(trainers=1)
-    line.free.clear()
-    return line
+def busy_line(tmp_path):
+    """A line of runs without a free trainer (as if another server's run kept the machine's trainers busy)."""
+    line = TrainingQueue(trainers=0, path=tmp_path / "training.sqlite3")
+    yield line
+    line.close()
 
 
 def test_a_second_job_is_queued_until_the_first_ends():
@@ -134,8 +134,9 @@ def test_runs_start_in_the_order_they_were_asked_for_and_each_knows_its_place(li
     wait_until(lambda: first.poll().status == "training")
     # three runs, each guessed at over 1 s: their rounded estimates differ
     waiting = [Job(TrainConfig(epochs=3, seed=n, **TINY), line=line).start() for n in range(3)]
+    places = [f"Waiting in line: {n} of 3" for n in (1, 2, 3)]
+    wait_until(lambda: [job.poll().message.split(",")[0] for job in waiting] == places, 10)  # read every second
     messages = [job.poll().message for job in waiting]
-    assert [m.split(",")[0] for m in messages] == [f"Waiting in line: {n} of 3" for n in (1, 2, 3)]
     seconds = [int(m.split("about ")[1].split(" s")[0]) for m in messages]
     assert 0 < seconds[0] < seconds[1] < seconds[2]  # each waits for the runs ahead of it
     waiting[1].stop()  # the middle one leaves the line; the last moves up
@@ -150,6 +151,30 @@ def test_runs_start_in_the_order_they_were_asked_for_and_each_knows_its_place(li
     assert started == [waiting[0], waiting[2]]
     assert [finished(job).status for job in waiting] == ["done", "stopped", "done"]
     assert waiting[1].poll().message == "Stopped before it started."
+
+
+def test_the_app_processes_share_one_line_in_the_order_asked_and_any_free_trainer_serves_it(line, tmp_path):
+    """Two app processes' lines on one file (webapp/serve.py's processes): a run asked on the process without a free
+    trainer waits in the one line with the other's runs, is told its place among them, and is trained in its turn by
+    the other process's trainer."""
+    other = TrainingQueue(trainers=0, path=line.path)  # the other process: its trainers all busy
+    try:
+        first = Job(TrainConfig(epochs=100, **TINY), line=line).start()
+        wait_until(lambda: first.poll().status == "training")
+        waiting = [Job(TrainConfig(epochs=1, seed=n, **TINY), line=(other, line)[n % 2]).start() for n in range(3)]
+        places = [f"Waiting in line: {n} of 3" for n in (1, 2, 3)]
+        wait_until(lambda: [job.poll().message.split(",")[0] for job in waiting] == places, 10)
+        first.stop()
+        started = []
+        while len(started) < 3:
+            started += [job for job in waiting if job not in started and job.poll().status != "queued"]
+            time.sleep(0.05)
+        assert started == waiting
+        assert [finished(job).status for job in waiting] == ["done"] * 3
+        assert {line.trainer_pid(job.ticket) for job in waiting} == {line.trainers[0].process.pid}
+        assert other.waiting() == other.running() == []
+    finally:
+        other.close()
 
 
 def test_a_waiting_run_is_told_about_when_it_starts_from_what_the_runs_before_cost(line):
@@ -179,7 +204,7 @@ def test_a_waiting_job_nobody_polls_leaves_the_line(monkeypatch, busy_line):
     monkeypatch.setattr(jobs, "WATCHDOG_S", 1)
     job = Job(TrainConfig(epochs=1, **TINY), line=busy_line).start()
     job.thread.join(WAIT)  # no poll() while waiting: like a closed tab
-    assert list(busy_line.waiting) == []
+    assert busy_line.waiting() == []
     assert job.poll().message == "Nobody looked at this run for 1 s (was its tab closed?), so it was stopped. " \
                                  "Stopped before it started."
 
@@ -187,7 +212,7 @@ def test_a_waiting_job_nobody_polls_leaves_the_line(monkeypatch, busy_line):
 def test_the_trainer_stays_warm_and_survives_a_failed_run(tmp_path, line):
     first = finished(Job(TrainConfig(epochs=1, **TINY), line=line).start())
     assert first.status == "done"
-    (trainer,) = line.free
+    (trainer,) = line.trainers
     pid = trainer.process.pid
     (tmp_path / "a-file").write_text("not a folder")
     bad = finished(Job(TrainConfig(epochs=1, **TINY), root=tmp_path / "a-file", line=line).start())
@@ -199,7 +224,7 @@ def test_the_trainer_stays_warm_and_survives_a_failed_run(tmp_path, line):
 def test_a_trainer_that_dies_is_reported_and_started_again(line):
     job = Job(TrainConfig(epochs=100, **TINY), line=line).start()
     wait_until(lambda: job.poll().status == "training")
-    os.kill(job.trainer.process.pid, 9)
+    os.kill(line.trainer_pid(job.ticket), 9)
     progress = finished(job)
     assert progress.status == "failed" and progress.message.startswith("The training process ended unexpectedly")
     assert finished(Job(TrainConfig(epochs=1, **TINY), line=line).start()).status == "done"
@@ -231,4 +256,4 @@ def test_missing_data_without_network_says_what_to_do(tmp_path, monkeypatch, lin
 @pytest.fixture(autouse=True)
 def the_line_is_empty_after_each_test():
     yield
-    wait_until(lambda: not jobs.QUEUE.running and not jobs.QUEUE.waiting, timeout=30)
+    wait_until(lambda: not jobs.QUEUE.running() and not jobs.QUEUE.waiting(), timeout=30)

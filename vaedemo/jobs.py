@@ -1,39 +1,51 @@
-"""Training jobs for the app: a first-come, first-served queue of runs served by warm trainer processes.
+"""Training jobs for the app: one first-come, first-served line of runs for all the app processes of a machine,
+served by warm trainer processes.
 
 Training inside the server process would compete with the app for the GIL and both cores (docs/benchmarks.md:
 drawing got twice as slow). So runs go to trainer processes (spawn, one torch thread, niced), started once and kept
 warm: torch imported and the data sets loaded on their first run, so that a run costs its training and little else.
-A trainer runs fit() and sends messages over its queue: throttled step figures, epoch figures with pictures and the
-map of the test codes, and at the end the weights as .safetensors bytes. Each job's reader thread in the server files
-them into a plain Job object (a lock and a Progress); the page only reads job.poll(). No Streamlit here.
 
-Runs start in the order they were asked for (TrainingQueue); a waiting run knows its place and about when it starts.
-A job that nobody polls for WATCHDOG_S seconds (its tab was closed) stops, and leaves the queue if it was waiting.
-A run that fails leaves its trainer ready for the next; a trainer that dies (or is killed after a stop it ignored) is
-started again for the next run.
+The line is a SQLite file (WAL) in the state folder, shared by every app process of the machine (webapp/serve.py
+starts several behind HAProxy), so that runs start in the order they were asked for whichever process a visitor
+landed on, and any process's free trainer takes the next one. A page's Job puts its run in the file (a ticket); a
+trainer takes the oldest waiting run (one write transaction, so two trainers never take the same), trains it and
+writes its messages there: throttled step figures, epoch figures with pictures and the map of the test codes, and at
+the end the weights as .safetensors bytes (a message is JSON, its arrays one safetensors blob: nothing is pickled).
+The Job's thread files them into a plain Job object (a lock and a Progress); the page only reads job.poll(). No
+Streamlit here.
+
+Each app process's line (TrainingQueue) keeps its trainers up and beats a heartbeat in the file: a run whose process
+is gone is not trained, and a running run whose process went stops. A job that nobody polls for WATCHDOG_S seconds
+(its tab was closed) stops, and leaves the line if it was waiting. A run that fails leaves its trainer ready for the
+next; a trainer that dies (or is killed after a stop it ignored) ends its run with a message, and is started again.
 """
-import collections
 import contextlib
+import json
 import multiprocessing
 import os
-import queue
+import secrets
+import socket
+import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
+import safetensors.numpy
 import torch
 
 from .checkpoints import checkpoint_bytes, load_checkpoint_bytes
 from .data import DataUnavailable, load_mnist, load_test_sample
 from .datasets import dataset_info
 from .models import AutoEncoder
+from .rooms import state_folder, thread_db
 from .texts import JOB_MESSAGES
 from .train import TrainConfig, checkpoint_metadata, fit
 from .viz import image_grid, latent_plane
 
 CONTEXT = multiprocessing.get_context("spawn")
-TRAINERS = int(os.environ.get("VAEDEMO_TRAINERS", "1"))  # warm trainer processes per server (docs/deployment.md)
+TRAINERS = int(os.environ.get("VAEDEMO_TRAINERS", "1"))  # warm trainer processes per app process (docs/deployment.md)
 WATCHDOG_S = 90  # a background tab still polls about once a minute
 NICE = 10  # the trainers' niceness: they take what CPU the server leaves
 STEP_EVERY_S = 0.25  # at most this often a step's figures go to the server
@@ -44,10 +56,100 @@ EPOCH_OVERHEAD_S = 1.0  # a first guess of an epoch's cost beyond its training: 
 # weights at the end). The line learns both from the runs it serves; the guesses are what a hall is told, pressing
 # Start before any run has ended, so they are a busy machine's (docs/benchmarks.md: idle, a class run's epoch costs
 # 0.25 s beyond its training)
+BEAT_S = 1.0  # how often a line beats its heartbeat and looks after its trainers
+GONE_S = 15.0  # a line not heard of this long has gone (its process ended): its runs are not trained
+READ_S = 0.25  # how often a job reads its run's new messages
+PLACE_S = 1.0  # how often a waiting job reads its place in line
+CLAIM_S = 0.3  # how often a free trainer looks for a waiting run
+STOP_READ_S = 0.2  # how often a training run reads whether it was asked to stop
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    ticket INTEGER PRIMARY KEY AUTOINCREMENT,   -- the order of the line
+    owner TEXT NOT NULL,                        -- the line whose page asked for the run
+    config TEXT NOT NULL,                       -- {"config": the TrainConfig, "root": the data folder or null}
+    images INTEGER NOT NULL,                    -- images it trains on, all epochs together, and its epochs: the
+    epochs INTEGER NOT NULL,                    -- estimates
+    state TEXT NOT NULL DEFAULT 'waiting',      -- waiting -> running -> ended, or waiting -> left
+    trainer_pid INTEGER,                        -- the trainer process that took it
+    fraction REAL NOT NULL DEFAULT 0,           -- of its steps done
+    stop REAL,                                  -- when a stop was asked
+    asked REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_in_line ON runs (state, ticket);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ticket INTEGER NOT NULL,
+    body TEXT NOT NULL,                         -- JSON, its arrays named
+    arrays BLOB                                 -- those arrays, one safetensors file
+);
+CREATE INDEX IF NOT EXISTS messages_of_run ON messages (ticket, id);
+CREATE TABLE IF NOT EXISTS lines (
+    name TEXT PRIMARY KEY,                      -- an app process's line
+    seen REAL NOT NULL,                         -- its heartbeat
+    trainers INTEGER NOT NULL                   -- how many trainers it keeps
+);
+"""
+ARRAY, BYTES = "__array__", "__bytes__"  # a message's array or bytes, by name in its arrays
+KEEP_ENDED_S = 3600  # ended runs (and any of a line gone this long) leave the file after this
 
 
 def english(parts: list) -> str:
     return " ".join(JOB_MESSAGES[kind].format(**values) for kind, values in parts)
+
+
+def training_file() -> Path:
+    """The line's SQLite file: $VAEDEMO_TRAINING, else training.sqlite3 in the state folder."""
+    return Path(os.environ.get("VAEDEMO_TRAINING") or state_folder() / "training.sqlite3").expanduser()
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite3.Connection):
+    """A write transaction that takes the file's write lock first, so that what it reads stays true while it writes."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def pack(message: dict) -> tuple[str, bytes | None]:
+    """A message as JSON, its numpy arrays and bytes (pictures, maps, the weights) named in it and kept apart in one
+    safetensors file."""
+    arrays = {}
+
+    def strip(value, name: str):
+        if isinstance(value, np.ndarray):
+            arrays[name] = np.ascontiguousarray(value)
+            return {ARRAY: name}
+        if isinstance(value, bytes):
+            arrays[name] = np.frombuffer(value, dtype=np.uint8)
+            return {BYTES: name}
+        if isinstance(value, dict):
+            return {key: strip(item, f"{name}.{key}") for key, item in value.items()}
+        return value
+
+    body = json.dumps(strip(message, "message"), default=lambda scalar: scalar.item())  # numpy and torch scalars
+    return body, safetensors.numpy.save(arrays) if arrays else None
+
+
+def unpack(body: str, arrays: bytes | None) -> dict:
+    found = safetensors.numpy.load(arrays) if arrays else {}
+
+    def fill(value):
+        if isinstance(value, dict):
+            if ARRAY in value:
+                return found[value[ARRAY]]
+            if BYTES in value:
+                return found[value[BYTES]].tobytes()
+            return {key: fill(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [fill(item) for item in value]
+        return value
+
+    return fill(json.loads(body))
 
 
 @dataclass
@@ -79,7 +181,7 @@ class Progress:
 
 
 class Job:
-    """One training run. start() puts it in the queue and returns at once; poll() says how it is going (and keeps it
+    """One training run. start() puts it in the line and returns at once; poll() says how it is going (and keeps it
     alive)."""
 
     def __init__(self, config: TrainConfig, root=None, line: "TrainingQueue | None" = None):
@@ -90,12 +192,15 @@ class Job:
         self.stop_event = threading.Event()
         self.last_poll = time.monotonic()
         self.abandoned = False
-        self.trainer = None  # the trainer it runs on, once its turn came
+        self.ticket = None  # its place in the line's file, once started
         self.training_since = None  # when its trainer began training it (time.monotonic()), after loading
         self.thread = threading.Thread(target=self.run, name="vaedemo-training-job", daemon=True)
 
     def start(self) -> "Job":
-        self.line.enter(self)
+        try:
+            self.ticket = self.line.enter(self)
+        except (OSError, sqlite3.Error) as error:  # the state folder cannot be written: the page says so
+            self.update(status="failed", parts=[("could_not_run", {"error": str(error)})])
         self.thread.start()
         return self
 
@@ -124,43 +229,33 @@ class Job:
         return [("abandoned", {"seconds": WATCHDOG_S}), *parts] if self.abandoned else parts
 
     def run(self):
-        self.trainer = trainer = self.line.wait_for_turn(self)
-        if trainer is None:
-            self.update(status="stopped", parts=self.explain([("stopped_early", {})]))
+        """Follow the run in the line's file until its end: its place while it waits, then its trainer's messages."""
+        if self.ticket is None:  # it could not enter the line
             return
         try:
-            self.train(trainer)
-        except Exception as error:  # e.g. the trainer could not start: the page shows the message
+            self.follow()
+        except Exception as error:  # e.g. the file went away: the page shows the message
             self.update(status="failed", parts=[("could_not_run", {"error": str(error)})])
-        finally:
-            self.line.done(self, trainer)
 
-    def train(self, trainer: "Trainer"):
-        self.update(status="loading", parts=[("starting", {})])
-        trainer.begin(self.config, self.root)
-        stopped_at = None
+    def follow(self):
+        asked_to_stop, placed = False, time.monotonic()
         while True:
-            self.watchdog()  # on every message too: a fast trainer can keep the queue from ever falling quiet
-            if self.stop_event.is_set():
-                trainer.stop.set()
-            try:
-                message = trainer.messages.get(timeout=0.5)
-            except queue.Empty:
-                if self.stop_event.is_set():
-                    stopped_at = stopped_at or time.monotonic()
-                    if time.monotonic() - stopped_at > STOP_GRACE_S:
-                        trainer.kill()
-                        self.update(status="stopped", parts=self.explain([("stopped", {})]))
-                        return
-                if not trainer.alive():
-                    self.update(status="failed", parts=[("crashed", {"code": trainer.exitcode()})])
+            self.watchdog()
+            if self.stop_event.is_set() and not asked_to_stop:
+                if self.line.leave(self.ticket):  # it was still waiting
+                    self.update(status="stopped", parts=self.explain([("stopped_early", {})]))
                     return
-                continue
-            if self.handle(message):
-                return
+                asked_to_stop = True
+            for message in self.line.read(self.ticket):
+                if self.handle(message):
+                    return
+            if self.progress.status == "queued" and time.monotonic() - placed > PLACE_S:
+                self.update(parts=[("queued", self.line.place(self.ticket))])
+                placed = time.monotonic()
+            time.sleep(READ_S)
 
     def handle(self, message: dict) -> bool:
-        """File one message from the child into the progress; True when it was the last one."""
+        """File one message from the trainer into the progress; True when it was the last one."""
         event = message["event"]
         with self.lock:
             p = self.progress
@@ -189,160 +284,280 @@ class Job:
             except ValueError as error:
                 status, parts = "failed", [("bad_checkpoint", {"error": str(error)})]
         self.update(status=status, parts=parts, model=model, checkpoint=message["checkpoint"] if model else None)
+        self.line.learn(self)
 
     def estimate_s(self) -> float:
-        """About how long this run takes from its start, or what is left of it once it trains."""
-        config, progress = self.config, self.progress
-        images = config.epochs * (config.train_size or 60_000)
-        total = images / self.line.images_per_s + config.epochs * self.line.epoch_overhead_s
-        return total * (1 - progress.fraction)
+        """About how long this run takes from its start."""
+        return self.line.estimate_s(self.config.epochs * (self.config.train_size or 60_000), self.config.epochs)
 
 
 class Trainer:
-    """A warm trainer process: started on the first run given to it, then kept for the next (torch imported, the
-    data sets loaded); started again if it died. Its stop event ends the run it is training."""
+    """A warm trainer process of a line: started with the line, then kept (torch imported, the data sets loaded);
+    started again if it died. It takes the oldest waiting run of the line's file, one after another."""
 
     def __init__(self):
         self.process = None
 
-    def begin(self, config: TrainConfig, root):
-        """Start the run on this trainer (starting the trainer first, if it is not up)."""
-        self.start()
-        self.stop.clear()
-        self.tasks.put(("run", config, root))
-
-    def start(self, dataset: str | None = None, root=None):
-        """Start the trainer process if it is not up, and with dataset, have it load that data set ahead of a run."""
+    def start(self, path: Path, dataset: str | None = None, root=None):
+        """Start the trainer process if it is not up, and with dataset, have it load that data set first."""
         if not self.alive():
-            self.tasks, self.messages, self.stop = CONTEXT.Queue(), CONTEXT.Queue(), CONTEXT.Event()
-            self.process = CONTEXT.Process(target=serve, args=(self.tasks, self.messages, self.stop),
+            self.quit = CONTEXT.Event()
+            self.process = CONTEXT.Process(target=serve, args=(str(path), self.quit, dataset, root),
                                            name="vaedemo-trainer", daemon=True)
             self.process.start()
             # the server answering people's strokes comes first, from the trainer's start: its imports (torch) alone
             # take seconds of CPU, before a nice inside it could run
             os.setpriority(os.PRIO_PROCESS, self.process.pid, NICE)
-            if dataset:
-                self.tasks.put(("load", dataset, root))
 
     def alive(self) -> bool:
         return self.process is not None and self.process.is_alive()
-
-    def exitcode(self):
-        return self.process.exitcode
 
     def kill(self):
         self.process.kill()
         self.process.join(timeout=10)
 
     def close(self):
-        """End the trainer after its run (it waits for its next one)."""
+        """End the trainer after its run."""
         if self.alive():
-            self.tasks.put(None)
+            self.quit.set()
             self.process.join(timeout=30)
 
 
 class TrainingQueue:
-    """Runs in the order they were asked for, each on the first trainer free; a waiting run's place and estimate."""
+    """This app process's part of the machine's line of runs (the file at path): it puts its pages' runs in line,
+    tells them their places, keeps its trainers up and beats its heartbeat, which says the process lives."""
 
-    def __init__(self, trainers: int = TRAINERS):
-        self.free = [Trainer() for _ in range(trainers)]
-        self.trainers = trainers
-        self.waiting: collections.deque[Job] = collections.deque()
-        self.running: list[Job] = []
-        self.turn = threading.Condition()
+    def __init__(self, trainers: int = TRAINERS, path=None):
+        self.path = Path(path) if path else None  # the file, training_file() unless given, found on first use
+        self.name = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(4)}"
+        self.trainers = [Trainer() for _ in range(trainers)]
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.beating = None  # the thread that beats the heartbeat and looks after the trainers
+        self.closed = threading.Event()
         self.images_per_s = IMAGES_PER_S  # both learned from the runs served (learn)
         self.epoch_overhead_s = EPOCH_OVERHEAD_S
         self.learned = False  # the guesses above are replaced by the first run's figures
-        self.told = 0.0  # when the waiting runs were last told their places
 
-    def enter(self, job: Job):
-        with self.turn:
-            self.waiting.append(job)
-            self.tell_places()
+    def db(self) -> sqlite3.Connection:
+        if self.path is None:
+            self.path = training_file()
+        fresh = getattr(self.local, "db", None) is None
+        db = thread_db(self.local, self.path, "synchronous = NORMAL")
+        if fresh:
+            db.executescript(SCHEMA)
+        return db
 
-    def wait_for_turn(self, job: Job) -> "Trainer | None":
-        """Block until job is first in line and a trainer is free, and return that trainer; None when the job was
-        stopped (or abandoned) while it waited: it leaves the line."""
-        with self.turn:
-            while not (self.waiting[0] is job and self.free):
-                job.watchdog()
-                if job.stop_event.is_set():
-                    self.waiting.remove(job)
-                    self.tell_places()
-                    self.turn.notify_all()
-                    return None
-                if self.waiting[0] is job and time.monotonic() - self.told > 1:
-                    self.tell_places()  # the runs ahead have trained on: a nearer start
-                self.turn.wait(timeout=0.5)
-            self.waiting.popleft()
-            self.running.append(job)
-            self.tell_places()
-            return self.free.pop()
+    def begin(self, dataset: str = "mnist", root=None):
+        """Beat the heartbeat and start the trainers (each loading dataset), once."""
+        with self.lock:
+            if self.beating is None:
+                self.beat()
+                for trainer in self.trainers:
+                    trainer.start(self.path, dataset, root)
+                self.beating = threading.Thread(target=self.look_after, name="vaedemo-training-line", daemon=True)
+                self.beating.start()
 
-    def done(self, job: Job, trainer: Trainer):
-        with self.turn:
-            self.running.remove(job)
-            self.free.append(trainer)
-            self.learn(job)
-            self.tell_places()
-            self.turn.notify_all()
+    warm = begin  # the Train page has the trainers up before anyone presses Start
+
+    def enter(self, job: Job) -> int:
+        """Put job's run at the end of the line; its ticket."""
+        self.begin(job.config.dataset, job.root)
+        now = time.time()
+        with transaction(self.db()) as db:
+            db.execute("DELETE FROM messages WHERE ticket IN (SELECT ticket FROM runs WHERE asked < ?)",
+                       (now - KEEP_ENDED_S,))
+            db.execute("DELETE FROM runs WHERE asked < ?", (now - KEEP_ENDED_S,))
+            config = json.dumps({"config": asdict(job.config), "root": None if job.root is None else str(job.root)})
+            ticket = db.execute(
+                "INSERT INTO runs (owner, config, images, epochs, asked) VALUES (?, ?, ?, ?, ?)",
+                (self.name, config, job.config.epochs * (job.config.train_size or 60_000), job.config.epochs, now),
+            ).lastrowid
+        job.update(parts=[("queued", self.place(ticket))])
+        return ticket
+
+    def leave(self, ticket: int) -> bool:
+        """Take a waiting run out of the line (True), or ask its trainer to stop it (False)."""
+        with transaction(self.db()) as db:
+            if db.execute("UPDATE runs SET state = 'left' WHERE ticket = ? AND state = 'waiting'", (ticket,)).rowcount:
+                return True
+            db.execute("UPDATE runs SET stop = ? WHERE ticket = ? AND stop IS NULL", (time.time(), ticket))
+            return False
+
+    def read(self, ticket: int) -> list[dict]:
+        """The run's messages since the last read (each read once)."""
+        db = self.db()
+        rows = db.execute("SELECT id, body, arrays FROM messages WHERE ticket = ? ORDER BY id", (ticket,)).fetchall()
+        if rows:
+            db.execute("DELETE FROM messages WHERE ticket = ? AND id <= ?", (ticket, rows[-1][0]))
+        return [unpack(body, arrays) for _, body, arrays in rows]
+
+    def place(self, ticket: int) -> dict:
+        """A waiting run's place in line, how many wait, and about when it starts: the runs ahead of it (what is left
+        of the running ones, the waiting ones whole), shared among the trainers of the live lines."""
+        db, live = self.db(), time.time() - GONE_S
+        trainers = db.execute("SELECT TOTAL(trainers) FROM lines WHERE seen > ?", (live,)).fetchone()[0]
+        runs = db.execute("SELECT ticket, state, images, epochs, fraction FROM runs WHERE state IN "
+                          "('waiting', 'running') AND owner IN (SELECT name FROM lines WHERE seen > ?)",
+                          (live,)).fetchall()
+        waiting = sorted(other for other, state, *_ in runs if state == "waiting")
+        ahead = sum(self.estimate_s(images, epochs) * (1 - fraction) for other, state, images, epochs, fraction in runs
+                    if state == "running" or other < ticket)
+        place = waiting.index(ticket) + 1 if ticket in waiting else 1
+        return {"place": place, "waiting": max(len(waiting), place), "seconds": round(ahead / max(trainers, 1))}
+
+    def estimate_s(self, images: int, epochs: int) -> float:
+        return images / self.images_per_s + epochs * self.epoch_overhead_s
 
     def learn(self, job: Job):
         """A finished run's speed and its epochs' cost beyond training (from the start of its training to its end,
         less its epochs' training time), for the next estimates: the first run's replace the guesses, the next are
-        averaged in. With the lock held."""
+        averaged in."""
         epochs = job.progress.epochs
         if job.progress.status != "done" or job.training_since is None:
             return
         speed = float(np.median([epoch["images_per_s"] for epoch in epochs]))
         overhead = (time.monotonic() - job.training_since - sum(epoch["seconds"] for epoch in epochs)) / len(epochs)
-        weight = 0.5 if self.learned else 0.0  # of what the line knew
-        self.images_per_s = weight * self.images_per_s + (1 - weight) * speed
-        self.epoch_overhead_s = weight * self.epoch_overhead_s + (1 - weight) * max(overhead, 0.0)
-        self.learned = True
+        with self.lock:
+            weight = 0.5 if self.learned else 0.0  # of what the line knew
+            self.images_per_s = weight * self.images_per_s + (1 - weight) * speed
+            self.epoch_overhead_s = weight * self.epoch_overhead_s + (1 - weight) * max(overhead, 0.0)
+            self.learned = True
 
-    def warm(self, dataset: str, root=None):
-        """Start the free trainers that are not up, each loading dataset, so that the next runs find them warm."""
-        with self.turn:
-            for trainer in self.free:
-                trainer.start(dataset, root)
+    def beat(self):
+        self.db().execute("INSERT INTO lines (name, seen, trainers) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE "
+                          "SET seen = excluded.seen, trainers = excluded.trainers",
+                          (self.name, time.time(), len(self.trainers)))
+
+    def look_after(self):
+        """Every BEAT_S: the heartbeat, and each trainer up, its run ended with a message if it died or ignored a
+        stop for STOP_GRACE_S."""
+        while not self.closed.wait(BEAT_S):
+            with contextlib.suppress(sqlite3.Error):  # a busy file: the next beat
+                self.beat()
+                for trainer in self.trainers:
+                    self.tend(trainer)
+
+    def tend(self, trainer: Trainer):
+        db = self.db()
+        pid = trainer.process.pid
+        run = db.execute("SELECT ticket, stop FROM runs WHERE state = 'running' AND trainer_pid = ?", (pid,)).fetchone()
+        if trainer.alive():
+            if run and run[1] is not None and time.time() - run[1] > STOP_GRACE_S:
+                trainer.kill()
+                self.end_run(run[0], end("stopped", [("stopped", {})]))
+                trainer.start(self.path)
+            return
+        if run:
+            self.end_run(run[0], end("failed", [("crashed", {"code": trainer.process.exitcode})]))
+        trainer.start(self.path)
+
+    def end_run(self, ticket: int, message: dict):
+        """End a run its trainer could not end, with message."""
+        with transaction(self.db()) as db:
+            post(db, ticket, message)
+
+    def waiting(self) -> list[int]:
+        """This line's runs that wait, by ticket."""
+        return [ticket for ticket, in self.db().execute(
+            "SELECT ticket FROM runs WHERE owner = ? AND state = 'waiting' ORDER BY ticket", (self.name,))]
+
+    def running(self) -> list[int]:
+        return [ticket for ticket, in self.db().execute(
+            "SELECT ticket FROM runs WHERE owner = ? AND state = 'running' ORDER BY ticket", (self.name,))]
+
+    def trainer_pid(self, ticket: int) -> int | None:
+        return self.db().execute("SELECT trainer_pid FROM runs WHERE ticket = ?", (ticket,)).fetchone()[0]
 
     def close(self):
-        """End the free trainers (a server's own line lives as long as the server)."""
-        with self.turn:
-            for trainer in self.free:
+        """End the trainers and the heartbeat (a server's own line lives as long as the server)."""
+        self.closed.set()
+        with self.lock:
+            if self.beating is not None:
+                self.beating.join(timeout=10)
+            for trainer in self.trainers:
                 trainer.close()
 
-    def tell_places(self):
-        """Each waiting job's message: its place in line and about when it starts (the runs ahead of it, shared
-        among the trainers). Called with the lock held."""
-        self.told = time.monotonic()
-        ahead = sum(job.estimate_s() for job in self.running)
-        for place, job in enumerate(self.waiting, start=1):
-            job.update(parts=[("queued", {"place": place, "waiting": len(self.waiting),
-                                          "seconds": round(ahead / self.trainers)})])
-            ahead += job.estimate_s()
+
+QUEUE = TrainingQueue()  # this server process's part of the line
 
 
-QUEUE = TrainingQueue()  # this server process's line of runs
+def post(db: sqlite3.Connection, ticket: int, message: dict, total_steps: int = 0):
+    """Write a message of a run for its job (within a transaction): a step's or epoch's share of the run done, and
+    the end, for the estimates."""
+    body, arrays = pack(message)
+    db.execute("INSERT INTO messages (ticket, body, arrays) VALUES (?, ?, ?)", (ticket, body, arrays))
+    if message["event"] in ("step", "epoch") and total_steps:
+        db.execute("UPDATE runs SET fraction = ? WHERE ticket = ?", (min(message["step"] / total_steps, 1), ticket))
+    elif message["event"] == "end":
+        db.execute("UPDATE runs SET state = 'ended', fraction = 1 WHERE ticket = ?", (ticket,))
 
 
 # --- the trainer process --------------------------------------------------------------------------
 
-def serve(tasks, messages, stop):
-    """A trainer's life: one task after another until None comes, each ("run", config, root) or ("load", data set,
-    root), the latter ahead of the runs."""
+def serve(path: str, quit, dataset: str | None, root):
+    """A trainer's life: load dataset (ahead of the runs), then take the oldest waiting run of the line's file and
+    train it, one after another, until the line quits or the process that started it ended."""
     torch.set_num_threads(1)
-    while (task := tasks.get()) is not None:
-        if task[0] == "run":
-            train_in_child(*task[1:], messages, stop)
-        else:
-            with contextlib.suppress(Exception):  # a data set that cannot load says so in the run that needs it
-                load_data(replace(TrainConfig(), dataset=task[1]), task[2], lambda *_: None)
+    if dataset:
+        with contextlib.suppress(Exception):  # a data set that cannot load says so in the run that needs it
+            load_data(replace(TrainConfig(), dataset=dataset), root, lambda *_: None)
+    parent, local = os.getppid(), threading.local()
+    db = thread_db(local, Path(path), "synchronous = NORMAL")
+    while not quit.is_set() and os.getppid() == parent:
+        taken = take(db)
+        if taken is None:
+            quit.wait(CLAIM_S)
+            continue
+        ticket, task = taken
+        root = task["root"]
+        train_in_child(TrainConfig(**task["config"]), root and Path(root), Outbox(db, ticket), StopAsked(db, ticket))
+
+
+def take(db: sqlite3.Connection) -> tuple[int, dict] | None:
+    """The oldest waiting run whose line lives, now this trainer's: (ticket, its config), or None."""
+    live = (time.time() - GONE_S,)
+    oldest = "SELECT ticket, config FROM runs WHERE state = 'waiting' AND owner IN " \
+             "(SELECT name FROM lines WHERE seen > ?) ORDER BY ticket LIMIT 1"
+    if db.execute(oldest, live).fetchone() is None:  # a read, without the write lock, most of the time
+        return None
+    with transaction(db):
+        run = db.execute(oldest, live).fetchone()
+        if run is not None:
+            db.execute("UPDATE runs SET state = 'running', trainer_pid = ? WHERE ticket = ?", (os.getpid(), run[0]))
+    return None if run is None else (run[0], json.loads(run[1]))
+
+
+class Outbox:
+    """A run's messages from its trainer into the line's file, for its job."""
+
+    def __init__(self, db: sqlite3.Connection, ticket: int):
+        self.db, self.ticket, self.total_steps = db, ticket, 0
+
+    def put(self, message: dict):
+        if message["event"] == "status":
+            self.total_steps = message["total_steps"] or self.total_steps
+        with transaction(self.db):
+            post(self.db, self.ticket, message, self.total_steps)
+
+
+class StopAsked:
+    """fit()'s stop: set when the run's job asked for a stop, or when the process of its line has gone (read from
+    the file at most every STOP_READ_S)."""
+
+    def __init__(self, db: sqlite3.Connection, ticket: int):
+        self.db, self.ticket, self.read, self.asked = db, ticket, 0.0, False
+
+    def is_set(self) -> bool:
+        if not self.asked and time.monotonic() - self.read > STOP_READ_S:
+            self.read = time.monotonic()
+            self.asked = bool(self.db.execute(
+                "SELECT stop IS NOT NULL OR owner NOT IN (SELECT name FROM lines WHERE seen > ?) FROM runs "
+                "WHERE ticket = ?", (time.time() - GONE_S, self.ticket)).fetchone()[0])
+        return self.asked
 
 
 DATA = {}  # (data set, train or test, root) -> (images, labels): a trainer loads each once
-
 
 
 def train_in_child(config: TrainConfig, root, messages, stop):
