@@ -160,8 +160,9 @@ def main():
               f"{statistics.median(ms) if ms else 0:>10.0f} ms {percentile(ms, 0.95):>4.0f} ms "
               f"{max(ms, default=0):>4.0f} ms | {len(r['errors']):>6}  ({len(r['runs'])} of {args.visitors} models)",
               flush=True)
-        print(f"{'':>8}   CPU in {wall:.0f} s: app processes {used[0]:.0f} s, trainers {used[1]:.0f} s, "
-              f"the clients {used[2]:.0f} s", flush=True)
+        print(f"{'':>8}   CPU in {wall:.0f} s: app processes {used[0]:.0f} s ({len(ms)} strokes, "
+              f"{1000 * used[0] / max(len(ms), 1):.0f} ms a stroke with the visitors' share), trainers {used[1]:.0f} s "
+              f"({used[1] / max(len(r['runs']), 1):.2f} s a run), the clients {used[2]:.0f} s", flush=True)
         ratios = sorted(waited / max(estimate, 1) for estimate, waited in r["estimates"] if waited >= 10)
         if ratios:
             print(f"{'':>8}   the start as each page was first told it: the wait was {statistics.median(ratios):.2f}x "

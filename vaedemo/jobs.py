@@ -59,7 +59,7 @@ EPOCH_OVERHEAD_S = 1.0  # a first guess of an epoch's cost beyond its training: 
 BEAT_S = 1.0  # how often a line beats its heartbeat and looks after its trainers
 GONE_S = 15.0  # a line not heard of this long has gone (its process ended): its runs are not trained
 READ_S = 0.25  # how often a job reads its run's new messages
-PLACE_S = 1.0  # how often a waiting job reads its place in line
+PLACE_S = 1.0  # how often a line reads the places of the waiting runs
 CLAIM_S = 0.3  # how often a free trainer looks for a waiting run
 STOP_READ_S = 0.2  # how often a training run reads whether it was asked to stop
 
@@ -90,6 +90,7 @@ CREATE TABLE IF NOT EXISTS lines (
     trainers INTEGER NOT NULL                   -- how many trainers it keeps
 );
 """
+FIRST = {"place": 1, "waiting": 1, "seconds": 0}  # a run's place before the line is read
 ARRAY, BYTES = "__array__", "__bytes__"  # a message's array or bytes, by name in its arrays
 KEEP_ENDED_S = 3600  # ended runs (and any of a line gone this long) leave the file after this
 
@@ -156,7 +157,7 @@ def unpack(body: str, arrays: bytes | None) -> dict:
 class Progress:
     status: str = "queued"  # queued -> loading -> training -> done | stopped | diverged | failed
     # the message: [(kind in JOB_MESSAGES, values)]
-    parts: list = field(default_factory=lambda: [("queued", {"place": 1, "waiting": 1, "seconds": 0})])
+    parts: list = field(default_factory=lambda: [("queued", dict(FIRST))])
     total_steps: int = 0
     steps: list = field(default_factory=list)  # step figures: step, epoch, train_recon, train_kl, images_per_s
     epochs: list = field(default_factory=list)  # epoch figures: train and test loss, recon, kl
@@ -238,7 +239,7 @@ class Job:
             self.update(status="failed", parts=[("could_not_run", {"error": str(error)})])
 
     def follow(self):
-        asked_to_stop, placed = False, time.monotonic()
+        asked_to_stop = False
         while True:
             self.watchdog()
             if self.stop_event.is_set() and not asked_to_stop:
@@ -246,12 +247,13 @@ class Job:
                     self.update(status="stopped", parts=self.explain([("stopped_early", {})]))
                     return
                 asked_to_stop = True
-            for message in self.line.read(self.ticket):
-                if self.handle(message):
-                    return
-            if self.progress.status == "queued" and time.monotonic() - placed > PLACE_S:
-                self.update(parts=[("queued", self.line.place(self.ticket))])
-                placed = time.monotonic()
+            place = self.line.places().get(self.ticket) if self.progress.status == "queued" else None
+            if place is not None:  # still waiting: no message comes before a trainer takes it
+                self.update(parts=[("queued", place)])
+            else:
+                for message in self.line.read(self.ticket):
+                    if self.handle(message):
+                        return
             time.sleep(READ_S)
 
     def handle(self, message: dict) -> bool:
@@ -338,6 +340,7 @@ class TrainingQueue:
         self.images_per_s = IMAGES_PER_S  # both learned from the runs served (learn)
         self.epoch_overhead_s = EPOCH_OVERHEAD_S
         self.learned = False  # the guesses above are replaced by the first run's figures
+        self.placed = (0.0, {})  # (when, the waiting runs' places): read for all this process's jobs at once
 
     def db(self) -> sqlite3.Connection:
         if self.path is None:
@@ -373,7 +376,9 @@ class TrainingQueue:
                 "INSERT INTO runs (owner, config, images, epochs, asked) VALUES (?, ?, ?, ?, ?)",
                 (self.name, config, job.config.epochs * (job.config.train_size or 60_000), job.config.epochs, now),
             ).lastrowid
-        job.update(parts=[("queued", self.place(ticket))])
+        with self.lock:
+            self.placed = (0.0, {})  # read again, with this run
+        job.update(parts=[("queued", self.places().get(ticket, FIRST))])
         return ticket
 
     def leave(self, ticket: int) -> bool:
@@ -392,19 +397,30 @@ class TrainingQueue:
             db.execute("DELETE FROM messages WHERE ticket = ? AND id <= ?", (ticket, rows[-1][0]))
         return [unpack(body, arrays) for _, body, arrays in rows]
 
-    def place(self, ticket: int) -> dict:
-        """A waiting run's place in line, how many wait, and about when it starts: the runs ahead of it (what is left
-        of the running ones, the waiting ones whole), shared among the trainers of the live lines."""
+    def places(self) -> dict[int, dict]:
+        """Each waiting run's place in line, how many wait, and about when it starts: the runs ahead of it (what is
+        left of the running ones, the waiting ones whole), shared among the trainers of the live lines. Read from the
+        file at most every PLACE_S, for all this process's waiting jobs at once."""
+        with self.lock:
+            if time.monotonic() - self.placed[0] > PLACE_S:
+                self.placed = time.monotonic(), self.read_places()
+            return self.placed[1]
+
+    def read_places(self) -> dict[int, dict]:
         db, live = self.db(), time.time() - GONE_S
-        trainers = db.execute("SELECT TOTAL(trainers) FROM lines WHERE seen > ?", (live,)).fetchone()[0]
+        trainers = max(db.execute("SELECT TOTAL(trainers) FROM lines WHERE seen > ?", (live,)).fetchone()[0], 1)
         runs = db.execute("SELECT ticket, state, images, epochs, fraction FROM runs WHERE state IN "
-                          "('waiting', 'running') AND owner IN (SELECT name FROM lines WHERE seen > ?)",
+                          "('waiting', 'running') AND owner IN (SELECT name FROM lines WHERE seen > ?) ORDER BY ticket",
                           (live,)).fetchall()
-        waiting = sorted(other for other, state, *_ in runs if state == "waiting")
-        ahead = sum(self.estimate_s(images, epochs) * (1 - fraction) for other, state, images, epochs, fraction in runs
-                    if state == "running" or other < ticket)
-        place = waiting.index(ticket) + 1 if ticket in waiting else 1
-        return {"place": place, "waiting": max(len(waiting), place), "seconds": round(ahead / max(trainers, 1))}
+        ahead = sum(self.estimate_s(images, epochs) * (1 - fraction) for _, state, images, epochs, fraction in runs
+                    if state == "running")
+        waiting = [(ticket, self.estimate_s(images, epochs)) for ticket, state, images, epochs, _ in runs
+                   if state == "waiting"]
+        places = {}
+        for place, (ticket, estimate) in enumerate(waiting, start=1):
+            places[ticket] = {"place": place, "waiting": len(waiting), "seconds": round(ahead / trainers)}
+            ahead += estimate
+        return places
 
     def estimate_s(self, images: int, epochs: int) -> float:
         return images / self.images_per_s + epochs * self.epoch_overhead_s
