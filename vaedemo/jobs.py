@@ -74,7 +74,8 @@ CREATE TABLE IF NOT EXISTS runs (
     trainer_pid INTEGER,                        -- the trainer process that took it
     fraction REAL NOT NULL DEFAULT 0,           -- of its steps done
     stop REAL,                                  -- when a stop was asked
-    asked REAL NOT NULL
+    asked REAL NOT NULL,
+    started REAL                                -- when a trainer took it
 );
 CREATE INDEX IF NOT EXISTS runs_in_line ON runs (state, ticket);
 CREATE TABLE IF NOT EXISTS messages (
@@ -361,16 +362,22 @@ class TrainingQueue:
                 self.beating = threading.Thread(target=self.look_after, name="vaedemo-training-line", daemon=True)
                 self.beating.start()
 
-    warm = begin  # the Train page has the trainers up before anyone presses Start
+    def warm(self, dataset: str, root=None):
+        """begin() from the Train page, so that the trainers are up before anyone presses Start; a state folder that
+        cannot be written is said by the run that needs it."""
+        with contextlib.suppress(OSError, sqlite3.Error):
+            self.begin(dataset, root)
 
     def enter(self, job: Job) -> int:
         """Put job's run at the end of the line; its ticket."""
         self.begin(job.config.dataset, job.root)
         now = time.time()
         with transaction(self.db()) as db:
-            db.execute("DELETE FROM messages WHERE ticket IN (SELECT ticket FROM runs WHERE asked < ?)",
-                       (now - KEEP_ENDED_S,))
-            db.execute("DELETE FROM runs WHERE asked < ?", (now - KEEP_ENDED_S,))
+            old = now - KEEP_ENDED_S  # runs that ended then, and those of lines gone since, leave the file
+            db.execute("DELETE FROM runs WHERE asked < ? AND (state IN ('ended', 'left') OR owner NOT IN "
+                       "(SELECT name FROM lines WHERE seen > ?))", (old, old))
+            db.execute("DELETE FROM lines WHERE seen < ?", (old,))
+            db.execute("DELETE FROM messages WHERE ticket NOT IN (SELECT ticket FROM runs)")
             config = json.dumps({"config": asdict(job.config), "root": None if job.root is None else str(job.root)})
             ticket = db.execute(
                 "INSERT INTO runs (owner, config, images, epochs, asked) VALUES (?, ?, ?, ?, ?)",
@@ -485,6 +492,10 @@ class TrainingQueue:
     def trainer_pid(self, ticket: int) -> int | None:
         return self.db().execute("SELECT trainer_pid FROM runs WHERE ticket = ?", (ticket,)).fetchone()[0]
 
+    def started(self, ticket: int) -> float | None:
+        """When a trainer took the run (time.time()), or None."""
+        return self.db().execute("SELECT started FROM runs WHERE ticket = ?", (ticket,)).fetchone()[0]
+
     def close(self):
         """End the trainers and the heartbeat (a server's own line lives as long as the server)."""
         self.closed.set()
@@ -540,7 +551,8 @@ def take(db: sqlite3.Connection) -> tuple[int, dict] | None:
     with transaction(db):
         run = db.execute(oldest, live).fetchone()
         if run is not None:
-            db.execute("UPDATE runs SET state = 'running', trainer_pid = ? WHERE ticket = ?", (os.getpid(), run[0]))
+            db.execute("UPDATE runs SET state = 'running', trainer_pid = ?, started = ? WHERE ticket = ?",
+                       (os.getpid(), time.time(), run[0]))
     return None if run is None else (run[0], json.loads(run[1]))
 
 
@@ -567,9 +579,10 @@ class StopAsked:
     def is_set(self) -> bool:
         if not self.asked and time.monotonic() - self.read > STOP_READ_S:
             self.read = time.monotonic()
-            self.asked = bool(self.db.execute(
+            run = self.db.execute(
                 "SELECT stop IS NOT NULL OR owner NOT IN (SELECT name FROM lines WHERE seen > ?) FROM runs "
-                "WHERE ticket = ?", (time.time() - GONE_S, self.ticket)).fetchone()[0])
+                "WHERE ticket = ?", (time.time() - GONE_S, self.ticket)).fetchone()
+            self.asked = run is None or bool(run[0])
         return self.asked
 
 
