@@ -3,7 +3,7 @@
 
 Speaks Streamlit's websocket protocol to a real `streamlit run app.py` (benchmarks/lecture_hall.py's Session),
 reading the server's resident memory from /proc. The models and the test-sample codes are loaded once per
-process (st.cache_resource), so memory should stay flat once the first runs have warmed up; a closed session's
+process (webapp.per_process), so memory should stay flat once the first runs have warmed up; a closed session's
 state goes once its server.disconnectedSessionTTL has passed. Run: make bench.
 """
 import asyncio

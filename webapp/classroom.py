@@ -7,7 +7,7 @@ import segno
 import streamlit as st
 
 from vaedemo.rooms import NoSuchRoom, RoomError, new_member, normalise_code, open_store
-from webapp import session
+from webapp import per_process, session
 from webapp.i18n import t
 
 FOLLOW_POLL_S = 2.5  # a member's page asks the store this often whether the lecturer sent the class somewhere
@@ -17,7 +17,7 @@ NOT_FOLLOWED = ("room", "key", "lang", "lecture")  # address-bar settings that s
 FOLLOWED_ON_THEIR_OWN = ("lesson",)
 
 
-@st.cache_resource(show_spinner=False)
+@per_process
 def store():
     """The room store every session of this process shares: VAEDEMO_ROOMS, else a SQLite file in the state folder."""
     return open_store()

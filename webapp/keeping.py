@@ -1,14 +1,13 @@
 """A student's own model outlives the session: the server keeps its checkpoint under a secret token
 (vaedemo.keeper), the browser keeps the token in its own storage (components/keeper.py), and a returning browser
 gets its model back on every page. No torch here until a kept model comes back."""
-import streamlit as st
 
 from vaedemo.keeper import ModelKeeper, new_token
-from webapp import session
+from webapp import per_process, session
 from webapp.components.keeper import browser_token
 
 
-@st.cache_resource(show_spinner=False)
+@per_process
 def keeper() -> ModelKeeper:
     return ModelKeeper()
 

@@ -19,7 +19,7 @@ from vaedemo.losses import ElboTerms, importance_weighted, prior_log_density, pr
 from vaedemo.models import per_model
 from vaedemo.preprocess import preprocess_drawing
 from vaedemo.viz import png_data_uri, to_uint8
-from webapp import reparam, session
+from webapp import per_process, reparam, session
 from webapp.components.canvas import drawing_canvas
 from webapp.i18n import t
 from webapp.session import current_dataset
@@ -56,7 +56,7 @@ def shipped_denoising(latent_dim: int, dataset: str | None = None):
     return load_shipped(path) if path.is_file() else None
 
 
-@st.cache_resource(show_spinner=False)
+@per_process
 def load_shipped(path):
     return load_checkpoint(path)
 
@@ -66,7 +66,7 @@ def test_sample(dataset: str | None = None):
     return load_sample(dataset or current_dataset())
 
 
-@st.cache_resource(show_spinner=False)
+@per_process
 def load_sample(dataset: str):
     return load_test_sample(dataset)
 
@@ -75,7 +75,7 @@ def shipped_codes(kind: str, latent_dim: int, dataset: str | None = None, arch: 
     return load_codes(kind, latent_dim, dataset or current_dataset(), arch)
 
 
-@st.cache_resource(show_spinner=False)
+@per_process
 def load_codes(kind: str, latent_dim: int, dataset: str, arch: str = "mlp") -> torch.Tensor:
     return latent_means(shipped(kind, latent_dim, dataset, arch))
 
@@ -220,12 +220,12 @@ def shipped_beta(beta: float):
     return load_shipped(path) if path.is_file() else None
 
 
-@st.cache_resource(show_spinner=False)
+@per_process
 def shipped_beta_codes(beta: float) -> torch.Tensor:
     return latent_means(shipped_beta(beta))
 
 
-@st.cache_resource(show_spinner=False)
+@per_process
 def shipped_beta_kl_per_dimension(beta: float) -> torch.Tensor:
     """Mean KL per image of each latent dimension of the shipped beta-VAE over the MNIST test sample: (d,)."""
     return kl_per_dimension(shipped_beta(beta), test_sample("mnist")[0])
