@@ -17,9 +17,10 @@ from tests.harness.server import ROOT
 from tests.harness.training import trained
 from vaedemo import jobs
 from vaedemo.checkpoints import checkpoint_bytes
-from vaedemo.jobs import Job, TrainingQueue
+from vaedemo.jobs import Job, Progress, TrainingQueue
 from vaedemo.models import ModelConfig, build_model
 from vaedemo.train import TrainConfig
+from webapp import sidebar
 
 SHIPPED = ROOT / "checkpoints" / "vae-2d.safetensors"
 
@@ -144,6 +145,13 @@ def test_a_queued_job_says_so_and_can_be_stopped(tmp_path):
     at.run()
     assert [w.value for w in at.warning] == ["Stopped before it started."]
     assert not button(at, "Start").disabled
+
+
+def test_a_run_about_to_start_is_asked_after_every_second_one_further_back_every_five():
+    first = Progress(parts=[("queued", {"place": 1, "waiting": 1, "seconds": 0})])  # alone: it starts at once
+    back = Progress(parts=[("queued", {"place": 40, "waiting": 100, "seconds": 60})])  # a hall: its place moves slowly
+    training = Progress(status="training", parts=[("training", {"images": 5000, "title": "MNIST"})])
+    assert [sidebar.poll_s(progress) for progress in (first, back, training)] == [1.0, 5.0, 1.0]
 
 
 def wrong_shapes() -> bytes:

@@ -11,6 +11,8 @@ from webapp import classroom, keeping, session
 from webapp.i18n import t
 from webapp.session import LANGUAGES
 
+SOON_S = 5  # a waiting run expected to start within this is asked after as often as a running one
+
 
 def dataset(name: str | None = None):
     """The data set's name, title, class names and noun (vaedemo.datasets.Dataset), the last two in the session's
@@ -119,8 +121,11 @@ def job_message(progress) -> str:
 
 
 def poll_s(progress) -> float:
-    """How often a page asks after a run: a waiting run's place changes slowly, and a hall of them waits at once."""
-    return 5.0 if progress.status == "queued" else 1.0
+    """How often a page asks after a run: every second while it runs or is about to start (someone alone at the
+    Train page sees it start and end at once); every 5 s while it waits further back in line (its place changes
+    slowly, and a hall of them waits at once)."""
+    soon = progress.status != "queued" or dict(progress.parts[0][1]).get("seconds", 0) < SOON_S
+    return 1.0 if soon else 5.0
 
 
 def training_status():

@@ -24,7 +24,7 @@ QUEUE.warm(st.session_state.get("train_dataset", DEFAULTS["dataset"]))  # a trai
 job = session.training_job()
 progress_now = job.poll() if job is not None else None
 running = progress_now is not None and progress_now.active
-waiting = running and progress_now.status == "queued"
+every = sidebar.poll_s(progress_now) if running else None  # how often the run's view below asks after it
 
 
 def remember(name: str):
@@ -187,13 +187,13 @@ def codes_map(config, progress):
     note_column.markdown(t("train.note_join").join(notes))
 
 
-@st.fragment(run_every=sidebar.poll_s(progress_now) if running else None)
+@st.fragment(run_every=every)
 def live_view(job):
     progress = job.poll()
     show(job, progress)
     classroom.post_run(job, progress)  # a class experiment's point, once the run is done
-    if (running and not progress.active) or (waiting and progress.status != "queued"):
-        st.rerun(scope="app")  # once: the buttons and the results below follow the finished or started job
+    if running and (not progress.active or sidebar.poll_s(progress) != every):
+        st.rerun(scope="app")  # the buttons and the results below follow the ended run; the view asks at its new pace
 
 
 # Everything that follows the job lives in the fragment: a full rerun can be cut short by a poll that
