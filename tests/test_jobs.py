@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.harness.training import TINY, WAIT, finished, wait_until
+from tests.harness.training import LONG, TINY, WAIT, finished, wait_until
 from vaedemo import jobs
 from vaedemo.checkpoints import load_checkpoint_bytes
 from vaedemo.data import load_test_sample
@@ -27,6 +27,8 @@ def test_a_run_ends_with_a_model_that_loads():
     assert [e["epoch"] for e in progress.epochs] == [1, 2]
     assert progress.epochs[-1]["test_loss"] < progress.epochs[0]["test_loss"]
     assert all(0 <= e["active_units"] <= 2 for e in progress.epochs)  # the test set's active units, each epoch
+    # the epochs before the last tested on the first test images, the last (and the checkpoint's figures) on all
+    assert [e["test_images"] for e in progress.epochs] == [jobs.EPOCH_TEST_IMAGES, 10_000]
     assert progress.steps and progress.fraction == 1.0 and all(s["beta"] == 1.0 for s in progress.steps)
     assert set(progress.pictures) == {"test", "reconstructions", "prior"}  # the page captions them in its language
     assert progress.pictures["test"].dtype.name == "uint8"
@@ -34,6 +36,7 @@ def test_a_run_ends_with_a_model_that_loads():
     model = load_checkpoint_bytes(progress.checkpoint, "download.safetensors")
     assert (model.kind, model.latent_dim, model.config.hidden) == ("vae", 2, 32)
     assert model.metadata["epochs"] == "2" and model.metadata["train_images"] == "500"
+    assert model.metadata["test_images"] == "10000"
     for name, tensor in model.state_dict().items():
         assert torch.equal(tensor, progress.model.state_dict()[name])
 
@@ -118,7 +121,7 @@ def busy_line(tmp_path):
 
 
 def test_a_second_job_is_queued_until_the_first_ends():
-    first = Job(TrainConfig(epochs=100, **TINY)).start()
+    first = Job(TrainConfig(**LONG)).start()
     wait_until(lambda: first.poll().status in ("loading", "training"))
     second = Job(TrainConfig(epochs=1, **TINY)).start()
     time.sleep(1)
@@ -130,7 +133,7 @@ def test_a_second_job_is_queued_until_the_first_ends():
 
 
 def test_runs_start_in_the_order_they_were_asked_for_and_each_knows_its_place(line):
-    first = Job(TrainConfig(epochs=100, **TINY), line=line).start()
+    first = Job(TrainConfig(**LONG), line=line).start()
     wait_until(lambda: first.poll().status == "training")
     # three runs, each guessed at over 1 s: their rounded estimates differ
     waiting = [Job(TrainConfig(epochs=3, seed=n, **TINY), line=line).start() for n in range(3)]
@@ -153,7 +156,7 @@ def test_the_app_processes_share_one_line_in_the_order_asked_and_any_free_traine
     the other process's trainer."""
     other = TrainingQueue(trainers=0, path=line.path)  # the other process: its trainers all busy
     try:
-        first = Job(TrainConfig(epochs=100, **TINY), line=line).start()
+        first = Job(TrainConfig(**LONG), line=line).start()
         wait_until(lambda: first.poll().status == "training")
         waiting = [Job(TrainConfig(epochs=1, seed=n, **TINY), line=(other, line)[n % 2]).start() for n in range(3)]
         places = [f"Waiting in line: {n} of 3" for n in (1, 2, 3)]
@@ -212,7 +215,7 @@ def test_the_trainer_stays_warm_and_survives_a_failed_run(tmp_path, line):
 
 
 def test_a_trainer_that_dies_is_reported_and_started_again(line):
-    job = Job(TrainConfig(epochs=100, **TINY), line=line).start()
+    job = Job(TrainConfig(**LONG), line=line).start()
     wait_until(lambda: job.poll().status == "training")
     os.kill(line.trainer_pid(job.ticket), 9)
     progress = finished(job)
@@ -222,7 +225,7 @@ def test_a_trainer_that_dies_is_reported_and_started_again(line):
 
 def test_a_job_nobody_polls_stops(monkeypatch):
     monkeypatch.setattr(jobs, "WATCHDOG_S", 2)
-    job = Job(TrainConfig(epochs=100, **TINY)).start()
+    job = Job(TrainConfig(**LONG)).start()
     job.thread.join(WAIT)  # no poll() while waiting: like a closed tab
     assert not job.thread.is_alive()
     progress = job.poll()

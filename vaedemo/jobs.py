@@ -56,6 +56,8 @@ EPOCH_OVERHEAD_S = 1.0  # a first guess of an epoch's cost beyond its training: 
 # weights at the end). The line learns both from the runs it serves; the guesses are what a hall is told, pressing
 # Start before any run has ended, so they are a busy machine's (docs/benchmarks.md: idle, a class run's epoch costs
 # 0.25 s beyond its training)
+EPOCH_TEST_IMAGES = 2_000  # a run's epochs before its last are tested on this many test images, its last on all of
+# them: on all, a class run's three tests cost as much as its training (docs/benchmarks.md)
 BEAT_S = 1.0  # how often a line beats its heartbeat and looks after its trainers
 GONE_S = 15.0  # a line not heard of this long has gone (its process ended): its runs are not trained
 READ_S = 0.25  # how often a job reads its run's new messages
@@ -603,7 +605,7 @@ def train_in_child(config: TrainConfig, root, messages, stop):
         status("training", [("training", {"images": len(train[0]), "title": dataset_info(config.dataset).title}),
                             *batch_note], config.total_steps(len(train[0])))
         result = fit(config, train[0], test[0], callback=reporter(messages, config, test), stop=stop,
-                     train_labels=train[1], test_labels=test[1])
+                     train_labels=train[1], test_labels=test[1], epoch_test_size=EPOCH_TEST_IMAGES)
     except DataUnavailable as error:
         messages.put(end("failed", [("data_unavailable", {"error": str(error)})]))
         return

@@ -105,9 +105,11 @@ def native_bf16() -> bool:
 
 def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None = None,
         callback=None, stop=None, train_labels: torch.Tensor | None = None,
-        test_labels: torch.Tensor | None = None) -> FitResult:
+        test_labels: torch.Tensor | None = None, epoch_test_size: int | None = None) -> FitResult:
     """Train a fresh model on train_x (N, 1, 28, 28) in [0, 1]; callback(step, epoch, figures). A CVAE also
-    needs the labels (N,) of train_x and of test_x; the other models ignore them.
+    needs the labels (N,) of train_x and of test_x; the other models ignore them. Each epoch is tested on test_x;
+    with epoch_test_size, the epochs before the last on its first epoch_test_size images only (figures["test_images"]
+    says on how many).
 
     Epoch events also carry the model under figures["model"] (to draw samples; do not train it)."""
     if config.threads:
@@ -168,7 +170,10 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
         epoch_figures = {"event": "epoch", "epoch": epoch, "seconds": seconds, "images_per_s": n / seconds,
                          **dict(zip(("train_loss", "train_recon", "train_kl"), (sums / n).tolist()))}
         if test_x is not None:
-            epoch_figures.update(evaluate(model, test_x, config.beta, labels=test_labels))
+            size = None if epoch == config.epochs else epoch_test_size
+            labels = None if test_labels is None else test_labels[:size]
+            epoch_figures.update(evaluate(model, test_x[:size], config.beta, labels=labels),
+                                 test_images=len(test_x[:size]))
         good_state = copy.deepcopy(model.state_dict())
         result.history.append(epoch_figures)
         if callback:
@@ -180,8 +185,7 @@ def checkpoint_metadata(config: TrainConfig, result: FitResult, train_images: in
     """What a checkpoint of this run records: data, finished epochs, last test figures, the settings."""
     last = result.history[-1] if result.history else {}
     test = {key: f"{last[key]:.4f}" for key in ("test_loss", "test_recon", "test_kl") if key in last}
-    if "active_units" in last:
-        test["active_units"] = str(last["active_units"])
+    test.update({key: str(last[key]) for key in ("active_units", "test_images") if key in last})
     test.update({key: f"{last[key]:.4f}" for key in ("codebook_use", "perplexity") if key in last})
     settings = {f"train_{key}": value for key, value in asdict(config).items() if key not in (*MODEL_FIELDS, "dataset")}
     return {

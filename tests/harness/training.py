@@ -6,6 +6,7 @@ from vaedemo.jobs import Job
 from vaedemo.train import TrainConfig
 
 TINY = dict(hidden=32, train_size=500, batch_size=100)
+LONG = dict(TINY, epochs=1000)  # a run that goes on until it is stopped (a tiny epoch takes 10 ms or more)
 WAIT = 240  # s: each child imports torch, on two cores shared with other tests
 
 

@@ -138,8 +138,8 @@ def epoch_caption(config, last: dict):
     if "active_units" in last:
         units = t("train.units_collapsed" if collapsed else "train.units", active=last["active_units"],
                   latent_dim=config.latent_dim, kl=f"{ACTIVE_KL:g}", collapsed=collapsed)
-    st.caption(t("train.after_epoch", epoch=last["epoch"], loss=last["test_loss"], recon=last["test_recon"],
-                 kl=last["test_kl"], units=units, speed=last["images_per_s"]))
+    st.caption(t("train.after_epoch", epoch=last["epoch"], loss=last["test_loss"], images=last["test_images"],
+                 recon=last["test_recon"], kl=last["test_kl"], units=units, speed=last["images_per_s"]))
 
 
 def model_buttons(progress):
