@@ -152,6 +152,8 @@ def long_run(page):
     epochs.fill("20")
     epochs.press("Enter")
     wait_for_app(page)
+    expect(epochs).to_have_value("20")
+    expect(images).to_have_attribute("aria-valuetext", "60,000")
 
 
 def test_pages_switched_mid_training_then_stop_pressed_twice(page, app_url):

@@ -36,7 +36,10 @@ def setting(widget, name: str, **options):
     state across page switches (streamlit #10805), a plain key survives. Its label is the text train.setting.<name>,
     its help (where help=True) train.help.<name>."""
     st.session_state.setdefault(f"train_{name}", DEFAULTS[name])
-    st.session_state[f"_train_{name}"] = st.session_state[f"train_{name}"]
+    if st.session_state.get(f"_train_{name}") != st.session_state[f"train_{name}"]:
+        # only where dropped: a widget set by the server takes that value in the browser, so set on every run it could
+        # undo a setting made while the page was still answering the one before
+        st.session_state[f"_train_{name}"] = st.session_state[f"train_{name}"]
     if options.get("help"):
         options["help"] = t(f"train.help.{name}")
     return widget(t(f"train.setting.{name}"), key=f"_train_{name}", on_change=remember, args=(name,), disabled=running,
@@ -74,7 +77,10 @@ with columns[3]:
 
 
 def start():
-    config = TrainConfig(**{name: st.session_state[f"train_{name}"] for name in DEFAULTS})
+    """The run of the settings as the browser sent them with the click: a setting changed in the same rerun has its
+    widget's value already, its plain key only once its on_change has run, which may come after this one."""
+    config = TrainConfig(**{name: st.session_state.get(f"_train_{name}", st.session_state[f"train_{name}"])
+                            for name in DEFAULTS})
     session.set_training_job(Job(config).start())
 
 
