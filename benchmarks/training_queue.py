@@ -108,17 +108,17 @@ async def hall(url: str, visitors: int, drawers: int, within_s: float) -> dict:
 
 
 def out_of_order(runs: list[tuple[float, float]]) -> int:
-    """How many models came back before the model of someone who pressed earlier."""
+    """Of (when asked, when done) pairs, how many were done before one asked earlier: models that came back before
+    the model of someone who pressed earlier, or runs a trainer took before one asked earlier."""
     ends = [end for _, end in sorted(runs)]
     return sum(later < end for i, end in enumerate(ends) for later in ends[i + 1:])
 
 
 def started_out_of_order(line: Path) -> int:
-    """How many runs a trainer took before a run asked for earlier, by the line's own file (vaedemo/jobs.py)."""
+    """How many runs a trainer took before a run asked for earlier, by the line's own file (vaedemo/jobs.py): its
+    tickets in the order asked, with when each was taken."""
     with sqlite3.connect(line) as db:
-        started = [when for _, when in db.execute("SELECT ticket, started FROM runs WHERE started IS NOT NULL "
-                                                  "ORDER BY ticket")]
-    return sum(later < when for i, when in enumerate(started) for later in started[i + 1:])
+        return out_of_order(db.execute("SELECT ticket, started FROM runs WHERE started IS NOT NULL").fetchall())
 
 
 def children(pid: int) -> list[int]:

@@ -171,9 +171,9 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
                          **dict(zip(("train_loss", "train_recon", "train_kl"), (sums / n).tolist()))}
         if test_x is not None:
             size = None if epoch == config.epochs else epoch_test_size
+            tested = test_x[:size]
             labels = None if test_labels is None else test_labels[:size]
-            epoch_figures.update(evaluate(model, test_x[:size], config.beta, labels=labels),
-                                 test_images=len(test_x[:size]))
+            epoch_figures.update(evaluate(model, tested, config.beta, labels=labels), test_images=len(tested))
         good_state = copy.deepcopy(model.state_dict())
         result.history.append(epoch_figures)
         if callback:

@@ -124,7 +124,7 @@ def poll_s(progress) -> float:
     """How often a page asks after a run: every second while it runs or is about to start (someone alone at the
     Train page sees it start and end at once); every 5 s while it waits further back in line (its place changes
     slowly, and a hall of them waits at once)."""
-    soon = progress.status != "queued" or dict(progress.parts[0][1]).get("seconds", 0) < SOON_S
+    soon = progress.status != "queued" or progress.parts[0][1].get("seconds", 0) < SOON_S
     return 1.0 if soon else 5.0
 
 
