@@ -134,5 +134,5 @@ def test_the_convolutional_pair_stands_in_for_the_16d_mlps(app):
     conv_vae = load_checkpoint(ROOT / "checkpoints" / "conv-vae-16d.safetensors")
     images, labels = load_test_sample()
     with torch.inference_mode():
-        expected_models = [pack(model.decoder, model.latent_mean(images), labels).id for model in (conv_ae, conv_vae)]
+        expected_models = [pack(model, model.latent_mean(images), labels).id for model in (conv_ae, conv_vae)]
     assert sent_models(app) == expected_models == [m["model"] for m in maps(app)]

@@ -19,7 +19,7 @@ def test_a_packed_decoder_decodes_as_the_model_does(name):
     model = load_checkpoint(ROOT / "checkpoints" / f"{name}.safetensors")
     codes = torch.randn(300, model.latent_dim)
     labels = torch.arange(300) % 10
-    packed = pack(model.decoder, codes, labels)
+    packed = pack(model, codes, labels)
     name_in_blob, header, arrays = unpack(packed.blob)
     assert name_in_blob == packed.id and header["latent_dim"] == model.latent_dim
     assert np.array_equal(arrays[header["labels"]], labels.numpy())
@@ -37,7 +37,7 @@ def test_a_model_is_packed_once_and_each_model_has_its_own_id():
     codes, labels = torch.randn(100, 2), torch.arange(100) % 10
     assert browser_model(vae, codes, labels) is browser_model(vae, codes, labels)
     assert browser_model(ae, codes, labels).id != browser_model(vae, codes, labels).id
-    assert pack(vae.decoder, codes, labels).id == browser_model(vae, codes, labels).id  # the id is the content's
+    assert pack(vae, codes, labels).id == browser_model(vae, codes, labels).id  # the id is the content's
 
 
 def test_wide_codes_are_shown_on_their_principal_components():
@@ -48,7 +48,7 @@ def test_wide_codes_are_shown_on_their_principal_components():
     centre, axes = latent_plane(codes)
     assert torch.allclose(axes.T @ axes, torch.eye(2), atol=1e-5)
     assert abs(axes[15, 0]) > 0.99 and abs(axes[14, 1]) > 0.99
-    packed = pack(load_checkpoint(ROOT / "checkpoints" / "vae-16d.safetensors").decoder, codes, torch.arange(200) % 10)
+    packed = pack(load_checkpoint(ROOT / "checkpoints" / "vae-16d.safetensors"), codes, torch.arange(200) % 10)
     assert packed.project(codes[7]) == pytest.approx(((codes[7] - centre) @ axes).tolist(), abs=1e-5)
     assert np.allclose(packed.points, ((codes - centre) @ axes).numpy(), atol=1e-5)
 

@@ -171,7 +171,7 @@ def test_the_packed_decoder_reads_a_grid_of_codebook_vectors(vqvae):
     packed = pack_codes(vqvae)
     name, header, arrays = unpack(packed.blob)
     assert name == packed.id and (header["grid"], header["codebook_size"], header["latent_dim"]) == (7, 5, 3)
-    assert [(layer["size_in"], layer["size_out"]) for layer in header["layers"] if layer["op"] != "relu"] == [
+    assert [(layer["size_in"], layer["size_out"]) for layer in header["decoder"] if layer["op"] != "relu"] == [
         (7, 7), (7, 14), (14, 28)]
     codebook = arrays[header["codebook"]].reshape(5, 3)
     assert np.array_equal(codebook, vqvae.codebook.detach().numpy())

@@ -14,7 +14,8 @@ import torch
 from vaedemo.compare import prior_samples
 from vaedemo.repair import damage
 from vaedemo.viz import enlarge, to_uint8
-from webapp import figures, reparam, session, ui
+from webapp import figures, session, ui
+from webapp.components import answer
 from webapp.components.codes import code_grid
 from webapp.components.latent_map import BrowserModel, browser_codes
 from webapp.i18n import t
@@ -48,22 +49,25 @@ def prior() -> list[BrowserModel]:
 
 
 def reparameterisation() -> list[BrowserModel]:
-    """The Draw page's graph of the trick (webapp.reparam) on a test 7: Resample draws a new eps."""
-    x = test_digit(7)
+    """The Draw page's graph of the trick (components.answer) on a test 7: Resample draws a new eps."""
+    x, vae = test_digit(7), ui.model("vae", 2)
+    shown, name = ui.packed(vae), t("lesson.a_test_digit", digit=7)
     digit_column, graph_column = st.columns([1, 5], vertical_alignment="center")
-    show_digit(x, t("lesson.a_test_digit", digit=7), digit_column)
-    with graph_column:
-        reparam.show(ui.model("vae", 2), x, lecture=session.lecture_mode(), name=t("lesson.a_test_digit", digit=7))
-    return []
+    show_digit(x, name, digit_column)
+    with graph_column, st.expander(t("reparam.title_of", name=name), expanded=True, icon=":material/shuffle:"):
+        answer.reparam_graph("lesson_reparam", shown, vae.latent_dim, x=x, name=name, lecture=session.lecture_mode())
+    return [shown]
 
 
 def elbo_gap() -> list[BrowserModel]:
     x = test_digit(2)
     digit_column, panel_column = st.columns([1, 4])
     show_digit(x, t("lesson.a_test_digit", digit=2), digit_column)
+    vae = ui.model("vae", 2)
+    shown = ui.packed(vae)
     with panel_column:
-        ui.elbo_panel(ui.model("vae", 2), x)
-    return []
+        ui.elbo_panel(vae, shown, x=x, key="lesson_loss")
+    return [shown]
 
 
 def beta() -> list[BrowserModel]:

@@ -88,27 +88,13 @@ def set_training_job(job):
 
 
 def last_drawing():
-    """The Draw page's latest input (1, 1, 28, 28) in [0, 1], or None."""
+    """The latest drawing the server has heard of (1, 1, 28, 28) in [0, 1], or None: a canvas that sends its strokes
+    (a room's member, the pages that answer on the server), or the tab's last drawing (components.canvas)."""
     return st.session_state.get(LAST_DRAWING)
 
 
 def remember_drawing(x):
     st.session_state[LAST_DRAWING] = x
-
-
-EPSILON_SEED = "epsilon_seed"  # the seed of this session's eps: its VAEs' one posterior sample, z = mu + sigma * eps
-
-
-def epsilon_seed() -> int:
-    """The seed of the noise eps ~ N(0, I) behind every posterior sample this session's pages show
-    (vaedemo.losses.posterior_noise draws it, for any latent size): 0 until the session asks for another. It stays
-    while the drawing changes, so that mu and sigma alone move z."""
-    return st.session_state.get(EPSILON_SEED, 0)
-
-
-def resample_epsilon():
-    """A new eps for this session: the next seed."""
-    st.session_state[EPSILON_SEED] = epsilon_seed() + 1
 
 
 ROOM = "room"  # the code of the class room this session is in; ?room=CODE in the address bar

@@ -15,12 +15,13 @@ from vaedemo.datasets import CHECKPOINTS, DATASETS, checkpoint_path
 from vaedemo.evaluate import importance_weighted_nlls, kl_per_dimension, label_elbos
 from vaedemo.latent import codebook_pictures
 from vaedemo.likelihood import Separation, excess_nats, separation
-from vaedemo.losses import ElboTerms, importance_weighted, prior_log_density, prior_mass_within
+from vaedemo.losses import prior_log_density, prior_mass_within
 from vaedemo.models import per_model
-from vaedemo.preprocess import preprocess_drawing
 from vaedemo.viz import png_data_uri, to_uint8
-from webapp import per_process, reparam, session
-from webapp.components.canvas import drawing_canvas
+from webapp import per_process, session
+from webapp.components import answer
+from webapp.components.canvas import drawing_canvas, last_drawing
+from webapp.components.latent_map import BrowserModel, browser_model
 from webapp.i18n import t
 from webapp.session import current_dataset
 
@@ -32,16 +33,15 @@ gc.freeze()
 
 
 def drawing_or_last(key: str, last_note: str) -> torch.Tensor | None:
-    """A page's own canvas under its caption, and the drawing as the models take it, (1, 1, 28, 28): the canvas's,
-    which becomes the session's last drawing; else the last drawing of another page (saying so with last_note); else
-    None."""
+    """A page's own canvas under its caption, and the drawing as the models take it, (1, 1, 28, 28): the canvas's
+    (prepared in the browser), which becomes the session's last drawing; else the last drawing of another page
+    (saying so with last_note); else None."""
     st.caption(t("draw.your_drawing"))
-    drawing = drawing_canvas(key)  # RGBA pixels (H, W, 4), None before a stroke
-    if drawing is not None:
-        x = preprocess_drawing(drawing)
+    x = drawing_canvas(key, send=True)
+    if x is not None:
         session.remember_drawing(x)
         return x
-    if session.last_drawing() is not None:
+    if last_drawing() is not None:
         st.caption(last_note)
     return session.last_drawing()
 
@@ -133,10 +133,6 @@ def latex_vector(v: torch.Tensor, shown: int = 3) -> str:
     return r"\begin{pmatrix}" + r" \\ ".join(entries) + r"\end{pmatrix}"
 
 
-IMPORTANCE_SAMPLES = (
-    100  # the CLI's default too; one batched decode, cheap enough for every stroke (docs/benchmarks.md)
-)
-IMPORTANCE_SEED = 0
 # The long formulas go on two lines or more (inside aligned, after an &), so that each fits a phone's width.
 BCE = r"\textstyle\sum_{i=1}^{784} \big[x_i \log \hat{x}_i \\ &\qquad + (1 - x_i) \log(1 - \hat{x}_i)\big]"
 
@@ -149,52 +145,47 @@ def formulas(*lines: str):
     st.latex(r"\small \begin{gathered} " + LINE_BREAK.join(lines) + r" \end{gathered}")
 
 
-def elbo_panel(model, x: torch.Tensor, terms: ElboTerms | None = None):
-    """The maths of the loss beside the pictures, with this digit's figures: x is (1, 1, 28, 28) in [0, 1].
-    The figures come from the trainer's own loss functions (vaedemo.losses): a VAE's one posterior sample is the
-    session's (webapp.reparam.path, or its terms when the page computed them already), the same z as the
-    reparameterisation graph shows; then log p(x) and the ELBO's gap, from IMPORTANCE_SAMPLES samples drawn with
-    IMPORTANCE_SEED, which Resample leaves alone: they estimate figures of x, not of one sample."""
+def elbo_panel(model, shown: BrowserModel, *, canvas: str | None = None, x: torch.Tensor | None = None,
+               key: str = "loss_figures"):
+    """The maths of the loss beside the pictures: the formulas, then the figures of the digit (the drawing on the
+    canvas under the key canvas, or x (1, 1, 28, 28) in [0, 1]), computed in the browser from shown (model packed,
+    which the page sends) by the trainer's own loss, as vaedemo.losses computes it (answer.loss_figures): a VAE's
+    one posterior sample is the page's, the same z as the reparameterisation graph shows; log p(x) and the ELBO's
+    gap come from importance samples of their own, which Resample leaves alone."""
     with st.expander(t("maths.loss_title", kind=model.kind.upper()), expanded=True,
                      icon=":material/function:"):
         if model.kind == "ae":
-            with torch.inference_mode():
-                _, recon, _ = model.loss(x)
+            formulas(r"z = \mathrm{encoder}(x), \quad \hat{x} = \mathrm{decoder}(z)",
+                     rf"\begin{{aligned}} \text{{{t('maths.loss')}}}(x) &= -{BCE} \end{{aligned}}")
+        else:
+            k, recon, kl, gap = answer.IMPORTANCE_SAMPLES, t("maths.reconstruction"), t("maths.kl"), t("maths.gap")
             formulas(
-                r"z = \mathrm{encoder}(x), \quad \hat{x} = \mathrm{decoder}(z)",
-                rf"\begin{{aligned}} \text{{{t('maths.loss')}}}(x) &= -{BCE} \\ &= {recon.item():.1f} \end{{aligned}}",
+                r"\begin{aligned} & \mathcal{L}(x) = "
+                rf"\underbrace{{\mathbb{{E}}_{{q(z \mid x)}}\big[\log p(x \mid z)\big]}}_{{\text{{{recon}}}}} "
+                r"\\ & \qquad - "
+                rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}_{{\text{{{kl}}}}} "
+                r"\end{aligned}",
+                r"\mathcal{L}(x) \le \log p(x), \quad p(z) = \mathcal{N}(0, I)",
+                r"\begin{gathered} z = \mu + \sigma \odot \varepsilon, \;\; \varepsilon \sim \mathcal{N}(0, I) \\ "
+                r"\hat{x} = \mathrm{decoder}(z) \end{gathered}",
+                rf"\begin{{aligned}} \log p(x \mid z) &= {BCE} \end{{aligned}}",
+                rf"\mathrm{{KL}} = \tfrac{{1}}{{2}} \sum_{{j=1}}^{{{model.latent_dim}}} "
+                r"\big(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\big)",
+                rf"\begin{{aligned}} \log p(x) &\approx \log \frac{{1}}{{{k}}} \sum_{{k=1}}^{{{k}}} "
+                r"\frac{p(x \mid z_k)\, p(z_k)}{q(z_k \mid x)}, \\ & \quad z_k \sim q(z \mid x) \end{aligned}",
+                rf"\begin{{aligned}} & \log p(x) - \mathcal{{L}}(x) \\ & \qquad = "
+                rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z \mid x)\big)}}_{{\text{{{gap}}}}} "
+                r"\end{aligned}",
             )
-            st.caption(t("maths.ae_caption"))
-            return
-        terms = terms or reparam.path(model, x)
-        k = IMPORTANCE_SAMPLES
-        seeded = torch.Generator().manual_seed(IMPORTANCE_SEED)
-        eps_k = torch.randn(k, 1, model.latent_dim, generator=seeded)  # (K, 1, d)
-        elbo_k, log_px = (value.item() for value in importance_weighted(model, x, eps_k))
-        formulas(
-            rf"\begin{{aligned}} & \underbrace{{\mathcal{{L}}(x)}}_{{{terms.elbo:.1f}}} = "
-            rf"\underbrace{{\mathbb{{E}}_{{q(z \mid x)}}\big[\log p(x \mid z)\big]}}"
-            rf"_{{\text{{{t('maths.reconstruction')} }} {-terms.recon:.1f}}} \\ & \qquad - "
-            rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}"
-            rf"_{{\text{{{t('maths.kl')} }} {terms.kl:.2f}}} \end{{aligned}}",
-            r"\mathcal{L}(x) \le \log p(x), \quad p(z) = \mathcal{N}(0, I)",
-            r"\begin{gathered} z = \mu + \sigma \odot \varepsilon, \;\; \varepsilon \sim \mathcal{N}(0, I) \\ "
-            r"\hat{x} = \mathrm{decoder}(z) \end{gathered}",
-            rf"\underset{{z}}{{{latex_vector(terms.z)}}} = \underset{{\mu}}{{{latex_vector(terms.mu)}}} + "
-            rf"\underset{{\sigma}}{{{latex_vector(terms.sigma)}}} \odot "
-            rf"\underset{{\varepsilon}}{{{latex_vector(terms.eps)}}}",
-            rf"\begin{{aligned}} \log p(x \mid z) &= {BCE} \\ &= {-terms.recon:.1f} \end{{aligned}}",
-            rf"\begin{{aligned}} \mathrm{{KL}} &= \tfrac{{1}}{{2}} \sum_{{j=1}}^{{{model.latent_dim}}} "
-            rf"\big(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\big) \\ &= {terms.kl:.2f} \end{{aligned}}",
-            rf"\begin{{aligned}} \log p(x) &\approx \log \frac{{1}}{{{k}}} \sum_{{k=1}}^{{{k}}} "
-            rf"\frac{{p(x \mid z_k)\, p(z_k)}}{{q(z_k \mid x)}} \\ &= {log_px:.1f}, \quad z_k \sim q(z \mid x) "
-            r"\end{aligned}",
-            rf"\begin{{aligned}} & \underbrace{{\log p(x)}}_{{{log_px:.1f}}} - "
-            rf"\underbrace{{\mathcal{{L}}(x)}}_{{{elbo_k:.1f}}} \\ & \qquad = "
-            rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z \mid x)\big)}}_{{\text{{{t('maths.gap')} }} "
-            rf"{log_px - elbo_k:.2f}}} \end{{aligned}}",
-        )
-        st.caption(t("maths.vae_caption", seed=session.epsilon_seed(), samples=k, importance_seed=IMPORTANCE_SEED))
+        answer.loss_figures(key, shown, model.kind, model.latent_dim, canvas=canvas, x=x)
+        st.caption(t("maths.ae_caption") if model.kind == "ae" else t("maths.vae_caption",
+                                                                       samples=answer.IMPORTANCE_SAMPLES,
+                                                                       importance_seed=answer.IMPORTANCE_SEED))
+
+
+def packed(model) -> BrowserModel:
+    """The model packed for the browser with its test codes (components.latent_map.browser_model), once per model."""
+    return browser_model(model, codes_of(model), test_sample(session.trained_on(model))[1])
 
 
 def prior_panel(z):

@@ -80,7 +80,7 @@ def unpack(blob: bytes) -> tuple[str, dict, list[np.ndarray]]:
 def decode(header: dict, arrays: list[np.ndarray], z: np.ndarray) -> np.ndarray:
     """The packed decoder run on z (d,) in numpy, layer by layer as model.js runs it: (784,)."""
     x = z.astype(np.float64)
-    for layer in header["layers"]:
+    for layer in header["decoder"]:
         if layer["op"] == "relu":
             x = np.maximum(x, 0)
         elif layer["op"] == "linear":

@@ -1,6 +1,17 @@
-// The drawing canvas's script (components/canvas.py). The strokes live on the canvas element, so they survive
+// The drawing canvas's script (components/canvas.py; engine.js and decodes.js come before it). After every stroke it
+// prepares the drawing as MNIST's digits were (engine.js preprocess) and publishes the 28x28 digit on the "drawing"
+// channel under its key, where the page's other components answer it; the server hears of it only where the page
+// asks (data.send: a room's member posts each drawing), as 784 grey bytes. The latest digit also stays in the tab's
+// sessionStorage, for the pages that offer the last drawing. The strokes live on the canvas element, so they survive
 // reruns; the function runs again (after the previous run's cleanup) whenever Streamlit sends new data, and only
 // (re)binds the handlers.
+const LAST = "vaedemo.lastDrawing";
+
+// 784 numbers in [0, 1] -> base64 of their grey bytes (0-255), row by row: how a digit travels to the server.
+function greyBytes(x) {
+  return btoa(String.fromCharCode(...x.map((v) => Math.round(255 * v))));
+}
+
 export default function ({ parentElement, data, setStateValue }) {
   const canvas = parentElement.querySelector("canvas.ink");
   const pen = canvas.getContext("2d");
@@ -11,7 +22,8 @@ export default function ({ parentElement, data, setStateValue }) {
     button.textContent = words[name];
     button.title = words[`${name}_help`];
   }
-  if (canvas.width !== size) {
+  const fresh = canvas.width !== size;
+  if (fresh) {
     canvas.width = canvas.height = size;
     canvas.strokes = [];
   }
@@ -29,28 +41,38 @@ export default function ({ parentElement, data, setStateValue }) {
       pen.stroke();
     }
   };
-  const send = () => setStateValue("drawing", canvas.strokes.length ? canvas.toDataURL("image/png") : null);
+  const drawing = channel("drawing", data.key);
+  const publish = () => {
+    const x = canvas.strokes.length ? preprocess(pen.getImageData(0, 0, size, size).data, size) : null;
+    drawing.publish(x);
+    return x;
+  };
+  const send = () => {
+    const x = publish(), grey = x && greyBytes(Array.from(x));
+    if (grey) sessionStorage.setItem(LAST, grey);
+    if (data.send) setStateValue("digit", grey);
+  };
   const at = (event) => {
     const box = canvas.getBoundingClientRect();
     return [(event.clientX - box.left) * size / box.width, (event.clientY - box.top) * size / box.height];
   };
-  let drawing = null;
+  let points = null;
   const down = (event) => {
     if (event.button > 0) return;
     event.preventDefault();
     canvas.setPointerCapture(event.pointerId);  // a stroke that leaves the canvas still ends here
-    drawing = [at(event)];
-    canvas.strokes.push(drawing);
+    points = [at(event)];
+    canvas.strokes.push(points);
     paint();
   };
   const move = (event) => {
-    if (!drawing) return;
-    for (const e of event.getCoalescedEvents ? event.getCoalescedEvents() : [event]) drawing.push(at(e));
+    if (!points) return;
+    for (const e of event.getCoalescedEvents ? event.getCoalescedEvents() : [event]) points.push(at(e));
     paint();
   };
   const up = () => {
-    if (!drawing) return;
-    drawing = null;
+    if (!points) return;
+    points = null;
     send();
   };
   const undo = () => { canvas.strokes.pop(); paint(); send(); };
@@ -62,6 +84,7 @@ export default function ({ parentElement, data, setStateValue }) {
   ];
   for (const [target, type, handler] of listeners) target.addEventListener(type, handler);
   paint();
+  if (fresh || drawing.get() === undefined) publish();  // a new canvas: the page's components learn it is blank
   canvas.dataset.ready = "true";
   return () => {
     canvas.dataset.ready = "";

@@ -1,45 +1,66 @@
 """A small drawing canvas of our own (Streamlit Components v2, no build step): white ink on black, drawn with a
-mouse, pen or finger, with Undo and Clear. It sends the picture once per stroke, on pointer-up, as a PNG: no
-debounce (streamlit-drawable-canvas waits 200 ms after the last change), so reconstructions start at once."""
+mouse, pen or finger, with Undo and Clear. After every stroke the browser prepares the drawing as MNIST's digits were
+(engine.js, the same steps as vaedemo.preprocess) and the page's components answer it there (components/answer.py):
+the server hears of a stroke only where the page asks (send=True), as the 28x28 digit's 784 grey bytes, at pointer-up,
+with no debounce."""
 import base64
-import io
+import binascii
 
 import numpy as np
 import streamlit as st
-from PIL import Image
 
 from webapp.components import asset
 from webapp.i18n import t
 
+_last = st.components.v2.component("vaedemo.last_drawing", js=asset("last_drawing.js"))
 _canvas = st.components.v2.component("vaedemo.canvas", html=asset("canvas.html"), css=asset("canvas.css"),
-                                     js=asset("canvas.js"))
+                                     js=asset("engine.js", "decodes.js", "canvas.js"))
 
 
+PIXELS = 28 * 28
 WORDS = ("label", "undo", "undo_help", "clear", "clear_help")
 FED_DRAWING = (
     "fed_drawing"  # AppTest cannot draw on a component: a test puts RGBA pixels here, read in place of a drawing
 )
 
 
-def drawing_canvas(key: str, size: int = 280, stroke: int = 24) -> np.ndarray | None:
-    """The canvas; returns its RGBA pixels (size, size, 4) uint8, or None while nothing is drawn."""
+def drawing_canvas(key: str, size: int = 280, stroke: int = 24, send: bool = False):
+    """The canvas. With send, returns the drawing as the models take it, (1, 1, 28, 28) in [0, 1] (None while nothing
+    is drawn), and each stroke reruns the page's fragment; without, returns None and strokes stay in the browser.
+    torch is imported only once a drawing comes: a page draws its canvas before the models load."""
     words = {name: t(f"canvas.{name}") for name in WORDS}
-    result = _canvas(key=key, data={"size": size, "stroke": stroke, "words": words}, default={"drawing": None},
-                     on_drawing_change=lambda: None, width="content")
-    if FED_DRAWING in st.session_state:
-        return st.session_state[FED_DRAWING]
-    return decoded(result.drawing, size)
+    result = _canvas(key=key, data={"key": key, "size": size, "stroke": stroke, "words": words, "send": send},
+                     default={"digit": None}, on_digit_change=lambda: None, width="content")
+    if send and FED_DRAWING in st.session_state:
+        from vaedemo.preprocess import preprocess_drawing
+
+        return preprocess_drawing(st.session_state[FED_DRAWING])
+    return digit(result.digit) if send else None
 
 
-def decoded(drawing: str | None, size: int) -> np.ndarray | None:
-    """The canvas's PNG data URI as RGBA pixels (size, size, 4), or None."""
-    if not drawing:
+def digit(grey: str | None):
+    """784 grey bytes in base64 (what the browser sends) as (1, 1, 28, 28) in [0, 1]; None for anything else."""
+    try:
+        pixels = base64.b64decode(grey or "", validate=True)
+    except (binascii.Error, ValueError):
         return None
-    try:  # the browser sends this string: anything but our own PNG of the right size counts as no drawing
-        _, encoded = drawing.split(";base64,", 1)
-        image = Image.open(io.BytesIO(base64.b64decode(encoded)), formats=["PNG"])
-        if image.size != (size, size):
-            return None
-        return np.asarray(image.convert("RGBA"))
-    except (ValueError, OSError):
+    if len(pixels) != PIXELS:
         return None
+    import torch
+
+    return torch.from_numpy(np.frombuffer(pixels, np.uint8).astype(np.float32) / 255).view(1, 1, 28, 28)
+
+
+def last_drawing():
+    """The tab's latest drawing, from any page's canvas (the browser keeps it: canvas.js), sent by this call's hidden
+    element when it differs from what the server has: it becomes the session's last drawing, which is returned,
+    (1, 1, 28, 28) or None. A page that offers the last drawing calls it: the drawing reaches the server when it is
+    needed, not with every stroke."""
+    from webapp import session
+
+    with st.container(key="last-drawing"):
+        result = _last(key="last_drawing", data={}, default={"digit": None}, on_digit_change=lambda: None)
+    x = digit(result.digit)
+    if x is not None and (session.last_drawing() is None or not (session.last_drawing() == x).all()):
+        session.remember_drawing(x)
+    return session.last_drawing()

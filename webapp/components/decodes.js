@@ -17,3 +17,39 @@ function paintDigit(canvas, pixels) {
   }
   canvas.getContext("2d").putImageData(image, 0, 0);
 }
+
+// A value one component publishes under a key and others follow: a canvas's drawing (784 numbers, or null), the
+// noise eps of a page's posterior sample. follow() hands over the latest value at once and returns its undoing.
+function channel(name, key) {
+  const all = (globalThis.vaedemoChannels ??= new Map()), id = `${name}:${key}`;
+  if (!all.has(id)) all.set(id, { value: undefined, listeners: new Set() });
+  const entry = all.get(id);
+  return {
+    get: () => entry.value,
+    publish(value) {
+      entry.value = value;
+      for (const listener of entry.listeners) listener(value);
+    },
+    follow(listener) {
+      entry.listeners.add(listener);
+      if (entry.value !== undefined) listener(entry.value);
+      return () => entry.listeners.delete(listener);
+    },
+  };
+}
+
+// Move what a latent map marks (marks.js's entries): patch goes over the map's marks, and the map redraws them.
+function setMarks(key, patch) {
+  const marks = (globalThis.vaedemoMarks ??= new Map()), entry = marks.get(key) ?? { listeners: new Set() };
+  entry.data = { ...(entry.data ?? {}), ...patch, map: key };
+  marks.set(key, entry);
+  for (const listener of entry.listeners) listener(entry.data);
+}
+
+// A 28x28 picture (784 numbers in [0, 1]) as a PNG data URI, for an <img> that keeps its alt text.
+function digitURI(pixels) {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 28;
+  paintDigit(canvas, pixels);
+  return canvas.toDataURL("image/png");
+}

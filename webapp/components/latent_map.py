@@ -27,7 +27,7 @@ from vaedemo.viz import DIGIT_COLOURS, latent_plane
 from webapp.components import asset
 from webapp.i18n import t
 
-_model = st.components.v2.component("vaedemo.model", js=asset("model.js"))
+_model = st.components.v2.component("vaedemo.model", js=asset("engine.js", "model.js"))
 _marks = st.components.v2.component("vaedemo.marks", js=asset("marks.js"))
 _map = st.components.v2.component("vaedemo.latent_map", html=asset("latent_map.html"), css=asset("latent_map.css"),
                                   js=asset("decodes.js", "latent_map.js"))
@@ -50,7 +50,7 @@ class BrowserModel(NamedTuple):
 @per_model
 def browser_model(model, codes: torch.Tensor, labels: torch.Tensor) -> BrowserModel:
     """The model's decoder and its codes (N, d) of the test images labelled labels (N,), packed once per model."""
-    return pack(model.decoder, codes, labels)
+    return pack(model, codes, labels)
 
 
 @per_model
@@ -59,27 +59,32 @@ def browser_codes(vqvae) -> BrowserModel:
     return pack_codes(vqvae)
 
 
-def pack(decoder: nn.Sequential, codes: torch.Tensor, labels: torch.Tensor) -> BrowserModel:
+def pack(model, codes: torch.Tensor, labels: torch.Tensor) -> BrowserModel:
     """The blob: its id (a hash of the rest, 24 hex digits), a little-endian uint32 header length, the JSON header
-    (the layers, the plane, where each array lies), then the arrays, each at a multiple of 4 bytes. Linear weights go
-    transposed (in, out), so that the browser skips the inputs a ReLU zeroed."""
+    (the kind, the encoder's and the decoder's layers, the plane, where each array lies), then the arrays, each at a
+    multiple of 4 bytes. Linear weights go transposed (in, out), so that the browser skips the inputs a ReLU (or a
+    blank pixel) zeroed."""
     centre, axes = latent_plane(codes)
     points = ((codes - centre) @ axes).numpy().astype(np.float32)  # (N, 2)
     arrays = []
-    header = {"latent_dim": codes.shape[1], "centre": centre.tolist(), "axes": axes.T.tolist(),
-              "layers": browser_layers(decoder, None, arrays), "points": add(arrays, points),
+    image = [1, 28, 28] if model.config.arch == "conv" else None
+    header = {"kind": model.kind, "latent_dim": codes.shape[1], "centre": centre.tolist(), "axes": axes.T.tolist(),
+              "encoder": browser_layers(model.encoder, image, arrays),
+              "decoder": browser_layers(model.decoder, None, arrays), "points": add(arrays, points),
               "labels": add(arrays, labels.numpy().astype(np.uint8))}
     name, blob = packed(header, arrays)
     return BrowserModel(name, blob, centre, axes, points)
 
 
 def pack_codes(vqvae) -> BrowserModel:
-    """A VQ-VAE for the browser, in pack's format: its decoder, whose input is the grid (D, h, w) of codebook vectors,
-    and its codebook (K, D) in float32 (header "codebook"); no plane, no test codes."""
+    """A VQ-VAE for the browser, in pack's format: its encoder, whose output is the grid (D, h, w) of vectors, its
+    decoder, whose input is the grid of codebook vectors, and its codebook (K, D) in float32 (header "codebook"); no
+    plane, no test codes."""
     arrays = []
     grid = [vqvae.latent_dim, vqvae.grid, vqvae.grid]
-    header = {"latent_dim": vqvae.latent_dim, "grid": vqvae.grid, "codebook_size": vqvae.codebook_size,
-              "layers": browser_layers(vqvae.decoder, grid, arrays),
+    header = {"kind": "vqvae", "latent_dim": vqvae.latent_dim, "grid": vqvae.grid,
+              "codebook_size": vqvae.codebook_size, "encoder": browser_layers(vqvae.encoder, [1, 28, 28], arrays),
+              "decoder": browser_layers(vqvae.decoder, grid, arrays),
               "codebook": add(arrays, vqvae.codebook.detach().numpy().astype(np.float32))}
     name, blob = packed(header, arrays)
     return BrowserModel(name, blob, None, None, None)
@@ -90,11 +95,11 @@ def add(arrays: list, array: np.ndarray) -> int:
     return len(arrays) - 1
 
 
-def browser_layers(decoder: nn.Sequential, shape: list | None, arrays: list) -> list[dict]:
-    """The decoder's layers as model.js runs them, their weights appended to arrays. shape: the input's (channels,
-    size, size) where the input is a grid; None for a vector (then an Unflatten gives the grid's shape)."""
+def browser_layers(network: nn.Sequential, shape: list | None, arrays: list) -> list[dict]:
+    """An encoder's or a decoder's layers as engine.js runs them, their weights appended to arrays. shape: the input's
+    (channels, size, size) where the input is a grid; None for a vector (then an Unflatten gives the grid's shape)."""
     layers = []
-    for layer in decoder:
+    for layer in network:
         if isinstance(layer, nn.Linear):
             layers.append({"op": "linear", "in": layer.in_features, "out": layer.out_features,
                            "weight": add(arrays, layer.weight.detach().T.numpy().astype(np.float16)),
@@ -103,12 +108,17 @@ def browser_layers(decoder: nn.Sequential, shape: list | None, arrays: list) -> 
             layers.append({"op": "relu"})
         elif isinstance(layer, nn.Unflatten):
             shape = list(layer.unflattened_size)  # (channels, size, size): a flat array in the same order
-        elif isinstance(layer, nn.ConvTranspose2d) and shape is not None:
+        elif isinstance(layer, nn.Flatten):
+            shape = None  # (channels, size, size) read as one vector in the same order
+        elif isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)) and shape is not None:
             (k, _), (stride, _), (padding, _) = layer.kernel_size, layer.stride, layer.padding
-            size = (shape[1] - 1) * stride - 2 * padding + k
-            layers.append({"op": "conv_transpose", "in": shape[0], "out": layer.out_channels, "size_in": shape[1],
-                           "size_out": size, "kernel": k, "stride": stride, "padding": padding,
-                           "weight": add(arrays, layer.weight.detach().numpy().astype(np.float16)),  # (in, out, k, k)
+            transposed = isinstance(layer, nn.ConvTranspose2d)
+            size = ((shape[1] - 1) * stride - 2 * padding + k if transposed
+                    else (shape[1] + 2 * padding - k) // stride + 1)
+            layers.append({"op": "conv_transpose" if transposed else "conv", "in": shape[0], "out": layer.out_channels,
+                           "size_in": shape[1], "size_out": size, "kernel": k, "stride": stride, "padding": padding,
+                           # (in, out, k, k) transposed, (out, in, k, k) not
+                           "weight": add(arrays, layer.weight.detach().numpy().astype(np.float16)),
                            "bias": add(arrays, layer.bias.detach().numpy().astype(np.float32))})
             shape = [layer.out_channels, size, size]
         else:

@@ -74,7 +74,7 @@ st.caption(t("compare.walk_note"))
 for column, x, end in zip(st.columns(2, gap="large"), (x_start, x_end), "AB"):
     with column:
         st.caption(t("compare.end_under", Noun=noun.title(), end=end, size=size))
-        ui.elbo_panel(models["vae"][0], x)
+        ui.elbo_panel(models["vae"][0], packed["vae"], x=x, key=f"compare_loss_{end}")
 
 with maps_section:
     st.header(t("compare.maps_heading"))

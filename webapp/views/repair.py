@@ -4,7 +4,8 @@ import streamlit as st
 import torch
 
 from vaedemo.repair import REGIONS, damage
-from webapp import figures, session, sidebar, ui
+from webapp import figures, sidebar, ui
+from webapp.components.canvas import last_drawing
 from webapp.i18n import t
 
 ERASE_OPTIONS = ["nothing", *REGIONS, "a block I place"]
@@ -15,7 +16,7 @@ st.title(t("repair.title", noun=noun))
 st.markdown(t("repair.intro", a="an" if noun[0] in "aeiou" else "a", noun=noun, title=data.title))
 
 images, labels = ui.test_sample()
-drawing = session.last_drawing() if data.name == "mnist" else None  # the Draw page draws digits
+drawing = last_drawing() if data.name == "mnist" else None  # the Draw page draws digits
 URL = "query-params"  # every setting lives in the address bar too: a bookmark or a shared link opens this view
 
 

@@ -1,0 +1,187 @@
+// A drawing's answer, computed here on every stroke with engine.js (components/answer.py): no message to the server.
+// Three parts, each an element of its own where the page puts it, all following the page's canvas (its drawing comes
+// through decodes.js's channel) or a digit the page sends (data.x):
+// - pictures: the 28x28 input and each model's reconstruction of its code, and the code's marks on each model's map;
+// - reparam: a VAE's path x -> mu, log sigma^2 -> z = mu + sigma * eps -> x_hat as a graph with the digit's numbers,
+//   the picture of z and the Resample button (a new eps, shared with the maths through the "eps" channel);
+// - maths: the loss's figures for this digit: one sample's ELBO terms, and log p(x) and the ELBO's gap from
+//   data.eps_k's importance samples, computed after the pictures are painted.
+// Each root keeps its latest numbers (root.latest) and counts its answers (data-answers): the tests read them.
+
+const fixed = (v, digits) => v.toFixed(digits).replace("-", "\u2212");
+const vector = (v, digits, shown) => `(${[...Array.from(v).slice(0, shown).map((x) => fixed(x, digits)),
+  ...(shown !== undefined && v.length > shown ? ["…"] : [])].join(", ")})`;
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, name) => values[name]);
+const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+const strong = (text) => escape(text).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
+const SHOWN = 3;  // entries of a longer code the graph shows (reparam.py's SHOWN before it)
+
+// use(models) once every model of ids has arrived.
+function whenModels(ids, use) {
+  const found = [];
+  let left = ids.length;
+  ids.forEach((id, i) => whenModel(id, (model) => {
+    found[i] = model;
+    if (--left === 0) use(found);
+  }));
+}
+
+// The digit a part answers: its canvas's drawing, as it changes, or the page's own digit.
+function followDigit(data, answer) {
+  if (data.x) {
+    answer(data.x);
+    return () => {};
+  }
+  return channel("drawing", data.canvas).follow(answer);
+}
+
+// The page's posterior noise: the server's eps (the session's), until Resample draws another.
+function sampleNoise(data) {
+  const noise = channel("eps", data.sample), origin = JSON.stringify(data.eps);
+  if (noise.get()?.origin !== origin) noise.publish({ eps: data.eps, origin });
+  return noise;
+}
+
+function pictures(root, data) {
+  root.innerHTML = `<p class="hint"></p><div class="pictures">${data.captions.map((caption, i) =>
+    `<figure><img alt="${escape(data.alts[i])}"><figcaption>${escape(caption)}</figcaption></figure>`).join("")}</div>`;
+  root.querySelector(".hint").textContent = data.hint;
+  const images = root.querySelectorAll("img");
+  let models = null, x;
+  const answer = () => {
+    const drawn = Boolean(x);
+    root.classList.toggle("drawn", drawn);
+    if (!drawn) {
+      data.maps.forEach((key) => setMarks(key, { z: null, point: null, ellipse: null, stars: [] }));
+      root.latest = null;
+      return;
+    }
+    const codes = models.map((model) => model.encode(x));
+    const rebuilt = models.map((model, i) => model.decode(codes[i].mu));
+    [x, ...rebuilt].forEach((pixels, i) => { images[i].src = digitURI(pixels); });
+    models.forEach((model, i) => {
+      const { mu, logvar } = codes[i], z = Array.from(mu);
+      setMarks(data.maps[i], { z, point: project(model, mu), ...(logvar ? {
+        ellipse: posteriorEllipse(model, mu, logvar.map(Math.exp)) } : {}) });
+    });
+    root.latest = { x: Array.from(x), codes: codes.map(({ mu, logvar }) => ({ mu: Array.from(mu),
+      logvar: logvar && Array.from(logvar) })), pictures: rebuilt.map((p) => Array.from(p)) };
+    root.answeredAt = performance.now();
+    root.dataset.answers = String(Number(root.dataset.answers ?? 0) + 1);
+  };
+  const stop = followDigit(data, (digit) => {
+    x = digit;
+    if (models) answer();
+  });
+  whenModels(data.models, (found) => {
+    models = found;
+    answer();
+  });
+  return stop;
+}
+
+// The graph of the path, laid out as Graphviz laid it out before: x; mu and log sigma^2; eps and sigma; z; x_hat.
+function graph(terms, words) {
+  const box = (cx, cy, title, value, cls = "", half = 88) => `<g class="node ${cls}"><rect x="${cx - half}"
+    y="${cy - 24}" width="${2 * half}" height="48" rx="9"/><text x="${cx}" y="${cy - 5}">${escape(title)}</text>
+    <text x="${cx}" y="${cy + 15}">${escape(value)}</text></g>`;
+  const arrow = ([x1, y1], [x2, y2], label = "") => `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}"
+    marker-end="url(#head)"/>${label ? `<text class="edge" x="${(x1 + x2) / 2 + 8}" y="${(y1 + y2) / 2}">${escape(label)}</text>` : ""}`;
+  const v = (values, digits = 2) => vector(values, digits, SHOWN);
+  return `<svg viewBox="0 0 560 430" aria-hidden="true">
+    <defs><marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto">
+    <path d="M0,0 L10,5 L0,10 z"/></marker></defs>
+    ${arrow([230, 54], [130, 106], words.encoder)}${arrow([330, 54], [430, 106])}${arrow([460, 154], [460, 196])}
+    ${arrow([100, 154], [200, 288])}${arrow([280, 244], [280, 286])}${arrow([460, 244], [360, 288])}
+    ${arrow([280, 334], [280, 376], words.decoder)}
+    ${box(280, 30, "x", words.x_name, "", 130)}${box(100, 130, "μ", v(terms.mu))}
+    ${box(460, 130, "log σ²", v(terms.logvar))}${box(280, 220, "ε ~ N(0, I)", v(terms.eps), "noise")}
+    ${box(460, 220, "σ = exp(½ log σ²)", v(terms.sigma, 3))}${box(280, 310, "z = μ + σ ⊙ ε", v(terms.z), "sample")}
+    ${box(280, 400, "x̂", words.decoded_z, "", 130)}</svg>`;
+}
+
+function reparam(root, data) {
+  const { words } = data;
+  root.innerHTML = `<div class="reparam"><div class="graph" role="img"></div><figure class="z"><img>
+    <figcaption></figcaption><button type="button" class="resample"></button></figure></div><p class="words"></p>`;
+  root.querySelector(".graph").setAttribute("aria-label", words.alt_graph);
+  root.querySelector(".z figcaption").textContent = words.x_hat;
+  const button = root.querySelector("button.resample");
+  button.textContent = words.resample;
+  button.title = words.resample_help;
+  root.classList.toggle("lecture", data.lecture);
+  const noise = sampleNoise(data);
+  let model = null, x = null;
+  const answer = () => {
+    root.classList.toggle("drawn", Boolean(x));
+    if (!model || !x) {
+      if (data.map) setMarks(data.map, { stars: [] });
+      return;
+    }
+    const terms = elboTerms(model, x, noise.get().eps), d = terms.mu.length, shown = d > SHOWN ? SHOWN : undefined;
+    root.querySelector(".graph").innerHTML = graph(terms, words);
+    const image = root.querySelector(".z img");
+    image.src = digitURI(terms.x_hat);
+    image.alt = fill(words.alt_x_hat, { z: vector(terms.z, 2, SHOWN) });
+    const values = Object.fromEntries(["mu", "logvar", "sigma", "eps", "z"].map((name) => [name, vector(terms[name], 4, shown)]));
+    root.querySelector(".words").innerHTML = [fill(words.values, values),
+      ...(shown ? [fill(words.first_entries, { shown: SHOWN, d })] : []), words.explain].map(strong).join(" ");
+    if (data.map) setMarks(data.map, { stars: [project(model, terms.z)] });
+    root.latest = { ...terms, x_hat: Array.from(terms.x_hat), mu: Array.from(terms.mu), logvar: Array.from(terms.logvar) };
+    root.dataset.answers = String(Number(root.dataset.answers ?? 0) + 1);
+  };
+  const resample = () => noise.publish({ ...noise.get(), eps: gaussian(data.eps.length) });
+  button.addEventListener("click", resample);
+  const stops = [followDigit(data, (digit) => { x = digit; answer(); }), noise.follow(answer)];
+  whenModel(data.model, (found) => { model = found; answer(); });
+  return () => {
+    button.removeEventListener("click", resample);
+    stops.forEach((stop) => stop());
+  };
+}
+
+function maths(root, data) {
+  const { words } = data;
+  root.innerHTML = `<dl class="figures"></dl>`;
+  const list = root.querySelector(".figures");
+  const noise = data.eps ? sampleNoise(data) : null;
+  let model = null, x = null, pending = null;
+  const show = (rows) => {
+    list.innerHTML = rows.map(([term, value]) => `<div><dt>${escape(term)}</dt><dd>${escape(value)}</dd></div>`).join("");
+  };
+  const answer = () => {
+    clearTimeout(pending);
+    root.classList.toggle("drawn", Boolean(x));
+    if (!model || !x) return show([]);
+    const terms = elboTerms(model, x, noise ? noise.get().eps : []);
+    if (!terms.logvar) {
+      root.latest = { recon: terms.recon };
+      show([[words.ae_loss, fixed(terms.recon, 1)]]);
+      root.dataset.answers = String(Number(root.dataset.answers ?? 0) + 1);
+    } else {
+      root.latest = { recon: terms.recon, kl: terms.kl, elbo: -(terms.recon + terms.kl) };
+      const sample = [[words.elbo, fixed(-(terms.recon + terms.kl), 1)], [words.recon, fixed(-terms.recon, 1)],
+                      [words.kl, fixed(terms.kl, 2)]];
+      show([...sample, [words.logpx, "…"]]);
+      // the importance samples after the pictures are painted: a stroke's pictures never wait for them
+      pending = setTimeout(() => {
+        const { elbo, logpx } = importanceWeighted(model, x, data.eps_k);
+        root.latest = { ...root.latest, iw_elbo: elbo, logpx };
+        show([...sample, [words.logpx, fixed(logpx, 1)], [words.iw_elbo, fixed(elbo, 1)], [words.gap, fixed(logpx - elbo, 2)]]);
+        root.dataset.answers = String(Number(root.dataset.answers ?? 0) + 1);
+      }, 0);
+    }
+  };
+  const stops = [followDigit(data, (digit) => { x = digit; answer(); }), ...(noise ? [noise.follow(answer)] : [])];
+  whenModel(data.model, (found) => { model = found; answer(); });
+  return () => {
+    clearTimeout(pending);
+    stops.forEach((stop) => stop());
+  };
+}
+
+export default function ({ parentElement, data }) {
+  const root = parentElement.querySelector(".answer");
+  root.dataset.part = data.part;
+  return { pictures, reparam, maths }[data.part](root, data);
+}

@@ -1,0 +1,75 @@
+"""A drawing's answer, computed in the browser (answer.js, with engine.js) from the models that send_models put there:
+a stroke costs the server nothing. Each function draws one part where the page calls it; every part follows the
+canvas under the key `canvas` (its drawing, after each stroke) or, given `x`, answers that digit (a test digit the
+page shows). The server sends, once per run of the page, what the browser cannot make up: the models' ids, the
+session's posterior noise eps and the importance samples' noise, and the texts in the session's language."""
+import streamlit as st
+import torch
+
+from vaedemo.losses import posterior_noise
+from webapp.components import asset
+from webapp.components.latent_map import BrowserModel
+from webapp.i18n import t
+
+_answer = st.components.v2.component("vaedemo.answer", html=asset("answer.html"), css=asset("answer.css"),
+                                     js=asset("engine.js", "decodes.js", "answer.js"))
+IMPORTANCE_SAMPLES = 100  # the CLI's default too; one batch of decodes, in the browser after the pictures
+IMPORTANCE_SEED = 0
+EPSILON_SEED = 0  # the page's first eps (vaedemo.losses.posterior_noise); Resample draws the next in the browser
+SAMPLE = "page"  # the "eps" channel the reparameterisation graph and the maths of a page share
+
+
+def digit(x: torch.Tensor | None) -> list[float] | None:
+    """A digit (1, 1, 28, 28) as the 784 numbers a part answers, or None (then the part follows the canvas)."""
+    return None if x is None else [round(v, 6) for v in x.flatten().tolist()]
+
+
+def source(canvas: str | None, x: torch.Tensor | None) -> dict:
+    return {"canvas": canvas} if x is None else {"x": digit(x)}
+
+
+def pictures(key: str, canvas: str, models: list[BrowserModel], maps: list[str], names: list[str]):
+    """The 28x28 input and each model's reconstruction of its code (named by names), as one row of pictures with
+    captions and text alternatives, and the code's marks on each model's map (maps: their keys): a star, and around a
+    VAE's mean its 2-sigma ellipse. Before a drawing, the hint."""
+    captions = [t("draw.input"), *(t("draw.rebuilds", name=name) for name in names)]
+    alts = [t("draw.alt_input"), *(t("draw.alt_rebuilt", name=name) for name in names)]
+    _answer(key=key, data={"part": "pictures", "canvas": canvas, "models": [model.id for model in models],
+                           "maps": maps, "captions": captions, "alts": alts, "hint": t("draw.hint")}, width="stretch")
+
+
+def noise(latent_dim: int) -> list[float]:
+    """The page's first eps (d,): it stays while the reader draws, until Resample draws another in the browser."""
+    return posterior_noise(latent_dim, EPSILON_SEED)[0].tolist()
+
+
+def reparam_graph(key: str, vae: BrowserModel, latent_dim: int, *, canvas: str | None = None,
+                  x: torch.Tensor | None = None, vae_map: str | None = None, name: str | None = None,
+                  lecture: bool = False):
+    """The reparameterisation trick you can poke (Kingma & Welling, 2014, section 2.4): the VAE's path from the
+    digit to the decode of its sample z = mu + sigma * eps as a graph with the digit's numbers, the picture of z, the
+    Resample button (a new eps, drawn in the browser) and the values in words. vae_map: the key of the VAE's map,
+    which then marks z with a small star. name: what x is when it is not the reader's drawing."""
+    words = {word: t(f"reparam.{word}") for word in ("encoder", "decoder", "decoded_z", "x_hat", "alt_graph",
+                                                     "alt_x_hat", "resample", "resample_help", "values",
+                                                     "first_entries")}
+    words |= {"x_name": name or t("reparam.your_drawing"),
+              "explain": t("reparam.explain") if name is None else t("reparam.explain_resample")}
+    _answer(key=key, data={"part": "reparam", **source(canvas, x), "model": vae.id, "map": vae_map,
+                           "eps": noise(latent_dim), "sample": SAMPLE, "lecture": lecture, "words": words},
+            width="stretch")
+
+
+def loss_figures(key: str, model: BrowserModel, kind: str, latent_dim: int, *, canvas: str | None = None,
+                 x: torch.Tensor | None = None):
+    """The loss's figures for the digit, in nats: an AE's reconstruction; a VAE's ELBO with its reconstruction and KL
+    for the page's one posterior sample (the graph's eps), then log p(x) and the ELBO's gap from IMPORTANCE_SAMPLES
+    samples drawn with IMPORTANCE_SEED, which Resample leaves alone (webapp.ui.elbo_panel writes the formulas)."""
+    data = {"part": "maths", **source(canvas, x), "model": model.id,
+            "words": {word: t(f"maths.figure.{word}") for word in ("ae_loss", "elbo", "recon", "kl", "logpx",
+                                                                   "iw_elbo", "gap")}}
+    if kind != "ae":
+        seeded = torch.Generator().manual_seed(IMPORTANCE_SEED)
+        eps_k = torch.randn(IMPORTANCE_SAMPLES, 1, latent_dim, generator=seeded)  # (K, 1, d), as losses.py draws them
+        data |= {"eps": noise(latent_dim), "sample": SAMPLE, "eps_k": [round(v, 6) for v in eps_k.flatten().tolist()]}
+    _answer(key=key, data=data, width="stretch")
