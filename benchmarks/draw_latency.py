@@ -1,42 +1,41 @@
 """Draw page speed in a real browser (Debian's Chromium through Playwright), as a person meets it.
 
-- cold start: from `streamlit run app.py` to the Draw page's canvas taking strokes, and to the
-  reconstructions of a first stroke drawn at that moment (the page draws its canvas before torch and the
-  models load, so that stroke waits for them);
-- stroke latency: from mouse-up to the input and both reconstructions shown and loaded, over 20 strokes
-  of digits drawn with the mouse (measured inside the page with performance.now()), and on to both latent
-  maps showing the new code. Our canvas sends the drawing on pointer-up (streamlit-drawable-canvas 0.13
-  waited 200 ms after the last change).
-Run: make bench (or python -m benchmarks.draw_latency [--strokes N]).
+For each of the three pairs the Draw page shows (2-D MLPs, 16-D MLPs, 16-D convolutional), over 20 mouse strokes of
+digits: the time from the mouse's release to the input and both reconstructions shown (loaded) and both maps' stars
+moved, read in the page at each animation frame; the websocket messages the page sent during those strokes; the
+bytes the page received over its websocket on its first load (the models among them) and each model's packed size.
+With --vs COMMIT the same is measured on that commit's app too, in the same run (a git worktree beside this one),
+the two alternating pair by pair: a before/after pair on one machine. Also the cold start of this tree's app: from
+`streamlit run app.py` to the canvas taking strokes and to a first stroke answered.
+Run: make bench (or python -m benchmarks.draw_latency [--strokes N] [--vs COMMIT]).
 """
 import argparse
 import statistics
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.harness.browser import CHROMIUM_FLAGS, chromium_path
-from tests.harness.server import free_port, start_app, stop_app
-from tests.harness.strokes import (
-    DIGITS,
-    NEW_IMAGES_SHOWN,
-    NEW_MAPS_SHOWN,
-    clear_canvas,
-    draw_stroke,
-    image_sources,
-    map_sources,
-    wait_for_new_images,
-    wait_until_drawable,
-)
+from tests.harness.browser import CHROMIUM_FLAGS, chromium_path, wait_for_app
+from tests.harness.server import ROOT, free_port, start_app, stop_app
+from tests.harness.strokes import ANSWER_ROOTS, DIGITS, MAP_POINTS, clear_canvas, draw_stroke, wait_until_drawable
 
+PAIRS = {"2-D MLP": "", "16-D MLP": "?draw_latent_dim=16-D", "16-D conv": "?draw_latent_dim=16-D&draw_conv=true"}
 RECORD_MOUSE_UP = "document.addEventListener('pointerup', () => { window.mouseUpAt = performance.now(); }, true)"
-SINCE_MOUSE_UP_WHEN_SHOWN = f"(arg) => ({NEW_IMAGES_SHOWN})(arg) && performance.now() - window.mouseUpAt"
-SINCE_MOUSE_UP_WHEN_MAPPED = f"(arg) => ({NEW_MAPS_SHOWN})(arg) && performance.now() - window.mouseUpAt"
-
-
-def summary(latencies) -> str:
-    return (f"median {statistics.median(latencies):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "
-            f"min {min(latencies):.0f} ms, max {max(latencies):.0f} ms")
+# The pictures: the browser's own (components/answer.js), or an earlier commit's images from the server.
+PICTURES = f"""() => [...document.querySelectorAll('.st-key-reconstructions [data-testid=stImage] img'),
+    ...{ANSWER_ROOTS}.flatMap(root => [...root.querySelectorAll('.answer[data-part=pictures].drawn img')])]"""
+STATE = f"() => [({PICTURES})().map(image => image.src), ({MAP_POINTS})()]"
+# The time since the mouse's release once three new pictures are loaded and both stars moved, else false.
+ANSWERED = f"""([pictures, points]) => {{
+    const images = ({PICTURES})(), now = ({MAP_POINTS})();
+    return images.length === 3 && images.every(image => !pictures.includes(image.src) && image.complete
+                                                         && image.naturalWidth > 0)
+        && now.length === 2 && now.every((point, i) => point && point !== points[i])
+        && performance.now() - window.mouseUpAt;
+}}"""
 
 
 def percentile(values, q):
@@ -44,51 +43,101 @@ def percentile(values, q):
     return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
 
 
+def strokes(page, url: str, count: int) -> tuple[list[float], int, int]:
+    """(latencies in ms of count strokes, messages sent during them, websocket bytes received on the first load)."""
+    sent, received = [], []
+    page.on("websocket", lambda socket: (socket.on("framesent", sent.append),
+                                         socket.on("framereceived", lambda payload: received.append(len(payload)))))
+    page.goto(url)
+    wait_until_drawable(page, timeout=180_000)
+    wait_for_app(page)
+    page.locator("[data-ready=true]:has(.plot)").nth(1).wait_for(timeout=180_000)  # both maps have their models
+    page.wait_for_timeout(1000)
+    loaded = sum(received)
+    page.evaluate(RECORD_MOUSE_UP)
+    sent.clear()
+    latencies = []
+    while len(latencies) < count:
+        for digit in DIGITS.values():
+            for stroke in digit[: count - len(latencies)]:
+                before = page.evaluate(STATE)
+                draw_stroke(page, stroke)
+                latencies.append(page.wait_for_function(ANSWERED, arg=before, polling="raf").json_value())
+            if len(latencies) == count:
+                break
+            clear_canvas(page)
+    return latencies, len(sent), loaded
+
+
+def summary(latencies: list[float]) -> str:
+    return (f"median {statistics.median(latencies):5.1f} ms, p95 {percentile(latencies, 95):5.1f} ms, "
+            f"max {max(latencies):5.1f} ms")
+
+
+def model_bytes() -> dict[str, int]:
+    """Each shipped model the Draw page sends, packed as the browser receives it."""
+    from vaedemo import load_checkpoint
+    from vaedemo.data import load_test_sample
+    from vaedemo.datasets import checkpoint_path
+    from webapp.components.latent_map import pack
+
+    images, labels = load_test_sample("mnist")
+    sizes = {}
+    for name, (latent_dim, arch) in {"2-D MLP": (2, "mlp"), "16-D MLP": (16, "mlp"), "16-D conv": (16, "conv")}.items():
+        for kind in ("ae", "vae"):
+            model = load_checkpoint(checkpoint_path(kind, latent_dim, "mnist", arch=arch))
+            sizes[f"{name} {kind.upper()}"] = len(pack(model, model.latent_mean(images), labels).blob)
+    return sizes
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strokes", type=int, default=20)
+    parser.add_argument("--vs", help="an earlier commit to measure beside this tree, in the same run")
     args = parser.parse_args()
 
+    trees = {"this tree": ROOT}
+    if args.vs:
+        before = Path(tempfile.mkdtemp(prefix="vaedemo-before-")) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", str(before), args.vs], cwd=ROOT, check=True,
+                       capture_output=True)
+        trees[args.vs] = before
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        version = browser.version
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(180_000)  # a busy machine can take long over the first start
-        port = free_port()
-        started = time.perf_counter()
-        app = start_app(port)
+        print(f"Draw page, Chromium {browser.version}, {args.strokes} strokes a pair")
+        apps = {}
         try:
-            page.goto(f"http://127.0.0.1:{port}")
-            wait_until_drawable(page)
-            print(f"Draw page, Chromium {version}")
-            print(
-                f"cold start (streamlit run -> canvas takes strokes): {time.perf_counter() - started:.2f} s", flush=True
-            )
-            draw_stroke(page, next(iter(DIGITS.values()))[0])
-            wait_for_new_images(page, [], timeout=180_000)
-            print(f"cold start (streamlit run -> a first stroke's reconstructions shown): "
-                  f"{time.perf_counter() - started:.2f} s", flush=True)
-
-            page.evaluate(RECORD_MOUSE_UP)
-            latencies, mapped = [], []
-            while len(latencies) < args.strokes:
-                for digit in DIGITS.values():
-                    clear_canvas(page)
-                    for stroke in digit[: args.strokes - len(latencies)]:
-                        before, maps = image_sources(page), map_sources(page)
-                        draw_stroke(page, stroke)
-                        latencies.append(page.wait_for_function(SINCE_MOUSE_UP_WHEN_SHOWN, arg=[before, 3],
-                                                                polling=5).json_value())
-                        mapped.append(page.wait_for_function(SINCE_MOUSE_UP_WHEN_MAPPED, arg=maps,
-                                                             polling=5).json_value())
-                    if len(latencies) == args.strokes:
-                        break
+            for name, root in trees.items():
+                port, started = free_port(), time.perf_counter()
+                apps[name] = (start_app(port, root=root), port)
+                if name == "this tree":
+                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    page.goto(f"http://127.0.0.1:{port}")
+                    wait_until_drawable(page, timeout=180_000)
+                    print(f"cold start (streamlit run -> canvas takes strokes): {time.perf_counter() - started:.2f} s")
+                    page.evaluate(RECORD_MOUSE_UP)
+                    before = page.evaluate(STATE)
+                    draw_stroke(page, DIGITS[7][0])
+                    page.wait_for_function(ANSWERED, arg=before, polling="raf", timeout=180_000)
+                    answered = time.perf_counter() - started
+                    print(f"cold start (streamlit run -> a first stroke answered): {answered:.2f} s")
+                    page.close()
+            for pair, query in PAIRS.items():
+                for name, (_, port) in apps.items():
+                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    page.set_default_timeout(180_000)
+                    latencies, messages, loaded = strokes(page, f"http://127.0.0.1:{port}/{query}", args.strokes)
+                    page.close()
+                    print(f"{pair:9} {name:10}: release -> pictures and stars: {summary(latencies)}; "
+                          f"{messages} messages sent; first load {loaded / 1e6:.2f} MB over the websocket", flush=True)
         finally:
-            stop_app(app)
+            for process, _ in apps.values():
+                stop_app(process)
             browser.close()
-
-    print(f"mouse-up -> both reconstructions shown ({len(latencies)} strokes): {summary(latencies)}")
-    print(f"mouse-up -> both latent maps mark the drawing: {summary(mapped)}")
+            if args.vs:
+                subprocess.run(["git", "worktree", "remove", "--force", str(trees[args.vs])], cwd=ROOT)
+    for name, size in model_bytes().items():
+        print(f"{name} packed (encoder and decoder, float16 weights): {size / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":

@@ -1,22 +1,17 @@
-"""The Draw page in Streamlit's AppTest (no browser). AppTest cannot draw on the Components v2 canvas, so
-drawings go in through st.session_state["fed_drawing"], which the page reads in place of the canvas."""
-import base64
-import io
+"""The Draw page in Streamlit's AppTest (no browser): what the page lays out and sends to the browser, which answers
+every stroke itself (components/answer.js; tests/test_browser_answer.py checks its numbers against vaedemo's)."""
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.harness.apptest import seven_on_canvas
-from tests.harness.latent_maps import maps, sent_models
+from tests.harness.apptest import answer_parts
+from tests.harness.latent_maps import elements, maps, sent_models
 from tests.harness.server import ROOT
 from vaedemo import load_checkpoint
 from vaedemo.data import load_test_sample
-from vaedemo.preprocess import preprocess_drawing
 from webapp.components.latent_map import pack
 
 
@@ -25,10 +20,16 @@ def app():
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
 
 
-def reconstructions(app):
-    """The page's first image element: the input and both reconstructions (the reparameterisation part's decoded z
-    comes after the maps)."""
-    return app.get("image")[0]
+def answer_parts_by_name(app) -> dict:
+    """The page's one part of each name: {"pictures": data, "reparam": data, "maths": data}."""
+    return {part: only for part in ("pictures", "reparam", "maths") for [only] in [answer_parts(app, part)]}
+
+
+def canvas_data(app) -> dict:
+    import json
+
+    [canvas] = elements(app, "vaedemo.canvas")
+    return json.loads(canvas.proto.json)
 
 
 def test_the_sidebar_and_the_canvas_show_before_torch_loads():
@@ -40,99 +41,63 @@ def test_the_sidebar_and_the_canvas_show_before_torch_loads():
     assert result.stdout.strip() == "[]"
 
 
-def test_draw_is_the_default_page_and_starts_with_a_hint(app):
+def test_draw_is_the_default_page_and_the_browser_gets_all_a_stroke_needs(app):
     assert not app.exception
     assert app.title[0].value == "Draw a digit"
-    assert "Draw a digit on the black canvas" in app.info[0].value
-    assert len(app.get("image")) == 0
-    # before a stroke the maps show the codes alone, and a pointer on them decodes in the browser
+    assert not canvas_data(app)["send"]  # outside a room a stroke stays in the browser
+    parts = answer_parts_by_name(app)
+    assert parts["pictures"]["hint"].startswith("Draw a digit on the black canvas")
+    assert parts["pictures"]["captions"] == ["Input (28×28)", "AE rebuilds", "VAE rebuilds"]
+    assert parts["pictures"]["maps"] == [m["key"] for m in maps(app)]
     assert [(m["title"], "z" in m) for m in maps(app)] == [("AE codes of 2,000 test digits", False),
                                                            ("VAE codes of 2,000 test digits", False)]
-    assert sent_models(app) == [m["model"] for m in maps(app)]
-
-
-def test_a_drawing_gives_input_reconstructions_and_maps(app):
-    app.session_state["fed_drawing"] = seven_on_canvas()
-    app.run()
-    assert not app.exception and not app.info
-    assert reconstructions(app).captions == ["Input (28×28)", "AE rebuilds", "VAE rebuilds"]
-    pictures = [picture.url for picture in app.get("image")[0].proto.imgs]  # sent at 28x28, the browser enlarges them
-    assert [Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).size for url in pictures] == [(28, 28)] * 3
-    ae_map, vae_map = maps(app)
-    x = preprocess_drawing(seven_on_canvas())
     ae, vae = (load_checkpoint(ROOT / "checkpoints" / f"{kind}-2d.safetensors") for kind in ("ae", "vae"))
+    images, labels = load_test_sample()
     with torch.inference_mode():
-        ae_z, (vae_mu, vae_logvar) = ae.encode(x)[0], vae.encode(x)
-    assert ae_map["z"] == pytest.approx(ae_z.tolist(), abs=1e-4) and ae_map["point"] == pytest.approx(ae_map["z"])
-    assert "ellipse" not in ae_map  # an AE has no posterior
-    assert vae_map["z"] == pytest.approx(vae_mu[0].tolist(), abs=1e-4)
-    ellipse = np.array(vae_map["ellipse"])  # the 2-sigma ellipse around the star
-    assert ellipse.mean(0) == pytest.approx(vae_mu[0].tolist(), abs=0.01)
-    assert np.ptp(ellipse, axis=0) == pytest.approx((4 * (vae_logvar[0] / 2).exp()).tolist(), rel=0.01)
-    for m in (ae_map, vae_map):  # the star inside the map
-        x0, x1, y0, y1 = m["bounds"]
-        assert x0 < m["point"][0] < x1 and y0 < m["point"][1] < y1
-    assert [m["names"] for m in maps(app)] == [["z₁", "z₂"]] * 2 and maps(app)[0]["classes"] == list("0123456789")
-    assert "principal components" not in " ".join(caption.value for caption in app.caption)
+        ids = [pack(model, model.latent_mean(images), labels).id for model in (ae, vae)]
+    assert sent_models(app) == ids == [m["model"] for m in maps(app)] == parts["pictures"]["models"]
+    # the graph's and the maths' eps is vaedemo's seeded noise; the maths' importance samples are losses.py's draw
+    assert parts["reparam"]["model"] == parts["maths"]["model"] == ids[1]
+    assert parts["reparam"]["eps"] == parts["maths"]["eps"] == pytest.approx(
+        torch.randn(1, 2, generator=torch.Generator().manual_seed(0))[0].tolist())
+    eps_k = torch.randn(100, 1, 2, generator=torch.Generator().manual_seed(0)).flatten()
+    assert parts["maths"]["eps_k"] == pytest.approx(eps_k.tolist(), abs=1e-6)
+    assert parts["reparam"]["map"] == maps(app)[1]["key"]
+    assert any(latex.value.count(r"\mathcal{L}(x)") >= 2 for latex in app.latex)  # the formulas, without figures
 
 
 def test_lecture_mode_writes_the_maps_larger(app):
-    app.session_state["fed_drawing"] = seven_on_canvas()
-    app.run()
     assert [m["text"] for m in maps(app)] == [12, 12]
     app.toggle(key="lecture").set_value(True).run()
     assert not app.exception
     assert [m["text"] for m in maps(app)] == [20, 20]
+    assert answer_parts_by_name(app)["reparam"]["lecture"]
 
 
 def test_16d_pair_shows_pca_maps(app):
-    app.session_state["fed_drawing"] = seven_on_canvas()
     app.radio(key="draw_latent_dim").set_value(16).run()
     assert not app.exception
     assert len(maps(app)) == 2
-    assert all(
-        m["names"] == ["principal component 1", "principal component 2"] and len(m["z"]) == 16 for m in maps(app)
-    )
+    assert all(m["names"] == ["principal component 1", "principal component 2"] for m in maps(app))
     assert any("first two principal components" in caption.value for caption in app.caption)
-
-
-@pytest.mark.parametrize("canvas, expected", [
-    (np.zeros((280, 280, 4), dtype=np.uint8), "hint"),  # transparent: nothing drawn
-    (np.full((280, 280, 4), 255, dtype=np.uint8), "images"),  # all ink
-])
-def test_empty_and_full_canvas_never_fail(app, canvas, expected):
-    app.session_state["fed_drawing"] = canvas
-    app.run()
-    assert not app.exception
-    pictures = reconstructions(app).proto.imgs if app.get("image") else []
-    assert len(pictures) == (3 if expected == "images" else 0)  # input, AE, VAE
-    assert bool(app.info) == (expected == "hint")
+    assert len(answer_parts_by_name(app)["reparam"]["eps"]) == 16
 
 
 def test_the_convolutional_pair_stands_in_for_the_16d_mlps(app):
-    """In 16-D the switch puts the shipped convolutional AE and VAE in the MLPs' place: their reconstructions of
-    the drawing, their maps."""
-    app.session_state["fed_drawing"] = seven_on_canvas()
-    app.run()
+    """In 16-D the switch puts the shipped convolutional AE and VAE in the MLPs' place: the browser gets them, with
+    their encoders, and answers with them."""
     assert "draw_conv" not in [toggle.key for toggle in app.toggle]  # 2-D codes: no switch
     app.radio(key="draw_latent_dim").set_value(16).run()
     app.toggle(key="draw_conv").set_value(True).run()
     assert not app.exception
-    assert reconstructions(app).captions == ["Input (28×28)", "conv AE rebuilds", "conv VAE rebuilds"]
-    assert [m["title"] for m in maps(app)] == [
-        "conv AE codes of 2,000 test digits",
-        "conv VAE codes of 2,000 test digits",
-    ]
-    x = preprocess_drawing(seven_on_canvas())
-    conv_ae = load_checkpoint(ROOT / "checkpoints" / "conv-ae-16d.safetensors")
-    with torch.inference_mode():
-        expected = conv_ae.decode(conv_ae.encode(x))[0, 0].numpy()
-    shown = app.get("image")[0].proto.imgs[1].url
-    rebuilt = np.asarray(Image.open(io.BytesIO(base64.b64decode(shown.split(",", 1)[1]))).convert("L")) / 255
-    assert np.abs(rebuilt - expected).max() <= 1 / 255
-    assert all(m["names"][0] == "principal component 1" for m in maps(app))
-    conv_vae = load_checkpoint(ROOT / "checkpoints" / "conv-vae-16d.safetensors")
+    captions = answer_parts_by_name(app)["pictures"]["captions"]
+    assert captions == ["Input (28×28)", "conv AE rebuilds", "conv VAE rebuilds"]
+    assert [m["title"] for m in maps(app)] == [f"conv {kind} codes of 2,000 test digits" for kind in ("AE", "VAE")]
+    conv_ae, conv_vae = (load_checkpoint(ROOT / "checkpoints" / f"conv-{kind}-16d.safetensors")
+                         for kind in ("ae", "vae"))
     images, labels = load_test_sample()
     with torch.inference_mode():
         expected_models = [pack(model, model.latent_mean(images), labels).id for model in (conv_ae, conv_vae)]
     assert sent_models(app) == expected_models == [m["model"] for m in maps(app)]
+    assert answer_parts_by_name(app)["pictures"]["models"] == expected_models
+

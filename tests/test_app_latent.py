@@ -31,7 +31,7 @@ def test_page_renders_sliders_map_and_manifold(at):
     vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-2d.safetensors")
     images, labels = load_test_sample()
     with torch.inference_mode():
-        expected = pack(vae.decoder, vae.latent_mean(images), labels).id
+        expected = pack(vae, vae.latent_mean(images), labels).id
     assert sent_models(at) == [expected] == [latent["model"]]  # the shipped 2-D VAE's decoder and codes
     assert len(at.get("image")) == 1  # the manifold
 

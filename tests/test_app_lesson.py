@@ -31,18 +31,19 @@ def figure(at) -> dict:
     sliders = [data for element in elements(at, "vaedemo.latent_map")
                if "interpolation" in (data := json.loads(element.proto.json))]
     grids = [json.loads(element.proto.json) for element in elements(at, "vaedemo.codes")]
-    graphs = [chart.proto.spec for chart in at.get("graphviz_chart")]
-    return {"pictures": pictures, "maps": maps(at), "sliders": sliders, "grids": grids,
+    answers = [json.loads(element.proto.json) for element in elements(at, "vaedemo.answer")]  # in the browser
+    graphs = [json.dumps(data, ensure_ascii=False) for data in answers if data["part"] == "reparam"]
+    return {"pictures": pictures, "maps": maps(at), "sliders": sliders, "grids": grids, "answers": answers,
             "formulas": [latex.value for latex in at.latex] + graphs}
 
 
 # What each step's figure has at least: (pictures, maps, formulas); a walk's slider is no map, its rows are pictures.
-EXPECTED = {"compress": (3, 0, 0), "holes": (2, 0, 0), "prior": (1, 1, 0), "reparameterisation": (2, 0, 1),
+EXPECTED = {"compress": (3, 0, 0), "holes": (2, 0, 0), "prior": (1, 1, 0), "reparameterisation": (1, 0, 1),
             "elbo_gap": (1, 0, 1), "beta": (3, 3, 0), "walk": (4, 0, 0), "repair": (8, 0, 0), "style": (2, 0, 0),
             "codes": (1, 0, 0)}
 
 
-FORMULA = {"reparameterisation": "z = μ + σ ⊙ ε",  # the trick's graph (webapp.reparam), with the digit's own figures
+FORMULA = {"reparameterisation": "z = μ + σ ⊙ ε",  # the trick's graph (components/answer.py), figures in the browser
            "elbo_gap": r"\mathrm{KL}\big(q(z \mid x) \,\|\, p(z \mid x)\big)"}  # the ELBO panel's gap
 
 
@@ -65,8 +66,8 @@ def test_next_walks_through_every_step_and_each_shows_its_live_figure(lang):
         assert len(shown["pictures"]) >= pictures and all(shown["pictures"]), (step.name, shown["pictures"])
         assert len(shown["maps"]) == map_count and len(shown["formulas"]) >= formulas, step.name
         decoded = ({m["model"] for m in shown["maps"]} | {model for s in shown["sliders"] for model in s["models"]}
-                   | {grid["model"] for grid in shown["grids"]})
-        assert set(sent_models(at)) == decoded  # each map's, slider's and code grid's decoders go to the browser, once
+                   | {grid["model"] for grid in shown["grids"]} | {data["model"] for data in shown["answers"]})
+        assert set(sent_models(at)) == decoded  # each map's, slider's, code grid's and answer's model, once
         assert len(shown["sliders"]) == (step.name == "walk")
         assert [len(grid["codes"]) for grid in shown["grids"]] == ([49] if step.name == "codes" else [])
         if step.name in FORMULA:

@@ -4,7 +4,6 @@ A k-nearest-neighbour classifier on MNIST training digits reads the 28x28 input 
 reconstructions back from the page (the PNGs the browser shows) and says which digit each is."""
 import io
 import json
-import re
 
 import numpy as np
 import pytest
@@ -16,8 +15,10 @@ from tests.harness.browser import wait_for_app
 from tests.harness.latent_maps import MAP, decodes, digit_shown, messages_to_the_server
 from tests.harness.server import ROOT, free_port, start_app, stop_app
 from tests.harness.strokes import (
+    ANSWER_ROOTS,
     CANVAS,
     DIGITS,
+    IMAGES,
     MAP_ROOTS,
     clear_canvas,
     draw_a_seven_for_the_screenshot,
@@ -136,10 +137,11 @@ def test_screenshot_of_a_drawn_seven(page, app_url):
     page.screenshot(path=ROOT / "artifacts" / "draw.png", full_page=True)
 
 
-# Where each of the Draw page's pictures sits on screen: [x, y, width, height, image-rendering] per picture.
-PLACES = """() => [...document.querySelectorAll('.st-key-reconstructions img')]
-    .map(image => { const box = image.getBoundingClientRect();
-                    return [box.x, box.y, box.width, box.height, getComputedStyle(image).imageRendering]; })"""
+def places(page) -> list:
+    """Where each of the Draw page's pictures sits on screen: [x, y, width, height, image-rendering] per picture."""
+    return page.locator(IMAGES).evaluate_all("""images => images.map(image => {
+        const box = image.getBoundingClientRect();
+        return [box.x, box.y, box.width, box.height, getComputedStyle(image).imageRendering]; })""")
 
 
 def boxes(locator) -> list[list[float]]:
@@ -152,7 +154,7 @@ def boxes(locator) -> list[list[float]]:
 @pytest.mark.parametrize("viewport", [{"width": 1400, "height": 1000}, {"width": 390, "height": 844}],
                          ids=["desktop", "phone"])
 def test_the_28x28_pictures_show_large_and_crisp_and_the_maps_fit_the_screen(browser, app_url, viewport):
-    """The server sends the input and the reconstructions at 28x28: the browser must show them enlarged, each
+    """The browser paints the input and the reconstructions at 28x28 and must show them enlarged, each
     pixel a sharp square, three in a row; the two maps side by side on a desktop, one under the other on a phone,
     each with its marks (the star) exactly over its codes."""
     context = browser.new_context(viewport=viewport)
@@ -163,7 +165,7 @@ def test_the_28x28_pictures_show_large_and_crisp_and_the_maps_fit_the_screen(bro
         draw_stroke(page, DIGITS[7][0])
         wait_for_new_images(page, [])
         wait_for_maps(page)
-        pictures = page.evaluate(PLACES)
+        pictures = places(page)
         assert len({round(y) for _, y, *_ in pictures}) == 1, "the input and both reconstructions in one row"
         assert all(width >= 90 and abs(width - height) < 1 and rendering == "pixelated"
                    for _, _, width, height, rendering in pictures)
@@ -191,7 +193,7 @@ def test_in_lecture_mode_one_full_hd_screen_holds_the_canvas_the_pictures_and_bo
         wait_for_new_images(page, [])
         wait_for_maps(page)
         wait_for_app(page)
-        canvas, pictures = boxes(page.locator(CANVAS)), [box[:4] for box in page.evaluate(PLACES)]
+        canvas, pictures = boxes(page.locator(CANVAS)), [box[:4] for box in places(page)]
         shown = canvas + pictures + boxes(page.locator(MAP))
         assert len(shown) == 6
         assert all(0 <= y and y + height <= 1080 and x + width <= 1920 for x, y, width, height in shown), shown
@@ -237,62 +239,50 @@ def test_pointing_at_either_map_decodes_there_in_the_browser_as_torch_does(page,
     assert sent == []
 
 
-# The reparameterisation part (webapp/reparam.py): its values in words, the picture of z, the small star of z on the
-# VAE's map, and a watch on the pictures above, which a Resample must leave alone (it reruns its own fragment only).
-REPARAM_WORDS = ("() => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
-                 ".map(caption => caption.innerText).find(text => text.startsWith('μ = ('))")
-NEW_WORDS = f"(before) => {{ const words = ({REPARAM_WORDS})(); return words && words !== before; }}"
+# The reparameterisation part (components/answer.js): its numbers, the picture of z, the small star of z on the VAE's
+# map; a Resample leaves the pictures above alone.
+REPARAM = ".answer[data-part=reparam]"
+NEW_SAMPLE = f"""(before) => {{ const root = {ANSWER_ROOTS}.find(root => root.dataset.part === 'reparam');
+    return root && root.latest && JSON.stringify(root.latest.z) !== before; }}"""
 STAR_AT = f"""(z) => {{ const [star] = JSON.parse({MAP_ROOTS}[1].dataset.starsAt || '[]');
     return Boolean(star) && Math.abs(star[0] - z[0]) < 1e-3 && Math.abs(star[1] - z[1]) < 1e-3; }}"""
-REPARAM_PICTURE = ".st-key-reparam_picture img"
-WATCH_PICTURES = """() => { window.picturesTouched = 0;
-    new MutationObserver(changes => { window.picturesTouched += changes.length; }).observe(
-        document.querySelector('.st-key-reconstructions'), {subtree: true, childList: true, attributes: true}); }"""
-NAMES = {"μ": "mu", "log σ²": "logvar", "σ": "sigma", "ε": "eps", "z = μ + σ ⊙ ε": "z"}
 
 
-def reparam_values(page, before: str | None = None) -> tuple[dict, str]:
-    """The part's values (four decimals) once its words differ from before, and once the VAE's map marks their z
-    with its small star: ({"mu": [...], ..., "seed": n}, the words)."""
-    page.wait_for_function(NEW_WORDS, arg=before)
-    words = page.evaluate(REPARAM_WORDS)
-    found = re.findall(r"(z = μ \+ σ ⊙ ε|log σ²|μ|σ|ε) = \(([^)]*)\)", words)
-    values = {NAMES[name]: [float(v.replace("−", "-")) for v in entries.split(", ")] for name, entries in found}
-    values["seed"] = int(re.search(r"\(seed (\d+)\)", words).group(1))
+def reparam_values(page, before: dict | None = None) -> dict:
+    """The part's numbers once its z differs from before's, and once the VAE's map marks that z with its small star."""
+    page.wait_for_function(NEW_SAMPLE, arg=json.dumps(before["z"]) if before else "")
+    values = page.locator(REPARAM).evaluate("root => root.latest")
     page.wait_for_function(STAR_AT, arg=values["z"])  # on a 2-D map the star's place is z itself
-    return values, words
+    return values
 
 
-def sample(values: dict) -> list[float]:
-    """z = mu + sigma * eps from the values the page writes."""
-    return [m + s * e for m, s, e in zip(values["mu"], values["sigma"], values["eps"])]
+def answers(page, part: str = "pictures") -> int:
+    return int(page.locator(f".answer[data-part={part}]").get_attribute("data-answers") or 0)
 
 
 def test_resample_moves_z_its_picture_and_its_star_and_a_stroke_keeps_eps(page, app_url):
-    vae = load_checkpoint(ROOT / "checkpoints" / "vae-2d.safetensors")
     page.goto(app_url)
     wait_for_app(page)
     draw_digit(page, 7)
-    first, words = reparam_values(page)
-    with torch.inference_mode():
-        mu = vae.encode(shown_images(page)[:1])[0][0]  # of the input as the page shows it (uint8 pixels)
-    assert first["mu"] == pytest.approx(mu.tolist(), abs=0.02) and first["z"] == pytest.approx(sample(first), abs=5e-4)
-    picture = page.locator(REPARAM_PICTURE).get_attribute("src")
+    first = reparam_values(page)
+    assert first["z"] == pytest.approx([m + s * e for m, s, e in zip(first["mu"], first["sigma"], first["eps"])])
+    picture = page.locator(f"{REPARAM} .z img").get_attribute("src")
+    words = page.locator(f"{REPARAM} .words").inner_text()
+    assert words.startswith("μ = (") and "Resample ε" in words
+    strokes = answers(page)
 
-    page.evaluate(WATCH_PICTURES)
     page.get_by_role("button", name="Resample ε").click()
-    again, words = reparam_values(page, words)  # the small star moved to the new z
-    assert again["seed"] == first["seed"] + 1 and again["eps"] != first["eps"]
+    again = reparam_values(page, first)  # the small star moved to the new z
+    assert again["eps"] != first["eps"]
     assert again["mu"] == first["mu"] and again["sigma"] == first["sigma"], "the same drawing, the same posterior"
-    assert again["z"] == pytest.approx(sample(again), abs=5e-4) and again["z"] != first["z"]
-    assert page.locator(REPARAM_PICTURE).get_attribute("src") != picture, "the new z decoded"
-    assert page.evaluate("window.picturesTouched") == 0, "Resample reran its own part, not the stroke's"
+    assert page.locator(f"{REPARAM} .z img").get_attribute("src") != picture, "the new z decoded"
+    assert page.locator(f"{REPARAM} .words").inner_text() != words
+    assert answers(page) == strokes, "Resample moved the sample alone, not the stroke's pictures"
 
     page.locator(CANVAS).scroll_into_view_if_needed()  # the button's click scrolled the page down to it
     before = image_sources(page)
     draw_stroke(page, [(0.45, 0.5), (0.65, 0.5)])  # a bar across the 7
     wait_for_new_images(page, before)
-    stroke, _ = reparam_values(page, words)  # and the star moved with z
-    assert stroke["seed"] == again["seed"] and stroke["eps"] == again["eps"], "a stroke keeps ε"
-    assert stroke["mu"] != again["mu"] and stroke["z"] != again["z"], "μ moves, and z with it"
-    assert stroke["z"] == pytest.approx(sample(stroke), abs=5e-4)
+    stroke = reparam_values(page, again)  # and the star moved with z
+    assert stroke["eps"] == again["eps"], "a stroke keeps ε"
+    assert stroke["mu"] != again["mu"], "μ moves, and z with it"

@@ -13,15 +13,15 @@ PHONES = [{"width": 360, "height": 740}, {"width": 390, "height": 844}]
 # A 1 drawn from the bottom up: the swipe that would scroll a page down if the canvas let it.
 UPWARD_ONE = list(reversed(DIGITS[1][0]))
 # The pictures each page shows for a drawing: the input and both reconstructions; the input and the ten digits.
-PICTURES = {"": ".st-key-reconstructions img", "every_digit": ".st-key-every_digit_result img"}
-BOXES = """selector => [...document.querySelectorAll(selector)].map(element => {
+PICTURES = {"": ".answer[data-part=pictures].drawn img", "every_digit": ".st-key-every_digit_result img"}
+BOXES = """elements => elements.map(element => {
     const box = element.getBoundingClientRect(); return [box.x, box.y, box.width, box.height]; })"""
 
 
 def boxes(page, path: str) -> list[list[float]]:
     """[x, y, width, height] of the canvas, then of each of the page's pictures for a drawing."""
     canvas = page.locator(CANVAS).bounding_box()
-    return [[canvas[key] for key in ("x", "y", "width", "height")], *page.evaluate(BOXES, PICTURES[path])]
+    return [[canvas[key] for key in ("x", "y", "width", "height")], *page.locator(PICTURES[path]).evaluate_all(BOXES)]
 
 
 def inside(box, viewport) -> bool:
@@ -55,8 +55,8 @@ def test_a_finger_drawn_digit_and_its_pictures_share_one_phone_screen(phone, app
     if path == "":
         wait_for_new_images(phone, [])
     wait_for_app(phone)
-    phone.wait_for_function("selector => [...document.querySelectorAll(selector)].every(img => img.complete)",
-                            arg=PICTURES[path])
+    phone.wait_for_function("images => images.every(img => img.complete)",
+                            arg=phone.locator(PICTURES[path]).element_handles())
     shown = boxes(phone, path)
     assert len(shown) == (4 if path == "" else 3)
     assert all(inside(box, viewport) for box in shown), shown

@@ -1,5 +1,6 @@
 """AppTest's side of the app: a drawing put on the canvas (AppTest cannot draw on a component), the app opened on a
 page, a button by its label, and a training run seen at one moment."""
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -56,3 +57,11 @@ class Moment:
 
 def train_page() -> AppTest:
     return open_page("webapp/views/train.py")
+
+
+def answer_parts(at, part: str) -> list[dict]:
+    """The data of each answer's part of this name on the page (components/answer.py: "pictures", "reparam" or
+    "maths"), in order: what the browser computes from (AppTest cannot run it)."""
+    from tests.harness.latent_maps import elements
+
+    return [data for e in elements(at, "vaedemo.answer") if (data := json.loads(e.proto.json))["part"] == part]

@@ -2,33 +2,37 @@
 simulated student costs this machine almost nothing (tests/test_lecture_hall.py, benchmarks/lecture_hall.py).
 
 It fetches the XSRF cookie (and a proxy's sticky cookie) from /_stcore/health, opens ws://HOST/_stcore/stream,
-asks for the page (a BackMsg.rerun_script with only context_info), then sends strokes as the browser sends them: a
-rerun_script of the canvas fragment with the page's widget states echoed and the canvas's state a PNG of a digit
-drawn the way tests/harness/strokes.py draws it. It reports the hashes of the cacheable messages it holds, as a
+asks for the page (a BackMsg.rerun_script with only context_info), then sends strokes as a room member's browser
+sends them (outside a room a stroke sends nothing): a rerun_script of the canvas fragment with the page's widget
+states echoed and the canvas's state the 28x28 digit's grey bytes, of a digit drawn the way tests/harness/strokes.py
+draws it and prepared as the browser prepares it (vaedemo.preprocess, which engine.js mirrors). It reports the hashes of the cacheable messages it holds, as a
 browser does, and resolves the references the server sends in their place."""
 import asyncio
+import base64
 import json
 import random
 import re
 import time
 import urllib.request
 
+import numpy as np
 import websockets
 from PIL import Image, ImageDraw
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.harness.strokes import DIGITS
-from vaedemo.viz import png_data_uri
+from vaedemo.preprocess import preprocess_drawing
+from vaedemo.viz import to_uint8
 
 CANVAS, STROKE = 280, 24  # as webapp/views/draw.py draws its canvas
-PICTURES_PER_STROKE = 6  # the input, the AE's and the VAE's reconstructions, the two latent maps, the decoded z
 TIMEOUT_S = 120  # an answer that has not come by then counts as an error
 
 
-def digit_png(digit: int, hand: random.Random | None = None) -> str:
-    """The canvas's state after drawing the digit: white ink on black, as a PNG data URI (canvas.py sends this). With
-    a hand, each point of the strokes lands up to 4 % of the canvas away, as no two people draw alike."""
+def digit_grey(digit: int, hand: random.Random | None = None) -> str:
+    """The canvas's state after drawing the digit (white ink on black) as a room member's canvas sends it: the 28x28
+    digit's grey bytes in base64. With a hand, each point of the strokes lands up to 4 % of the canvas away, as no
+    two people draw alike."""
     image = Image.new("RGBA", (CANVAS, CANVAS), (0, 0, 0, 255))
     pen = ImageDraw.Draw(image)
     shake = (lambda: hand.uniform(-0.04, 0.04)) if hand else (lambda: 0.0)
@@ -37,15 +41,16 @@ def digit_png(digit: int, hand: random.Random | None = None) -> str:
         pen.line(at, fill=(255, 255, 255, 255), width=STROKE, joint="curve")
         for x, y in (at[0], at[-1]):
             pen.ellipse((x - STROKE / 2, y - STROKE / 2, x + STROKE / 2, y + STROKE / 2), fill=(255, 255, 255, 255))
-    return png_data_uri(image)
+    x = preprocess_drawing(np.asarray(image))  # (1, 1, 28, 28)
+    return base64.b64encode(to_uint8(x)[0].tobytes()).decode()
 
 
-DRAWINGS = [json.dumps({"drawing": digit_png(digit)}) for digit in DIGITS]
+DRAWINGS = [json.dumps({"digit": digit_grey(digit)}) for digit in DIGITS]
 
 
 def drawing(digit: int, hand: random.Random) -> str:
     """A canvas state (as DRAWINGS holds them) of the digit drawn by this hand."""
-    return json.dumps({"drawing": digit_png(digit, hand)})
+    return json.dumps({"digit": digit_grey(digit, hand)})
 
 
 class Session:
@@ -162,8 +167,9 @@ class Session:
                 self.fragment, self.canvas = msg.delta.fragment_id, widget.id
 
     async def stroke(self, drawing: str) -> int:
-        """Draw on the Draw page's canvas as the browser sends a stroke (the canvas's state, json with the PNG, and a
-        rerun of its fragment); returns how many pictures the answer held."""
+        """Draw on the Draw page's canvas as a room member's browser sends a stroke (the canvas's state, json with the
+        digit's grey bytes, and a rerun of its fragment); returns how many pictures the answer held (none: the
+        browser answers)."""
         state = self.widgets.setdefault(self.canvas, BackMsg().rerun_script.widget_states.widgets.add())
         state.id, state.json_value = self.canvas, drawing
         before = self.pictures

@@ -24,10 +24,12 @@ def run_coroutine(coroutine):
         return thread.submit(asyncio.run, coroutine).result()
 
 
-def start_app(port: int, extra_env: dict | None = None, args: list[str] = (), processes: int = 1) -> subprocess.Popen:
+def start_app(port: int, extra_env: dict | None = None, args: list[str] = (), processes: int = 1,
+              root: Path = ROOT) -> subprocess.Popen:
     """`streamlit run app.py` as a user starts it, waiting until its health check answers. Its output goes to a
     file (process.log), not a pipe: a pipe nobody reads fills up and then blocks the server. processes > 1: the
-    image's start command with VAEDEMO_PROCESSES (webapp/serve.py), that many app processes behind HAProxy."""
+    image's start command with VAEDEMO_PROCESSES (webapp/serve.py), that many app processes behind HAProxy. root:
+    the checkout to start (a benchmark's earlier commit, say)."""
     env = {**os.environ, **(extra_env or {})}
     log = tempfile.NamedTemporaryFile(prefix="vaedemo-server-", suffix=".log", delete=False)
     options = ["--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1", *args]
@@ -37,7 +39,7 @@ def start_app(port: int, extra_env: dict | None = None, args: list[str] = (), pr
         env["PATH"] = f"{env.get('PATH', '')}:/usr/sbin"  # where Debian's haproxy is, on a PATH without it too
     else:
         command = [sys.executable, "-m", "streamlit", "run", "app.py", *options]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     process.log = Path(log.name)
     deadline = time.monotonic() + 60 * processes
     while time.monotonic() < deadline:

@@ -7,7 +7,8 @@ from tests.harness.browser import wait_for_app
 from tests.harness.server import ROOT
 
 CANVAS = "[data-testid=stBidiComponentIsolated] canvas.ink"
-IMAGES = ".st-key-reconstructions [data-testid=stImage] img"  # the Draw page's input and reconstructions
+PICTURES = ".answer[data-part=pictures]"  # the Draw page's input and reconstructions (components/answer.js)
+IMAGES = f"{PICTURES}.drawn img"
 
 
 def arc(cx, cy, rx, ry, start, end, n=16):
@@ -65,6 +66,7 @@ def wait_until_drawable(page, timeout: float = 30_000):
 
 
 def image_sources(page) -> list[str]:
+    """The sources of the pictures shown (data URIs of 28x28 PNGs; none before a drawing)."""
     return page.locator(IMAGES).evaluate_all("images => images.map(image => image.src)")
 
 
@@ -75,10 +77,13 @@ def shown_pngs(page) -> list[bytes]:
             for source in image_sources(page)]
 
 
+# The roots of the components that answer a drawing (components/answer.js), each in its own shadow root.
+ANSWER_ROOTS = ("[...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]"
+                ".map(host => host.shadowRoot && host.shadowRoot.querySelector('.answer')).filter(Boolean)")
 # Whether count images show, none of them one of the sources in before, all loaded (a browser-side function
 # of [before, count]; benchmarks/draw_latency.py times it).
 NEW_IMAGES_SHOWN = f"""([before, count]) => {{
-    const images = [...document.querySelectorAll('{IMAGES}')];
+    const images = {ANSWER_ROOTS}.flatMap(root => [...root.querySelectorAll('{IMAGES}')]);
     return images.length === count
         && images.every(image => !before.includes(image.src) && image.complete && image.naturalWidth > 0);
 }}"""
@@ -115,7 +120,7 @@ def wait_for_maps(page, before: list | None = None, timeout: float = 30_000):
 def clear_canvas(page):
     """Press the canvas's Clear button and wait until the Draw page has dropped its pictures."""
     page.locator("[data-testid=stBidiComponentIsolated] button.clear").click()
-    page.wait_for_function(f"() => !document.querySelector('{IMAGES}')")
+    page.wait_for_function(f"() => !{ANSWER_ROOTS}.some(root => root.querySelector('{IMAGES}'))")
 
 
 def draw_digit(page, digit: int):

@@ -59,7 +59,7 @@ def last_drawing():
     from webapp import session
 
     with st.container(key="last-drawing"):
-        result = _last(key="last_drawing", data={}, default={"digit": None}, on_digit_change=lambda: None)
+        result = _last(key="tab_last_drawing", data={}, default={"digit": None}, on_digit_change=lambda: None)
     x = digit(result.digit)
     if x is not None and (session.last_drawing() is None or not (session.last_drawing() == x).all()):
         session.remember_drawing(x)

@@ -2,7 +2,6 @@ import streamlit as st
 import torch
 
 from vaedemo.latent import LIMIT, manifold_grid, manifold_picture
-from vaedemo.preprocess import preprocess_drawing
 from vaedemo.viz import enlarge, image_grid, png_data_uri, to_uint8
 from webapp import figures, sidebar, ui
 from webapp.components.canvas import drawing_canvas
@@ -19,8 +18,7 @@ def classify_and_restyle(cvae):
     left, right = st.columns([1, 2], gap="large")
     with left:
         st.caption(t("draw.your_drawing"))
-        drawing = drawing_canvas("every_digit_canvas")  # RGBA pixels (H, W, 4), None before a stroke
-    x = None if drawing is None else preprocess_drawing(drawing)  # (1, 1, 28, 28)
+        x = drawing_canvas("every_digit_canvas", send=True)  # (1, 1, 28, 28), None before a stroke
     with right:
         if x is None:
             st.session_state.pop("every_digit_style", None)
