@@ -16,8 +16,8 @@ webapp/serve.py). The figures add how long after its stroke a drawing is counted
 
 Per sweep point: stroke latency (rerun_script sent -> script_finished of that run) median / p95 / max, page
 load (websocket opened -> script_finished of the first run) p95, errors (exceptions, error alerts, runs that did
-not finish, timeouts, dropped connections), the server's CPU seconds and peak resident memory, and the
-training's images/s. Run: make bench, or python -m benchmarks.lecture_hall [--room-students 25 100] [--rooms sqlite redis].
+not finish, timeouts, dropped connections), the server's CPU seconds and peak resident memory.
+Run: make bench, or python -m benchmarks.lecture_hall [--room-students 25 100] [--rooms sqlite redis].
 """
 import argparse
 import asyncio

@@ -5,8 +5,9 @@ It fetches the XSRF cookie (and a proxy's sticky cookie) from /_stcore/health, o
 asks for the page (a BackMsg.rerun_script with only context_info), then sends strokes as a room member's browser
 sends them (outside a room a stroke sends nothing): a rerun_script of the canvas fragment with the page's widget
 states echoed and the canvas's state the 28x28 digit's grey bytes, of a digit drawn the way tests/harness/strokes.py
-draws it and prepared as the browser prepares it (vaedemo.preprocess, which engine.js mirrors). It reports the hashes of the cacheable messages it holds, as a
-browser does, and resolves the references the server sends in their place."""
+draws it and prepared as the browser prepares it (vaedemo.preprocess, which engine.js mirrors). It reports the
+hashes of the cacheable messages it holds, as a browser does, and resolves the references the server sends in their
+place."""
 import asyncio
 import base64
 import json
