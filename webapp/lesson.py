@@ -103,12 +103,10 @@ def style() -> list[BrowserModel]:
 def codes() -> list[BrowserModel]:
     vqvae, x = ui.vqvae(), test_digit(5)
     shown = browser_codes(vqvae)
-    with torch.inference_mode():
-        grid = vqvae.encode(x)[0]  # (7, 7)
     digit_column, grid_column = st.columns([1, 8])  # the grid's component as wide as can be: one screen high
     show_digit(x, t("lesson.a_test_digit", digit=5), digit_column)
     with grid_column:
-        code_grid("lesson_codes", shown, grid.flatten().tolist(), ui.codebook_entries(vqvae))
+        code_grid("lesson_codes", shown, ui.codebook_entries(vqvae), x=x)
     return [shown]
 
 

@@ -118,13 +118,9 @@ def codes(kind: str, latent_dim: int, dataset: str | None = None) -> torch.Tenso
     return codes_of(session.my_model()) if mine else shipped_codes(kind, latent_dim, dataset)
 
 
-ELBO_SAMPLES = 16  # posterior samples per label for a CVAE's ten ELBOs: 160 decodes, cheap enough for every stroke
-
-
 def elbos_by_label(cvae, x: torch.Tensor) -> torch.Tensor:
     """The CVAE's ELBO of the drawing x (1, 1, 28, 28) under each label 0-9: (10,); the best is its reading of x."""
-    eps = torch.randn(ELBO_SAMPLES, 1, cvae.latent_dim, generator=torch.Generator().manual_seed(0))
-    return label_elbos(cvae, x, eps)[0]
+    return label_elbos(cvae, x, answer.label_noise(cvae.latent_dim))[0]
 
 
 def latex_vector(v: torch.Tensor, shown: int = 3) -> str:

@@ -71,6 +71,7 @@ class Session:
         self.due = {}  # fragment id -> when the browser would rerun it next
         self.errors = []
         self.pictures = 0  # pictures received so far
+        self.models = 0  # models received so far (their weights, for the browser)
         self.texts = []  # (time received, text) of every markdown element and every alert but errors
         self.session_id = ""  # the server's name for this session (its uploads' addresses carry it)
 
@@ -144,6 +145,8 @@ class Session:
             self.pictures += len(element.imgs.imgs)
         elif kind == "bidi_component" and element.bidi_component.component_name == "vaedemo.latent_map":
             self.pictures += 1
+        elif kind == "bidi_component" and element.bidi_component.component_name == "vaedemo.model":
+            self.models += 1  # a model's weights, for the browser to answer strokes with
         elif kind == "markdown":
             self.texts.append((time.monotonic(), element.markdown.body))
         elif kind == "alert":  # an information or a warning (a waiting run's place)

@@ -5,13 +5,17 @@
 // - reparam: a VAE's path x -> mu, log sigma^2 -> z = mu + sigma * eps -> x_hat as a graph with the digit's numbers,
 //   the picture of z and the Resample button (a new eps, shared with the maths through the "eps" channel);
 // - maths: the loss's figures for this digit: one sample's ELBO terms, and log p(x) and the ELBO's gap from
-//   data.eps_k's importance samples, computed after the pictures are painted.
+//   data.eps_k's importance samples, computed after the pictures are painted;
+// - every_digit: a CVAE reads the digit (the label of its best ELBO, data.eps_k's samples for each of the ten) and
+//   writes its style (the posterior mean given that label) as every digit; "Take my style" sends that style.
 // Each root keeps its latest numbers (root.latest) and counts its answers (data-answers): the tests read them.
 
 const fixed = (v, digits) => v.toFixed(digits).replace("-", "\u2212");
 const vector = (v, digits, shown) => `(${[...Array.from(v).slice(0, shown).map((x) => fixed(x, digits)),
   ...(shown !== undefined && v.length > shown ? ["…"] : [])].join(", ")})`;
-const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, name) => values[name]);
+// A catalogue's text with its {name} and {name:.2f} filled in.
+const fill = (template, values) => template.replace(/\{(\w+)(?::\.(\d)f)?\}/g,
+  (_, name, digits) => (digits === undefined ? values[name] : fixed(values[name], Number(digits))));
 const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 const strong = (text) => escape(text).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
 const SHOWN = 3;  // entries of a longer code the graph shows (reparam.py's SHOWN before it)
@@ -180,8 +184,62 @@ function maths(root, data) {
   };
 }
 
-export default function ({ parentElement, data }) {
+function everyDigit(root, data, setTriggerValue) {
+  const { words } = data;
+  root.innerHTML = `<p class="hint"></p><div class="cvae"><div class="reading"><figure><img class="input">
+    <figcaption></figcaption></figure><p class="verdict" aria-live="polite"></p></div><figure class="every"><img>
+    <figcaption></figcaption></figure><table class="elbos"></table><p class="note"></p>
+    <button type="button" class="style"></button></div>`;
+  root.querySelector(".hint").textContent = words.hint;
+  root.querySelector(".reading figcaption").textContent = words.input;
+  root.querySelector("img.input").alt = words.alt_input;
+  root.querySelector(".every img").alt = words.alt_every;
+  root.querySelector(".note").textContent = words.elbo_note;
+  const button = root.querySelector("button.style");
+  button.textContent = words.take_style;
+  button.title = words.take_style_help;
+  let model = null, x = null, pending = null, style = null;
+  const answer = () => {
+    clearTimeout(pending);
+    root.classList.toggle("drawn", Boolean(x));
+    if (!model || !x) return;
+    root.querySelector("img.input").src = digitURI(x);
+    pending = setTimeout(() => {  // ten labels' samples after the input is painted
+      const elbos = labelElbos(model, x, data.eps_k), best = elbos.indexOf(Math.max(...elbos));
+      const runnerUp = Math.max(...elbos.filter((_, y) => y !== best));
+      style = Array.from(model.encode(x, best).mu);
+      const row = document.createElement("canvas");
+      row.width = 280;
+      row.height = 28;
+      Array.from({ length: 10 }, (_, y) => {
+        const digit = document.createElement("canvas");
+        digit.width = digit.height = 28;
+        paintDigit(digit, model.decode(style, y));
+        row.getContext("2d").drawImage(digit, 28 * y, 0);
+      });
+      root.querySelector(".every img").src = row.toDataURL("image/png");
+      root.querySelector(".every figcaption").textContent = fill(words.your_style, { z1: style[0], z2: style[1], best });
+      root.querySelector(".verdict").innerHTML = strong(fill(words.verdict, { best, elbo: elbos[best],
+                                                                              margin: elbos[best] - runnerUp }));
+      root.querySelector(".elbos").innerHTML = `<tr><th scope="row">y</th>${elbos.map((_, y) => `<td>${y}</td>`).join("")}</tr>
+        <tr><th scope="row">ℒ(x, y)</th>${elbos.map((v, y) => `<td${y === best ? ' class="best"' : ""}>${fixed(v, 0)}</td>`).join("")}</tr>`;
+      root.latest = { x: Array.from(x), elbos, best, style };
+      root.dataset.answers = String(Number(root.dataset.answers ?? 0) + 1);
+    }, 0);
+  };
+  const take = () => { if (style) setTriggerValue("style", style); };
+  button.addEventListener("click", take);
+  const stop = followDigit(data, (digit) => { x = digit; answer(); });
+  whenModel(data.model, (found) => { model = found; answer(); });
+  return () => {
+    clearTimeout(pending);
+    button.removeEventListener("click", take);
+    stop();
+  };
+}
+
+export default function ({ parentElement, data, setTriggerValue }) {
   const root = parentElement.querySelector(".answer");
   root.dataset.part = data.part;
-  return { pictures, reparam, maths }[data.part](root, data);
+  return { pictures, reparam, maths, every_digit: everyDigit }[data.part](root, data, setTriggerValue);
 }

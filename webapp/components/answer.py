@@ -73,3 +73,26 @@ def loss_figures(key: str, model: BrowserModel, kind: str, latent_dim: int, *, c
         eps_k = torch.randn(IMPORTANCE_SAMPLES, 1, latent_dim, generator=seeded)  # (K, 1, d), as losses.py draws them
         data |= {"eps": noise(latent_dim), "sample": SAMPLE, "eps_k": [round(v, 6) for v in eps_k.flatten().tolist()]}
     _answer(key=key, data=data, width="stretch")
+
+
+ELBO_SAMPLES = 16  # posterior samples per label for a CVAE's ten ELBOs: the browser's reading and the room's
+
+
+def label_noise(latent_dim: int) -> torch.Tensor:
+    """The noise of a CVAE's reading, (ELBO_SAMPLES, 1, d), seed 0: the same for every label and every drawing."""
+    return torch.randn(ELBO_SAMPLES, 1, latent_dim, generator=torch.Generator().manual_seed(0))
+
+
+def every_digit(key: str, cvae: BrowserModel, latent_dim: int, *, canvas: str, on_style):
+    """A CVAE's reading of the drawing (the label of its best ELBO, label_noise's samples of z for each label, as
+    webapp.ui.elbos_by_label reads a room's drawings) and the drawing's style written as every digit, with the ten
+    ELBOs; its "Take my style" button calls on_style, which finds the style (z1, z2) under
+    st.session_state[key].style."""
+    words = {word: t(f"every_digit.{word}")
+             for word in ("hint", "verdict", "your_style", "alt_every", "take_style", "take_style_help")}
+    words |= {"elbo_note": t("every_digit.elbo_note", samples=ELBO_SAMPLES), "input": t("draw.input"),
+              "alt_input": t("draw.alt_input")}
+    eps_k = label_noise(latent_dim)
+    _answer(key=key, data={"part": "every_digit", "canvas": canvas, "model": cvae.id, "words": words,
+                           "eps_k": [round(v, 6) for v in eps_k.flatten().tolist()]},
+            on_style_change=on_style, width="stretch")

@@ -1,7 +1,7 @@
-// A VQ-VAE's codes you can edit (components/codes.py): the grid of the drawing's code numbers, its reconstruction and
-// the edited grid's, both decoded here by the model that model.js holds, and the codebook to pick a code from.
-// Streamlit calls this function again whenever the page sends new data (a new stroke): the edits stay on the root
-// while the drawing's codes stay the same, and start afresh with new ones.
+// A VQ-VAE's codes you can edit (components/codes.py; engine.js and decodes.js come before it): the drawing's grid of
+// code numbers, encoded here on every stroke of the page's canvas (or of the page's digit, data.x), its
+// reconstruction and the edited grid's, both decoded here by the model that model.js holds, and the codebook to pick
+// a code from. The edits stay on the root while the drawing's codes stay the same, and start afresh with new ones.
 
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, name) => values[name]);
 
@@ -15,9 +15,8 @@ function step(key, at, count, columns) {
   return next >= 0 && next < count ? next : at;
 }
 
-export default function ({ parentElement, data }) {
-  const root = parentElement.querySelector(".codes");
-  const { model: id, codes, entries, colours, words } = data;
+function editor(root, data, model, codes) {
+  const { entries, colours, words } = data;
   const cells = codes.length, side = Math.round(Math.sqrt(cells));
   const grid = root.querySelector(".grid"), book = root.querySelector(".codebook");
   const reset = root.querySelector(".reset"), status = root.querySelector(".status");
@@ -27,7 +26,6 @@ export default function ({ parentElement, data }) {
     root.dataset.sent = sent;
     root.edited = [...codes];
     root.picked ??= 0;
-    root.model = null;
   }
   grid.style.setProperty("--cells", side);
   grid.setAttribute("aria-label", words.grid_label);
@@ -65,8 +63,6 @@ export default function ({ parentElement, data }) {
   }
 
   const decode = () => {
-    const model = root.model;
-    if (!model) return;
     paintDigit(edited, model.decodeCodes(root.edited));
     root.dataset.decodes = Number(root.dataset.decodes ?? 0) + 1;
     root.dataset.codes = JSON.stringify(root.edited);
@@ -145,11 +141,31 @@ export default function ({ parentElement, data }) {
     decode();
   };
   show();
-  whenModel(id, (model) => {
-    if (root.dataset.sent !== sent) return;  // a newer drawing came first
-    root.model = model;
-    paintDigit(original, model.decodeCodes(codes));
-    decode();
-    root.dataset.ready = "true";
-  });
+  paintDigit(original, model.decodeCodes(codes));
+  decode();
+  const used = new Set(codes).size, rows = [];
+  for (let row = 0; row < side; row++) rows.push(codes.slice(row * side, (row + 1) * side).join(" "));
+  root.querySelector(".summary").textContent = fill(words.summary, { cells, used, size: entries.length,
+                                                                       rows: rows.join("; ") });
+  root.dataset.ready = "true";
+}
+
+export default function ({ parentElement, data }) {
+  const root = parentElement.querySelector(".codes"), input = root.querySelector("img.input");
+  root.querySelector(".hint").textContent = data.words.hint;
+  root.querySelector("figcaption.input").textContent = data.words.input;
+  input.alt = data.words.alt_input;
+  root.querySelector(".last").textContent = data.words.last;
+  let model = null, drawn = null;
+  const answer = () => {
+    const x = drawn ?? data.x ?? null;
+    root.classList.toggle("drawn", Boolean(x));
+    root.classList.toggle("from-last", !drawn && Boolean(data.x));
+    if (!x || !model) return;
+    input.src = digitURI(x);
+    editor(root, data, model, Array.from(model.encode(x).codes));
+  };
+  const stop = channel("drawing", data.canvas).follow((x) => { drawn = x; answer(); });
+  whenModel(data.model, (found) => { model = found; answer(); });
+  return stop;
 }

@@ -1,8 +1,9 @@
-"""A VQ-VAE's codes you can edit: the drawing's grid of code numbers (a colour per code), its reconstruction and the
-reconstruction of the grid as edited, both decoded in the browser by model.js (the model goes to the browser once,
-with latent_map.send_models), and the codebook, each entry shown by the picture it makes. A click on a cell (or the
-arrow keys and Enter) picks it, a click on an entry of the codebook (or Enter on it) gives the cell that code, and
-the browser decodes the edited grid at once: no message to the server per edit."""
+"""A VQ-VAE's codes you can edit: the drawing's grid of code numbers (a colour per code), encoded in the browser on
+every stroke, its reconstruction and the reconstruction of the grid as edited, both decoded in the browser by
+engine.js (the model goes to the browser once, with latent_map.send_models), and the codebook, each entry shown by the
+picture it makes. A click on a cell (or the arrow keys and Enter) picks it, a click on an entry of the codebook (or
+Enter on it) gives the cell that code, and the browser decodes the edited grid at once: no message to the server per
+stroke or edit."""
 import colorsys
 
 import streamlit as st
@@ -12,7 +13,7 @@ from webapp.components.latent_map import BrowserModel
 from webapp.i18n import t
 
 _codes = st.components.v2.component("vaedemo.codes", html=asset("codes.html"), css=asset("codes.css"),
-                                    js=asset("decodes.js", "codes.js"))
+                                    js=asset("engine.js", "decodes.js", "codes.js"))
 WORDS = ("grid_label", "cell", "codebook_label", "entry", "reconstruction", "edited", "reset", "changed", "alt_digit",
          "picked", "keys")
 
@@ -26,9 +27,15 @@ def code_colours(codebook_size: int) -> list[str]:
     return colours
 
 
-def code_grid(key: str, model: BrowserModel, codes: list[int], entries: list[str]):
-    """The drawing's codes (grid * grid numbers, row by row) to see and edit, decoded by model (sent with
-    send_models in the same run); entries: a PNG data URI for each code, its picture in the codebook."""
+def code_grid(key: str, model: BrowserModel, entries: list[str], *, canvas: str | None = None, x=None,
+              last: str = ""):
+    """The codes of the drawing on the canvas under the key canvas (after each stroke), else of x (1, 1, 28, 28) (a
+    test digit, or the last drawing of another page, which last then names), encoded and decoded by model (sent with
+    send_models in the same run), to see and edit; entries: a PNG data URI for each code, its picture in the
+    codebook. Before a drawing, the hint."""
     words = {name: t(f"codes.component.{name}") for name in WORDS}
-    _codes(key=key, data={"model": model.id, "codes": list(codes), "entries": entries,
+    words |= {"hint": t("codes.hint"), "summary": t("codes.summary"), "input": t("draw.input"),
+              "alt_input": t("draw.alt_input"), "last": last}
+    digit = None if x is None else [round(v, 6) for v in x.flatten().tolist()]
+    _codes(key=key, data={"model": model.id, "canvas": canvas, "x": digit, "entries": entries,
                           "colours": code_colours(len(entries)), "words": words}, width="stretch")

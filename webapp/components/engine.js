@@ -249,14 +249,15 @@ function elboTerms(model, x, eps) {
 }
 
 // losses.py importance_weighted for one image: {elbo, logpx} from the K samples z_k = mu + sigma * eps_k that epsK
-// (K * d, row by row) gives, log w_k = log p(x | z_k) + log p(z_k) - log q(z_k | x) (Burda et al. 2016, eq. 8).
-function importanceWeighted(model, x, epsK) {
-  const { mu, logvar } = model.encode(x), d = mu.length, k = epsK.length / d, logW = new Float64Array(k);
+// (K * d, row by row) gives, log w_k = log p(x | z_k) + log p(z_k) - log q(z_k | x) (Burda et al. 2016, eq. 8); a
+// CVAE's given the label y (then of p(x | y)).
+function importanceWeighted(model, x, epsK, y) {
+  const { mu, logvar } = model.encode(x, y), d = mu.length, k = epsK.length / d, logW = new Float64Array(k);
   for (let s = 0; s < k; s++) {
     const eps = epsK.slice(s * d, (s + 1) * d), z = mu.map((m, j) => m + eps[j] * Math.exp(0.5 * logvar[j]));
     let ratio = 0;
     for (let j = 0; j < d; j++) ratio -= 0.5 * (z[j] ** 2 - eps[j] ** 2 - logvar[j]);
-    logW[s] = -bce(model.decodeLogits(z), x) + ratio;
+    logW[s] = -bce(model.decodeLogits(z, y), x) + ratio;
   }
   const top = Math.max(...logW), mean = logW.reduce((a, b) => a + b, 0) / k;
   return { elbo: mean, logpx: top + Math.log(logW.reduce((a, v) => a + Math.exp(v - top), 0) / k) };
@@ -279,6 +280,11 @@ function posteriorEllipse(model, mu, variance, points = 73) {
     const t = (2 * Math.PI * i) / (points - 1), u = r1 * Math.cos(t), v = r2 * Math.sin(t);
     return [cx + c * u - s * v, cy + s * u + c * v];
   });
+}
+
+// evaluate.py label_elbos for one image: the CVAE's ELBO of x given each label 0..9, (10,), with the same noise.
+function labelElbos(cvae, x, epsK) {
+  return Array.from({ length: 10 }, (_, y) => importanceWeighted(cvae, x, epsK, y).elbo);
 }
 
 // eps ~ N(0, I) of d numbers (Box-Muller): a new posterior sample's noise (the Resample button).
