@@ -1,19 +1,19 @@
-"""The Every digit page under AppTest: a drawn digit classified by the shipped CVAE from its ten ELBOs, its style
-written as every digit, and the style space with its sliders. Drawings go in through st.session_state["fed_drawing"]
-(AppTest cannot draw on the canvas), as on the Draw page."""
+"""The Every digit page under AppTest: what it gives the browser, which reads each stroke itself (the CVAE's ten
+ELBOs, the style as every digit: tests/test_browser_every_digit.py), the Take my style button's style reaching the
+sliders, and the style space with its sliders."""
 import re
 
-import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
 import vaedemo
-from tests.harness.apptest import seven_on_canvas
+from tests.harness.apptest import answer_parts
+from tests.harness.latent_maps import elements, sent_models, trigger
 from tests.harness.server import ROOT
 from vaedemo.checkpoints import checkpoint_bytes
-from vaedemo.evaluate import label_elbos
-from vaedemo.preprocess import preprocess_drawing
+from vaedemo.data import load_test_sample
+from webapp.components.latent_map import pack
 
 PAGE = "webapp/views/every_digit.py"
 
@@ -35,48 +35,40 @@ def captions(app) -> list[str]:
     return [caption for image in app.get("image") for caption in image.captions]
 
 
-def test_before_a_stroke_a_hint_and_the_style_space(app):
+def reading(app) -> dict:
+    """What the page gives the browser to read a drawing with (components/answer.py, every_digit)."""
+    [part] = answer_parts(app, "every_digit")
+    return part
+
+
+def test_before_a_stroke_the_browser_gets_the_cvae_and_the_style_space_shows(app, cvae):
+    """The browser reads each stroke (tests/test_browser_every_digit.py checks its figures against vaedemo's): the
+    page sends the CVAE and the samples' noise, the same for every label."""
     assert app.title[0].value == "Your handwriting in every digit"
-    assert "Draw a digit on the black canvas" in app.info[0].value
-    assert len(app.main.get("bidi_component")) == 1  # the canvas
+    part = reading(app)
+    assert part["words"]["hint"].startswith("Draw a digit on the black canvas")
+    images, labels = load_test_sample()
+    with torch.inference_mode():
+        expected = pack(cvae, cvae.latent_mean(images, labels), labels).id
+    assert part["model"] == expected and sent_models(app) == [expected]
+    eps = torch.randn(16, 1, 2, generator=torch.Generator().manual_seed(0)).flatten()
+    assert part["eps_k"] == pytest.approx(eps.tolist(), abs=1e-6)
     assert captions(app) == ["z = (0.00, 0.00) decoded with every label 0–9", captions(app)[1]]
     assert captions(app)[1].startswith("the CVAE's 7s: a 15×15 lattice")
 
 
-def test_a_drawn_seven_is_read_as_a_seven_from_its_ten_elbos(app, cvae):
-    app.session_state["fed_drawing"] = seven_on_canvas()
-    app.run()
-    assert not app.exception and not app.info
-    [verdict] = [block.value for block in app.markdown if block.value.startswith("The CVAE reads it as")]
-    assert verdict.startswith("The CVAE reads it as a **7**")
-    [table] = [block.value for block in app.markdown if block.value.startswith("| y | 0 | 1 |")]
-    shown = [float(cell.strip("* ")) for cell in table.splitlines()[2].split("|")[2:-1]]
-    eps = torch.randn(16, 1, 2, generator=torch.Generator().manual_seed(0))
-    expected = label_elbos(cvae, preprocess_drawing(seven_on_canvas()), eps)[0]
-    assert shown == pytest.approx(expected.tolist(), abs=0.51)  # nats, rounded to whole ones
-    assert f"**{expected[7]:.0f}**" in table and table.count("**") == 2  # the best one in bold
-    style = cvae.latent_mean(preprocess_drawing(seven_on_canvas()), torch.tensor([7]))[0]
-    assert f"Your style z = ({style[0]:.2f}, {style[1]:.2f}), the posterior mean given y = 7" in captions(app)[1]
-
-
-def test_take_my_style_moves_the_sliders_to_the_drawings_z(app, cvae):
-    app.session_state["fed_drawing"] = seven_on_canvas()
-    app.run()
-    [button] = [b for b in app.button if b.label == "Take my drawing's style"]
-    button.click().run()
+def test_take_my_style_moves_the_sliders_to_the_drawings_z(app):
+    [element] = elements(app, "vaedemo.answer")
+    trigger(app, element, "style", [0.2198, -0.1309])  # what the browser sends with the press: the drawing's style
     assert not app.exception
-    style = cvae.latent_mean(preprocess_drawing(seven_on_canvas()), torch.tensor([7]))[0]
     z1, z2 = app.slider(key="every_digit_z1").value, app.slider(key="every_digit_z2").value
-    assert (z1, z2) == pytest.approx(style.tolist(), abs=0.006)
+    assert (z1, z2) == (0.22, -0.13)
     assert f"z = ({z1:.2f}, {z2:.2f}) decoded with every label 0–9" in captions(app)
 
 
-def test_the_style_map_follows_the_chosen_digit_and_a_blank_canvas_never_fails(app):
+def test_the_style_map_follows_the_chosen_digit(app):
     app.segmented_control(key="every_digit_label").set_value(3).run()
     assert not app.exception and any(caption.startswith("the CVAE's 3s") for caption in captions(app))
-    app.session_state["fed_drawing"] = np.zeros((280, 280, 4), dtype=np.uint8)  # transparent: nothing drawn
-    app.run()
-    assert not app.exception and "Draw a digit on the black canvas" in app.info[0].value
 
 
 def test_on_fashion_mnist_the_page_says_it_stays_on_digits(app):
@@ -97,14 +89,11 @@ def test_an_uploaded_cvae_is_used_where_its_codes_fit(latent_dim):
     ).run()
     assert at.success[0].value.startswith(f"Loaded my-cvae.safetensors: a CVAE with latent size {latent_dim}")
     at.switch_page(PAGE).run()
-    at.session_state["fed_drawing"] = seven_on_canvas()
-    at.run()
     assert not at.exception
-    [table] = [block.value for block in at.markdown if block.value.startswith("| y | 0 | 1 |")]
-    shown = [float(cell.strip("* ")) for cell in table.splitlines()[2].split("|")[2:-1]]
-    eps = torch.randn(16, 1, 2, generator=torch.Generator().manual_seed(0))
-    shipped = vaedemo.load_checkpoint(ROOT / "checkpoints" / "cvae-2d.safetensors")
-    expected = label_elbos(shipped, preprocess_drawing(seven_on_canvas()), eps)[0]
     stands_in = any("Your CVAE has 3-D codes: the shipped 2-D one stands in here." in c.value for c in at.caption)
     assert stands_in == (latent_dim == 3)
-    assert (shown == pytest.approx(expected.tolist(), abs=0.51)) == (latent_dim == 3)  # mine is used where it fits
+    shipped = vaedemo.load_checkpoint(ROOT / "checkpoints" / "cvae-2d.safetensors")
+    images, labels = load_test_sample()
+    with torch.inference_mode():
+        ids = {model: pack(model, model.latent_mean(images, labels), labels).id for model in (mine, shipped)}
+    assert reading(at)["model"] == ids[mine if latent_dim == 2 else shipped]  # mine is used where it fits

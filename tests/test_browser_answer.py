@@ -9,20 +9,14 @@ with the mouse on the Draw page, then every number the browser computed read bac
   these drawings: under 0.005), the price of sending half the bytes.
 
 And no message goes to the server while a person draws."""
-import base64
-import copy
-import io
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
-from torch import nn
 
 from tests.harness.browser import wait_for_app
-from tests.harness.latent_maps import messages_to_the_server
+from tests.harness.latent_maps import as_the_browser_has_it, messages_to_the_server
 from tests.harness.server import ROOT
-from tests.harness.strokes import CANVAS, draw_digit
+from tests.harness.strokes import canvas_pixels, draw_digit
 from vaedemo import load_checkpoint
 from vaedemo.losses import elbo_terms, importance_weighted
 from vaedemo.preprocess import preprocess_drawing
@@ -31,22 +25,6 @@ pytestmark = pytest.mark.browser
 ERROR_OF_HALF = 0.02
 PAIRS = {"2-D": ("2d", "", 2), "16-D": ("16d", "?draw_latent_dim=16-D", 16),
          "16-D conv": ("16d", "?draw_latent_dim=16-D&draw_conv=true", 16)}
-
-
-def as_the_browser_has_it(model):
-    """The model with its linear and convolution weights rounded to float16, as the browser receives them."""
-    rounded = copy.deepcopy(model)
-    with torch.no_grad():
-        for layer in rounded.modules():
-            if isinstance(layer, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
-                layer.weight.copy_(layer.weight.half().float())
-    return rounded
-
-
-def canvas_pixels(page) -> np.ndarray:
-    """The canvas's RGBA pixels (280, 280, 4), as a PNG of the canvas carries them."""
-    uri = page.locator(CANVAS).evaluate("canvas => canvas.toDataURL('image/png')")
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGBA"))
 
 
 def latest(page, part: str) -> dict:

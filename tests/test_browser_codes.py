@@ -1,6 +1,7 @@
-"""The Discrete codes page in a real browser: a drawn digit's grid of codes, decoded in the browser as torch decodes
-it; a cell's code changed with the mouse and another's with the keyboard, each edit decoded at once in the browser
-(torch's decode of the edited grid, to 2/255) with no message to the server; on a phone, a finger does the same."""
+"""The Discrete codes page in a real browser: a drawn digit's grid of codes, encoded in the browser as vaedemo
+encodes it (the same 49 codes) and decoded as torch decodes it; a cell's code changed with the mouse and another's
+with the keyboard, each edit decoded at once in the browser (torch's decode of the edited grid, to 2/255) with no
+message to the server; on a phone, a finger does the same."""
 import json
 
 import numpy as np
@@ -12,7 +13,8 @@ import vaedemo
 from tests.harness.browser import wait_for_app
 from tests.harness.latent_maps import messages_to_the_server
 from tests.harness.server import ROOT
-from tests.harness.strokes import DIGITS, draw_stroke, touch_stroke
+from tests.harness.strokes import DIGITS, canvas_pixels, draw_stroke, touch_stroke
+from vaedemo.preprocess import preprocess_drawing
 
 pytestmark = pytest.mark.browser
 COLD_START = 120_000  # ms: the first run imports torch, a minute or two on a busy machine
@@ -52,7 +54,11 @@ def codes_of_a_drawing(page, app_url, strokes, stroke) -> tuple:
     root = page.locator(READY)
     root.wait_for(timeout=COLD_START)
     wait_for_app(page)
-    return root, json.loads(root.get_attribute("data-codes"))
+    codes = json.loads(root.get_attribute("data-codes"))
+    vqvae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vq-vae.safetensors")
+    with torch.inference_mode():  # the browser encoded the drawing as vaedemo does: the same 49 codes
+        assert codes == vqvae.encode(preprocess_drawing(canvas_pixels(page)))[0].flatten().tolist()
+    return root, codes
 
 
 def test_codes_edited_with_mouse_and_keyboard_decode_in_the_browser_as_torch(page, app_url, vqvae):

@@ -1,11 +1,13 @@
 """The latent-map component in tests. In AppTest: what the page gave each map (its data) and which models it sent to
 the browser, and a pick on a map as the browser sends it (AppTest cannot run the component's JavaScript). In a real
 browser: where a point of a map is on the screen, the digit a map paints, the messages the page sends."""
+import copy
 import json
 
 import numpy as np
 import torch
 from streamlit.components.v2.bidi_component.main import _make_trigger_id
+from torch import nn
 
 
 def elements(at, name: str) -> list:
@@ -26,11 +28,16 @@ def sent_models(at) -> list[str]:
 
 def pick(at, value, index: int = 0):
     """Pick on the index-th map: the trigger the component sends on a click or at the end of a drag."""
-    element = elements(at, "vaedemo.latent_map")[index]
+    return trigger(at, elements(at, "vaedemo.latent_map")[index], "pick", value)
+
+
+def trigger(at, element, event: str, value):
+    """The component element's trigger event with this value, as its script sends it (setTriggerValue), and the run
+    that follows."""
     states = at._tree.get_widget_states()
     state = states.widgets.add()
     state.id = _make_trigger_id(element.proto.id, "events")
-    state.json_trigger_value = json.dumps([{"event": "pick", "value": value}])
+    state.json_trigger_value = json.dumps([{"event": event, "value": value}])
     return at._run(states)
 
 
@@ -63,6 +70,16 @@ def messages_to_the_server(page) -> list:
     sent = []
     page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(payload)))
     return sent
+
+
+def as_the_browser_has_it(model):
+    """The model with its linear and convolution weights rounded to float16, as the browser receives them."""
+    rounded = copy.deepcopy(model)
+    with torch.no_grad():
+        for layer in rounded.modules():
+            if isinstance(layer, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+                layer.weight.copy_(layer.weight.half().float())
+    return rounded
 
 
 DTYPES = {"f2": np.float16, "f4": np.float32, "u1": np.uint8}

@@ -65,6 +65,18 @@ def wait_until_drawable(page, timeout: float = 30_000):
     page.locator(f"{CANVAS}[data-ready=true]").wait_for(timeout=timeout)
 
 
+def canvas_pixels(page):
+    """The canvas's RGBA pixels (280, 280, 4) uint8, as a PNG of the canvas carries them: what vaedemo.preprocess
+    takes, to check the browser's own preparation of the drawing against."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    uri = page.locator(CANVAS).first.evaluate("canvas => canvas.toDataURL('image/png')")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGBA"))
+
+
 def image_sources(page) -> list[str]:
     """The sources of the pictures shown (data URIs of 28x28 PNGs; none before a drawing)."""
     return page.locator(IMAGES).evaluate_all("images => images.map(image => image.src)")

@@ -13,9 +13,9 @@
 const fixed = (v, digits) => v.toFixed(digits).replace("-", "\u2212");
 const vector = (v, digits, shown) => `(${[...Array.from(v).slice(0, shown).map((x) => fixed(x, digits)),
   ...(shown !== undefined && v.length > shown ? ["…"] : [])].join(", ")})`;
-// A catalogue's text with its {name} and {name:.2f} filled in.
+// A catalogue's text with its {name} and {name:.2f} filled in, as Python's str.format fills them.
 const fill = (template, values) => template.replace(/\{(\w+)(?::\.(\d)f)?\}/g,
-  (_, name, digits) => (digits === undefined ? values[name] : fixed(values[name], Number(digits))));
+  (_, name, digits) => (digits === undefined ? values[name] : values[name].toFixed(Number(digits))));
 const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 const strong = (text) => escape(text).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
 const SHOWN = 3;  // entries of a longer code the graph shows (reparam.py's SHOWN before it)
