@@ -10,7 +10,6 @@ from PIL import Image
 from plotly.colors import qualitative
 
 from .evaluate import ACTIVE_KL
-from .likelihood import histogram_counts, shared_edges
 from .texts import CURVE_LABELS
 
 
@@ -129,29 +128,4 @@ def rate_distortion(runs: list[dict], varied: str, references: list[tuple[str, f
     fig.update_xaxes(title_text=labels["x"], rangemode="tozero")
     fig.update_yaxes(title_text=labels["y"])
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 20, "b": 10}, legend={"orientation": "h", "y": -0.25})
-    return fig
-
-
-def likelihood_histograms(values: dict[str, torch.Tensor], title: str, axis: str, count_axis: str,
-                          marker: float | None = None, marker_label: str = "", bins: int = 40) -> go.Figure:
-    """Overlaid histograms of a per-image score over several image sets (values: {legend name: (N,)}), on shared
-    bins (vaedemo.likelihood.shared_edges), with a drawing's own value as a vertical line when given. axis and
-    count_axis: the titles of the x axis (the score) and the y axis (how many images). Plain lists, not arrays: a
-    browser's text alternative and the tests read the figure's numbers."""
-    edges = shared_edges(*values.values(), bins=bins)
-    centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
-    fig = go.Figure()
-    for (name, v), colour in zip(values.items(), ("#1f77b4", "#d62728")):
-        fig.add_bar(x=centres.tolist(), y=histogram_counts(v, edges).tolist(), width=float(width), name=name,
-                    marker={"color": colour}, opacity=0.6,
-                    hovertemplate=f"{axis}: %{{x:.0f}}<br>{count_axis}: %{{y}}<extra></extra>")
-    if marker is not None:
-        fig.add_vline(x=float(min(max(marker, edges[0]), edges[-1])),
-                      line={"color": "#111", "width": 3, "dash": "dash"}, annotation_text=marker_label,
-                      annotation_position="top")
-    fig.update_xaxes(title_text=axis)
-    fig.update_yaxes(title_text=count_axis)
-    fig.update_layout(barmode="overlay", height=330, title={"text": title}, bargap=0,
-                      margin={"l": 10, "r": 10, "t": 60, "b": 90},  # the legend in the bottom margin, under the axis
-                      legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"})
     return fig

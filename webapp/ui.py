@@ -12,15 +12,14 @@ import torch
 from vaedemo import load_checkpoint
 from vaedemo.data import load_test_sample
 from vaedemo.datasets import CHECKPOINTS, DATASETS, checkpoint_path
-from vaedemo.evaluate import importance_weighted_nlls, kl_per_dimension, label_elbos
+from vaedemo.evaluate import kl_per_dimension, label_elbos
 from vaedemo.latent import codebook_pictures
-from vaedemo.likelihood import Separation, excess_nats, separation
+from vaedemo.likelihood import Separation, separation
 from vaedemo.losses import prior_log_density, prior_mass_within
 from vaedemo.models import per_model
 from vaedemo.viz import png_data_uri, to_uint8
 from webapp import per_process, session
 from webapp.components import answer
-from webapp.components.canvas import drawing_canvas, last_drawing
 from webapp.components.latent_map import BrowserModel, browser_model
 from webapp.i18n import t
 from webapp.session import current_dataset
@@ -30,20 +29,6 @@ torch.set_num_threads(1)  # inference is tiny; leave the other core to a trainin
 # the cyclic collector's reach, so its automatic full collections stay short (.streamlit/config.toml turns off
 # Streamlit's forced one after every run).
 gc.freeze()
-
-
-def drawing_or_last(key: str, last_note: str) -> torch.Tensor | None:
-    """A page's own canvas under its caption, and the drawing as the models take it, (1, 1, 28, 28): the canvas's
-    (prepared in the browser), which becomes the session's last drawing; else the last drawing of another page
-    (saying so with last_note); else None."""
-    st.caption(t("draw.your_drawing"))
-    x = drawing_canvas(key, send=True)
-    if x is not None:
-        session.remember_drawing(x)
-        return x
-    if last_drawing() is not None:
-        st.caption(last_note)
-    return session.last_drawing()
 
 
 def shipped(kind: str, latent_dim: int, dataset: str | None = None, arch: str = "mlp"):
@@ -234,10 +219,3 @@ def separation_over_samples(vae) -> Separation:
 def likelihoods(latent_dim: int, dataset: str) -> Separation:
     """separation_over_samples of model("vae", latent_dim, dataset)."""
     return separation_over_samples(model("vae", latent_dim, dataset))
-
-
-def drawing_likelihood(vae, x: torch.Tensor) -> tuple[float, float]:
-    """(-log p(x), the excess over the pixels' entropy) of one drawing x (1, 1, 28, 28), in nats, estimated as the
-    page's histograms are (LIKELIHOOD_SAMPLES samples, seed 0)."""
-    nll = importance_weighted_nlls(vae, x, LIKELIHOOD_SAMPLES)
-    return nll.item(), excess_nats(nll, x).item()

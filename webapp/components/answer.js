@@ -6,6 +6,8 @@
 //   the picture of z and the Resample button (a new eps, shared with the maths through the "eps" channel);
 // - maths: the loss's figures for this digit: one sample's ELBO terms, and log p(x) and the ELBO's gap from
 //   data.eps_k's importance samples, computed after the pictures are painted;
+// - likelihood: a VAE's -log p(x) of the digit (data.eps_k's importance samples) and its excess over the pixels'
+//   entropy, each a dashed line on its histogram of two data sets' test images;
 // - every_digit: a CVAE reads the digit (the label of its best ELBO, data.eps_k's samples for each of the ten) and
 //   writes its style (the posterior mean given that label) as every digit; "Take my style" sends that style.
 // Each root keeps its latest numbers (root.latest) and counts its answers (data-answers): the tests read them.
@@ -238,8 +240,69 @@ function everyDigit(root, data, setTriggerValue) {
   };
 }
 
+// A histogram of two data sets' scores as an SVG (bars on shared bins, overlaid), the drawing's value a dashed line.
+function histogram({ title, axis, count_axis: countAxis, edges, series }, marker, markerLabel) {
+  const [W, H, left, right, top, bottom] = [640, 330, 58, 14, 40, 92], count = Math.max(...series.flatMap((s) => s.counts));
+  const x = (v) => left + ((v - edges[0]) / (edges.at(-1) - edges[0])) * (W - left - right);
+  const y = (c) => H - bottom - (c / count) * (H - top - bottom);
+  const ticks = (low, high) => {
+    const rough = (high - low) / 6, power = 10 ** Math.floor(Math.log10(rough));
+    const step = power * [1, 2, 5, 10].find((m) => m * power >= rough);
+    return Array.from({ length: Math.floor(high / step) - Math.ceil(low / step) + 1 }, (_, i) => (Math.ceil(low / step) + i) * step);
+  };
+  const bars = series.map(({ counts, colour }) => counts.map((c, i) => c ? `<rect x="${x(edges[i])}" y="${y(c)}"
+    width="${x(edges[i + 1]) - x(edges[i])}" height="${y(0) - y(c)}" fill="${colour}" fill-opacity="0.6"/>` : "").join("")).join("");
+  const xTicks = ticks(edges[0], edges.at(-1)).map((v) => `<line x1="${x(v)}" x2="${x(v)}" y1="${y(0)}" y2="${y(0) + 5}"/>
+    <text x="${x(v)}" y="${y(0) + 20}" class="tick">${v}</text>`).join("");
+  const yTicks = ticks(0, count).map((c) => `<line x1="${left}" x2="${W - right}" y1="${y(c)}" y2="${y(c)}" class="grid"/>
+    <text x="${left - 8}" y="${y(c) + 4}" class="tick y">${c}</text>`).join("");
+  const legend = series.map(({ name, colour }, i) => `<rect x="${left + i * 280}" y="${H - 24}" width="14" height="14"
+    fill="${colour}" fill-opacity="0.6"/><text x="${left + 20 + i * 280}" y="${H - 12}" class="legend">${escape(name)}</text>`).join("");
+  const at = marker === null ? null : x(Math.min(Math.max(marker, edges[0]), edges.at(-1)));
+  return `<svg viewBox="0 0 ${W} ${H}" aria-hidden="true"><text x="${left}" y="22" class="title">${escape(title)}</text>
+    ${yTicks}${bars}<line x1="${left}" x2="${W - right}" y1="${y(0)}" y2="${y(0)}"/>${xTicks}
+    <text x="${(left + W - right) / 2}" y="${H - 40}" class="axis">${escape(axis)}</text>
+    <text transform="translate(16 ${(top + H - bottom) / 2}) rotate(-90)" class="axis">${escape(countAxis)}</text>${legend}
+    ${at === null ? "" : `<line x1="${at}" x2="${at}" y1="${top}" y2="${y(0)}" class="marker"/>
+    <text x="${at}" y="${top - 4}" class="axis">${escape(markerLabel)}</text>`}</svg>`;
+}
+
+function likelihood(root, data) {
+  const { words } = data;
+  root.innerHTML = `<p class="hint"></p><p class="last"></p><p class="yours" aria-live="polite"></p>${data.histograms.map(() =>
+    `<figure class="histogram"><div class="chart" role="img"></div><figcaption></figcaption></figure>`).join("")}`;
+  root.querySelector(".hint").textContent = words.hint;
+  root.querySelector(".last").textContent = words.last;
+  const figures = root.querySelectorAll("figure.histogram");
+  let model = null, drawn = null;
+  const answer = () => {
+    const x = drawn ?? data.x ?? null;
+    root.classList.toggle("drawn", Boolean(x));
+    root.classList.toggle("from-last", !drawn && Boolean(data.x));
+    let scores = { nll: null, excess: null };
+    if (x && model) {
+      const nll = -importanceWeighted(model, x, data.eps_k).logpx;
+      scores = { nll, excess: nll - pixelEntropy(x) };
+      root.querySelector(".yours").innerHTML = strong(fill(words.yours, scores));
+      root.latest = { x: Array.from(x), ...scores };
+      root.dataset.answers = String(Number(root.dataset.answers ?? 0) + 1);
+    }
+    data.histograms.forEach((shown, i) => {
+      const marker = scores[shown.score];
+      figures[i].querySelector(".chart").innerHTML = histogram(shown, marker, words.marker);
+      figures[i].querySelector(".chart").setAttribute("aria-label", marker === null ? shown.alt
+        : `${shown.alt} ${fill(words.alt_marker, { value: marker })}`);
+      figures[i].querySelector("figcaption").textContent = shown.caption;
+    });
+  };
+  const stop = channel("drawing", data.canvas).follow((x) => { drawn = x; answer(); });
+  whenModel(data.model, (found) => { model = found; answer(); });
+  answer();
+  return stop;
+}
+
 export default function ({ parentElement, data, setTriggerValue }) {
   const root = parentElement.querySelector(".answer");
   root.dataset.part = data.part;
-  return { pictures, reparam, maths, every_digit: everyDigit }[data.part](root, data, setTriggerValue);
+  return { pictures, reparam, maths, likelihood, every_digit: everyDigit }[data.part](root, data, setTriggerValue);
 }

@@ -96,3 +96,17 @@ def every_digit(key: str, cvae: BrowserModel, latent_dim: int, *, canvas: str, o
     _answer(key=key, data={"part": "every_digit", "canvas": canvas, "model": cvae.id, "words": words,
                            "eps_k": [round(v, 6) for v in eps_k.flatten().tolist()]},
             on_style_change=on_style, width="stretch")
+
+
+def likelihood(key: str, vae: BrowserModel, latent_dim: int, samples: int, histograms: list[dict], *, canvas: str,
+               x: torch.Tensor | None = None, last: str = ""):
+    """The drawing's -log p(x) under the VAE, estimated with `samples` importance samples (seed 0, as
+    vaedemo.evaluate.importance_weighted_nlls draws them), and its excess over its pixels' entropy, in words and as a
+    dashed line on each histogram: {"score": "nll" or "excess", "title", "axis", "count_axis", "edges": bins + 1,
+    "series": [{"name", "colour", "counts": bins}], "caption", "alt"}. The drawing on the canvas under the key canvas,
+    else x (the last drawing of another page, which last then names)."""
+    eps_k = torch.randn(samples, 1, latent_dim, generator=torch.Generator().manual_seed(0))
+    words = {word: t(f"likelihood.{word}") for word in ("hint", "yours", "marker", "alt_marker")} | {"last": last}
+    _answer(key=key, data={"part": "likelihood", "canvas": canvas, "x": digit(x), "model": vae.id, "words": words,
+                           "eps_k": [round(v, 6) for v in eps_k.flatten().tolist()], "histograms": histograms},
+            width="stretch")

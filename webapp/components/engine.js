@@ -282,6 +282,12 @@ function posteriorEllipse(model, mu, variance, points = 73) {
   });
 }
 
+// likelihood.py pixel_entropy: H(x) = sum_i h(x_i), h(p) = -p log p - (1 - p) log(1 - p), in nats.
+function pixelEntropy(x) {
+  const h = (p) => (p > 0 ? -p * Math.log(p) : 0);
+  return x.reduce((sum, p) => sum + h(p) + h(1 - p), 0);
+}
+
 // evaluate.py label_elbos for one image: the CVAE's ELBO of x given each label 0..9, (10,), with the same noise.
 function labelElbos(cvae, x, epsK) {
   return Array.from({ length: 10 }, (_, y) => importanceWeighted(cvae, x, epsK, y).elbo);

@@ -1,10 +1,14 @@
 import streamlit as st
 
 from vaedemo.datasets import DATASETS
-from vaedemo.viz import likelihood_histograms
+from vaedemo.likelihood import histogram_counts, shared_edges
 from webapp import session, sidebar, ui
+from webapp.components import answer
+from webapp.components.canvas import drawing_canvas, last_drawing
+from webapp.components.latent_map import send_models
 from webapp.i18n import t
 
+BINS = 40
 URL = "query-params"  # the model lives in the address bar too: a shared link opens the same view
 # It opens on the Fashion-MNIST VAE-16D, where the surprise is: digits more likely than its own clothes.
 st.title(t("likelihood.title"))
@@ -27,37 +31,35 @@ legends = {name: t("likelihood.legend", title=title, count=len(found.nll[name]))
 medians = found.medians()
 
 
-def histogram(score: str, marker: float | None):
-    """The histograms of one score (nll or excess) over both data sets, the drawing's value as a line, and the
-    figures the chart shows as its text alternative."""
+COLOURS = ("#1f77b4", "#d62728")
+
+
+def histogram(score: str) -> dict:
+    """One score's histograms (nll or excess) over both data sets on shared bins, for the browser to draw with the
+    drawing's value (components/answer.py, likelihood), and the figures it shows in words: its caption."""
     values = getattr(found, score)
-    figure = likelihood_histograms({legends[name]: values[name] for name in titles}, t(f"likelihood.{score}_title"),
-                                   t("likelihood.axis"), t("likelihood.count_axis"), marker, t("likelihood.marker"))
-    st.plotly_chart(figure, key=f"likelihood_{score}", config={"displayModeBar": False})
+    edges = shared_edges(*values.values(), bins=BINS)
+    series = [{"name": legends[name], "colour": colour, "counts": histogram_counts(values[name], edges).tolist()}
+              for name, colour in zip(titles, COLOURS)]
     auroc = found.auroc_nll() if score == "nll" else found.auroc_excess()
-    st.caption(t(f"likelihood.{score}_caption", own=titles[found.own], other=titles[found.other],
-                 own_median=medians[score][found.own], other_median=medians[score][found.other], auroc=auroc))
+    title = t(f"likelihood.{score}_title")
+    return {"score": score, "title": title, "axis": t("likelihood.axis"), "count_axis": t("likelihood.count_axis"),
+            "edges": [round(edge, 3) for edge in edges.tolist()], "series": series,
+            "alt": t("likelihood.alt_chart", title=title, series=", ".join(legends[name] for name in titles)),
+            "caption": t(f"likelihood.{score}_caption", own=titles[found.own], other=titles[found.other],
+                         own_median=medians[score][found.own], other_median=medians[score][found.other], auroc=auroc)}
 
 
-@st.fragment
-def drawing_against_the_histograms():
-    """A stroke reruns only this function: the drawing's two figures and the charts' markers."""
-    canvas_column, chart_column = st.columns([1, 2.2], gap="large")
-    with canvas_column:
-        x = ui.drawing_or_last("likelihood_canvas", t("likelihood.from_draw_page"))
-        if x is None:
-            st.info(t("likelihood.hint"), icon=":material/draw:")
-            nll = excess = None
-        else:
-            nll, excess = ui.drawing_likelihood(vae, x)
-            with st.container(key="likelihood_yours"):
-                st.markdown(t("likelihood.yours", nll=nll, excess=excess))
-    with chart_column:
-        histogram("nll", nll)
-        histogram("excess", excess)
-
-
-drawing_against_the_histograms()
+shown = ui.packed(vae)
+canvas_column, chart_column = st.columns([1, 2.2], gap="large")
+with canvas_column:  # each stroke's -log p(x) is estimated in the browser: no message to the server
+    st.caption(t("draw.your_drawing"))
+    drawing_canvas("likelihood_canvas")
+with chart_column:
+    answer.likelihood("likelihood_answer", shown, vae.latent_dim, ui.LIKELIHOOD_SAMPLES,
+                      [histogram("nll"), histogram("excess")], canvas="likelihood_canvas", x=last_drawing(),
+                      last=t("likelihood.from_draw_page"))
+send_models(shown)
 st.header(t("likelihood.meaning_heading"))
 st.markdown(t("likelihood.meaning", own=titles[found.own], other=titles[found.other],
               own_mean=found.nll[found.own].mean().item(), other_mean=found.nll[found.other].mean().item()))
