@@ -1,18 +1,27 @@
-"""The Likelihood page in a real browser: a 7 drawn with the mouse gets its -log p(x) in the text and as a dashed
-line on both histograms; the page's texts; on a phone and in lecture mode the canvas and the charts fit the width."""
+"""The Likelihood page in a real browser: a 7 drawn with the mouse gets its -log p(x), estimated in the browser as
+vaedemo estimates it (within 0.05 nats), in the text and as a dashed line on both histograms; the page's texts; on
+a phone and in lecture mode the canvas and the charts fit the width."""
 import re
 
 import pytest
+import torch
 from playwright.sync_api import expect
 
+import vaedemo
 from tests.harness.browser import wait_for_app
+from tests.harness.latent_maps import as_the_browser_has_it
 from tests.harness.server import ROOT
-from tests.harness.strokes import CANVAS, DIGITS, draw_stroke
+from tests.harness.strokes import CANVAS, DIGITS, canvas_pixels, draw_stroke
+from vaedemo.evaluate import importance_weighted_nlls
+from vaedemo.likelihood import excess_nats
+from vaedemo.preprocess import preprocess_drawing
 
 pytestmark = pytest.mark.browser
 SLOW = 60_000  # ms: the first open imports torch and computes 4,000 images' -log p(x) on two cores that may be busy
 YOURS = re.compile(r"^Your drawing: −log p\(x\) = (\d+\.\d) nats, excess over its pixels' entropy (-?\d+\.\d) nats")
-MARKERS = ".js-plotly-plot .shapelayer path"  # the drawing's dashed line, one on each chart
+ANSWER = ".answer[data-part=likelihood]"  # the drawing's figures and the histograms (components/answer.js)
+CHARTS = f"{ANSWER} .histogram svg"
+MARKERS = f"{CHARTS} line.marker"  # the drawing's dashed line, one on each chart
 
 
 def open_likelihood(page, url: str):
@@ -20,7 +29,7 @@ def open_likelihood(page, url: str):
     wait_for_app(page)
     page.get_by_text("What likelihood knows").first.wait_for(timeout=SLOW)
     page.locator(CANVAS).wait_for(timeout=SLOW)
-    page.locator(".js-plotly-plot").nth(1).wait_for(timeout=SLOW)
+    page.locator(CHARTS).nth(1).wait_for(timeout=SLOW)
     wait_for_app(page)
 
 
@@ -36,6 +45,14 @@ def test_a_drawn_seven_lands_on_both_histograms_with_its_value(page, app_url):
     expect(yours).to_be_visible(timeout=SLOW)
     nll, excess = map(float, YOURS.search(yours.text_content()).groups())
     assert 100 < nll < 400 and 0 < excess < nll  # the Fashion-MNIST VAE-16D on a drawn 7 (its pixels cost nats)
+    # the browser's estimate is vaedemo's, on the same 28x28 input, with the weights it holds
+    latest = page.locator(ANSWER).evaluate("root => root.latest")
+    x = torch.tensor(latest["x"], dtype=torch.float32).view(1, 1, 28, 28)
+    assert (x - preprocess_drawing(canvas_pixels(page))).abs().max() <= 1 / 255
+    vae = as_the_browser_has_it(vaedemo.load_checkpoint(ROOT / "checkpoints" / "fashion-vae-16d.safetensors"))
+    expected = importance_weighted_nlls(vae, x, 20)
+    assert (latest["nll"], latest["excess"]) == pytest.approx((expected.item(), excess_nats(expected, x).item()),
+                                                              abs=0.05)
     expect(page.locator(MARKERS)).to_have_count(2, timeout=SLOW)
     expect(page.get_by_text("your drawing").first).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Histograms of −log p\(x\) under this VAE\. Median: \d+ nats for "
@@ -55,7 +72,7 @@ def test_on_a_phone_and_in_lecture_mode_nothing_runs_off_the_side(page, app_url,
     open_likelihood(page, f"{app_url}/likelihood{query}")
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= viewport["width"]
-    canvas, chart = page.locator(CANVAS).bounding_box(), page.locator(".js-plotly-plot").first.bounding_box()
+    canvas, chart = page.locator(CANVAS).bounding_box(), page.locator(CHARTS).first.bounding_box()
     assert canvas["x"] >= 0 and canvas["x"] + canvas["width"] <= viewport["width"]
     assert chart["x"] >= 0 and chart["x"] + chart["width"] <= viewport["width"]
     if query:  # lecture mode: the canvas and the first chart side by side on the projector's first screen
