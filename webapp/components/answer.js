@@ -22,6 +22,27 @@ const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;",
 const strong = (text) => escape(text).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
 const SHOWN = 3;  // entries of a longer code the graph shows (reparam.py's SHOWN before it)
 
+// call(model, ...args) of engine.js (importanceWeighted, labelElbos) in the page's one Web Worker, made from
+// data.engine (engine.js's text); a promise of its result. Where a worker cannot start, on this thread.
+function offMainThread(engine, model, call, args) {
+  const state = (globalThis.vaedemoWorker ??= { worker: null, sent: new Set(), jobs: new Map(), next: 0 });
+  try {
+    if (!state.worker) {
+      state.worker = new Worker(URL.createObjectURL(new Blob([engine, WORKER_MAIN], { type: "text/javascript" })));
+      state.worker.onmessage = ({ data: { job, result } }) => {
+        state.jobs.get(job)(result);
+        state.jobs.delete(job);
+      };
+    }
+  } catch {
+    return Promise.resolve({ importanceWeighted, labelElbos }[call](model, ...args));
+  }
+  const job = state.next++, bytes = state.sent.has(model.id) ? undefined : model.bytes;
+  state.sent.add(model.id);
+  state.worker.postMessage({ id: model.id, bytes, call, args, job });
+  return new Promise((resolve) => state.jobs.set(job, resolve));
+}
+
 // use(models) once every model of ids has arrived.
 function whenModels(ids, use) {
   const found = [];
@@ -151,12 +172,12 @@ function maths(root, data) {
   root.innerHTML = `<dl class="figures"></dl>`;
   const list = root.querySelector(".figures");
   const noise = data.eps ? sampleNoise(data) : null;
-  let model = null, x = null, pending = null;
+  let model = null, x = null, asked = 0;
   const show = (rows) => {
     list.innerHTML = rows.map(([term, value]) => `<div><dt>${escape(term)}</dt><dd>${escape(value)}</dd></div>`).join("");
   };
   const answer = () => {
-    clearTimeout(pending);
+    const question = ++asked;
     root.classList.toggle("drawn", Boolean(x));
     if (!model || !x) return show([]);
     const terms = elboTerms(model, x, noise ? noise.get().eps : []);
@@ -169,19 +190,19 @@ function maths(root, data) {
       const sample = [[words.elbo, fixed(-(terms.recon + terms.kl), 1)], [words.recon, fixed(-terms.recon, 1)],
                       [words.kl, fixed(terms.kl, 2)]];
       show([...sample, [words.logpx, "…"]]);
-      // the importance samples after the pictures are painted: a stroke's pictures never wait for them
-      pending = setTimeout(() => {
-        const { elbo, logpx } = importanceWeighted(model, x, data.eps_k);
+      // the importance samples off the main thread: a stroke's pictures never wait for them
+      offMainThread(data.engine, model, "importanceWeighted", [x, data.eps_k]).then(({ elbo, logpx }) => {
+        if (question !== asked) return;  // a newer stroke or sample asked since
         root.latest = { ...root.latest, iw_elbo: elbo, logpx };
         show([...sample, [words.logpx, fixed(logpx, 1)], [words.iw_elbo, fixed(elbo, 1)], [words.gap, fixed(logpx - elbo, 2)]]);
         root.dataset.answers = String(Number(root.dataset.answers ?? 0) + 1);
-      }, 0);
+      });
     }
   };
   const stops = [followDigit(data, (digit) => { x = digit; answer(); }), ...(noise ? [noise.follow(answer)] : [])];
   whenModel(data.model, (found) => { model = found; answer(); });
   return () => {
-    clearTimeout(pending);
+    asked++;
     stops.forEach((stop) => stop());
   };
 }
@@ -200,14 +221,15 @@ function everyDigit(root, data, setTriggerValue) {
   const button = root.querySelector("button.style");
   button.textContent = words.take_style;
   button.title = words.take_style_help;
-  let model = null, x = null, pending = null, style = null;
+  let model = null, x = null, asked = 0, style = null;
   const answer = () => {
-    clearTimeout(pending);
+    const question = ++asked, digit = x;
     root.classList.toggle("drawn", Boolean(x));
     if (!model || !x) return;
     root.querySelector("img.input").src = digitURI(x);
-    pending = setTimeout(() => {  // ten labels' samples after the input is painted
-      const elbos = labelElbos(model, x, data.eps_k), best = elbos.indexOf(Math.max(...elbos));
+    offMainThread(data.engine, model, "labelElbos", [x, data.eps_k]).then((elbos) => {  // ten labels' samples
+      if (question !== asked) return;
+      const x = digit, best = elbos.indexOf(Math.max(...elbos));
       const runnerUp = Math.max(...elbos.filter((_, y) => y !== best));
       style = Array.from(model.encode(x, best).mu);
       const row = document.createElement("canvas");
@@ -225,16 +247,16 @@ function everyDigit(root, data, setTriggerValue) {
                                                                               margin: elbos[best] - runnerUp }));
       root.querySelector(".elbos").innerHTML = `<tr><th scope="row">y</th>${elbos.map((_, y) => `<td>${y}</td>`).join("")}</tr>
         <tr><th scope="row">ℒ(x, y)</th>${elbos.map((v, y) => `<td${y === best ? ' class="best"' : ""}>${fixed(v, 0)}</td>`).join("")}</tr>`;
-      root.latest = { x: Array.from(x), elbos, best, style };
+      root.latest = { x: Array.from(x), elbos: Array.from(elbos), best, style };
       root.dataset.answers = String(Number(root.dataset.answers ?? 0) + 1);
-    }, 0);
+    });
   };
   const take = () => { if (style) setTriggerValue("style", style); };
   button.addEventListener("click", take);
   const stop = followDigit(data, (digit) => { x = digit; answer(); });
   whenModel(data.model, (found) => { model = found; answer(); });
   return () => {
-    clearTimeout(pending);
+    asked++;
     button.removeEventListener("click", take);
     stop();
   };
@@ -274,19 +296,8 @@ function likelihood(root, data) {
   root.querySelector(".hint").textContent = words.hint;
   root.querySelector(".last").textContent = words.last;
   const figures = root.querySelectorAll("figure.histogram");
-  let model = null, drawn = null;
-  const answer = () => {
-    const x = drawn ?? data.x ?? null;
-    root.classList.toggle("drawn", Boolean(x));
-    root.classList.toggle("from-last", !drawn && Boolean(data.x));
-    let scores = { nll: null, excess: null };
-    if (x && model) {
-      const nll = -importanceWeighted(model, x, data.eps_k).logpx;
-      scores = { nll, excess: nll - pixelEntropy(x) };
-      root.querySelector(".yours").innerHTML = strong(fill(words.yours, scores));
-      root.latest = { x: Array.from(x), ...scores };
-      root.dataset.answers = String(Number(root.dataset.answers ?? 0) + 1);
-    }
+  let model = null, drawn = null, asked = 0;
+  const draw = (scores) => {
     data.histograms.forEach((shown, i) => {
       const marker = scores[shown.score];
       figures[i].querySelector(".chart").innerHTML = histogram(shown, marker, words.marker);
@@ -295,10 +306,27 @@ function likelihood(root, data) {
       figures[i].querySelector("figcaption").textContent = shown.caption;
     });
   };
+  const answer = () => {
+    const x = drawn ?? data.x ?? null, question = ++asked;
+    root.classList.toggle("drawn", Boolean(x));
+    root.classList.toggle("from-last", !drawn && Boolean(data.x));
+    if (!x || !model) return draw({ nll: null, excess: null });
+    offMainThread(data.engine, model, "importanceWeighted", [x, data.eps_k]).then(({ logpx }) => {
+      if (question !== asked) return;
+      const scores = { nll: -logpx, excess: -logpx - pixelEntropy(x) };
+      root.querySelector(".yours").innerHTML = strong(fill(words.yours, scores));
+      draw(scores);
+      root.latest = { x: Array.from(x), ...scores };
+      root.dataset.answers = String(Number(root.dataset.answers ?? 0) + 1);
+    });
+  };
   const stop = channel("drawing", data.canvas).follow((x) => { drawn = x; answer(); });
   whenModel(data.model, (found) => { model = found; answer(); });
   answer();
-  return stop;
+  return () => {
+    asked++;
+    stop();
+  };
 }
 
 export default function ({ parentElement, data, setTriggerValue }) {

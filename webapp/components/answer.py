@@ -13,6 +13,7 @@ from webapp.i18n import t
 
 _answer = st.components.v2.component("vaedemo.answer", html=asset("answer.html"), css=asset("answer.css"),
                                      js=asset("engine.js", "decodes.js", "answer.js"))
+ENGINE = asset("engine.js")  # the text a part's Web Worker runs (answer.js, offMainThread)
 IMPORTANCE_SAMPLES = 100  # the CLI's default too; one batch of decodes, in the browser after the pictures
 IMPORTANCE_SEED = 0
 EPSILON_SEED = 0  # the page's first eps (vaedemo.losses.posterior_noise); Resample draws the next in the browser
@@ -65,7 +66,7 @@ def loss_figures(key: str, model: BrowserModel, kind: str, latent_dim: int, *, c
     """The loss's figures for the digit, in nats: an AE's reconstruction; a VAE's ELBO with its reconstruction and KL
     for the page's one posterior sample (the graph's eps), then log p(x) and the ELBO's gap from IMPORTANCE_SAMPLES
     samples drawn with IMPORTANCE_SEED, which Resample leaves alone (webapp.ui.elbo_panel writes the formulas)."""
-    data = {"part": "maths", **source(canvas, x), "model": model.id,
+    data = {"part": "maths", **source(canvas, x), "model": model.id, "engine": ENGINE,
             "words": {word: t(f"maths.figure.{word}") for word in ("ae_loss", "elbo", "recon", "kl", "logpx",
                                                                    "iw_elbo", "gap")}}
     if kind != "ae":
@@ -94,6 +95,7 @@ def every_digit(key: str, cvae: BrowserModel, latent_dim: int, *, canvas: str, o
               "alt_input": t("draw.alt_input")}
     eps_k = label_noise(latent_dim)
     _answer(key=key, data={"part": "every_digit", "canvas": canvas, "model": cvae.id, "words": words,
+                           "engine": ENGINE,
                            "eps_k": [round(v, 6) for v in eps_k.flatten().tolist()]},
             on_style_change=on_style, width="stretch")
 
@@ -108,5 +110,6 @@ def likelihood(key: str, vae: BrowserModel, latent_dim: int, samples: int, histo
     eps_k = torch.randn(samples, 1, latent_dim, generator=torch.Generator().manual_seed(0))
     words = {word: t(f"likelihood.{word}") for word in ("hint", "yours", "marker", "alt_marker")} | {"last": last}
     _answer(key=key, data={"part": "likelihood", "canvas": canvas, "x": digit(x), "model": vae.id, "words": words,
+                           "engine": ENGINE,
                            "eps_k": [round(v, 6) for v in eps_k.flatten().tolist()], "histograms": histograms},
             width="stretch")

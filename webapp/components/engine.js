@@ -40,7 +40,7 @@ function parseModel(bytes) {
   const codebook = arrays[header.codebook];
   const d = header.latent_dim, label = (y) => (y === undefined ? [] : oneHot(y));
   return {
-    ...header, id, points: arrays[header.points], labels: arrays[header.labels], codebook,
+    ...header, id, bytes, points: arrays[header.points], labels: arrays[header.labels], codebook,
     // z (d,) [, label y] -> logits (784,) / Bernoulli means (784,): models.py decode_logits / decode
     decodeLogits: (z, y) => run(decoder, [...z, ...label(y)]),
     decode: (z, y) => sigmoid(run(decoder, [...z, ...label(y)])),
@@ -297,3 +297,11 @@ function labelElbos(cvae, x, epsK) {
 function gaussian(d) {
   return Array.from({ length: d }, () => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random()));
 }
+
+// Heavy sums off the page's main thread: a Web Worker runs this file's own text (the page sends it) and this, parses
+// each model once from its bytes and answers calls of this file's functions by name.
+const WORKER_MAIN = `const parsed = new Map();
+onmessage = ({ data: { id, bytes, call, args, job } }) => {
+  if (bytes) parsed.set(id, parseModel(bytes));
+  postMessage({ job, result: self[call](parsed.get(id), ...args) });
+};`;
