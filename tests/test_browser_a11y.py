@@ -15,8 +15,9 @@ PAGES = ["", "home", "latent", "train", "compare", "repair", "every_digit", "cla
 READY = {"": ".answer[data-part=pictures].drawn img", "home": "[data-testid=stImage] img",
          "latent": ".latent[data-ready=true]",
          "train": "[data-testid=stFileUploader]", "compare": ".latent[data-ready=true]",
-         "repair": "[data-testid=stImage] img", "every_digit": ".st-key-every_digit_result img",
-         "class": ".latent[data-ready=true]", "likelihood": ".st-key-likelihood_yours",
+         "repair": "[data-testid=stImage] img",
+         "every_digit": ".answer[data-part=every_digit][data-answers] img",
+         "class": ".latent[data-ready=true]", "likelihood": ".answer[data-part=likelihood][data-answers]",
          "codes": ".codes[data-ready=true]", "lesson": "[data-testid=stImage] img"}
 
 

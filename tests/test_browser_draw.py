@@ -80,7 +80,7 @@ def test_drawn_digits_come_back_as_themselves(page, app_url, classify, latent_di
         seen[digit] = classify(shown_images(page)).tolist()  # input, AE, VAE
         wait_for_maps(page)
     assert seen == {digit: [digit] * 3 for digit in digits}, "digit: [input, AE, VAE] as classified"
-    assert page.locator(".st-key-reconstructions").get_by_text("conv VAE rebuilds").count() == (1 if conv else 0)
+    assert page.locator(".answer[data-part=pictures]").get_by_text("conv VAE rebuilds").count() == (1 if conv else 0)
 
 
 def test_a_stroke_drawn_while_the_models_load_gets_its_reconstructions(page, classify):

@@ -20,7 +20,7 @@ def show(canvas: str, result_column, latent_dim: int, conv: bool, lecture: bool)
     models, shown = pair(latent_dim, conv)
     names = [f"{t('draw.conv_name') if conv else ''}{kind.upper()}" for kind in KINDS]
     with result_column:
-        answer.pictures("pictures", canvas, shown, MAPS, names)
+        answer.pictures("pictures", canvas, shown, MAPS, names, lecture)
     with result_column if lecture else st.container():  # under the pictures on a projector's one screen
         maps(models, shown, names, lecture)
     with st.expander(t("reparam.title"), expanded=True, icon=":material/shuffle:"):

@@ -96,15 +96,13 @@ def keep_in_address_bar():
 
 # Streamlit sizes its type and widgets in rem: a larger root font scales the whole page for the back of a hall.
 # The top padding keeps the first row below Streamlit's header. A page's opening paragraph folds behind its
-# short line, as on a phone (intro), and the Draw page's three pictures are at least as large as its canvas: the canvas,
-# the pictures and both maps on one screen.
+# short line, as on a phone (intro). (The Draw page's pictures grow in lecture mode too: components/answer.css.)
 LECTURE_CSS = """<style>
 html { font-size: 24px; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 4rem 2.5rem 2rem; }
 [data-testid="stHeading"] h1 { font-size: 2rem; padding: 0 0 0.5rem; }
 [data-testid="stMain"] .st-key-intro { display: none; }
 [data-testid="stMain"] .st-key-intro_folded { display: flex; }
-[data-testid="stMain"] .st-key-reconstructions { max-width: 900px; }
 </style>"""
 
 

@@ -73,6 +73,7 @@ function pictures(root, data) {
   root.innerHTML = `<p class="hint"></p><div class="pictures">${data.captions.map((caption, i) =>
     `<figure><img alt="${escape(data.alts[i])}"><figcaption>${escape(caption)}</figcaption></figure>`).join("")}</div>`;
   root.querySelector(".hint").textContent = data.hint;
+  root.classList.toggle("lecture", Boolean(data.lecture));
   const images = root.querySelectorAll("img");
   let models = null, x;
   const answer = () => {

@@ -29,14 +29,16 @@ def source(canvas: str | None, x: torch.Tensor | None) -> dict:
     return {"canvas": canvas} if x is None else {"x": digit(x)}
 
 
-def pictures(key: str, canvas: str, models: list[BrowserModel], maps: list[str], names: list[str]):
+def pictures(key: str, canvas: str, models: list[BrowserModel], maps: list[str], names: list[str],
+             lecture: bool = False):
     """The 28x28 input and each model's reconstruction of its code (named by names), as one row of pictures with
     captions and text alternatives, and the code's marks on each model's map (maps: their keys): a star, and around a
-    VAE's mean its 2-sigma ellipse. Before a drawing, the hint."""
+    VAE's mean its 2-sigma ellipse. Before a drawing, the hint. lecture: larger pictures, for a projector."""
     captions = [t("draw.input"), *(t("draw.rebuilds", name=name) for name in names)]
     alts = [t("draw.alt_input"), *(t("draw.alt_rebuilt", name=name) for name in names)]
     _answer(key=key, data={"part": "pictures", "canvas": canvas, "models": [model.id for model in models],
-                           "maps": maps, "captions": captions, "alts": alts, "hint": t("draw.hint")}, width="stretch")
+                           "maps": maps, "captions": captions, "alts": alts, "hint": t("draw.hint"),
+                           "lecture": lecture}, width="stretch")
 
 
 def noise(latent_dim: int) -> list[float]:
