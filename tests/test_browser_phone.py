@@ -13,7 +13,8 @@ PHONES = [{"width": 360, "height": 740}, {"width": 390, "height": 844}]
 # A 1 drawn from the bottom up: the swipe that would scroll a page down if the canvas let it.
 UPWARD_ONE = list(reversed(DIGITS[1][0]))
 # The pictures each page shows for a drawing: the input and both reconstructions; the input and the ten digits.
-PICTURES = {"": ".answer[data-part=pictures].drawn img", "every_digit": ".answer[data-part=every_digit][data-answers] img"}
+PICTURES = {"": ".answer[data-part=pictures].drawn img",
+            "every_digit": ".answer[data-part=every_digit][data-answers] img"}
 BOXES = """elements => elements.map(element => {
     const box = element.getBoundingClientRect(); return [box.x, box.y, box.width, box.height]; })"""
 
