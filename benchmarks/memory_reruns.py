@@ -1,5 +1,7 @@
 """The server's memory over time, with no forced garbage collection after each run (.streamlit/config.toml):
-1,000 strokes on the Draw page in one session, then three times 100 sessions opened (each draws once) and closed.
+1,000 strokes on the Draw page in one session, then three times 100 sessions opened (each draws once) and closed,
+all in one class room (outside a room a stroke sends the server nothing: the browser answers it; in a room each goes
+to the room, the room's flood cap refusing most of the 1,000 with a toast, a run all the same).
 
 Speaks Streamlit's websocket protocol to a real `streamlit run app.py` (benchmarks/lecture_hall.py's Session),
 reading the server's resident memory from /proc. The models and the test-sample codes are loaded once per
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from tests.harness.protocol import DRAWINGS, Session
 from tests.harness.server import free_port, start_app, stop_app
+from vaedemo.rooms import open_store
 
 STROKES, SESSIONS = 1000, 100
 SESSION_TTL_S = 10  # how long the server keeps a closed session (Streamlit's default is 120 s)
@@ -23,7 +26,8 @@ def resident_mb(pid: int) -> float:
 
 
 async def measure(url: str, pid: int):
-    session = Session(url)
+    room = f"room={open_store().create_room()[0]}"
+    session = Session(url, room)
     await session.connect()
     await session.rerun()
     marks = {}
@@ -39,7 +43,7 @@ async def measure(url: str, pid: int):
     for round in ("first", "second", "third"):  # the later hundreds show whether the first one's memory is used again
         before = resident_mb(pid)
         for _ in range(SESSIONS):
-            visitor = Session(url)
+            visitor = Session(url, room)
             await visitor.connect()
             await visitor.rerun()
             await visitor.stroke(DRAWINGS[0])
