@@ -63,6 +63,7 @@ NO_TEXT = (
     "told",
     "codes",  # a VQ-VAE's code numbers and each code's picture, a PNG data URI (components/codes.py)
     "entries",
+    "engine",  # engine.js's source, which a drawing's answer runs in a Web Worker (components/answer.py)
 )
 
 
@@ -89,8 +90,6 @@ def visible_texts(node):
         texts = list(strings(MessageToDict(proto)))
         if getattr(node, "type", None) == "latex":  # formulas stay as they are, only their \text{...} words count
             texts = [" ".join(re.findall(r"\\text\{([^}]*)\}", text)) for text in texts]
-        if getattr(node, "type", None) == "graphviz_chart":  # a graph's DOT source: only its labels are shown
-            texts = [" ".join(re.findall(r'label="([^"]*)"', text)) for text in texts]
         yield from texts
     for child in getattr(node, "children", {}).values():
         yield from visible_texts(child)
