@@ -24,15 +24,17 @@ from tests.harness.strokes import ANSWER_ROOTS, DIGITS, MAP_POINTS, clear_canvas
 
 PAIRS = {"2-D MLP": "", "16-D MLP": "?draw_latent_dim=16-D", "16-D conv": "?draw_latent_dim=16-D&draw_conv=true"}
 RECORD_MOUSE_UP = "document.addEventListener('pointerup', () => { window.mouseUpAt = performance.now(); }, true)"
-# The pictures: the browser's own (components/answer.js), or an earlier commit's images from the server.
-PICTURES = f"""() => [...document.querySelectorAll('.st-key-reconstructions [data-testid=stImage] img'),
-    ...{ANSWER_ROOTS}.flatMap(root => [...root.querySelectorAll('.answer[data-part=pictures].drawn img')])]"""
-STATE = f"() => [({PICTURES})().map(image => image.src), ({MAP_POINTS})()]"
-# The time since the mouse's release once three new pictures are loaded and both stars moved, else false.
+# What each picture shows: the browser's own canvases (components/answer.js) name their answer; an earlier commit's
+# images from the server, their source once loaded.
+PICTURES = f"""() => [...[...document.querySelectorAll('.st-key-reconstructions [data-testid=stImage] img')]
+        .map(image => image.complete && image.naturalWidth > 0 ? image.src : null),
+    ...{ANSWER_ROOTS}.flatMap(root => [...root.querySelectorAll('.answer[data-part=pictures].drawn canvas')])
+        .map(canvas => canvas.dataset.shown)]"""
+STATE = f"() => [({PICTURES})(), ({MAP_POINTS})()]"
+# The time since the mouse's release once three new pictures show and both stars moved, else false.
 ANSWERED = f"""([pictures, points]) => {{
-    const images = ({PICTURES})(), now = ({MAP_POINTS})();
-    return images.length === 3 && images.every(image => !pictures.includes(image.src) && image.complete
-                                                         && image.naturalWidth > 0)
+    const shown = ({PICTURES})(), now = ({MAP_POINTS})();
+    return shown.length === 3 && shown.every(picture => picture && !pictures.includes(picture))
         && now.length === 2 && now.every((point, i) => point && point !== points[i])
         && performance.now() - window.mouseUpAt;
 }}"""
@@ -46,7 +48,7 @@ def percentile(values, q):
 def strokes(page, url: str, count: int) -> tuple[list[float], int, int]:
     """(latencies in ms of count strokes, messages sent during them, websocket bytes received on the first load)."""
     sent, received = [], []
-    page.on("websocket", lambda socket: (socket.on("framesent", sent.append),
+    page.on("websocket", lambda socket: (socket.on("framesent", lambda payload: sent.append(len(payload))),
                                          socket.on("framereceived", lambda payload: received.append(len(payload)))))
     page.goto(url)
     wait_until_drawable(page, timeout=180_000)
@@ -76,6 +78,8 @@ def summary(latencies: list[float]) -> str:
 
 def model_bytes() -> dict[str, int]:
     """Each shipped model the Draw page sends, packed as the browser receives it."""
+    import torch
+
     from vaedemo import load_checkpoint
     from vaedemo.data import load_test_sample
     from vaedemo.datasets import checkpoint_path
@@ -86,7 +90,8 @@ def model_bytes() -> dict[str, int]:
     for name, (latent_dim, arch) in {"2-D MLP": (2, "mlp"), "16-D MLP": (16, "mlp"), "16-D conv": (16, "conv")}.items():
         for kind in ("ae", "vae"):
             model = load_checkpoint(checkpoint_path(kind, latent_dim, "mnist", arch=arch))
-            sizes[f"{name} {kind.upper()}"] = len(pack(model, model.latent_mean(images), labels).blob)
+            with torch.inference_mode():
+                sizes[f"{name} {kind.upper()}"] = len(pack(model, model.latent_mean(images), labels).blob)
     return sizes
 
 

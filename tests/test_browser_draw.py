@@ -266,7 +266,8 @@ def test_resample_moves_z_its_picture_and_its_star_and_a_stroke_keeps_eps(page, 
     draw_digit(page, 7)
     first = reparam_values(page)
     assert first["z"] == pytest.approx([m + s * e for m, s, e in zip(first["mu"], first["sigma"], first["eps"])])
-    picture = page.locator(f"{REPARAM} .z img").get_attribute("src")
+    decoded_z = f"{REPARAM} .z canvas"
+    picture = page.locator(decoded_z).evaluate("canvas => canvas.toDataURL()")
     words = page.locator(f"{REPARAM} .words").inner_text()
     assert words.startswith("μ = (") and "Resample ε" in words
     strokes = answers(page)
@@ -275,7 +276,7 @@ def test_resample_moves_z_its_picture_and_its_star_and_a_stroke_keeps_eps(page, 
     again = reparam_values(page, first)  # the small star moved to the new z
     assert again["eps"] != first["eps"]
     assert again["mu"] == first["mu"] and again["sigma"] == first["sigma"], "the same drawing, the same posterior"
-    assert page.locator(f"{REPARAM} .z img").get_attribute("src") != picture, "the new z decoded"
+    assert page.locator(decoded_z).evaluate("canvas => canvas.toDataURL()") != picture, "the new z decoded"
     assert page.locator(f"{REPARAM} .words").inner_text() != words
     assert answers(page) == strokes, "Resample moved the sample alone, not the stroke's pictures"
 

@@ -8,7 +8,7 @@ from tests.harness.server import ROOT
 
 CANVAS = "[data-testid=stBidiComponentIsolated] canvas.ink"
 PICTURES = ".answer[data-part=pictures]"  # the Draw page's input and reconstructions (components/answer.js)
-IMAGES = f"{PICTURES}.drawn img"
+IMAGES = f"{PICTURES}.drawn canvas"  # each painted at 28x28, data-shown naming the answer it shows
 
 
 def arc(cx, cy, rx, ry, start, end, n=16):
@@ -78,31 +78,28 @@ def canvas_pixels(page):
 
 
 def image_sources(page) -> list[str]:
-    """The sources of the pictures shown (data URIs of 28x28 PNGs; none before a drawing)."""
-    return page.locator(IMAGES).evaluate_all("images => images.map(image => image.src)")
+    """Which answer each picture shown shows (its data-shown; none before a drawing): they change with every answer."""
+    return page.locator(IMAGES).evaluate_all("pictures => pictures.map(picture => picture.dataset.shown)")
 
 
 def shown_pngs(page) -> list[bytes]:
-    """The PNG files of the images on the page: the Draw page sends its pictures inline, as data URIs; other
-    images are fetched from the server."""
-    return [base64.b64decode(source.split(",", 1)[1]) if source.startswith("data:") else page.request.get(source).body()
-            for source in image_sources(page)]
+    """The pictures shown, each as a 28x28 PNG file of what its canvas holds."""
+    return [base64.b64decode(uri.split(",", 1)[1]) for uri in
+            page.locator(IMAGES).evaluate_all("pictures => pictures.map(picture => picture.toDataURL('image/png'))")]
 
 
 # The roots of the components that answer a drawing (components/answer.js), each in its own shadow root.
 ANSWER_ROOTS = ("[...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]"
                 ".map(host => host.shadowRoot && host.shadowRoot.querySelector('.answer')).filter(Boolean)")
-# Whether count images show, none of them one of the sources in before, all loaded (a browser-side function
-# of [before, count]; benchmarks/draw_latency.py times it).
+# Whether count pictures show, none of them one of the answers in before (a browser-side function of [before, count]).
 NEW_IMAGES_SHOWN = f"""([before, count]) => {{
-    const images = {ANSWER_ROOTS}.flatMap(root => [...root.querySelectorAll('{IMAGES}')]);
-    return images.length === count
-        && images.every(image => !before.includes(image.src) && image.complete && image.naturalWidth > 0);
+    const pictures = {ANSWER_ROOTS}.flatMap(root => [...root.querySelectorAll('{IMAGES}')]);
+    return pictures.length === count && pictures.every(picture => !before.includes(picture.dataset.shown));
 }}"""
 
 
 def wait_for_new_images(page, before: list[str], count: int = 3, timeout: float = 30_000):
-    """Wait until count images show, none of them one of the sources in before, all loaded."""
+    """Wait until count pictures show, none of them one of the answers in before (image_sources)."""
     page.wait_for_function(NEW_IMAGES_SHOWN, arg=[before, count], timeout=timeout)
 
 

@@ -69,33 +69,41 @@ function sampleNoise(data) {
   return noise;
 }
 
+// fn after the browser has painted what this task drew: the pictures and the stars show before the rest is worked.
+const afterPaint = (fn) => requestAnimationFrame(() => setTimeout(fn, 0));
+
 function pictures(root, data) {
   root.innerHTML = `<p class="hint"></p><div class="pictures">${data.captions.map((caption, i) =>
-    `<figure><img alt="${escape(data.alts[i])}"><figcaption>${escape(caption)}</figcaption></figure>`).join("")}</div>`;
+    `<figure><canvas width="28" height="28" role="img" aria-label="${escape(data.alts[i])}"></canvas>
+    <figcaption>${escape(caption)}</figcaption></figure>`).join("")}</div>`;
   root.querySelector(".hint").textContent = data.hint;
   root.classList.toggle("lecture", Boolean(data.lecture));
-  const images = root.querySelectorAll("img");
+  const canvases = root.querySelectorAll("canvas");
   let models = null, x;
   const answer = () => {
     const drawn = Boolean(x);
     root.classList.toggle("drawn", drawn);
     if (!drawn) {
-      data.maps.forEach((key) => setMarks(key, { z: null, point: null, ellipse: null, stars: [] }));
+      data.maps.forEach((key) => setMarks(key, { z: null, decoded: null, point: null, ellipse: null, stars: [] }));
       root.latest = null;
       return;
     }
     const codes = models.map((model) => model.encode(x));
     const rebuilt = models.map((model, i) => model.decode(codes[i].mu));
-    [x, ...rebuilt].forEach((pixels, i) => { images[i].src = digitURI(pixels); });
+    const answers = Number(root.dataset.answers ?? 0) + 1;
+    [x, ...rebuilt].forEach((pixels, i) => {
+      paintDigit(canvases[i], pixels);
+      canvases[i].dataset.shown = `${answers}.${i}`;  // which answer it shows (tests, benchmarks)
+    });
     models.forEach((model, i) => {
       const { mu, logvar } = codes[i], z = Array.from(mu);
-      setMarks(data.maps[i], { z, point: project(model, mu), ...(logvar ? {
+      setMarks(data.maps[i], { z, decoded: rebuilt[i], point: project(model, mu), ...(logvar ? {
         ellipse: posteriorEllipse(model, mu, logvar.map(Math.exp)) } : {}) });
     });
     root.latest = { x: Array.from(x), codes: codes.map(({ mu, logvar }) => ({ mu: Array.from(mu),
       logvar: logvar && Array.from(logvar) })), pictures: rebuilt.map((p) => Array.from(p)) };
     root.answeredAt = performance.now();
-    root.dataset.answers = String(Number(root.dataset.answers ?? 0) + 1);
+    root.dataset.answers = String(answers);
   };
   const stop = followDigit(data, (digit) => {
     x = digit;
@@ -130,8 +138,9 @@ function graph(terms, words) {
 
 function reparam(root, data) {
   const { words } = data;
-  root.innerHTML = `<div class="reparam"><div class="graph" role="img"></div><figure class="z"><img>
-    <figcaption></figcaption><button type="button" class="resample"></button></figure></div><p class="words"></p>`;
+  root.innerHTML = `<div class="reparam"><div class="graph" role="img"></div><figure class="z"><canvas width="28"
+    height="28" role="img"></canvas><figcaption></figcaption><button type="button" class="resample"></button></figure>
+    </div><p class="words"></p>`;
   root.querySelector(".graph").setAttribute("aria-label", words.alt_graph);
   root.querySelector(".z figcaption").textContent = words.x_hat;
   const button = root.querySelector("button.resample");
@@ -148,9 +157,9 @@ function reparam(root, data) {
     }
     const terms = elboTerms(model, x, noise.get().eps), d = terms.mu.length, shown = d > SHOWN ? SHOWN : undefined;
     root.querySelector(".graph").innerHTML = graph(terms, words);
-    const image = root.querySelector(".z img");
-    image.src = digitURI(terms.x_hat);
-    image.alt = fill(words.alt_x_hat, { z: vector(terms.z, 2, SHOWN) });
+    const picture = root.querySelector(".z canvas");
+    paintDigit(picture, terms.x_hat);
+    picture.setAttribute("aria-label", fill(words.alt_x_hat, { z: vector(terms.z, 2, SHOWN) }));
     const values = Object.fromEntries(["mu", "logvar", "sigma", "eps", "z"].map((name) => [name, vector(terms[name], 4, shown)]));
     root.querySelector(".words").innerHTML = [fill(words.values, values),
       ...(shown ? [fill(words.first_entries, { shown: SHOWN, d })] : []), words.explain].map(strong).join(" ");
@@ -160,7 +169,7 @@ function reparam(root, data) {
   };
   const resample = () => noise.publish({ ...noise.get(), eps: gaussian(data.eps.length) });
   button.addEventListener("click", resample);
-  const stops = [followDigit(data, (digit) => { x = digit; answer(); }), noise.follow(answer)];
+  const stops = [followDigit(data, (digit) => { x = digit; afterPaint(answer); }), noise.follow(answer)];
   whenModel(data.model, (found) => { model = found; answer(); });
   return () => {
     button.removeEventListener("click", resample);
@@ -200,7 +209,8 @@ function maths(root, data) {
       });
     }
   };
-  const stops = [followDigit(data, (digit) => { x = digit; answer(); }), ...(noise ? [noise.follow(answer)] : [])];
+  const stops = [followDigit(data, (digit) => { x = digit; afterPaint(answer); }),
+                 ...(noise ? [noise.follow(answer)] : [])];
   whenModel(data.model, (found) => { model = found; answer(); });
   return () => {
     asked++;

@@ -38,16 +38,16 @@ function parseModel(bytes) {
   const decoder = withWeights(header.decoder), encoder = header.encoder && withWeights(header.encoder);
   const id = new TextDecoder().decode(bytes.subarray(0, ID));
   const codebook = arrays[header.codebook];
-  const d = header.latent_dim, label = (y) => (y === undefined ? [] : oneHot(y));
+  const d = header.latent_dim, input = (v, y) => (y === undefined ? v : [...v, ...oneHot(y)]);
   return {
     ...header, id, bytes, points: arrays[header.points], labels: arrays[header.labels], codebook,
     // z (d,) [, label y] -> logits (784,) / Bernoulli means (784,): models.py decode_logits / decode
-    decodeLogits: (z, y) => run(decoder, [...z, ...label(y)]),
-    decode: (z, y) => sigmoid(run(decoder, [...z, ...label(y)])),
+    decodeLogits: (z, y) => run(decoder, input(z, y)),
+    decode: (z, y) => sigmoid(run(decoder, input(z, y))),
     decodeCodes: (codes) => sigmoid(run(decoder, vectorGrid(header, codebook, codes))),
     // x (784,) in [0, 1] [, label y] -> AE: {mu: z}; VAE, CVAE: {mu (d,), logvar (d,)}; VQ-VAE: {codes (grid²,)}
     encode: (x, y) => {
-      const out = run(encoder, [...x, ...label(y)]);
+      const out = run(encoder, input(x, y));
       if (header.kind === "vqvae") return { codes: nearestCodes(out, codebook, d, header.grid * header.grid) };
       return header.kind === "ae" ? { mu: out } : { mu: out.slice(0, d), logvar: out.slice(d) };
     },
@@ -90,7 +90,7 @@ function sigmoid(logits) {
 function run(layers, input) {
   let x = Float64Array.from(input);
   for (const layer of layers) {
-    if (layer.op === "relu") x = x.map((v) => (v > 0 ? v : 0));
+    if (layer.op === "relu") for (let i = 0; i < x.length; i++) x[i] = x[i] > 0 ? x[i] : 0;
     else if (layer.op === "linear") x = linear(layer, x);
     else if (layer.op === "conv") x = conv(layer, x);
     else x = convTranspose(layer, x);

@@ -205,7 +205,7 @@ function map(root, data, setTriggerValue) {
     if (!model) return;
     if (mark.z || root.picked) {
       const z = root.picked ?? mark.z;
-      paintDigit(digit, model.decode(z));
+      paintDigit(digit, (!root.picked && mark.decoded) || model.decode(z));  // a stroke's answer decoded it already
       label.textContent = z.length === 2 ? `z = (${z.map(number).join(", ")})` : data.words.your_code;
       digit.setAttribute("aria-label", data.words.decoded_at + label.textContent);
     } else {
