@@ -14,7 +14,7 @@ function greyBytes(x) {
 
 export default function ({ parentElement, data, setStateValue }) {
   const canvas = parentElement.querySelector("canvas.ink");
-  const pen = canvas.getContext("2d");
+  const pen = canvas.getContext("2d", { willReadFrequently: true });  // read after every stroke: kept in memory
   const { size, stroke, words } = data;
   canvas.setAttribute("aria-label", words.label);
   for (const name of ["undo", "clear"]) {
