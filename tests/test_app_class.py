@@ -2,6 +2,7 @@
 strokes land on its map, the lecturer's link and actions, a clear message for an unknown code."""
 import json
 
+import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
@@ -169,3 +170,28 @@ def test_a_class_experiment_plots_each_students_finished_run_beside_the_shipped_
     assert (runs["x"], runs["y"]) == ([last["test_kl"]], [last["test_recon"]])
     assert shipped["text"] == ["β = 0.5", "β = 1", "β = 4"]
     assert all(100 < recon < 160 and 3 < kl < 8 for kl, recon in zip(shipped["x"], shipped["y"]))
+
+
+@pytest.mark.parametrize("page_url, public_url, network_ip, expected", [
+    ("http://localhost:8501/class", None, "192.168.1.20", ("http://192.168.1.20:8501", True)),
+    ("http://127.0.0.1:8501/class", None, "10.0.0.7", ("http://10.0.0.7:8501", True)),
+    ("http://[::1]:8501/class", None, "10.0.0.7", ("http://10.0.0.7:8501", True)),
+    ("http://192.168.1.20:8501/class", None, "192.168.1.20", ("http://192.168.1.20:8501", False)),
+    ("https://lecture.example.org/vae/class", None, "10.0.0.7", ("https://lecture.example.org/vae", False)),
+    ("http://localhost:8501/class", "https://someone-vaedemo.hf.space/", "10.0.0.7",
+     ("https://someone-vaedemo.hf.space", False)),
+    ("http://localhost:8501/class", None, None, ("http://localhost:8501", False)),  # not on the network: as opened
+])
+def test_the_join_link_is_one_a_phone_can_open(page_url, public_url, network_ip, expected):
+    """A lecturer who opened the app at localhost projects a link with this machine's network address (what
+    Streamlit prints as "Network URL"); VAEDEMO_PUBLIC_URL, where set, wins; any other address stays as opened."""
+    assert classroom.app_address(page_url, public_url, network_ip) == expected
+
+
+def test_vaedemo_public_url_is_the_join_link_and_its_qr_code(monkeypatch):
+    monkeypatch.setenv("VAEDEMO_PUBLIC_URL", "https://someone-vaedemo.hf.space")
+    at = lecturer()
+    code = at.query_params["room"]
+    qr = at.get("image")[0].proto.imgs[0]
+    assert qr.caption == f"https://someone-vaedemo.hf.space/?room={code}" and classroom.qr_code(qr.caption) == qr.url
+    assert not any("network address" in text for text in texts(at))

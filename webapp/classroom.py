@@ -1,10 +1,14 @@
 """The classroom in the app: the room store of this process (vaedemo.rooms), joining a room from the address bar, the
 sidebar's room box, the lecturer's "send the class here", the members' prompt to follow, and a stroke posted to the
 room. No torch here: the sidebar shows before the models load (the Draw page posts what it has already computed)."""
+import ipaddress
+import os
 import time
+from urllib.parse import urlsplit
 
 import segno
 import streamlit as st
+from streamlit.net_util import get_internal_ip
 
 from vaedemo.rooms import NoSuchRoom, RoomError, new_member, normalise_code, open_store
 from webapp import per_process, session
@@ -56,9 +60,40 @@ def keep_in_address_bar():
         st.query_params.pop("room", None)
 
 
+PUBLIC_URL = "VAEDEMO_PUBLIC_URL"  # the address phones open the app at (a Space's, a proxy's), when set
+
+
+def app_address(page_url: str, public_url: str | None, network_ip: str | None) -> tuple[str, bool]:
+    """(the app's address for phones, whether the app chose it itself): public_url when set; else the address the page
+    was opened at (page_url, without its /class), unless that is a loopback one (localhost, 127.0.0.1), which no
+    phone can open: then the same with this machine's network address (network_ip, what Streamlit prints as
+    "Network URL") in its place."""
+    if public_url:
+        return public_url.rstrip("/"), False
+    base = page_url.removesuffix("/class").rstrip("/")
+    parts = urlsplit(base)
+    host = parts.hostname or "localhost"
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name
+        loopback = False
+    if not loopback or not network_ip:
+        return base, False
+    port = f":{parts.port}" if parts.port else ""
+    return parts._replace(netloc=f"{network_ip}{port}").geturl(), True
+
+
+def address() -> tuple[str, bool]:
+    """app_address of the page this session opened, with this process's environment and network address where the
+    server listens on the network (Streamlit's default; one started with --server.address 127.0.0.1 does not)."""
+    listening = st.get_option("server.address") in (None, "", "0.0.0.0", "::")
+    network_ip = get_internal_ip() if listening else None
+    return app_address(st.context.url or "http://localhost:8501", os.environ.get(PUBLIC_URL), network_ip)
+
+
 def join_link(code: str, key: str | None = None) -> str:
     """The address that joins the room (on the Draw page); with the key, the lecturer's link to the Class page."""
-    base = (st.context.url or "http://localhost:8501").removesuffix("/class").rstrip("/")
+    base, _ = address()
     return f"{base}/class?room={code}&key={key}" if key else f"{base}/?room={code}"
 
 

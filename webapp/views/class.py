@@ -59,6 +59,8 @@ def join():
     link = classroom.join_link(code)
     with st.container(key="room-join"):
         st.image(classroom.qr_code(link), caption=link, alt=t("class.alt_qr", code=code), width=420 if lecture else 260)
+    if classroom.address()[1]:  # opened at localhost: phones get this machine's network address instead
+        st.caption(t("class.network_address", public=classroom.PUBLIC_URL))
 
 
 def lecturer_controls():
