@@ -55,6 +55,8 @@ def test_opening_the_class_page_makes_a_room_with_a_code_to_read_aloud_and_a_qr_
     assert classroom.qr_code(qr.caption) == qr.url  # the QR code of the link under it
     assert [b.label for b in at.button if b.label in ("Clear the drawings", "Close the room")] == [
         "Clear the drawings", "Close the room"]
+    [download] = at.get("download_button")  # the hall's drawings as a data set (vaedemo.rooms.hall_dataset)
+    assert download.proto.label == "Download the hall's drawings (.npz)"
     assert classroom.store().room(code) is not None
 
 
@@ -86,6 +88,7 @@ def test_a_student_keeps_the_room_across_pages_and_can_leave_it():
     student.switch_page(LATENT).run()
     assert student.query_params["room"] == code
     assert "Clear the drawings" not in [b.label for b in student.button]  # no key, no lecturer's buttons
+    assert not student.get("download_button")
     button(student, "Leave the room").click().run()
     assert "room" not in student.query_params
     assert not [m for m in student.sidebar.markdown if "In room" in m.value]

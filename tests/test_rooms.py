@@ -296,3 +296,22 @@ def test_open_store_reads_where_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("VAEDEMO_ROOMS", "redis://127.0.0.1:1/0")
     assert isinstance(open_store(), RedisRooms)  # connects only when used
     assert isinstance(open_store(str(tmp_path / "given.sqlite3")), SQLiteRooms)
+
+
+def test_the_halls_data_set_is_its_drawings_and_digits_oldest_first_and_names_nobody(tmp_path):
+    import io
+
+    import numpy as np
+
+    from vaedemo.rooms import hall_dataset
+
+    store = open_store(str(tmp_path / "rooms.sqlite3"))
+    code, _ = store.create_room()
+    for n, (member, digit) in enumerate(zip(["m1", "m2"] * 2, (3, 7, 1, 0))):
+        store.add_drawing(code, member, bytes([n]) * 784, (0.0, 0.0), (0.5, 0.5), digit)
+    data = np.load(io.BytesIO(hall_dataset(store.drawings(code))))
+    assert sorted(data.files) == ["digits", "images"]  # no member ids, no times
+    assert data["images"].shape == (4, 28, 28) and data["images"].dtype == np.uint8
+    assert data["images"][:, 0, 0].tolist() == [0, 1, 2, 3] and data["digits"].tolist() == [3, 7, 1, 0]
+    empty = np.load(io.BytesIO(hall_dataset([])))
+    assert empty["images"].shape == (0, 28, 28) and empty["digits"].shape == (0,)

@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from vaedemo.rooms import EXPERIMENT_SETTINGS, RoomError
+from vaedemo.rooms import EXPERIMENT_SETTINGS, RoomError, hall_dataset
 from vaedemo.viz import png_data_uri, rate_distortion
 from webapp import classroom, session, sidebar, ui
 from webapp.components.latent_map import browser_model, latent_map, send_marks, send_models
@@ -64,7 +64,10 @@ def join():
 
 
 def lecturer_controls():
-    """Clear the drawings or close the room: the lecturer's alone."""
+    """Download the room's drawings, clear them or close the room: the lecturer's alone."""
+    st.download_button(t("class.download"), data=lambda: hall_dataset(classroom.store().drawings(code)),
+                       file_name=f"hall-{code}.npz", mime="application/octet-stream", on_click="ignore",
+                       icon=":material/download:", help=t("class.download_help"))
     st.button(t("class.clear"), icon=":material/delete_sweep:", on_click=as_lecturer, args=(classroom.store().clear,))
     st.button(t("class.close"), icon=":material/door_front:", on_click=as_lecturer, args=(close_room,))
     if "class_refused" in st.session_state:
