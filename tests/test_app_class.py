@@ -198,3 +198,32 @@ def test_vaedemo_public_url_is_the_join_link_and_its_qr_code(monkeypatch):
     qr = at.get("image")[0].proto.imgs[0]
     assert qr.caption == f"https://someone-vaedemo.hf.space/?room={code}" and classroom.qr_code(qr.caption) == qr.url
     assert not any("network address" in text for text in texts(at))
+
+
+UNREACHABLE = "The room cannot be reached just now"
+
+
+def test_a_store_that_does_not_answer_costs_the_room_its_live_view_and_nothing_else(monkeypatch):
+    """Redis down: the Class page, a member's Draw page and a member's drawing say that the room cannot be reached and
+    that drawing goes on, with no exception; once the store answers again, the pages show the room by themselves."""
+    from vaedemo.rooms import open_store
+
+    teacher = lecturer()
+    code = teacher.query_params["room"]
+    student = app(room=code)
+    working = classroom.store
+    monkeypatch.setattr(classroom, "store", lambda: open_store("redis://127.0.0.1:1/0"))  # nothing listens there
+    teacher.run()  # the Class page's poll
+    assert not teacher.exception and any(UNREACHABLE in w.value for w in teacher.warning)
+    student.session_state["fed_drawing"] = seven_on_canvas()
+    student.run()  # a member's stroke, posted to the room
+    assert not student.exception
+    assert any(UNREACHABLE in toast.value for toast in student.toast) or any(
+        UNREACHABLE in w.value for w in student.warning)
+    fresh = app()  # a lecturer opening a new Class page
+    fresh.switch_page(CLASS).run()
+    assert not fresh.exception and any(UNREACHABLE in w.value for w in fresh.warning)
+    monkeypatch.setattr(classroom, "store", working)  # the store answers again
+    teacher.run()
+    assert not teacher.exception and not any(UNREACHABLE in w.value for w in teacher.warning)
+    assert code in texts(teacher)

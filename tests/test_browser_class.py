@@ -17,6 +17,8 @@ from tests.harness.strokes import draw_digit
 
 pytestmark = pytest.mark.browser
 HALL = 40  # students drawing beside the three in browsers
+UNREACHABLE = "The room cannot be reached just now"
+WARNING = "[data-testid=stAlertContentWarning]"
 
 
 async def hall(url: str, code: str, students: int):
@@ -74,3 +76,48 @@ def test_the_lecturer_sends_the_class_to_a_page_and_a_student_follows(browser, a
     finally:
         context.close()
         lecturer.close()
+
+
+def test_a_frozen_redis_costs_the_room_its_live_view_and_both_pages_recover_by_themselves(browser):
+    """Rooms in Redis, Redis frozen (SIGSTOP) for 12 s under a student in Chromium and the projected Class page: the
+    student's strokes are answered all the same (in the browser), both pages say that the room cannot be reached and
+    that drawing goes on, nothing shows an exception; thawed, the Class page counts the drawings again by itself."""
+    import os
+    import signal
+    import time
+
+    import redis
+
+    from tests.harness.server import free_port, start_app, stop_app
+    from tests.harness.services import redis_server
+    from tests.harness.strokes import DIGITS, draw_stroke, image_sources, wait_for_new_images
+
+    with redis_server() as rooms:
+        port = free_port()
+        app = start_app(port, {"VAEDEMO_ROOMS": rooms})
+        url = f"http://127.0.0.1:{port}"
+        lecturer, projector, code = open_class_page(browser, url)
+        context, student = open_student(browser, f"{url}/?room={code}")
+        try:
+            draw_digit(student, 7)
+            wait_for_class(projector, 1)
+            pid = redis.Redis.from_url(rooms).info()["process_id"]
+            os.kill(pid, signal.SIGSTOP)
+            frozen = time.monotonic()
+            try:
+                before = image_sources(student)
+                draw_stroke(student, DIGITS[1][0])  # a new stroke on the same canvas, answered in the browser
+                wait_for_new_images(student, before, timeout=10_000)
+                for page in (student, projector):  # each page's poll of the room says so
+                    expect(page.locator(WARNING).get_by_text(UNREACHABLE)).to_be_visible(timeout=10_000)
+                time.sleep(max(0.0, 12 - (time.monotonic() - frozen)))
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            expect(projector.locator(WARNING).get_by_text(UNREACHABLE)).to_have_count(0, timeout=15_000)
+            expect(projector.get_by_text(re.compile(r"\d+ drawings? from 1 students?"))).to_be_visible()
+            for page in (student, projector):
+                expect(page.locator("[data-testid=stException]")).to_have_count(0)
+        finally:
+            context.close()
+            lecturer.close()
+            stop_app(app)

@@ -14,6 +14,7 @@ from vaedemo.rooms import (
     CODE_ALPHABET,
     CODE_LENGTH,
     EXPERIMENT_SETTINGS,
+    STORE_TIMEOUT_S,
     Limits,
     NoSuchRoom,
     RedisRooms,
@@ -21,6 +22,7 @@ from vaedemo.rooms import (
     RoomFull,
     SQLiteRooms,
     TooFast,
+    Unreachable,
     WrongKey,
     new_member,
     open_store,
@@ -315,3 +317,60 @@ def test_the_halls_data_set_is_its_drawings_and_digits_oldest_first_and_names_no
     assert data["images"][:, 0, 0].tolist() == [0, 1, 2, 3] and data["digits"].tolist() == [3, 7, 1, 0]
     empty = np.load(io.BytesIO(hall_dataset([])))
     assert empty["images"].shape == (0, 28, 28) and empty["digits"].shape == (0,)
+
+
+def test_a_frozen_redis_is_unreachable_within_its_timeout_and_answers_again_when_it_thaws(monkeypatch):
+    """Redis stopped in its tracks (SIGSTOP), as a frozen server is: a call gives up after STORE_TIMEOUT_S with
+    Unreachable, which the pages show as the room's trouble, and the calls after it at once, until STORE_RETRY_S has
+    passed; thawed, the same store works on."""
+    import os
+    import signal
+
+    from vaedemo import rooms
+
+    monkeypatch.setattr(rooms, "STORE_RETRY_S", 1.0)
+
+    with redis_server() as url:
+        store = open_store(url)
+        code, _ = store.create_room()
+        pid = redis.Redis.from_url(url).info()["process_id"]
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(Unreachable, match="does not answer just now"):
+                store.add_drawing(code, "m1", IMAGE, (0, 0), (0, 0), 3)
+            assert time.monotonic() - started < 1.5 * STORE_TIMEOUT_S
+            started = time.monotonic()
+            with pytest.raises(Unreachable):
+                store.counts(code)
+            assert time.monotonic() - started < 0.1  # known down: no second wait
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        time.sleep(1.0)  # STORE_RETRY_S
+        store.add_drawing(code, "m1", IMAGE, (0, 0), (0, 0), 3)
+        assert store.counts(code) == (1, 1)
+
+
+def test_a_locked_sqlite_file_is_unreachable_within_its_timeout_and_answers_again_once_free(tmp_path, monkeypatch):
+    import sqlite3
+
+    from vaedemo import rooms
+
+    monkeypatch.setattr(rooms, "STORE_RETRY_S", 0.5)
+
+    path = str(tmp_path / "rooms.sqlite3")
+    store = open_store(path)
+    code, _ = store.create_room()
+    lock = sqlite3.connect(path, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")  # another process holding the write lock
+    try:
+        started = time.monotonic()
+        with pytest.raises(Unreachable, match="does not answer just now"):
+            store.add_drawing(code, "m1", IMAGE, (0, 0), (0, 0), 3)
+        assert time.monotonic() - started < 1.5 * STORE_TIMEOUT_S
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    time.sleep(0.5)  # STORE_RETRY_S
+    store.add_drawing(code, "m1", IMAGE, (0, 0), (0, 0), 3)
+    assert store.counts(code) == (1, 1)

@@ -9,6 +9,7 @@ bounds and the same behaviour; everything they keep is JSON or bytes. Nothing id
 opaque random id that the app gives a session, and no names or free text are stored.
 """
 import base64
+import functools
 import json
 import math
 import os
@@ -24,6 +25,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud and to type
 CODE_LENGTH = 5
@@ -36,7 +39,8 @@ FLOOD_WINDOW_S = 10.0  # ... in this many seconds
 EXPERIMENT_SETTINGS = ("beta", "latent_dim", "hidden", "train_size")
 IMAGE_BYTES = 28 * 28
 MEMBER_CHARS = 64  # the longest member id taken
-BUSY_TIMEOUT_S = 10.0  # how long a SQLite write waits for another process's write lock
+STORE_TIMEOUT_S = 2.0  # how long a call waits for the store (a SQLite lock, a Redis answer) before it is Unreachable
+STORE_RETRY_S = 5.0  # after the store did not answer, calls are Unreachable at once for this long, then one tries
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
@@ -57,6 +61,12 @@ class WrongKey(RoomError):
 class RoomFull(RoomError):
     def __init__(self, code: str, members: int):
         super().__init__(f"Room {code} is full: it takes {members} students at most.")
+
+
+class Unreachable(RoomError):
+    def __init__(self, error: Exception):
+        super().__init__(f"The room store does not answer just now ({type(error).__name__}: {error}). The room's "
+                         "live view waits; drawing goes on.")
 
 
 class TooFast(RoomError):
@@ -97,6 +107,25 @@ class Drawing:
     vae: tuple[float, float]  # the VAE-2D's code (the posterior mean)
     digit: int  # the class the app read it as, 0-9
     at: float  # Unix time, s
+
+
+def answering(method):
+    """The store's method, with the backend's failures to answer (sqlite3's, Redis's, the network's) as Unreachable.
+    After one, the store's calls are Unreachable at once for STORE_RETRY_S: a page polling a store that is down gets
+    its answer in no time (a poll that waited 2 s a call would be overtaken by the next), and the store gets one try
+    per STORE_RETRY_S and process."""
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        down_until, error = getattr(self, "_down", (0.0, None))
+        if time.monotonic() < down_until:
+            raise Unreachable(error)
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.OperationalError, redis.RedisError, OSError) as error:
+            self._down = (time.monotonic() + STORE_RETRY_S, error)
+            raise Unreachable(error) from error
+
+    return call
 
 
 def hall_dataset(drawings: list[Drawing]) -> bytes:
@@ -183,10 +212,18 @@ def open_store(url: str | None = None, limits: Limits = Limits()) -> "RoomStore"
 class RoomStore(ABC):
     """The rooms, whichever backend keeps them. The public methods take codes as people type them and check their
     arguments; the backends' methods take a normalised code and do the keeping. Every write to a room touches it
-    (it lives ROOM_TTL_S more) and increases its version; a room that is closed or expired raises NoSuchRoom."""
+    (it lives ROOM_TTL_S more) and increases its version; a room that is closed or expired raises NoSuchRoom. A store
+    that does not answer within STORE_TIMEOUT_S (Redis down or frozen, a SQLite file locked) raises Unreachable from
+    every public method: a room's trouble, which the pages show as such, never an exception."""
 
     def __init__(self, limits: Limits = Limits()):
         self.limits = limits
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, method in vars(RoomStore).items():
+            if callable(method) and not name.startswith("_"):
+                setattr(cls, name, answering(method))
 
     def create_room(self) -> tuple[str, str]:
         """A new room: its code, and the lecturer's key that its lecturer actions need."""
@@ -343,7 +380,7 @@ def thread_db(local: threading.local, path: Path, *pragmas: str) -> sqlite3.Conn
     db = getattr(local, "db", None)
     if db is None:
         db = local.db = sqlite3.connect(path, isolation_level=None)
-        for pragma in (f"busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}", "journal_mode = WAL", *pragmas):
+        for pragma in (f"busy_timeout = {int(STORE_TIMEOUT_S * 1000)}", "journal_mode = WAL", *pragmas):
             db.execute(f"PRAGMA {pragma}")
     return db
 
@@ -539,7 +576,10 @@ class RedisRooms(RoomStore):
 
     def __init__(self, url: str, limits: Limits = Limits(), prefix: str = "vaedemo:room:"):
         super().__init__(limits)
-        self.client = redis.Redis.from_url(url, decode_responses=True)
+        # one try within STORE_TIMEOUT_S (redis-py would retry three times with backoff): a frozen server is
+        # Unreachable in 2 s, and the page's next poll is the retry
+        self.client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=STORE_TIMEOUT_S,
+                                           socket_connect_timeout=STORE_TIMEOUT_S, retry=Retry(NoBackoff(), 0))
         self.prefix = prefix
         self._create, self._set_field, self._clear_room, self._append = (
             self.client.register_script(script) for script in (CREATE, SET, CLEAR, APPEND))

@@ -10,7 +10,7 @@ import segno
 import streamlit as st
 from streamlit.net_util import get_internal_ip
 
-from vaedemo.rooms import NoSuchRoom, RoomError, new_member, normalise_code, open_store
+from vaedemo.rooms import NoSuchRoom, RoomError, Unreachable, new_member, normalise_code, open_store
 from webapp import per_process, session
 from webapp.i18n import t
 
@@ -32,9 +32,22 @@ def current_room():
     return store().room(session.room()) if session.room() else None
 
 
+def unreachable():
+    """Say on the page that the room store does not answer (drawing goes on); the page's next poll tries again."""
+    st.warning(t("room.error.Unreachable"), icon=":material/cloud_off:")
+
+
 def follow_address_bar():
     """?room=CODE joins that room (an unknown or expired code says so); ?key=KEY, the lecturer's link, makes this
-    session the room's lecturer and leaves the address bar, so that a projected page never shows it."""
+    session the room's lecturer and leaves the address bar, so that a projected page never shows it. A store that does
+    not answer leaves the session as it was and says so."""
+    try:
+        join_from_address_bar()
+    except Unreachable:
+        unreachable()
+
+
+def join_from_address_bar():
     asked = st.query_params.get("room")
     key = st.query_params.pop("key", None)
     if asked:
@@ -131,7 +144,7 @@ def send_class_here(page_name: str):
         send_class(page_name, params)
         st.toast(t("room.sent", page=t(f"app.page.{page_name}")), icon=":material/cast:")
     except RoomError as error:
-        st.toast(str(error), icon=":material/error:")
+        st.toast(room_message(error), icon=":material/error:")
 
 
 def send_class(page_name: str, params: dict[str, str]):
@@ -142,10 +155,10 @@ def send_class(page_name: str, params: dict[str, str]):
 def lead_class(page_name: str, params: dict[str, str]):
     """For a page the room follows on its own (FOLLOWED_ON_THEIR_OWN): where this session is the room's lecturer and
     the room's view is not yet this page with these settings, make it so. A refusal (a closed room) is shown."""
-    room = current_room() if session.room_key() else None
-    if room is None or (room.view.get("page"), room.view.get("params")) == (page_name, params):
-        return
     try:
+        room = current_room() if session.room_key() else None
+        if room is None or (room.view.get("page"), room.view.get("params")) == (page_name, params):
+            return
         send_class(page_name, params)
     except RoomError as error:
         st.toast(room_message(error), icon=":material/error:")
@@ -159,7 +172,11 @@ def follow_prompt(page_name: str):
 
     @st.fragment(run_every=FOLLOW_POLL_S)
     def prompt():
-        room = current_room()
+        try:
+            room = current_room()
+        except Unreachable:
+            unreachable()  # until a poll reaches the store again
+            return
         view = room.view if room else {}
         if not view or view.get("id") == session.followed():
             return
@@ -208,8 +225,12 @@ def room_message(error: RoomError) -> str:
 
 
 def experiment() -> str | None:
-    """What the room's class experiment varies ("beta", "latent_dim", "hidden", "train_size"), or None."""
-    room = current_room()
+    """What the room's class experiment varies ("beta", "latent_dim", "hidden", "train_size"), or None (also while the
+    store does not answer)."""
+    try:
+        room = current_room()
+    except Unreachable:
+        return None
     return room.experiment if room else None
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from vaedemo.rooms import EXPERIMENT_SETTINGS, RoomError, hall_dataset
+from vaedemo.rooms import EXPERIMENT_SETTINGS, RoomError, Unreachable, hall_dataset
 from vaedemo.viz import png_data_uri, rate_distortion
 from webapp import classroom, session, sidebar, ui
 from webapp.components.latent_map import browser_model, latent_map, send_marks, send_models
@@ -26,7 +26,11 @@ if st.session_state.pop(CLOSED, False):
     st.button(t("class.new_room"), type="primary")  # its rerun opens a new room below
     st.stop()
 if not session.room():  # opened without ?room=: a new room, this session its lecturer
-    code, key = classroom.store().create_room()
+    try:
+        code, key = classroom.store().create_room()
+    except Unreachable:  # the store does not answer: say so; a rerun (a reload) tries again
+        classroom.unreachable()
+        st.stop()
     session.join_room(code, key)
     classroom.keep_in_address_bar()
 code, lecturer = session.room(), session.room_key() is not None
@@ -119,6 +123,13 @@ def class_room():
     drawings, and how many of each digit the CVAE reads."""
     if session.room() != code:  # closed, or left, since the page ran
         st.rerun(scope="app")
+    try:
+        show_room()
+    except Unreachable:  # the live view waits for the store; the next poll tries again
+        classroom.unreachable()
+
+
+def show_room():
     room = classroom.store().room(code)
     if room is None:
         st.warning(t("room.unknown", code=code))
