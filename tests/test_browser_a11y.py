@@ -12,7 +12,7 @@ SLOW = 90_000  # ms: the first page of a fresh server imports torch and loads th
 # address paths; "" is Draw
 PAGES = ["", "home", "latent", "train", "compare", "repair", "every_digit", "class", "likelihood", "codes", "lesson"]
 # What shows once each page has its pictures and maps (Playwright's CSS selectors reach into the components).
-READY = {"": ".answer[data-part=pictures].drawn img", "home": "[data-testid=stImage] img",
+READY = {"": ".answer[data-part=pictures].drawn canvas", "home": "[data-testid=stImage] img",
          "latent": ".latent[data-ready=true]",
          "train": "[data-testid=stFileUploader]", "compare": ".latent[data-ready=true]",
          "repair": "[data-testid=stImage] img",

@@ -13,7 +13,7 @@ PHONES = [{"width": 360, "height": 740}, {"width": 390, "height": 844}]
 # A 1 drawn from the bottom up: the swipe that would scroll a page down if the canvas let it.
 UPWARD_ONE = list(reversed(DIGITS[1][0]))
 # The pictures each page shows for a drawing: the input and both reconstructions; the input and the ten digits.
-PICTURES = {"": ".answer[data-part=pictures].drawn img",
+PICTURES = {"": ".answer[data-part=pictures].drawn canvas",
             "every_digit": ".answer[data-part=every_digit][data-answers] img"}
 BOXES = """elements => elements.map(element => {
     const box = element.getBoundingClientRect(); return [box.x, box.y, box.width, box.height]; })"""
@@ -56,7 +56,8 @@ def test_a_finger_drawn_digit_and_its_pictures_share_one_phone_screen(phone, app
     if path == "":
         wait_for_new_images(phone, [])
     wait_for_app(phone)
-    phone.wait_for_function("images => images.every(img => img.complete)",
+    # every picture shown: an img loaded (a canvas is painted as it comes)
+    phone.wait_for_function("pictures => pictures.every(picture => picture.complete !== false)",
                             arg=phone.locator(PICTURES[path]).element_handles())
     shown = boxes(phone, path)
     assert len(shown) == (4 if path == "" else 3)
