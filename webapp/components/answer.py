@@ -20,9 +20,19 @@ EPSILON_SEED = 0  # the page's first eps (vaedemo.losses.posterior_noise); Resam
 SAMPLE = "page"  # the "eps" channel the reparameterisation graph and the maths of a page share
 
 
+def numbers(values: torch.Tensor) -> list[float]:
+    """A tensor's values, flat, rounded to 6 decimals: how a part's data carries a digit or noise."""
+    return [round(v, 6) for v in values.flatten().tolist()]
+
+
 def digit(x: torch.Tensor | None) -> list[float] | None:
     """A digit (1, 1, 28, 28) as the 784 numbers a part answers, or None (then the part follows the canvas)."""
-    return None if x is None else [round(v, 6) for v in x.flatten().tolist()]
+    return None if x is None else numbers(x)
+
+
+def sample_noise(samples: int, latent_dim: int, seed: int = 0) -> torch.Tensor:
+    """(samples, 1, d) eps ~ N(0, I), drawn as vaedemo draws one image's importance samples (seeded generator)."""
+    return torch.randn(samples, 1, latent_dim, generator=torch.Generator().manual_seed(seed))
 
 
 def source(canvas: str | None, x: torch.Tensor | None) -> dict:
@@ -72,9 +82,8 @@ def loss_figures(key: str, model: BrowserModel, kind: str, latent_dim: int, *, c
             "words": {word: t(f"maths.figure.{word}") for word in ("ae_loss", "elbo", "recon", "kl", "logpx",
                                                                    "iw_elbo", "gap")}}
     if kind != "ae":
-        seeded = torch.Generator().manual_seed(IMPORTANCE_SEED)
-        eps_k = torch.randn(IMPORTANCE_SAMPLES, 1, latent_dim, generator=seeded)  # (K, 1, d), as losses.py draws them
-        data |= {"eps": noise(latent_dim), "sample": SAMPLE, "eps_k": [round(v, 6) for v in eps_k.flatten().tolist()]}
+        eps_k = sample_noise(IMPORTANCE_SAMPLES, latent_dim, IMPORTANCE_SEED)
+        data |= {"eps": noise(latent_dim), "sample": SAMPLE, "eps_k": numbers(eps_k)}
     _answer(key=key, data=data, width="stretch")
 
 
@@ -83,7 +92,7 @@ ELBO_SAMPLES = 16  # posterior samples per label for a CVAE's ten ELBOs: the bro
 
 def label_noise(latent_dim: int) -> torch.Tensor:
     """The noise of a CVAE's reading, (ELBO_SAMPLES, 1, d), seed 0: the same for every label and every drawing."""
-    return torch.randn(ELBO_SAMPLES, 1, latent_dim, generator=torch.Generator().manual_seed(0))
+    return sample_noise(ELBO_SAMPLES, latent_dim)
 
 
 def every_digit(key: str, cvae: BrowserModel, latent_dim: int, *, canvas: str, on_style):
@@ -95,10 +104,8 @@ def every_digit(key: str, cvae: BrowserModel, latent_dim: int, *, canvas: str, o
              for word in ("hint", "verdict", "your_style", "alt_every", "take_style", "take_style_help")}
     words |= {"elbo_note": t("every_digit.elbo_note", samples=ELBO_SAMPLES), "input": t("draw.input"),
               "alt_input": t("draw.alt_input")}
-    eps_k = label_noise(latent_dim)
     _answer(key=key, data={"part": "every_digit", "canvas": canvas, "model": cvae.id, "words": words,
-                           "engine": ENGINE,
-                           "eps_k": [round(v, 6) for v in eps_k.flatten().tolist()]},
+                           "engine": ENGINE, "eps_k": numbers(label_noise(latent_dim))},
             on_style_change=on_style, width="stretch")
 
 
@@ -109,9 +116,8 @@ def likelihood(key: str, vae: BrowserModel, latent_dim: int, samples: int, histo
     dashed line on each histogram: {"score": "nll" or "excess", "title", "axis", "count_axis", "edges": bins + 1,
     "series": [{"name", "colour", "counts": bins}], "caption", "alt"}. The drawing on the canvas under the key canvas,
     else x (the last drawing of another page, which last then names)."""
-    eps_k = torch.randn(samples, 1, latent_dim, generator=torch.Generator().manual_seed(0))
     words = {word: t(f"likelihood.{word}") for word in ("hint", "yours", "marker", "alt_marker")} | {"last": last}
     _answer(key=key, data={"part": "likelihood", "canvas": canvas, "x": digit(x), "model": vae.id, "words": words,
                            "engine": ENGINE,
-                           "eps_k": [round(v, 6) for v in eps_k.flatten().tolist()], "histograms": histograms},
+                           "eps_k": numbers(sample_noise(samples, latent_dim)), "histograms": histograms},
             width="stretch")

@@ -9,6 +9,7 @@ import colorsys
 import streamlit as st
 
 from webapp.components import asset
+from webapp.components.answer import digit
 from webapp.components.latent_map import BrowserModel
 from webapp.i18n import t
 
@@ -36,6 +37,5 @@ def code_grid(key: str, model: BrowserModel, entries: list[str], *, canvas: str 
     words = {name: t(f"codes.component.{name}") for name in WORDS}
     words |= {"hint": t("codes.hint"), "summary": t("codes.summary"), "input": t("draw.input"),
               "alt_input": t("draw.alt_input"), "last": last}
-    digit = None if x is None else [round(v, 6) for v in x.flatten().tolist()]
-    _codes(key=key, data={"model": model.id, "canvas": canvas, "x": digit, "entries": entries,
+    _codes(key=key, data={"model": model.id, "canvas": canvas, "x": digit(x), "entries": entries,
                           "colours": code_colours(len(entries)), "words": words}, width="stretch")
