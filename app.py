@@ -1,4 +1,7 @@
-"""vaedemo: draw a digit, see what an autoencoder and a VAE make of it. Run: streamlit run app.py"""
+"""vaedemo: draw a digit, see what an autoencoder and a VAE make of it. Run: streamlit run app.py
+
+`streamlit run` finds `app` below and serves it: Streamlit's own routes, the room API (webapp.room_api) beside them,
+and this file as the script of every page."""
 from pathlib import Path
 
 import streamlit as st
@@ -11,9 +14,13 @@ PAGES = [("draw", ":material/draw:"), ("home", ":material/grid_view:"), ("latent
          ("every_digit", ":material/pin:"), ("class", ":material/groups:"),
          ("likelihood", ":material/query_stats:"), ("codes", ":material/apps:"), ("lesson", ":material/school:")]
 # each is webapp/views/<name>.py at the address /<name>
-# Streamlit runs this file as __main__; a training child process (multiprocessing spawn) imports it
-# as __mp_main__ and must not draw the app.
-if __name__ == "__main__":
+# Streamlit runs this file as __main__ for every page; the server imports it as app; a training child process
+# (multiprocessing spawn) imports it as __mp_main__ and must do neither.
+if __name__ == "app":
+    from webapp import room_api
+
+    app = st.App("app.py", routes=room_api.ROUTES)
+elif __name__ == "__main__":
     session.language()  # before the first text: from the address bar or the browser on a first visit
     st.set_page_config(page_title=t("app.title"), page_icon="✏️", layout="wide",
                        initial_sidebar_state="collapsed" if session.lecture_mode() else "auto")

@@ -1,5 +1,8 @@
 """The Class page and rooms in AppTest: a room made by opening the page, joined from the address bar by students whose
-strokes land on its map, the lecturer's link and actions, a clear message for an unknown code."""
+drawing pads post into it (the browser posts through the room API: here its handler's work is called in this
+process, and the API's answer read, as the Class page's browser reads it), the lecturer's link and actions, a clear
+message for an unknown code. tests/test_browser_class.py watches the same in Chromium."""
+import base64
 import json
 
 import pytest
@@ -8,12 +11,12 @@ from streamlit.testing.v1 import AppTest
 
 import vaedemo
 from tests.harness.apptest import button, seven_on_canvas
-from tests.harness.latent_maps import maps
 from tests.harness.server import ROOT
 from tests.harness.training import trained
 from vaedemo.preprocess import preprocess_drawing
 from vaedemo.rooms import CODE_ALPHABET
-from webapp import classroom
+from vaedemo.viz import to_uint8
+from webapp import classroom, room_api
 
 CLASS, LATENT, TRAIN = "webapp/views/class.py", "webapp/views/latent.py", "webapp/views/train.py"
 
@@ -36,11 +39,33 @@ def texts(at) -> list[str]:
     return [element.value for element in at.markdown]
 
 
+SEVEN = to_uint8(preprocess_drawing(seven_on_canvas()))[0].tobytes()  # (784,) a drawn 7, as the canvas posts it
+
+
+def pad(at: AppTest) -> dict:
+    """What the page's drawing pad was told of the room: {"code", "member", "words"}, or None."""
+    (canvas,) = [c for c in at.get("bidi_component") if c.proto.component_name == "vaedemo.canvas"]
+    return json.loads(canvas.proto.json)["room"]
+
+
 def draw_a_seven(code: str) -> AppTest:
-    """A student who opened the room's link and drew a 7 on the Draw page."""
+    """A student who opened the room's link and drew a 7 on the Draw page: its pad posts it with the member id the
+    room issued to this session."""
     student = app(room=code)
-    student.session_state["fed_drawing"] = seven_on_canvas()
-    return student.run()
+    room = pad(student)
+    assert room["code"] == code and room["member"] == student.session_state["room_member"][1]
+    assert room_api.keep_drawing(code, room["member"], SEVEN)["drawings"] >= 1
+    return student
+
+
+def live(code: str, query: str = "?map=1") -> dict:
+    """The room as the Class page's browser reads it from the room API."""
+    return room_api.room_now(code)[1 if query else 0]
+
+
+def live_view(at: AppTest) -> dict:
+    (view,) = [c for c in at.get("bidi_component") if c.proto.component_name == "vaedemo.room"]
+    return json.loads(view.proto.json)
 
 
 def test_opening_the_class_page_makes_a_room_with_a_code_to_read_aloud_and_a_qr_code():
@@ -49,7 +74,10 @@ def test_opening_the_class_page_makes_a_room_with_a_code_to_read_aloud_and_a_qr_
     assert len(code) == 5 and set(code) <= set(CODE_ALPHABET) and not set(code) & set("0O1I")
     assert at.title[0].value == "Class"
     assert code in texts(at)  # large, on its own
-    assert any("**0 drawings from 0 students**" == text for text in texts(at))
+    view = live_view(at)  # the live view, which follows the room through the API
+    assert view["part"] == "view" and view["code"] == code and view["map"] == "class_map"
+    assert view["words"]["counts"] == "**{drawings} drawings from {students} students**"
+    assert (live(code)["drawings"], live(code)["students"]) == (0, 0)
     qr = at.get("image")[0].proto.imgs[0]
     assert qr.url.startswith("data:image/png;base64,") and qr.caption.endswith(f"/?room={code}")
     assert classroom.qr_code(qr.caption) == qr.url  # the QR code of the link under it
@@ -60,26 +88,26 @@ def test_opening_the_class_page_makes_a_room_with_a_code_to_read_aloud_and_a_qr_
     assert classroom.store().room(code) is not None
 
 
-def test_a_students_strokes_land_on_the_class_map_as_stars():
+def test_a_students_drawings_land_on_the_class_map_as_stars():
     teacher = lecturer()
     code = teacher.query_params["room"]
     student = draw_a_seven(code)
     assert not student.exception and student.query_params["room"] == code
     assert any(f"In room **{code}**" in text for text in [m.value for m in student.sidebar.markdown])
+    student.switch_page(LATENT).run()
+    student.switch_page("webapp/views/draw.py").run()
+    assert pad(student)["member"] == student.session_state["room_member"][1]  # one member a session and room
     draw_a_seven(code)  # a second student
-    teacher.run()
-    assert "**2 drawings from 2 students**" in texts(teacher)
-    (class_map,) = maps(teacher)
+    room = live(code)
+    assert (room["drawings"], room["students"], room["joined"]) == (2, 2, 2)
     vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-2d.safetensors")
     with torch.inference_mode():
         mean = vae.encode(preprocess_drawing(seven_on_canvas()))[0][0].tolist()
-    assert len(class_map["stars"]) == 2
-    for star in class_map["stars"]:  # where the VAE encodes the drawing, to the page's rounding
-        assert abs(star[0] - mean[0]) < 1e-3 and abs(star[1] - mean[1]) < 1e-3
-    strip = teacher.get("image")[1].proto.imgs
-    assert [image.caption for image in strip] == ["7", "7"]  # the CVAE reads both drawings as 7s
-    counts = [json.dumps(text) for text in texts(teacher) if text.startswith("| digit |")]
-    assert counts and "| students | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 2 | 0 | 0 |" in json.loads(counts[0])
+    assert len(room["points"]) == 2
+    for x, y, digit in room["points"]:  # where the VAE encodes the drawing, to the API's rounding
+        assert abs(x - mean[0]) < 1e-3 and abs(y - mean[1]) < 1e-3 and digit == 7
+    assert [d["digit"] for d in room["latest"]] == [7, 7] and room["digits"] == [0] * 7 + [2, 0, 0]
+    assert base64.b64decode(room["latest"][0]["image"]) == SEVEN
 
 
 def test_a_student_keeps_the_room_across_pages_and_can_leave_it():
@@ -120,7 +148,7 @@ def test_the_lecturer_clears_and_closes_the_room():
     code = teacher.query_params["room"]
     draw_a_seven(code)
     button(teacher, "Clear the drawings").click().run()
-    assert "**0 drawings from 0 students**" in texts(teacher)
+    assert live(code)["drawings"] == 0 and live(code)["latest"] == []
     button(teacher, "Close the room").click().run()
     assert classroom.store().room(code) is None
     assert teacher.success[0].value == "The room is closed: its drawings are gone."
@@ -141,6 +169,11 @@ def test_members_are_offered_the_lecturers_page_and_follow_it_with_one_tap():
     button(teacher, "Send the class here").click().run()
     assert classroom.store().room(code).view["page"] == "latent"
     assert classroom.store().room(code).view["params"]["latent_z1"] == "1.5"
+    sent = live(code, "")["view"]  # what the student's browser polls from the room API ...
+    assert sent == classroom.store().room(code).view
+    follow = [c for c in student.get("bidi_component") if c.proto.component_name == "vaedemo.room"]
+    assert json.loads(follow[0].proto.json)["part"] == "follow"
+    student.session_state[classroom.SENT] = sent["id"]  # ... and tells its page (a trigger, which AppTest cannot send)
     student.run()
     assert "Your lecturer is showing **Latent space**." in [m.value for m in student.markdown]
     button(student, "Follow").click().run()
@@ -204,22 +237,24 @@ UNREACHABLE = "The room cannot be reached just now"
 
 
 def test_a_store_that_does_not_answer_costs_the_room_its_live_view_and_nothing_else(monkeypatch):
-    """Redis down: the Class page, a member's Draw page and a member's drawing say that the room cannot be reached and
-    that drawing goes on, with no exception; once the store answers again, the pages show the room by themselves."""
-    from vaedemo.rooms import open_store
+    """Redis down: the Class page and a member's pages go on with no exception (the live view and the pad's posts
+    say so in the browser: the API answers 503), a new Class page says that the room cannot be reached; once the
+    store answers again, the pages show the room by themselves."""
+    from vaedemo.rooms import Unreachable, open_store
 
     teacher = lecturer()
     code = teacher.query_params["room"]
     student = app(room=code)
+    member = pad(student)["member"]
     working = classroom.store
     monkeypatch.setattr(classroom, "store", lambda: open_store("redis://127.0.0.1:1/0"))  # nothing listens there
-    teacher.run()  # the Class page's poll
-    assert not teacher.exception and any(UNREACHABLE in w.value for w in teacher.warning)
-    student.session_state["fed_drawing"] = seven_on_canvas()
-    student.run()  # a member's stroke, posted to the room
-    assert not student.exception
-    assert any(UNREACHABLE in toast.value for toast in student.toast) or any(
-        UNREACHABLE in w.value for w in student.warning)
+    teacher.run()
+    assert not teacher.exception and live_view(teacher)["code"] == code
+    student.run()
+    assert not student.exception and pad(student)["member"] == member  # the pad posts on, to a 503
+    with pytest.raises(Unreachable) as down:
+        room_api.keep_drawing(code, member, SEVEN)
+    assert room_api.refusal(down.value).status == 503
     fresh = app()  # a lecturer opening a new Class page
     fresh.switch_page(CLASS).run()
     assert not fresh.exception and any(UNREACHABLE in w.value for w in fresh.warning)

@@ -7,7 +7,7 @@ import string
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.harness.apptest import Moment, seven_on_canvas
+from tests.harness.apptest import Moment
 from tests.harness.server import ROOT
 from tests.harness.texts import assert_no_english, english_runs, visible_texts
 from tests.harness.training import trained
@@ -59,13 +59,6 @@ def chinese(page: str, **query) -> AppTest:
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_in_chinese_shows_no_english_sentence(page):
     assert_no_english(chinese(page))
-
-
-@pytest.mark.parametrize("page", ["webapp/views/draw.py", "webapp/views/every_digit.py", "webapp/views/codes.py"])
-def test_a_drawing_and_its_maths_in_chinese(page):
-    at = chinese(page)
-    at.session_state["fed_drawing"] = seven_on_canvas()
-    assert_no_english(at.run())
 
 
 def test_the_draw_page_in_16d_conv_and_repair_with_a_block_on_fashion_mnist_in_chinese():

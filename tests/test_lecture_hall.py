@@ -1,34 +1,17 @@
-"""A lecture hall at once: many students in one room on Streamlit's own websocket protocol (benchmarks/lecture_hall.py's
-clients, no browser) draw together on one server; each drawing must reach the room, with no error. (Their pictures
-come from their own browsers: components/answer.js.)"""
-import asyncio
-import random
-
-from tests.harness.protocol import DRAWINGS, Session, class_counts
+"""A lecture hall at once: many students in one room post drawings through the room API at the same moment (the
+phones of benchmarks/lecture_hall.py, no browser) on one server; each drawing must reach the room, with no error. (Their
+pictures come from their own browsers: components/answer.js.)"""
+from tests.harness.hall import room_counts, students_draw
 from tests.harness.server import run_coroutine
 from vaedemo.rooms import open_store
 
-STUDENTS, STROKES = 20, 3
-
-
-async def student(url: str, code: str, seed: int) -> list[str]:
-    """Join the room on the Draw page, draw STROKES digits; the problems seen (none when every stroke went well)."""
-    rng = random.Random(seed)
-    session = Session(url, f"room={code}")
-    await session.connect()
-    await session.rerun()
-    for _ in range(STROKES):
-        await asyncio.sleep(rng.uniform(0, 0.5))
-        await session.stroke(rng.choice(DRAWINGS))
-    await session.close()
-    return session.errors
+STUDENTS, DRAWINGS = 20, 3
 
 
 def test_twenty_students_drawing_at_once_each_reach_the_room(app_url, state_folder):
-    code, key = open_store(None).create_room()
-
-    async def hall():
-        return await asyncio.gather(*(student(app_url, code, seed) for seed in range(STUDENTS)))
-
-    assert run_coroutine(hall()) == [[]] * STUDENTS
-    assert run_coroutine(class_counts(app_url, code, key)) == (STUDENTS * STROKES, STUDENTS)
+    code, _ = open_store(None).create_room()
+    digits = [[(n + k) % 10 for k in range(DRAWINGS)] for n in range(STUDENTS)]
+    answers = run_coroutine(students_draw(app_url, code, digits))
+    assert [status for status, _ in answers] == [202] * STUDENTS * DRAWINGS
+    assert max(answer["drawings"] for _, answer in answers) == STUDENTS * DRAWINGS
+    assert run_coroutine(room_counts(app_url, code)) == (STUDENTS * DRAWINGS, STUDENTS)

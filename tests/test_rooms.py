@@ -17,6 +17,7 @@ from vaedemo.rooms import (
     STORE_TIMEOUT_S,
     Limits,
     NoSuchRoom,
+    NotMember,
     RedisRooms,
     RoomError,
     RoomFull,
@@ -24,7 +25,7 @@ from vaedemo.rooms import (
     TooFast,
     Unreachable,
     WrongKey,
-    new_member,
+    normalise_code,
     open_store,
 )
 
@@ -55,8 +56,25 @@ def store(location):
     return open_store(location)
 
 
-def draw(store, code, member, digit=4, ae=(0.5, -0.25), vae=(-1.0, 2.0)):
-    store.add_drawing(code, member, IMAGE, ae, vae, digit)
+ISSUED = {}  # (store, room, a test's name for a student) -> the member id the room issued
+
+
+def member(store, code, name):
+    """The id the room issued to the student this test calls name, who joins on first use."""
+    key = (id(store), normalise_code(code), name)
+    if key not in ISSUED:
+        ISSUED[key] = store.join(code)
+    return ISSUED[key]
+
+
+def names(store, code, pairs):
+    """(member id, x) pairs with each id as the test's name of its student."""
+    named = {issued: name for (of, room, name), issued in ISSUED.items() if (of, room) == (id(store), code)}
+    return [(named.get(m, m), x) for m, x in pairs]
+
+
+def draw(store, code, name, digit=4, ae=(0.5, -0.25), vae=(-1.0, 2.0)):
+    store.add_drawing(code, member(store, code, name), IMAGE, ae, vae, digit)
 
 
 def test_a_room_has_a_code_easy_to_say_and_a_secret_key(store):
@@ -78,8 +96,9 @@ def test_codes_are_normalised_and_unknown_ones_refused(store):
     assert store.counts(code) == (1, 1)
     unknown = "ZZZZZ" if code != "ZZZZZ" else "YYYYY"
     assert store.room(unknown) is None and store.room("hello world") is None
-    for action in (lambda c: draw(store, c, "m1"), store.drawings, store.counts, store.digit_counts, store.version,
-                   store.runs, lambda c: store.add_run(c, "m1", {}, {})):
+    for action in (lambda c: store.add_drawing(c, "m1", IMAGE, (0, 0), (0, 0), 4), store.drawings, store.counts,
+                   store.digit_counts, store.version, store.runs, lambda c: store.add_run(c, "m1", {}, {}), store.join,
+                   store.joined):
         with pytest.raises(NoSuchRoom, match=f"no room {unknown}"):
             action(unknown)
     with pytest.raises(NoSuchRoom):
@@ -92,20 +111,24 @@ def test_drawings_come_newest_first_with_what_was_drawn(store):
     draw(store, code, "m2", digit=2, ae=(3.5, 4.25), vae=(-0.125, 7.0))
     draw(store, code, "m1", digit=3)
     drawings = store.drawings(code)
-    assert [(d.member, d.digit) for d in drawings] == [("m1", 3), ("m2", 2), ("m1", 1)]
+    assert names(store, code, [(d.member, d.digit) for d in drawings]) == [("m1", 3), ("m2", 2), ("m1", 1)]
     assert drawings[1].image == IMAGE and drawings[1].ae == (3.5, 4.25) and drawings[1].vae == (-0.125, 7.0)
     assert drawings[0].at >= drawings[1].at >= drawings[2].at > time.time() - 60
-    assert [(d.member, d.digit) for d in store.drawings(code, latest_only=True)] == [("m1", 3), ("m2", 2)]
+    latest = store.drawings(code, latest_only=True)
+    assert names(store, code, [(d.member, d.digit) for d in latest]) == [("m1", 3), ("m2", 2)]
+    assert [d.digit for d in store.drawings(code, newest=2)] == [3, 2]
+    assert [d.digit for d in store.drawings(code, latest_only=True, newest=1)] == [3]
 
 
 def test_a_drawing_is_28_by_28_bytes_with_a_digit(store):
     code, _ = store.create_room()
+    m1 = store.join(code)
     with pytest.raises(ValueError, match="784 bytes"):
-        store.add_drawing(code, "m1", IMAGE[:-1], (0, 0), (0, 0), 4)
+        store.add_drawing(code, m1, IMAGE[:-1], (0, 0), (0, 0), 4)
     with pytest.raises(ValueError, match="0-9"):
-        store.add_drawing(code, "m1", IMAGE, (0, 0), (0, 0), 10)
+        store.add_drawing(code, m1, IMAGE, (0, 0), (0, 0), 10)
     with pytest.raises(ValueError, match="finite"):
-        store.add_drawing(code, "m1", IMAGE, (float("nan"), 0), (0, 0), 4)
+        store.add_drawing(code, m1, IMAGE, (float("nan"), 0), (0, 0), 4)
     assert store.counts(code) == (0, 0)
 
 
@@ -126,21 +149,36 @@ def test_a_member_keeps_only_its_newest_drawings(location):
     for digit in range(5):
         draw(store, code, "m1", digit=digit)
     draw(store, code, "m2", digit=9)
-    assert [(d.member, d.digit) for d in store.drawings(code)] == [("m2", 9), ("m1", 4), ("m1", 3), ("m1", 2)]
+    assert names(store, code, [(d.member, d.digit) for d in store.drawings(code)]) == [
+        ("m2", 9), ("m1", 4), ("m1", 3), ("m1", 2)]
     assert store.counts(code) == (4, 2)
 
 
 def test_a_full_room_refuses_new_members_with_a_message(location):
     store = open_store(location, Limits(members_per_room=3))
     code, key = store.create_room()
-    for member in ("m1", "m2", "m3"):
-        draw(store, code, member)
+    draw(store, code, "m1")
+    issued = {member(store, code, "m1"), store.join(code), store.join(code)}
+    assert len(issued) == 3 and store.joined(code) == 3
     with pytest.raises(RoomFull, match=f"Room {code} is full: it takes 3 students at most"):
-        draw(store, code, "m4")
+        store.join(code)
     draw(store, code, "m1")  # a member already in draws on
-    assert store.counts(code) == (4, 3)
-    store.clear(code, key)
-    draw(store, code, "m4")
+    assert store.counts(code) == (2, 1) and store.joined(code) == 3
+    store.clear(code, key)  # the drawings go, the members stay
+    with pytest.raises(RoomFull):
+        store.join(code)
+
+
+def test_only_the_rooms_own_members_draw_and_run(store):
+    code, _ = store.create_room()
+    other, _ = store.create_room()
+    theirs = store.join(other)
+    for stranger in ("m1", theirs, "x" * 64):
+        with pytest.raises(NotMember, match=f"not a member of room {code}"):
+            store.add_drawing(code, stranger, IMAGE, (0, 0), (0, 0), 4)
+        with pytest.raises(NotMember):
+            store.add_run(code, stranger, {}, {})
+    assert store.counts(code) == (0, 0) and store.runs(code) == [] and store.joined(code) == 0
 
 
 def test_a_flood_from_one_member_is_refused_with_a_message(location):
@@ -152,6 +190,7 @@ def test_a_flood_from_one_member_is_refused_with_a_message(location):
     with pytest.raises(TooFast, match="3 drawings every 60 seconds") as refused:
         draw(store, code, "m1")
     assert isinstance(refused.value, RoomError) and isinstance(refused.value, ValueError)
+    assert 55 < refused.value.retry_after_s <= 60  # when the first of the three leaves the window
     assert store.counts(code) == (3, 1) and store.version(code) == version  # a refusal changes nothing
     draw(store, code, "m2")
 
@@ -160,7 +199,8 @@ def test_version_increases_with_every_change(store):
     code, key = store.create_room()
     versions = [store.version(code)]
     for change in (lambda: draw(store, code, "m1"), lambda: store.set_view(code, key, {"page": "latent"}),
-                   lambda: store.set_experiment(code, key, "beta"), lambda: store.add_run(code, "m1", {}, {}),
+                   lambda: store.set_experiment(code, key, "beta"),
+                   lambda: store.add_run(code, member(store, code, "m1"), {}, {}), lambda: store.join(code),
                    lambda: store.clear(code, key)):
         change()
         versions.append(store.version(code))
@@ -187,7 +227,7 @@ def test_the_lecturer_sends_the_room_a_view_and_an_experiment(store):
 def test_the_lecturer_clears_the_room(store):
     code, key = store.create_room()
     draw(store, code, "m1")
-    store.add_run(code, "m1", {"beta": 4}, {"test_loss": 140.5})
+    store.add_run(code, member(store, code, "m1"), {"beta": 4}, {"test_loss": 140.5})
     store.clear(code, key)
     assert store.drawings(code) == [] and store.runs(code) == [] and store.counts(code) == (0, 0)
     assert store.digit_counts(code) == [0] * 10
@@ -226,13 +266,11 @@ def test_runs_of_the_class_experiment(location):
     store = open_store(location, Limits(runs_per_member=2, members_per_room=2))
     code, _ = store.create_room()
     for beta in (0.5, 1, 4):
-        store.add_run(code, "m1", {"beta": beta}, {"test_loss": 140 + beta, "curve": [1.5, 2.5]})
-    store.add_run(code, "m2", {"beta": 1}, {"test_loss": 150.25})
+        store.add_run(code, member(store, code, "m1"), {"beta": beta}, {"test_loss": 140 + beta, "curve": [1.5, 2.5]})
+    store.add_run(code, member(store, code, "m2"), {"beta": 1}, {"test_loss": 150.25})
     runs = store.runs(code)
-    assert [(r["member"], r["setting"]["beta"]) for r in runs] == [("m2", 1), ("m1", 4), ("m1", 1)]
+    assert names(store, code, [(r["member"], r["setting"]["beta"]) for r in runs]) == [("m2", 1), ("m1", 4), ("m1", 1)]
     assert runs[1]["figures"] == {"test_loss": 144, "curve": [1.5, 2.5]} and runs[0]["at"] >= runs[1]["at"]
-    with pytest.raises(RoomFull):
-        store.add_run(code, "m3", {}, {})
 
 
 def test_a_room_expires_without_activity(location):
@@ -256,26 +294,27 @@ def test_a_new_store_on_the_same_place_sees_the_rooms(location):
     code, key = store.create_room()
     draw(store, code, "m1", digit=6)
     store.set_view(code, key, {"page": "latent"})
-    del store
     again = open_store(location)
     assert again.room(code).view == {"page": "latent"} and again.is_lecturer(code, key)
-    assert [(d.member, d.digit, d.image) for d in again.drawings(code)] == [("m1", 6, IMAGE)]
+    assert [(d.member, d.digit, d.image) for d in again.drawings(code)] == [(member(store, code, "m1"), 6, IMAGE)]
+    assert again.joined(code) == 1
 
 
 def test_another_process_on_the_same_store_adds_a_drawing(store, location):
     code, _ = store.create_room()
     version = store.version(code)
+    other = store.join(code)
     script = ("import sys; from vaedemo.rooms import open_store; "
-              "open_store(sys.argv[1]).add_drawing(sys.argv[2], 'other', bytes(784), (1, 2), (3, 4), 7)")
-    subprocess.run([sys.executable, "-c", script, location, code], cwd=ROOT, check=True, timeout=60)
-    assert [(d.member, d.digit, d.ae, d.vae) for d in store.drawings(code)] == [("other", 7, (1, 2), (3, 4))]
+              "open_store(sys.argv[1]).add_drawing(sys.argv[2], sys.argv[3], bytes(784), (1, 2), (3, 4), 7)")
+    subprocess.run([sys.executable, "-c", script, location, code, other], cwd=ROOT, check=True, timeout=60)
+    assert [(d.member, d.digit, d.ae, d.vae) for d in store.drawings(code)] == [(other, 7, (1, 2), (3, 4))]
     assert store.version(code) > version
 
 
 def test_threads_share_one_store(store):
     code, _ = store.create_room()
-    members = [new_member() for _ in range(8)]
-    threads = [threading.Thread(target=draw, args=(store, code, member)) for member in members]
+    members = [store.join(code) for _ in range(8)]
+    threads = [threading.Thread(target=store.add_drawing, args=(code, m, IMAGE, (0, 0), (0, 0), 4)) for m in members]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -309,8 +348,8 @@ def test_the_halls_data_set_is_its_drawings_and_digits_oldest_first_and_names_no
 
     store = open_store(str(tmp_path / "rooms.sqlite3"))
     code, _ = store.create_room()
-    for n, (member, digit) in enumerate(zip(["m1", "m2"] * 2, (3, 7, 1, 0))):
-        store.add_drawing(code, member, bytes([n]) * 784, (0.0, 0.0), (0.5, 0.5), digit)
+    for n, (name, digit) in enumerate(zip(["m1", "m2"] * 2, (3, 7, 1, 0))):
+        store.add_drawing(code, member(store, code, name), bytes([n]) * 784, (0.0, 0.0), (0.5, 0.5), digit)
     data = np.load(io.BytesIO(hall_dataset(store.drawings(code))))
     assert sorted(data.files) == ["digits", "images"]  # no member ids, no times
     assert data["images"].shape == (4, 28, 28) and data["images"].dtype == np.uint8
@@ -333,12 +372,13 @@ def test_a_frozen_redis_is_unreachable_within_its_timeout_and_answers_again_when
     with redis_server() as url:
         store = open_store(url)
         code, _ = store.create_room()
+        m1 = store.join(code)
         pid = redis.Redis.from_url(url).info()["process_id"]
         os.kill(pid, signal.SIGSTOP)
         try:
             started = time.monotonic()
             with pytest.raises(Unreachable, match="does not answer just now"):
-                store.add_drawing(code, "m1", IMAGE, (0, 0), (0, 0), 3)
+                store.add_drawing(code, m1, IMAGE, (0, 0), (0, 0), 3)
             assert time.monotonic() - started < 1.5 * STORE_TIMEOUT_S
             started = time.monotonic()
             with pytest.raises(Unreachable):
@@ -347,7 +387,7 @@ def test_a_frozen_redis_is_unreachable_within_its_timeout_and_answers_again_when
         finally:
             os.kill(pid, signal.SIGCONT)
         time.sleep(1.0)  # STORE_RETRY_S
-        store.add_drawing(code, "m1", IMAGE, (0, 0), (0, 0), 3)
+        store.add_drawing(code, m1, IMAGE, (0, 0), (0, 0), 3)
         assert store.counts(code) == (1, 1)
 
 
@@ -361,16 +401,17 @@ def test_a_locked_sqlite_file_is_unreachable_within_its_timeout_and_answers_agai
     path = str(tmp_path / "rooms.sqlite3")
     store = open_store(path)
     code, _ = store.create_room()
+    m1 = store.join(code)
     lock = sqlite3.connect(path, isolation_level=None)
     lock.execute("BEGIN EXCLUSIVE")  # another process holding the write lock
     try:
         started = time.monotonic()
         with pytest.raises(Unreachable, match="does not answer just now"):
-            store.add_drawing(code, "m1", IMAGE, (0, 0), (0, 0), 3)
+            store.add_drawing(code, m1, IMAGE, (0, 0), (0, 0), 3)
         assert time.monotonic() - started < 1.5 * STORE_TIMEOUT_S
     finally:
         lock.execute("ROLLBACK")
         lock.close()
     time.sleep(0.5)  # STORE_RETRY_S
-    store.add_drawing(code, "m1", IMAGE, (0, 0), (0, 0), 3)
+    store.add_drawing(code, m1, IMAGE, (0, 0), (0, 0), 3)
     assert store.counts(code) == (1, 1)

@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from tests.harness.classroom import open_class_page, open_student, wait_for_class
-from tests.harness.protocol import DRAWINGS, Session, class_counts
+from tests.harness.hall import room_counts, students_draw
+from tests.harness.protocol import Session
 from tests.harness.server import ROOT, app_pids, free_port, run_coroutine, start_app, stop_app
 from tests.harness.strokes import draw_digit
 from vaedemo.rooms import open_store
@@ -33,7 +34,7 @@ def other_process(cookie: str) -> str:
 
 def test_two_processes_keep_each_browser_on_its_own_and_share_the_room(tmp_path):
     rooms = str(tmp_path / "rooms.sqlite3")
-    code, key = open_store(rooms).create_room()
+    code, _ = open_store(rooms).create_room()
     port = free_port()
     server = start_app(port, {"VAEDEMO_ROOMS": rooms}, processes=2)
     url = f"http://127.0.0.1:{port}"
@@ -43,25 +44,25 @@ def test_two_processes_keep_each_browser_on_its_own_and_share_the_room(tmp_path)
 
         async def hall():
             first, second = Session(url, f"room={code}"), Session(url, f"room={code}")
-            for student, digit in ((first, 7), (second, 3)):
+            for student in (first, second):
                 await student.connect()
                 await student.rerun()
-                await student.stroke(DRAWINGS[digit])
             uploads = [await asyncio.to_thread(upload, url, student, cookie) for student in (first, second)
                        for cookie in (student.cookie, other_process(student.cookie))]
-            counts = await class_counts(url, code, key)
+            posts = await students_draw(url, code, [[7], [3], [1], [0]])  # phones without cookies: both processes
+            counts = await room_counts(url, code)
             for student in (first, second):
                 await student.close()
-            return first, second, uploads, counts
+            return first, second, uploads, posts, counts
 
-        first, second, uploads, counts = run_coroutine(hall())
+        first, second, uploads, posts, counts = run_coroutine(hall())
         assert first.errors == second.errors == []
         # the proxy sent the second browser, while the first one's websocket was open, to the other process
         assert {first.cookie.count(f"{COOKIE}=app0"), second.cookie.count(f"{COOKIE}=app0")} == {0, 1}
         # each browser's cookie leads to its own session; the other process knows no such session
         assert [response.status_code for response in uploads] == [204, 400, 204, 400]
         assert "sticky sessions" in uploads[1].text
-        assert counts == (2, 2)  # one class map for both processes' students
+        assert [status for status, _ in posts] == [202] * 4 and counts == (4, 4)  # one room for both processes
     finally:
         stop_app(server)
     assert not any(Path(f"/proc/{pid}").exists() for pid in pids)  # stopping the command stops its processes

@@ -1,6 +1,7 @@
 """The classroom's rooms: a lecturer opens a room, students join it by a short code, and each student's drawings
 (the 28×28 input and its AE and VAE codes) land there for the projected Class page; the lecturer's view and
-experiment are there for the room to follow. No Streamlit and no torch here.
+experiment are there for the room to follow. A member is an id the store issues when a student joins (join): a room
+takes drawings and runs from its members only, and at most MEMBERS_PER_ROOM of them. No Streamlit and no torch here.
 
 The rooms live in a store that outlives the app's process and is shared by every process that points at it:
 a SQLite file by default (WAL mode, so that readers never wait for the writer), or a Redis server when
@@ -32,7 +33,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read 
 CODE_LENGTH = 5
 ROOM_TTL_S = 6 * 3600  # a room without a write for this long is gone
 DRAWINGS_PER_MEMBER = 20  # a member's oldest drawing goes when a newer one comes
-MEMBERS_PER_ROOM = 400
+MEMBERS_PER_ROOM = 2000  # a lecture hall and then some (docs/deployment.md: where one app process stops)
 RUNS_PER_MEMBER = 10
 FLOOD_DRAWINGS = 20  # at most this many drawings from one member ...
 FLOOD_WINDOW_S = 10.0  # ... in this many seconds
@@ -69,10 +70,16 @@ class Unreachable(RoomError):
                          "live view waits; drawing goes on.")
 
 
+class NotMember(RoomError):
+    def __init__(self, code: str):
+        super().__init__(f"This is not a member of room {code}: join the room first.")
+
+
 class TooFast(RoomError):
-    def __init__(self, drawings: int, window_s: float):
+    def __init__(self, drawings: int, window_s: float, retry_after_s: float):
         super().__init__(f"Too fast: a room takes {drawings} drawings every {window_s:g} seconds from each student. "
                          "Wait a moment and draw again.")
+        self.retry_after_s = retry_after_s  # when the member's oldest drawing in the window leaves it
 
 
 @dataclass(frozen=True)
@@ -238,9 +245,20 @@ class RoomStore(ABC):
         code = normalise_code(code)
         return self._room(code) if is_code(code) else None
 
+    def join(self, code: str) -> str:
+        """A new member of the room: the id its drawings and runs go under (nothing in it says who it is). Raises
+        RoomFull when the room has MEMBERS_PER_ROOM already."""
+        member = new_member()
+        self._join(self._code(code), member)
+        return member
+
+    def joined(self, code: str) -> int:
+        """How many members the room has issued."""
+        return self._joined(self._code(code))
+
     def add_drawing(self, code: str, member: str, image: bytes, ae, vae, digit: int):
         """Keep a member's drawing: image 28×28 uint8 (784 bytes), ae and vae its codes (x, y), digit its class.
-        Raises RoomFull for a new member of a full room, TooFast for a flood from one member."""
+        Raises NotMember for an id the room did not issue, TooFast for a flood from one member."""
         image = memoryview(image).tobytes()
         if len(image) != IMAGE_BYTES:
             raise ValueError(f"a drawing is {IMAGE_BYTES} bytes (28×28 uint8), not {len(image)}")
@@ -249,9 +267,9 @@ class RoomStore(ABC):
         drawing = Drawing(checked_member(member), image, point(ae), point(vae), int(digit), now())
         self._add_drawing(self._code(code), drawing)
 
-    def drawings(self, code: str, latest_only: bool = False) -> list[Drawing]:
-        """The room's kept drawings, newest first; latest_only: each member's latest only."""
-        return self._drawings(self._code(code), latest_only)
+    def drawings(self, code: str, latest_only: bool = False, newest: int | None = None) -> list[Drawing]:
+        """The room's kept drawings, newest first; latest_only: each member's latest only; newest: that many at most."""
+        return self._drawings(self._code(code), latest_only, newest)
 
     def counts(self, code: str) -> tuple[int, int]:
         """(drawings kept, students with at least one drawing)."""
@@ -291,7 +309,8 @@ class RoomStore(ABC):
         self._set(self._lecturer(code, key), "experiment", json.dumps(varied))
 
     def add_run(self, code: str, member: str, setting: dict, figures: dict):
-        """Keep a member's training run for the class experiment: its setting and its figures (JSON-able)."""
+        """Keep a member's training run for the class experiment: its setting and its figures (JSON-able). Raises
+        NotMember for an id the room did not issue."""
         run = json.dumps({"member": checked_member(member), "setting": setting, "figures": figures, "at": now()})
         self._add_run(self._code(code), member, run)
 
@@ -327,10 +346,16 @@ class RoomStore(ABC):
         """The live room's lecturer key, None when there is no such room."""
 
     @abstractmethod
+    def _join(self, code: str, member: str): ...
+
+    @abstractmethod
+    def _joined(self, code: str) -> int: ...
+
+    @abstractmethod
     def _add_drawing(self, code: str, drawing: Drawing): ...
 
     @abstractmethod
-    def _drawings(self, code: str, latest_only: bool) -> list[Drawing]: ...
+    def _drawings(self, code: str, latest_only: bool, newest: int | None) -> list[Drawing]: ...
 
     @abstractmethod
     def _counts(self, code: str) -> tuple[int, int]: ...
@@ -356,19 +381,23 @@ class RoomStore(ABC):
         """The runs as JSON, newest first."""
 
 
+SCHEMA_VERSION = 2  # 2: members, and each room's tallies of its drawings and its students who drew
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS rooms (
+CREATE TABLE rooms (
     code TEXT PRIMARY KEY, key TEXT NOT NULL, created REAL NOT NULL, last_active REAL NOT NULL,
-    view TEXT NOT NULL, experiment TEXT NOT NULL, version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS drawings (
+    view TEXT NOT NULL, experiment TEXT NOT NULL, version INTEGER NOT NULL,
+    drawings INTEGER NOT NULL DEFAULT 0, students INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE members (
+    code TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE, member TEXT NOT NULL, PRIMARY KEY (code, member));
+CREATE TABLE drawings (
     id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE,
     member TEXT NOT NULL, image BLOB NOT NULL, ae_x REAL NOT NULL, ae_y REAL NOT NULL,
     vae_x REAL NOT NULL, vae_y REAL NOT NULL, digit INTEGER NOT NULL, at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS drawings_of_member ON drawings (code, member, id);
-CREATE TABLE IF NOT EXISTS runs (
+CREATE INDEX drawings_of_member ON drawings (code, member, id);
+CREATE TABLE runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE,
     member TEXT NOT NULL, at REAL NOT NULL, run TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS runs_of_member ON runs (code, member, id);
+CREATE INDEX runs_of_member ON runs (code, member, id)
 """
 DRAWING_COLUMNS = "member, image, ae_x, ae_y, vae_x, vae_y, digit, at"
 
@@ -396,7 +425,13 @@ class SQLiteRooms(RoomStore):
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._db().executescript(SCHEMA)
+        with self._write() as db:  # a file of another version starts afresh: rooms live for hours only
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                for table in ("members", "drawings", "runs", "rooms"):
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in SCHEMA.split(";"):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _db(self) -> sqlite3.Connection:
         # synchronous NORMAL: durable at each checkpoint, consistent always
@@ -436,7 +471,7 @@ class SQLiteRooms(RoomStore):
         t = now()
         with self._write() as db:
             db.execute("DELETE FROM rooms WHERE last_active < ?", (t - self.limits.room_ttl_s,))
-            return db.execute("INSERT OR IGNORE INTO rooms VALUES (?, ?, ?, ?, '{}', 'null', 1)",
+            return db.execute("INSERT OR IGNORE INTO rooms VALUES (?, ?, ?, ?, '{}', 'null', 1, 0, 0)",
                               (code, key, t, t)).rowcount == 1
 
     def _room(self, code):
@@ -447,40 +482,59 @@ class SQLiteRooms(RoomStore):
         row = self._live(code, "key")
         return row[0] if row else None
 
-    def _admit(self, db: sqlite3.Connection, table: str, code: str, member: str, flood: int | None):
-        """Raise RoomFull for a new member of a full room, TooFast when the member has reached the flood cap."""
-        kept = [at for (at,) in db.execute(f"SELECT at FROM {table} WHERE code = ? AND member = ?", (code, member))]
-        if not kept:
-            (members,) = db.execute(f"SELECT COUNT(DISTINCT member) FROM {table} WHERE code = ?", (code,)).fetchone()
+    def _join(self, code, member):
+        with self._write(code) as db:
+            (members,) = db.execute("SELECT COUNT(*) FROM members WHERE code = ?", (code,)).fetchone()
             if members >= self.limits.members_per_room:
                 raise RoomFull(code, self.limits.members_per_room)
-        if flood is not None and sum(at > now() - self.limits.flood_window_s for at in kept) >= flood:
-            raise TooFast(flood, self.limits.flood_window_s)
+            db.execute("INSERT INTO members VALUES (?, ?)", (code, member))
 
-    def _trim(self, db: sqlite3.Connection, table: str, code: str, member: str, keep: int):
-        """Drop the member's oldest rows of table beyond the newest keep."""
-        db.execute(f"DELETE FROM {table} WHERE code = ?1 AND member = ?2 AND id NOT IN "
+    def _joined(self, code):
+        self._require(code)
+        return self._db().execute("SELECT COUNT(*) FROM members WHERE code = ?", (code,)).fetchone()[0]
+
+    def _admit(self, db: sqlite3.Connection, table: str, code: str, member: str, flood: int | None):
+        """Raise NotMember for an id the room did not issue, TooFast when the member has reached the flood cap."""
+        if db.execute("SELECT 1 FROM members WHERE code = ? AND member = ?", (code, member)).fetchone() is None:
+            raise NotMember(code)
+        if flood is None:
+            return
+        window = self.limits.flood_window_s
+        recent = sorted(at for (at,) in db.execute(f"SELECT at FROM {table} WHERE code = ? AND member = ? AND at > ?",
+                                                   (code, member, now() - window)))
+        if len(recent) >= flood:
+            raise TooFast(flood, window, recent[-flood] + window - now())
+
+    def _trim(self, db: sqlite3.Connection, table: str, code: str, member: str, keep: int) -> int:
+        """Drop the member's oldest rows of table beyond the newest keep; how many it dropped."""
+        return db.execute(f"DELETE FROM {table} WHERE code = ?1 AND member = ?2 AND id NOT IN "
                    f"(SELECT id FROM {table} WHERE code = ?1 AND member = ?2 ORDER BY id DESC LIMIT ?3)",
-                   (code, member, keep))
+                   (code, member, keep)).rowcount
 
     def _add_drawing(self, code, drawing):
         with self._write(code) as db:
             self._admit(db, "drawings", code, drawing.member, self.limits.flood_drawings)
+            first = db.execute("SELECT 1 FROM drawings WHERE code = ? AND member = ? LIMIT 1",
+                               (code, drawing.member)).fetchone() is None
             db.execute(f"INSERT INTO drawings (code, {DRAWING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (code, drawing.member, drawing.image, *drawing.ae, *drawing.vae, drawing.digit, drawing.at))
-            self._trim(db, "drawings", code, drawing.member, self.limits.drawings_per_member)
+            dropped = self._trim(db, "drawings", code, drawing.member, self.limits.drawings_per_member)
+            db.execute("UPDATE rooms SET drawings = drawings + 1 - ?, students = students + ? WHERE code = ?",
+                       (dropped, first, code))
 
-    def _drawings(self, code, latest_only):
+    def _drawings(self, code, latest_only, newest):
         self._require(code)
         where = "id IN (SELECT MAX(id) FROM drawings WHERE code = ?1 GROUP BY member)" if latest_only else "code = ?1"
-        rows = self._db().execute(f"SELECT {DRAWING_COLUMNS} FROM drawings WHERE {where} ORDER BY id DESC", (code,))
+        rows = self._db().execute(f"SELECT {DRAWING_COLUMNS} FROM drawings WHERE {where} ORDER BY id DESC LIMIT ?2",
+                                  (code, -1 if newest is None else newest))
         return [Drawing(member, image, (ae_x, ae_y), (vae_x, vae_y), digit, at)
                 for member, image, ae_x, ae_y, vae_x, vae_y, digit, at in rows]
 
     def _counts(self, code):
-        self._require(code)
-        return self._db().execute("SELECT COUNT(*), COUNT(DISTINCT member) FROM drawings WHERE code = ?",
-                                  (code,)).fetchone()
+        row = self._live(code, "drawings, students")
+        if row is None:
+            raise NoSuchRoom(code)
+        return row
 
     def _version(self, code):
         row = self._live(code, "version")
@@ -491,7 +545,8 @@ class SQLiteRooms(RoomStore):
     def _clear(self, code):
         with self._write(code) as db:
             db.execute("DELETE FROM drawings WHERE code = ?", (code,))
-            db.execute("DELETE FROM runs WHERE code = ?", (code,))
+            db.execute("DELETE FROM runs WHERE code = ?", (code,))  # the members stay members
+            db.execute("UPDATE rooms SET drawings = 0, students = 0 WHERE code = ?", (code,))
 
     def _close(self, code):
         with self._write(code) as db:
@@ -532,22 +587,22 @@ redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
 """ + TOUCH + "return 1"
 CLEAR = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('DEL', unpack(KEYS, 2))
+redis.call('DEL', unpack(KEYS, 2, #KEYS - 1))
 """ + TOUCH + "return 1"
 # ARGV[3]: which of the KEYS holds the records (number -> JSON) and, next, the index (member -> [[number, time], ...],
-# newest first); ARGV[4] the member, ARGV[5] the record; then the bounds: a member's records, the members, and
-# the flood's records and window in s.
+# newest first); ARGV[4] the member, ARGV[5] the record; then the bounds: a member's records, the flood's records and
+# window in s. The last key is the room's members. A flood answers when its oldest record in the window leaves it.
 APPEND = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'NoSuchRoom' end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'NoSuchRoom'} end
 local now, records, index, member = tonumber(ARGV[1]), KEYS[tonumber(ARGV[3])], KEYS[tonumber(ARGV[3]) + 1], ARGV[4]
+if redis.call('SISMEMBER', KEYS[#KEYS], member) == 0 then return {'NotMember'} end
 local entry = redis.call('HGET', index, member)
-if not entry and redis.call('HLEN', index) >= tonumber(ARGV[7]) then return 'RoomFull' end
 local kept = entry and cjson.decode(entry) or {}
-local recent = 0
+local recent, oldest = 0, now
 for _, record in ipairs(kept) do
-  if record[2] > now - tonumber(ARGV[9]) then recent = recent + 1 end
+  if record[2] > now - tonumber(ARGV[8]) then recent = recent + 1; oldest = record[2] end
 end
-if recent >= tonumber(ARGV[8]) then return 'TooFast' end
+if recent >= tonumber(ARGV[7]) then return {'TooFast', tostring(oldest + tonumber(ARGV[8]) - now)} end
 local n = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HSET', records, n, ARGV[5])
 local newest = {{n, now}}
@@ -555,8 +610,14 @@ for i, record in ipairs(kept) do
   if i < tonumber(ARGV[6]) then newest[i + 1] = record else redis.call('HDEL', records, record[1]) end
 end
 redis.call('HSET', index, member, cjson.encode(newest))
+""" + TOUCH + "return {'ok'}"
+# ARGV[3]: the new member; ARGV[4]: the most members a room takes.
+JOIN = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'NoSuchRoom' end
+if redis.call('SCARD', KEYS[#KEYS]) >= tonumber(ARGV[4]) then return 'RoomFull' end
+redis.call('SADD', KEYS[#KEYS], ARGV[3])
 """ + TOUCH + "return 'ok'"
-ROOM, DRAWINGS, DRAWINGS_INDEX, RUNS, RUNS_INDEX = range(5)  # the places of a room's keys in RedisRooms._keys
+ROOM, DRAWINGS, DRAWINGS_INDEX, RUNS, RUNS_INDEX, MEMBERS = range(6)  # the places of a room's keys in RedisRooms._keys
 
 
 def drawing_json(drawing: Drawing) -> str:
@@ -571,8 +632,9 @@ def drawing_of(text: str) -> Drawing:
 
 class RedisRooms(RoomStore):
     """Rooms in a Redis server, for several app processes or machines. A room is a hash (key, created, last_active,
-    view, experiment, version, seq) and four hashes beside it: its drawings and its runs by number (JSON), and for
-    each, every member's kept numbers. All of a room's keys share its TTL, renewed by every write."""
+    view, experiment, version, seq), four hashes beside it: its drawings and its runs by number (JSON), and for
+    each, every member's kept numbers; and the set of its members. All of a room's keys share its TTL, renewed by
+    every write."""
 
     def __init__(self, url: str, limits: Limits = Limits(), prefix: str = "vaedemo:room:"):
         super().__init__(limits)
@@ -581,14 +643,14 @@ class RedisRooms(RoomStore):
         self.client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=STORE_TIMEOUT_S,
                                            socket_connect_timeout=STORE_TIMEOUT_S, retry=Retry(NoBackoff(), 0))
         self.prefix = prefix
-        self._create, self._set_field, self._clear_room, self._append = (
-            self.client.register_script(script) for script in (CREATE, SET, CLEAR, APPEND))
+        self._create, self._set_field, self._clear_room, self._append, self._join_room = (
+            self.client.register_script(script) for script in (CREATE, SET, CLEAR, APPEND, JOIN))
 
     def _keys(self, code: str) -> list[str]:
-        """The room's hash; its drawings and their index by member; its runs and their index. The braces keep
-        them in one slot of a Redis Cluster."""
+        """The room's hash; its drawings and their index by member; its runs and their index; its members. The
+        braces keep them in one slot of a Redis Cluster."""
         room = f"{self.prefix}{{{code}}}"
-        return [room] + [f"{room}:{part}" for part in ("drawings", "drawings-index", "runs", "runs-index")]
+        return [room] + [f"{room}:{part}" for part in ("drawings", "drawings-index", "runs", "runs-index", "members")]
 
     def _run(self, script, code: str, *args) -> str | int:
         return script(self._keys(code), [now(), max(1, round(self.limits.room_ttl_s * 1000)), *args])
@@ -622,15 +684,25 @@ class RedisRooms(RoomStore):
     def _key(self, code):
         return self.client.hget(self._keys(code)[ROOM], "key")
 
-    def _add(self, code: str, slot: int, member: str, record: str, keep: int, flood: int, window_s: float):
-        outcome = self._run(self._append, code, slot + 1, member, record, keep, self.limits.members_per_room, flood,
-                            window_s)
+    def _join(self, code, member):
+        outcome = self._run(self._join_room, code, member, self.limits.members_per_room)
         if outcome == "NoSuchRoom":
             raise NoSuchRoom(code)
         if outcome == "RoomFull":
             raise RoomFull(code, self.limits.members_per_room)
+
+    def _joined(self, code):
+        (members,) = self._read(code, lambda pipeline, keys: pipeline.scard(keys[MEMBERS]))
+        return members
+
+    def _add(self, code: str, slot: int, member: str, record: str, keep: int, flood: int, window_s: float):
+        outcome, *detail = self._run(self._append, code, slot + 1, member, record, keep, flood, window_s)
+        if outcome == "NoSuchRoom":
+            raise NoSuchRoom(code)
+        if outcome == "NotMember":
+            raise NotMember(code)
         if outcome == "TooFast":
-            raise TooFast(flood, window_s)
+            raise TooFast(flood, window_s, float(detail[0]))
 
     def _add_drawing(self, code, drawing):
         self._add(code, DRAWINGS, drawing.member, drawing_json(drawing), self.limits.drawings_per_member,
@@ -643,13 +715,14 @@ class RedisRooms(RoomStore):
     def _newest_first(self, records: dict) -> list[str]:
         return [records[n] for n in sorted(records, key=int, reverse=True)]
 
-    def _drawings(self, code, latest_only):
-        if not latest_only:
-            (records,) = self._read(code, lambda pipeline, keys: pipeline.hgetall(keys[DRAWINGS]))
-            return [drawing_of(record) for record in self._newest_first(records)]
-        (index,) = self._read(code, lambda pipeline, keys: pipeline.hvals(keys[DRAWINGS_INDEX]))
-        latest = sorted((json.loads(kept)[0][0] for kept in index), reverse=True)
-        records = self.client.hmget(self._keys(code)[DRAWINGS], latest) if latest else []
+    def _drawings(self, code, latest_only, newest):
+        if latest_only:
+            (index,) = self._read(code, lambda pipeline, keys: pipeline.hvals(keys[DRAWINGS_INDEX]))
+            numbers = [json.loads(kept)[0][0] for kept in index]
+        else:
+            (numbers,) = self._read(code, lambda pipeline, keys: pipeline.hkeys(keys[DRAWINGS]))
+        numbers = sorted(map(int, numbers), reverse=True)[:newest]
+        records = self.client.hmget(self._keys(code)[DRAWINGS], numbers) if numbers else []
         return [drawing_of(record) for record in records if record is not None]
 
     def _counts(self, code):

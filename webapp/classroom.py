@@ -1,6 +1,7 @@
 """The classroom in the app: the room store of this process (vaedemo.rooms), joining a room from the address bar, the
-sidebar's room box, the lecturer's "send the class here", the members' prompt to follow, and a stroke posted to the
-room. No torch here: the sidebar shows before the models load (the Draw page posts what it has already computed)."""
+sidebar's room box, the lecturer's "send the class here", the members' prompt to follow, and what a drawing pad needs
+to post into the room (drawings go from the browser to the room API, webapp/room_api.py). No torch here: the sidebar
+shows before the models load."""
 import ipaddress
 import os
 import time
@@ -10,15 +11,17 @@ import segno
 import streamlit as st
 from streamlit.net_util import get_internal_ip
 
-from vaedemo.rooms import NoSuchRoom, RoomError, Unreachable, new_member, normalise_code, open_store
+from vaedemo.rooms import RoomError, Unreachable, normalise_code, open_store
 from webapp import per_process, session
+from webapp.components.room import room_follow
 from webapp.i18n import t
 
-FOLLOW_POLL_S = 2.5  # a member's page asks the store this often whether the lecturer sent the class somewhere
+FOLLOW_POLL_S = 2.5  # a member's page asks the room API this often whether the lecturer sent the class somewhere
 NOT_FOLLOWED = ("room", "key", "lang", "lecture")  # address-bar settings that stay each session's own
 # Pages whose members follow the lecturer's view on their own, without a tap (the lesson's steps): the same poll as
 # the prompt, no more requests to the store.
 FOLLOWED_ON_THEIR_OWN = ("lesson",)
+SENT = "room_sent"  # the id of the latest view the browser heard the lecturer send, until followed or dismissed
 
 
 @per_process
@@ -165,18 +168,23 @@ def lead_class(page_name: str, params: dict[str, str]):
 
 
 def follow_prompt(page_name: str):
-    """At the top of every page of a member: where the lecturer sends the class, one tap away (polled); on a page of
+    """At the top of every page of a member: where the lecturer sends the class, one tap away. The browser asks the
+    room API (components/room.py); this reruns only when the lecturer has sent the class somewhere new. On a page of
     FOLLOWED_ON_THEIR_OWN that the lecturer's view is on, the page follows the view at once."""
     if not session.room() or session.room_key():
         return
 
-    @st.fragment(run_every=FOLLOW_POLL_S)
+    @st.fragment
     def prompt():
+        sent = room_follow("room_follow", session.room(), session.followed(), FOLLOW_POLL_S)
+        if sent is not None:
+            st.session_state[SENT] = sent
+        if st.session_state.get(SENT) in (None, session.followed()):
+            return
         try:
             room = current_room()
         except Unreachable:
-            unreachable()  # until a poll reaches the store again
-            return
+            return  # the poll says so, and tries again
         view = room.view if room else {}
         if not view or view.get("id") == session.followed():
             return
@@ -206,17 +214,28 @@ def kept_params() -> dict:
     return {name: st.query_params[name] for name in NOT_FOLLOWED if name in st.query_params and name != "key"}
 
 
-def post_drawing(image: bytes, ae: list[float], vae: list[float], digit: int):
-    """A member's stroke to its room: the 28×28 input, its AE-2D and VAE-2D codes and the digit the CVAE reads.
-    A room that refuses it (too fast, full, gone) says so in a toast; the page goes on."""
-    code = session.room()
+def member() -> str:
+    """This session's member id in its room, issued by the room the first time the session needs one there.
+    Raises the room's refusal (RoomFull, NoSuchRoom, Unreachable)."""
+    return session.member(session.room(), store().join)
+
+
+REFUSED_WORDS = {400: "Unreachable", 403: "NotMember", 404: "NoSuchRoom", 409: "RoomFull", 413: "Unreachable",
+                 429: "TooFast", 503: "Unreachable"}  # the room API's refusals, as a drawing pad says them
+
+
+def drawing_room() -> dict | None:
+    """What a drawing pad needs to post each drawing into this session's room from the browser: the room's code, this
+    session's member id and the words of the API's refusals (by status); None outside a room. A room that cannot
+    issue a member now (full, gone, a store that does not answer) says so, and the pad draws on."""
+    if not session.room():
+        return None
     try:
-        store().add_drawing(code, session.member(new_member), image, ae, vae, digit)
-    except NoSuchRoom:
-        session.leave_room()
-        st.toast(t("room.unknown", code=code), icon=":material/meeting_room:")
+        return {"code": session.room(), "member": member(),
+                "words": {status: t(f"room.error.{name}") for status, name in REFUSED_WORDS.items()}}
     except RoomError as error:
-        st.toast(room_message(error), icon=":material/hourglass:")
+        st.toast(room_message(error), icon=":material/meeting_room:")
+        return None
 
 
 def room_message(error: RoomError) -> str:
@@ -246,6 +265,6 @@ def post_run(job, progress):
     figures = {name: last[f"test_{name}"] for name in ("loss", "recon", "kl")} | {
         "active_units": last.get("active_units")}
     try:
-        store().add_run(session.room(), session.member(new_member), setting, figures)
+        store().add_run(session.room(), member(), setting, figures)
     except RoomError as error:
         st.toast(room_message(error), icon=":material/hourglass:")

@@ -1,12 +1,11 @@
 """The Draw page's answer to a stroke, laid out: the pictures, both maps and their marks, the reparameterisation graph
 and the loss's maths, all computed in the browser from the two models this sends (components/answer.py): a stroke
-costs the server nothing. A room's member still posts each drawing to the room from here. The page imports it once
-its canvas is on screen, since this module loads torch and the models."""
+costs the server nothing. The page imports it once its canvas is on screen, since this module loads torch and the
+models."""
 import streamlit as st
-import torch
 
-from vaedemo.viz import map_bounds, to_uint8
-from webapp import classroom, sidebar, ui
+from vaedemo.viz import map_bounds
+from webapp import sidebar, ui
 from webapp.components import answer
 from webapp.components.latent_map import BrowserModel, browser_model, latent_map
 from webapp.i18n import t
@@ -49,13 +48,3 @@ def maps(models, shown: list[BrowserModel], names: list[str], lecture: bool):
                        text=20 if lecture else 12, bounds=map_bounds(model.points), height=0.55 if lecture else 0.75)
     if wide:
         st.caption(t("draw.pca_note"))
-
-
-@torch.inference_mode()
-def post_to_room(x: torch.Tensor):
-    """A room member's drawing (1, 1, 28, 28) goes to the room: its input, the shipped 2-D AE's and VAE's codes (the
-    Class page maps the VAE's) and the digit the shipped CVAE reads in it, whatever models this page shows."""
-    ae = ui.shipped("ae", 2, "mnist").encode(x)[0]  # (2,)
-    vae = ui.shipped("vae", 2, "mnist").encode(x)[0][0]  # (2,), the posterior mean
-    digit = int(ui.elbos_by_label(ui.shipped("cvae", 2, "mnist"), x).argmax())
-    classroom.post_drawing(to_uint8(x)[0].tobytes(), ae.tolist(), vae.tolist(), digit)

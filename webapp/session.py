@@ -99,7 +99,7 @@ def remember_drawing(x):
 
 ROOM = "room"  # the code of the class room this session is in; ?room=CODE in the address bar
 ROOM_KEY = "room_key"  # the room's lecturer key, held by the session that created it or opened its lecturer link
-MEMBER = "room_member"  # this session's anonymous id in a room: nothing that says who is drawing
+MEMBER = "room_member"  # (room code, this session's anonymous id in it): nothing that says who is drawing
 FOLLOWED = "room_followed"  # the lecturer's latest view that this session has followed (or dismissed)
 
 
@@ -125,11 +125,12 @@ def leave_room():
         st.session_state.pop(name, None)
 
 
-def member(new) -> str:
-    """This session's anonymous id in rooms, made once with new()."""
-    if MEMBER not in st.session_state:
-        st.session_state[MEMBER] = new()
-    return st.session_state[MEMBER]
+def member(code: str, join) -> str:
+    """This session's anonymous id in the room with this code, issued by join(code) once per room."""
+    kept = st.session_state.get(MEMBER)
+    if kept is None or kept[0] != code:
+        kept = st.session_state[MEMBER] = (code, join(code))
+    return kept[1]
 
 
 def followed() -> float | None:

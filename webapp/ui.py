@@ -12,7 +12,7 @@ import torch
 from vaedemo import load_checkpoint
 from vaedemo.data import load_test_sample
 from vaedemo.datasets import CHECKPOINTS, DATASETS, checkpoint_path
-from vaedemo.evaluate import kl_per_dimension, label_elbos
+from vaedemo.evaluate import kl_per_dimension
 from vaedemo.latent import codebook_pictures
 from vaedemo.likelihood import Separation, separation
 from vaedemo.losses import prior_log_density, prior_mass_within
@@ -101,11 +101,6 @@ def codes(kind: str, latent_dim: int, dataset: str | None = None) -> torch.Tenso
     """Latent means of the data set's test sample under model(kind, latent_dim, dataset)."""
     mine = session.using_mine(kind, dataset or current_dataset())
     return codes_of(session.my_model()) if mine else shipped_codes(kind, latent_dim, dataset)
-
-
-def elbos_by_label(cvae, x: torch.Tensor) -> torch.Tensor:
-    """The CVAE's ELBO of the drawing x (1, 1, 28, 28) under each label 0-9: (10,); the best is its reading of x."""
-    return label_elbos(cvae, x, answer.label_noise(cvae.latent_dim))[0]
 
 
 def latex_vector(v: torch.Tensor, shown: int = 3) -> str:

@@ -1,57 +1,22 @@
 """A browser tab without a browser: Streamlit's own websocket protocol, spoken as the browser speaks it, so that a
-simulated student costs this machine almost nothing (tests/test_lecture_hall.py, benchmarks/lecture_hall.py).
+simulated visitor costs this machine almost nothing (tests/test_space.py, benchmarks/training_queue.py,
+benchmarks/memory_reruns.py, benchmarks/lecture_hall.py). A stroke sends Streamlit nothing (the browser answers it,
+and in a room posts it to the room API: tests/harness/hall.py), so what a tab says here is page loads, polls and
+clicks.
 
 It fetches the XSRF cookie (and a proxy's sticky cookie) from /_stcore/health, opens ws://HOST/_stcore/stream,
-asks for the page (a BackMsg.rerun_script with only context_info), then sends strokes as a room member's browser
-sends them (outside a room a stroke sends nothing): a rerun_script of the canvas fragment with the page's widget
-states echoed and the canvas's state the 28x28 digit's grey bytes, of a digit drawn the way tests/harness/strokes.py
-draws it and prepared as the browser prepares it (vaedemo.preprocess, which engine.js mirrors). It reports the
-hashes of the cacheable messages it holds, as a browser does, and resolves the references the server sends in their
-place."""
+asks for the page (a BackMsg.rerun_script with only context_info), then reruns the page, its polling fragments and
+its buttons as the browser does, with the page's widget states echoed. It reports the hashes of the cacheable
+messages it holds, as a browser does, and resolves the references the server sends in their place."""
 import asyncio
-import base64
-import json
-import random
-import re
 import time
 import urllib.request
 
-import numpy as np
 import websockets
-from PIL import Image, ImageDraw
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.harness.strokes import DIGITS
-from vaedemo.preprocess import preprocess_drawing
-from vaedemo.viz import to_uint8
-
-CANVAS, STROKE = 280, 24  # as webapp/views/draw.py draws its canvas
 TIMEOUT_S = 120  # an answer that has not come by then counts as an error
-
-
-def digit_grey(digit: int, hand: random.Random | None = None) -> str:
-    """The canvas's state after drawing the digit (white ink on black) as a room member's canvas sends it: the 28x28
-    digit's grey bytes in base64. With a hand, each point of the strokes lands up to 4 % of the canvas away, as no
-    two people draw alike."""
-    image = Image.new("RGBA", (CANVAS, CANVAS), (0, 0, 0, 255))
-    pen = ImageDraw.Draw(image)
-    shake = (lambda: hand.uniform(-0.04, 0.04)) if hand else (lambda: 0.0)
-    for points in DIGITS[digit]:
-        at = [((x + shake()) * CANVAS, (y + shake()) * CANVAS) for x, y in points]
-        pen.line(at, fill=(255, 255, 255, 255), width=STROKE, joint="curve")
-        for x, y in (at[0], at[-1]):
-            pen.ellipse((x - STROKE / 2, y - STROKE / 2, x + STROKE / 2, y + STROKE / 2), fill=(255, 255, 255, 255))
-    x = preprocess_drawing(np.asarray(image))  # (1, 1, 28, 28)
-    return base64.b64encode(to_uint8(x)[0].tobytes()).decode()
-
-
-DRAWINGS = [json.dumps({"digit": digit_grey(digit)}) for digit in DIGITS]
-
-
-def drawing(digit: int, hand: random.Random) -> str:
-    """A canvas state (as DRAWINGS holds them) of the digit drawn by this hand."""
-    return json.dumps({"digit": digit_grey(digit, hand)})
 
 
 class Session:
@@ -62,7 +27,6 @@ class Session:
         self.widgets = {}  # widget id -> a WidgetState as the browser would echo it
         self.cache = {}  # hash -> cacheable ForwardMsg already received
         self.pages = {}  # page name -> page_script_hash
-        self.fragment = ""  # the fragment the canvas lives in
         self.buttons = {}  # label -> widget id
         self.button_fragments = {}  # label -> the fragment the button is in ("" outside any), which its click reruns
         self.received = 0  # bytes received so far
@@ -156,8 +120,7 @@ class Session:
         elif kind == "button":
             self.buttons[element.button.label] = element.button.id
             self.button_fragments[element.button.label] = msg.delta.fragment_id
-        elif kind in ("button_group", "checkbox", "radio", "bidi_component") and element.HasField(kind) and (
-                kind != "bidi_component" or element.bidi_component.component_name == "vaedemo.canvas"):
+        elif kind in ("button_group", "checkbox", "radio") and element.HasField(kind):
             widget = getattr(element, kind)
             state = self.widgets.setdefault(widget.id, BackMsg().rerun_script.widget_states.widgets.add())
             state.id = widget.id
@@ -167,18 +130,6 @@ class Session:
                 state.bool_value = widget.default
             elif kind == "radio" and not state.HasField("string_value"):
                 state.string_value = widget.options[widget.default]
-            elif kind == "bidi_component":
-                self.fragment, self.canvas = msg.delta.fragment_id, widget.id
-
-    async def stroke(self, drawing: str) -> int:
-        """Draw on the Draw page's canvas as a room member's browser sends a stroke (the canvas's state, json with the
-        digit's grey bytes, and a rerun of its fragment); returns how many pictures the answer held (none: the
-        browser answers)."""
-        state = self.widgets.setdefault(self.canvas, BackMsg().rerun_script.widget_states.widgets.add())
-        state.id, state.json_value = self.canvas, drawing
-        before = self.pictures
-        await self.rerun(self.pages["Draw"], self.fragment)
-        return self.pictures - before
 
     async def wait(self, seconds: float, page: str):
         """Keep the tab open on page for seconds, rerunning its polling fragments when they are due, as a browser
@@ -203,18 +154,3 @@ async def press(session: Session, label: str, page: str = "Train"):
     session.widgets[click.id] = click
     await session.rerun(session.pages[page], session.button_fragments[label])
     del session.widgets[click.id]
-
-
-COUNTS = re.compile(r"(\d+) drawings from (\d+) students")  # the Class page's count, in English
-
-
-async def class_counts(url: str, code: str, key: str) -> tuple[int, int]:
-    """What the Class page of the room says: (drawings, students)."""
-    projector = Session(url, f"room={code}&key={key}")
-    await projector.connect()
-    await projector.rerun()
-    await projector.rerun(projector.pages["Class"])
-    await projector.close()
-    assert projector.errors == []
-    (drawings, students), = [tuple(map(int, m.groups())) for _, text in projector.texts if (m := COUNTS.search(text))]
-    return drawings, students

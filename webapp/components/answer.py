@@ -87,7 +87,7 @@ def loss_figures(key: str, model: BrowserModel, kind: str, latent_dim: int, *, c
     _answer(key=key, data=data, width="stretch")
 
 
-ELBO_SAMPLES = 16  # posterior samples per label for a CVAE's ten ELBOs: the browser's reading and the room's
+ELBO_SAMPLES = 16  # posterior samples per label for a CVAE's ten ELBOs in the browser's reading
 
 
 def label_noise(latent_dim: int) -> torch.Tensor:
@@ -96,10 +96,9 @@ def label_noise(latent_dim: int) -> torch.Tensor:
 
 
 def every_digit(key: str, cvae: BrowserModel, latent_dim: int, *, canvas: str, on_style):
-    """A CVAE's reading of the drawing (the label of its best ELBO, label_noise's samples of z for each label, as
-    webapp.ui.elbos_by_label reads a room's drawings) and the drawing's style written as every digit, with the ten
-    ELBOs; its "Take my style" button calls on_style, which finds the style (z1, z2) under
-    st.session_state[key].style."""
+    """A CVAE's reading of the drawing (the label of its best ELBO, label_noise's samples of z for each label) and
+    the drawing's style written as every digit, with the ten ELBOs; its "Take my style" button calls on_style, which
+    finds the style (z1, z2) under st.session_state[key].style."""
     words = {word: t(f"every_digit.{word}")
              for word in ("hint", "verdict", "your_style", "alt_every", "take_style", "take_style_help")}
     words |= {"elbo_note": t("every_digit.elbo_note", samples=ELBO_SAMPLES), "input": t("draw.input"),

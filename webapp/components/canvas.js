@@ -1,8 +1,9 @@
 // The drawing canvas's script (components/canvas.py; engine.js and decodes.js come before it). After every stroke it
 // prepares the drawing as MNIST's digits were (engine.js preprocess) and publishes the 28x28 digit on the "drawing"
-// channel under its key, where the page's other components answer it; the server hears of it only where the page
-// asks (data.send: a room's member posts each drawing), as 784 grey bytes. The latest digit also stays in the tab's
-// sessionStorage, for the pages that offer the last drawing. The strokes live on the canvas element, so they survive
+// channel under its key, where the page's other components answer it; no message goes to Streamlit. In a room
+// (data.room: its code, this session's member id, the words of its refusals) each drawing's 784 grey bytes are posted
+// to the room API (webapp/room_api.py), and a refusal is said under the canvas. The latest digit also stays in the
+// tab's sessionStorage, for the pages that offer the last drawing. The strokes live on the canvas element, so they survive
 // reruns; the function runs again (after the previous run's cleanup) whenever Streamlit sends new data, and only
 // (re)binds the handlers.
 const LAST = "vaedemo.lastDrawing";
@@ -12,7 +13,21 @@ function greyBytes(x) {
   return btoa(String.fromCharCode(...x.map((v) => Math.round(255 * v))));
 }
 
-export default function ({ parentElement, data, setStateValue }) {
+// A drawing to the room; resolves to what to say under the canvas ("" when it landed). The room's refusals come as
+// HTTP statuses, said in the page's language (room.words); a network that fails is the room that cannot be reached.
+async function postToRoom(room, grey) {
+  try {
+    const answer = await fetch(`/api/rooms/${room.code}/drawings`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ member: room.member, image: grey }),
+    });
+    return answer.ok ? "" : room.words[answer.status] || room.words[503];
+  } catch {
+    return room.words[503];
+  }
+}
+
+export default function ({ parentElement, data }) {
   const canvas = parentElement.querySelector("canvas.ink");
   const pen = canvas.getContext("2d", { willReadFrequently: true });  // read after every stroke: kept in memory
   const { size, stroke, words } = data;
@@ -47,10 +62,12 @@ export default function ({ parentElement, data, setStateValue }) {
     drawing.publish(x);
     return x;
   };
-  const send = () => {
+  const status = parentElement.querySelector(".room");
+  const send = async () => {
     const x = publish(), grey = x && greyBytes(Array.from(x));
-    if (grey) sessionStorage.setItem(LAST, grey);
-    if (data.send) setStateValue("digit", grey);
+    if (!grey) return;
+    sessionStorage.setItem(LAST, grey);
+    if (data.room) status.textContent = await postToRoom(data.room, grey);
   };
   const at = (event) => {
     const box = canvas.getBoundingClientRect();

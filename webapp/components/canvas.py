@@ -1,8 +1,8 @@
 """A small drawing canvas of our own (Streamlit Components v2, no build step): white ink on black, drawn with a
 mouse, pen or finger, with Undo and Clear. After every stroke the browser prepares the drawing as MNIST's digits were
 (engine.js, the same steps as vaedemo.preprocess) and the page's components answer it there (components/answer.py):
-the server hears of a stroke only where the page asks (send=True), as the 28x28 digit's 784 grey bytes, at pointer-up,
-with no debounce."""
+a stroke costs the server nothing. In a room, the browser posts each drawing's 28x28 grey bytes to the room API
+(webapp/room_api.py) at pointer-up, with no debounce: still nothing for Streamlit."""
 import base64
 import binascii
 
@@ -19,23 +19,15 @@ _canvas = st.components.v2.component("vaedemo.canvas", html=asset("canvas.html")
 
 PIXELS = 28 * 28
 WORDS = ("label", "undo", "undo_help", "clear", "clear_help")
-FED_DRAWING = (
-    "fed_drawing"  # AppTest cannot draw on a component: a test puts RGBA pixels here, read in place of a drawing
-)
 
 
-def drawing_canvas(key: str, size: int = 280, stroke: int = 24, send: bool = False):
-    """The canvas. With send, returns the drawing as the models take it, (1, 1, 28, 28) in [0, 1] (None while nothing
-    is drawn), and each stroke reruns the page's fragment; without, returns None and strokes stay in the browser.
-    torch is imported only once a drawing comes: a page draws its canvas before the models load."""
+def drawing_canvas(key: str, size: int = 280, stroke: int = 24):
+    """The canvas; in a room, its drawings go to the room from the browser (classroom.drawing_room)."""
+    from webapp import classroom
+
     words = {name: t(f"canvas.{name}") for name in WORDS}
-    result = _canvas(key=key, data={"key": key, "size": size, "stroke": stroke, "words": words, "send": send},
-                     default={"digit": None}, on_digit_change=lambda: None, width="content")
-    if send and FED_DRAWING in st.session_state:
-        from vaedemo.preprocess import preprocess_drawing
-
-        return preprocess_drawing(st.session_state[FED_DRAWING])
-    return digit(result.digit) if send else None
+    _canvas(key=key, data={"key": key, "size": size, "stroke": stroke, "words": words,
+                           "room": classroom.drawing_room()}, width="content")
 
 
 def digit(grey: str | None):

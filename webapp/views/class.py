@@ -1,19 +1,18 @@
-import numpy as np
 import streamlit as st
 
 from vaedemo.rooms import EXPERIMENT_SETTINGS, RoomError, Unreachable, hall_dataset
-from vaedemo.viz import png_data_uri, rate_distortion
+from vaedemo.viz import rate_distortion
 from webapp import classroom, session, sidebar, ui
-from webapp.components.latent_map import browser_model, latent_map, send_marks, send_models
+from webapp.components.latent_map import browser_model, latent_map, send_models
+from webapp.components.room import room_view
 from webapp.i18n import t
 
-REFRESH_S = 1.0  # the class map asks the store this often: a stroke shows here within about a second
-STRIP = 24  # the latest drawings shown under the map
+REFRESH_S = 1.0  # the live view asks the room API this often: a drawing shows here within about a second
+EXPERIMENT_REFRESH_S = 5.0  # the class experiment's runs (finished trainings) are read this often
 CLOSED = "class_closed"  # set when this session's lecturer closed its room
 # The room's code large enough to read from the back of a hall; the strip's 28×28 drawings as crisp squares.
 LAYOUT = """<style>
 .st-key-room-code p { font-size: 3.2rem; font-weight: 700; letter-spacing: 0.12em; line-height: 1.2; margin: 0; }
-.st-key-class-strip img { image-rendering: pixelated; }
 .st-key-room-join [data-testid=stCaptionContainer] { opacity: 1; }
 .st-key-room-join a { color: #1d4ed8; }
 </style>"""
@@ -38,7 +37,7 @@ lecture = session.lecture_mode()
 
 model = ui.shipped("vae", 2, "mnist")
 shown = browser_model(model, ui.shipped_codes("vae", 2, "mnist"), ui.test_sample("mnist")[1])
-send_models(shown)  # once per page load: the polls below rerun only the fragment
+send_models(shown)  # once per page load
 
 
 def as_lecturer(action):
@@ -102,62 +101,38 @@ def experiment_plot(runs: list[dict], varied: str):
     st.caption(t("class.experiment_note", runs=len(runs)))
 
 
-def digit_table(counts: list[int]):
-    """How many students' latest drawings the CVAE reads as each digit."""
-    st.markdown("| " + t("class.digit") + " | " + " | ".join(map(str, range(10))) + " |\n|---|" + "---|" * 10 +
-                "\n| " + t("class.students") + " | " + " | ".join(map(str, counts)) + " |")
-
-
-def strip(drawings: list):
-    """The latest drawings, newest first, each over the digit the CVAE read in it."""
-    st.caption(t("class.strip"))
-    with st.container(key="class-strip"):
-        st.image([png_data_uri(np.frombuffer(d.image, np.uint8).reshape(28, 28)) for d in drawings[:STRIP]],
-                 caption=[str(d.digit) for d in drawings[:STRIP]], width=56,
-                 alt=[t("class.alt_drawing", digit=d.digit) for d in drawings[:STRIP]])
-
-
-@st.fragment(run_every=REFRESH_S)
-def class_room():
-    """The room as it is now: the counts, every member's latest drawing as a star on the VAE's map, the latest
-    drawings, and how many of each digit the CVAE reads."""
-    if session.room() != code:  # closed, or left, since the page ran
-        st.rerun(scope="app")
+def live_view():
+    """The room as it is now, from the browser through the room API: the counts, every member's latest drawing as a
+    star on the VAE's map, the newest drawings, and how many of each digit the CVAE reads."""
     try:
-        show_room()
-    except Unreachable:  # the live view waits for the store; the next poll tries again
-        classroom.unreachable()
-
-
-def show_room():
-    room = classroom.store().room(code)
-    if room is None:
-        st.warning(t("room.unknown", code=code))
-        return
-    drawings = classroom.store().drawings(code)
-    latest = {}
-    for drawing in drawings:  # newest first: the first of each member is its latest
-        latest.setdefault(drawing.member, drawing)
+        room = classroom.current_room()
+    except Unreachable:
+        room = None  # the page goes on; the live view says whether the store answers
     join_column, map_column = st.columns([1, 2.4], gap="large")
     with join_column:
         join()
-        st.markdown(t("class.counts", drawings=len(drawings), students=len(latest)))
         if lecturer:
             lecturer_controls()
-            experiment_control(room.experiment)
+            experiment_control(room.experiment if room else None)
     with map_column:
-        send_marks(latent_map("class_map", shown, t("class.map_title"), sidebar.dataset("mnist").classes,
-                              bounds=(-4, 4, -4, 4), stars=[drawing.vae for drawing in latest.values()],
-                              height=0.6 if lecture else 0.8, text=20 if lecture else 12))
-        if drawings:
-            strip(drawings)
-            digit_table(classroom.store().digit_counts(code))
-        else:
-            st.info(t("class.empty"), icon=":material/draw:")
-        runs = classroom.store().runs(code)
-        if room.experiment or runs:
-            experiment_plot(runs, room.experiment or "beta")
+        latent_map("class_map", shown, t("class.map_title"), sidebar.dataset("mnist").classes, bounds=(-4, 4, -4, 4),
+                   height=0.6 if lecture else 0.8, text=20 if lecture else 12)
+        room_view("class_live", code, "class_map", REFRESH_S)
+        experiment()
 
 
-class_room()
+@st.fragment(run_every=EXPERIMENT_REFRESH_S)
+def experiment():
+    """The class experiment's finished runs, once the lecturer chose what it varies or a run came."""
+    if session.room() != code:  # closed, or left, since the page ran
+        st.rerun(scope="app")
+    try:
+        room, runs = classroom.current_room(), classroom.store().runs(code)
+    except (Unreachable, RoomError):
+        return  # the live view above says what is wrong
+    if room and (room.experiment or runs):
+        experiment_plot(runs, room.experiment or "beta")
+
+
+live_view()
 st.caption(t("class.note"))

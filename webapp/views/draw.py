@@ -18,21 +18,10 @@ sidebar.mnist_only("draw")
 lecture = session.lecture_mode()  # a projector's one screen: a narrower canvas column, wider and flatter maps
 
 
-@st.fragment
-def canvas():
-    """The canvas, whose strokes the browser answers. Only a room's member sends each drawing (to the room): then a
-    stroke reruns this function alone."""
-    st.caption(t("draw.your_drawing"))
-    x = drawing_canvas("canvas", size=CANVAS, stroke=STROKE, send=session.room() is not None)
-    if x is not None:
-        from webapp import reconstruction
-
-        reconstruction.post_to_room(x)
-
-
 canvas_column, result_column = st.columns([1, 4.2] if lecture else [1, 2], gap="large")
 with canvas_column:
-    canvas()
+    st.caption(t("draw.your_drawing"))
+    drawing_canvas("canvas", size=CANVAS, stroke=STROKE)  # the browser answers its strokes
 # Only now torch and the models, which are most of a cold start: with the canvas on screen, a person can start
 # drawing meanwhile, and the browser answers the strokes once the models arrive.
 from webapp import reconstruction  # noqa: E402

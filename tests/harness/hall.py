@@ -1,0 +1,124 @@
+"""Phones without a browser: students who join a room and post drawings through the room API (webapp/room_api.py),
+each on a keep-alive HTTP/1.1 connection of its own from asyncio, so that a thousand simulated phones cost this
+machine little (tests/test_room_api.py, tests/test_lecture_hall.py, benchmarks/lecture_hall.py). Python's standard
+library has no asynchronous HTTP client and a thread per phone would cost more than the server it measures, so a
+request is written here on asyncio's streams: the API's requests and answers are small JSON with a Content-Length.
+
+The drawings are digits drawn the way tests/harness/strokes.py draws them and prepared as the browser prepares them
+(vaedemo.preprocess, which engine.js mirrors): 784 grey bytes in base64, as a phone posts them."""
+import asyncio
+import base64
+import json
+import random
+from urllib.parse import urlsplit
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from tests.harness.strokes import DIGITS
+from vaedemo.preprocess import preprocess_drawing
+from vaedemo.viz import to_uint8
+
+CANVAS, STROKE = 280, 24  # as webapp/views/draw.py draws its canvas
+TIMEOUT_S = 30  # an answer that has not come by then counts as an error
+
+
+def digit_grey(digit: int, hand: random.Random | None = None) -> str:
+    """The digit drawn on the canvas (white ink on black) as a phone posts it: the 28x28 digit's grey bytes in base64.
+    With a hand, each point of the strokes lands up to 4 % of the canvas away, as no two people draw alike."""
+    image = Image.new("RGBA", (CANVAS, CANVAS), (0, 0, 0, 255))
+    pen = ImageDraw.Draw(image)
+    shake = (lambda: hand.uniform(-0.04, 0.04)) if hand else (lambda: 0.0)
+    for points in DIGITS[digit]:
+        at = [((x + shake()) * CANVAS, (y + shake()) * CANVAS) for x, y in points]
+        pen.line(at, fill=(255, 255, 255, 255), width=STROKE, joint="curve")
+        for x, y in (at[0], at[-1]):
+            pen.ellipse((x - STROKE / 2, y - STROKE / 2, x + STROKE / 2, y + STROKE / 2), fill=(255, 255, 255, 255))
+    x = preprocess_drawing(np.asarray(image))  # (1, 1, 28, 28)
+    return base64.b64encode(to_uint8(x)[0].tobytes()).decode()
+
+
+IMAGES = [digit_grey(digit) for digit in DIGITS]  # each digit drawn once, steadily
+
+
+class Phone:
+    """One phone's connection to the app; request() reconnects when the server closed it."""
+
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.streams = None
+        self.member = None
+
+    async def request(self, method: str, path: str, body=None, headers: dict | None = None) -> tuple[int, dict, dict]:
+        """(status, the answer's JSON, its headers in lower case)."""
+        payload = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
+        head = {"Host": f"{self.host}:{self.port}", "Content-Length": str(len(payload)),
+                "Content-Type": "application/json", **(headers or {})}
+        message = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n"
+        for attempt in (1, 2):
+            if self.streams is None:
+                self.streams = await asyncio.open_connection(self.host, self.port)
+            reader, writer = self.streams
+            try:
+                writer.write(message.encode() + payload)
+                return await asyncio.wait_for(self.answer(reader), TIMEOUT_S)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                await self.close()
+                if attempt == 2:
+                    raise
+
+    async def answer(self, reader) -> tuple[int, dict, dict]:
+        status = int((await reader.readline()).split()[1])
+        headers = {}
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            headers[name.strip().lower()] = value.strip()
+        body = await reader.readexactly(int(headers.get("content-length", 0)))
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        return status, json.loads(body) if body else {}, headers
+
+    async def join(self, code: str) -> str:
+        status, answer, _ = await self.request("POST", f"/api/rooms/{code}/members", {})
+        assert status == 201, answer
+        self.member = answer["member"]
+        return self.member
+
+    async def draw(self, code: str, image: str) -> tuple[int, dict]:
+        status, answer, _ = await self.request("POST", f"/api/rooms/{code}/drawings",
+                                               {"member": self.member, "image": image})
+        return status, answer
+
+    async def room(self, code: str, query: str = "") -> dict:
+        status, answer, _ = await self.request("GET", f"/api/rooms/{code}{query}")
+        assert status == 200, answer
+        return answer
+
+    async def close(self):
+        if self.streams:
+            self.streams[1].close()
+            self.streams = None
+
+
+async def students_draw(url: str, code: str, digits: list[list[int]], hands: bool = True) -> list[tuple[int, dict]]:
+    """Students at once, each joining the room and posting its digits (a hand of its own, seeded by its place); the
+    answers to every post, in order."""
+    async def one(n: int, own: list[int]):
+        phone = Phone(url)
+        await phone.join(code)
+        hand = random.Random(n) if hands else None
+        answers = [await phone.draw(code, digit_grey(digit, hand) if hand else IMAGES[digit]) for digit in own]
+        await phone.close()
+        return answers
+
+    done = await asyncio.gather(*(one(n, own) for n, own in enumerate(digits)))
+    return [answer for answers in done for answer in answers]
+
+
+async def room_counts(url: str, code: str) -> tuple[int, int]:
+    """What the room says: (drawings, students)."""
+    phone = Phone(url)
+    answer = await phone.room(code)
+    await phone.close()
+    return answer["drawings"], answer["students"]

@@ -1,0 +1,89 @@
+// A room followed through the room API (webapp/room_api.py), never through a script rerun (components/room.py).
+// Two parts, by data.part:
+// - "view", the Class page's live view: every REFRESH_S it asks GET /api/rooms/CODE?map=1 and shows the counts, the
+//   digits the conditional VAE reads in each student's latest drawing, the newest drawings, and each student's
+//   latest drawing as a small star on the class map (through the map's marks, decodes.js setMarks).
+// - "follow", on a member's page, hidden: every data.every_s it asks GET /api/rooms/CODE and, when the lecturer's
+//   view has changed since data.followed, tells the page once (trigger "view"), which then offers it.
+// A store that does not answer (503) or a network that fails is said in the page's words, and the next poll tries
+// again; a poll never overlaps the one before.
+
+function poll(url, every_s, answer, trouble) {
+  let stopped = false, timer = null;
+  const ask = async () => {
+    try {
+      const response = await fetch(url, { cache: "no-store" });
+      if (stopped) return;
+      if (response.ok) answer(await response.json());
+      else trouble(response.status);
+    } catch {
+      if (!stopped) trouble(503);
+    }
+    if (!stopped) timer = setTimeout(ask, every_s * 1000);
+  };
+  ask();
+  return () => { stopped = true; clearTimeout(timer); };
+}
+
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, name) => values[name]);
+const bold = (text) => text.replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");  // the catalogue's markdown emphasis
+const escape = (text) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function view(root, data) {
+  const { words } = data;
+  root.innerHTML = `<p class="trouble" role="status" aria-live="polite"></p><p class="counts" aria-live="polite"></p>
+    <p class="empty"></p><div class="drawings"><p class="caption"></p><div class="strip"></div>
+    <table><thead><tr></tr></thead><tbody><tr></tr></tbody></table></div>`;
+  const [trouble, counts, empty] = ["trouble", "counts", "empty"].map((name) => root.querySelector(`.${name}`));
+  const drawings = root.querySelector(".drawings"), strip = root.querySelector(".strip");
+  root.querySelector(".caption").textContent = words.strip;
+  empty.textContent = words.empty;
+  const heads = [words.digit, ...Array.from({ length: 10 }, (_, d) => String(d))];
+  root.querySelector("thead tr").innerHTML = heads.map((h) => `<th scope="col">${escape(h)}</th>`).join("");
+  let shownVersion = null;
+  return poll(`/api/rooms/${data.code}?map=1`, data.every_s, (room) => {
+    trouble.textContent = "";
+    root.dataset.drawings = room.drawings;
+    root.dataset.students = room.students;
+    if (room.version === shownVersion) return;
+    shownVersion = room.version;
+    counts.innerHTML = bold(escape(fill(words.counts, room)));
+    empty.hidden = room.drawings > 0;
+    drawings.hidden = room.drawings === 0;
+    root.querySelector("tbody tr").innerHTML = `<th scope="row">${escape(words.students)}</th>` +
+      room.digits.map((n) => `<td>${n}</td>`).join("");
+    strip.replaceChildren(...room.latest.map(({ image, digit }) => {
+      const figure = document.createElement("figure"), img = document.createElement("img");
+      const grey = Uint8Array.from(atob(image), (c) => c.charCodeAt(0));
+      img.src = digitURI(Array.from(grey, (v) => v / 255));
+      img.alt = fill(words.alt_drawing, { digit });
+      figure.append(img, Object.assign(document.createElement("figcaption"), { textContent: digit }));
+      return figure;
+    }));
+    setMarks(data.map, { stars: room.points.map(([x, y]) => [x, y]) });
+  }, (status) => {
+    trouble.textContent = status === 404 ? words.gone : words.unreachable;
+  });
+}
+
+function follow(root, data, setTriggerValue) {
+  const trouble = Object.assign(document.createElement("p"), { className: "trouble" });
+  trouble.setAttribute("role", "status");
+  root.replaceChildren(trouble);
+  return poll(`/api/rooms/${data.code}`, data.every_s, (room) => {
+    trouble.textContent = "";
+    const sent = room.view.id;  // told once per view (the element remembers across the page's reruns)
+    if (sent !== undefined && sent !== data.followed && String(sent) !== root.dataset.told) {
+      root.dataset.told = String(sent);
+      setTriggerValue("view", sent);
+    }
+  }, (status) => {
+    trouble.textContent = status === 404 ? data.words.gone : data.words.unreachable;
+  });
+}
+
+export default function ({ parentElement, data, setTriggerValue }) {
+  const root = parentElement.querySelector(".room") ?? parentElement.appendChild(
+    Object.assign(document.createElement("div"), { className: "room" }));
+  return data.part === "view" ? view(root, data) : follow(root, data, setTriggerValue);
+}

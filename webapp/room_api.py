@@ -1,0 +1,215 @@
+"""The room API: JSON over HTTP on the app's own server, beside Streamlit's routes (app.py mounts ROUTES with st.App).
+A student's page posts each drawing here from the browser and every page follows its room here, so that a hall costs
+the server a store write a drawing and a cached answer a poll, never a script rerun. The contract (DESIGN.md):
+
+    POST /api/rooms/{code}/members    {}                                  -> 201 {"member": id}
+    POST /api/rooms/{code}/drawings   {"member": id, "image": base64 of 784 bytes, 28x28 grey, row-major}
+                                                                          -> 202 {"drawings": n, "students": m}
+    GET  /api/rooms/{code}            -> 200 {"drawings", "students", "joined", "digits": [10], "view", "experiment",
+                                              "version"}; with ?map=1 also "points" (each student's latest drawing:
+                                              its VAE-2D code and digit) and "latest" (the newest drawings)
+
+Every refusal is {"error": "<a sentence>"} with its status, and stores nothing: 400 a malformed body, 413 a body over
+MAX_BODY bytes, 403 a member the room did not issue or a request from another site's page, 404 an unknown room, 409
+a full room, 429 a flood (with Retry-After), 503 a store that does not answer within STORE_TIMEOUT_S.
+
+Nothing a phone claims about its drawing is trusted: the codes and the digit come from its 28x28 (read_drawing)."""
+import base64
+import binascii
+import json
+import math
+import os
+import time
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from vaedemo.rooms import (
+    IMAGE_BYTES,
+    MEMBER_CHARS,
+    STORE_RETRY_S,
+    NoSuchRoom,
+    NotMember,
+    RoomFull,
+    TooFast,
+    Unreachable,
+    WrongKey,
+    is_code,
+    normalise_code,
+)
+from webapp import classroom, per_process
+
+MAX_BODY = 4096  # bytes: a drawing's JSON is about 1.2 kB
+FRESH_S = 0.5  # a room's answer to polls is computed at most this often while it changes, and kept while it does not
+STRIP = 24  # the newest drawings that ?map=1 carries, for the Class page's strip
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, error: str, headers: dict | None = None):
+        super().__init__(error)
+        self.status, self.error, self.headers = status, error, headers
+
+
+REFUSALS = {NoSuchRoom: 404, NotMember: 403, WrongKey: 403, RoomFull: 409, TooFast: 429, Unreachable: 503,
+            ValueError: 400}  # the first that an error is an instance of
+
+
+def refusal(error: ValueError) -> Refusal:
+    """A store's refusal (vaedemo.rooms.RoomError, or a ValueError of a bad argument) as the API's."""
+    status = next(status for kind, status in REFUSALS.items() if isinstance(error, kind))
+    retry = {TooFast: lambda: error.retry_after_s, Unreachable: lambda: STORE_RETRY_S}.get(type(error))
+    return Refusal(status, str(error), {"Retry-After": str(math.ceil(retry()))} if retry else None)
+
+
+def answering(handler):
+    """The route handler (request, the room's code), with its refusals as JSON {"error"} and their status."""
+    async def answer(request: Request):
+        try:
+            return await handler(request, room_code(request))
+        except (Refusal, ValueError) as error:
+            refused = error if isinstance(error, Refusal) else refusal(error)
+            return JSONResponse({"error": refused.error}, refused.status, refused.headers)
+
+    return answer
+
+
+def room_code(request: Request) -> str:
+    code = normalise_code(request.path_params["code"])
+    if not is_code(code):
+        raise NoSuchRoom(code)
+    return code
+
+
+def same_site(request: Request) -> bool:
+    """Whether a request comes from no page (curl, a script) or from a page of this app: its Origin's host is the
+    one it asked (Host, or a proxy's X-Forwarded-Host) or VAEDEMO_PUBLIC_URL's. A page of another site must not post
+    into a room from its visitors' browsers."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    hosts = {request.headers.get("host"), request.headers.get("x-forwarded-host"),
+             urlsplit(os.environ.get(classroom.PUBLIC_URL) or "").netloc}
+    return urlsplit(origin).netloc in hosts - {None, ""}
+
+
+async def body_of(request: Request) -> dict:
+    """The request's JSON object (an empty body is {}), once it comes from this app's pages and is small."""
+    if not same_site(request):
+        raise Refusal(403, "Posts into a room come from this app's own pages, not from another site's.")
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        raise Refusal(413, f"A room takes bodies of {MAX_BODY} bytes at most.")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise Refusal(413, f"A room takes bodies of {MAX_BODY} bytes at most.")
+    try:
+        fields = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise Refusal(400, "The body is not JSON.") from None
+    if not isinstance(fields, dict):
+        raise Refusal(400, "The body is a JSON object.")
+    return fields
+
+
+def member_of(fields: dict) -> str:
+    member = fields.get("member")
+    if not isinstance(member, str) or not 0 < len(member) <= MEMBER_CHARS:
+        raise Refusal(400, f'"member" is the id that joining the room gave (1 to {MEMBER_CHARS} characters).')
+    return member
+
+
+def image_of(fields: dict) -> bytes:
+    try:
+        image = base64.b64decode(fields.get("image"), validate=True)
+    except (TypeError, ValueError, binascii.Error):
+        raise Refusal(400, '"image" is base64 text of the 28×28 grey levels (784 bytes).') from None
+    if len(image) != IMAGE_BYTES:
+        raise Refusal(400, f'"image" is {IMAGE_BYTES} bytes (28×28 grey, row by row), not {len(image)}.')
+    return image
+
+
+def read_drawing(image: bytes) -> tuple[list[float], list[float], int]:
+    """A drawing's 28×28 grey levels as the room keeps it: the shipped AE-2D's code, the VAE-2D's posterior mean (the
+    Class page maps it) and the digit the shipped CVAE reads, the label of its best ELBO at the posterior mean (one
+    decode a label: 1 ms of CPU where 16 samples a label took 2.4; on the 2,000 test digits both read 91.4% right
+    and agree on 99.6%). Torch and the models load with the first drawing, not with the server: a cold start shows
+    its first page first."""
+    import torch
+
+    from vaedemo.evaluate import label_elbos
+    from webapp import ui
+
+    with torch.inference_mode():
+        x = torch.frombuffer(bytearray(image), dtype=torch.uint8).float().div(255).view(1, 1, 28, 28)
+        ae = ui.shipped("ae", 2, "mnist").encode(x)[0]  # (2,)
+        vae = ui.shipped("vae", 2, "mnist").encode(x)[0][0]  # (2,)
+        digit = int(label_elbos(ui.shipped("cvae", 2, "mnist"), x, torch.zeros(1, 1, 2)).argmax())
+    return ae.tolist(), vae.tolist(), digit
+
+
+def keep_drawing(code: str, member: str, image: bytes) -> dict:
+    classroom.store().add_drawing(code, member, image, *read_drawing(image))
+    drawings, students = classroom.store().counts(code)
+    return {"drawings": drawings, "students": students}
+
+
+@answering
+async def join(request: Request, code: str):
+    await body_of(request)
+    return JSONResponse({"member": await run_in_threadpool(lambda: classroom.store().join(code))}, 201)
+
+
+@answering
+async def draw(request: Request, code: str):
+    fields = await body_of(request)
+    member, image = member_of(fields), image_of(fields)
+    return JSONResponse(await run_in_threadpool(keep_drawing, code, member, image), 202)
+
+
+@per_process
+def answers() -> dict:
+    """The latest answer to polls of each room: code -> (version, when, answer, answer with the map)."""
+    return {}
+
+
+def room_now(code: str) -> tuple[dict, dict]:
+    """The room as polls see it, without and with the map: kept while the room has not changed, and recomputed at
+    most every FRESH_S while it changes (a hall's drawings change it a hundred times a second)."""
+    version = classroom.store().version(code)
+    kept = answers().get(code)
+    if kept and (kept[0] == version or time.monotonic() - kept[1] < FRESH_S):
+        return kept[2], kept[3]
+    room = classroom.store().room(code)
+    if room is None:
+        raise NoSuchRoom(code)
+    drawings, students = classroom.store().counts(code)
+    latest = classroom.store().drawings(code, latest_only=True)
+    digits = [0] * 10
+    for drawing in latest:
+        digits[drawing.digit] += 1
+    answer = {"drawings": drawings, "students": students, "joined": classroom.store().joined(code), "digits": digits,
+              "view": room.view, "experiment": room.experiment, "version": version}
+    with_map = answer | {
+        "points": [[round(d.vae[0], 3), round(d.vae[1], 3), d.digit] for d in latest],
+        "latest": [{"image": base64.b64encode(d.image).decode(), "digit": d.digit}
+                   for d in classroom.store().drawings(code, newest=STRIP)]}
+    answers()[code] = (version, time.monotonic(), answer, with_map)
+    return answer, with_map
+
+
+@answering
+async def room(request: Request, code: str):
+    answer, with_map = await run_in_threadpool(room_now, code)
+    return JSONResponse(with_map if request.query_params.get("map") else answer,
+                        headers={"Cache-Control": "no-store"})
+
+
+ROUTES = [
+    Route("/api/rooms/{code}/members", join, methods=["POST"]),
+    Route("/api/rooms/{code}/drawings", draw, methods=["POST"]),
+    Route("/api/rooms/{code}", room, methods=["GET"]),
+]
