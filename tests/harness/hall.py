@@ -51,7 +51,7 @@ class Phone:
         self.member = None
 
     async def request(self, method: str, path: str, body=None, headers: dict | None = None) -> tuple[int, dict, dict]:
-        """(status, the answer's JSON, its headers in lower case)."""
+        """(status, the answer's JSON (else {"text": its text}), its headers in lower case)."""
         payload = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
         head = {"Host": f"{self.host}:{self.port}", "Content-Length": str(len(payload)),
                 "Content-Type": "application/json", **(headers or {})}
@@ -77,7 +77,8 @@ class Phone:
         body = await reader.readexactly(int(headers.get("content-length", 0)))
         if headers.get("connection", "").lower() == "close":
             await self.close()
-        return status, json.loads(body) if body else {}, headers
+        is_json = headers.get("content-type", "").startswith("application/json")
+        return status, json.loads(body) if is_json else {"text": body.decode()}, headers
 
     async def join(self, code: str) -> str:
         status, answer, _ = await self.request("POST", f"/api/rooms/{code}/members", {})
