@@ -17,9 +17,11 @@ PAGES = [("draw", ":material/draw:"), ("home", ":material/grid_view:"), ("latent
 # Streamlit runs this file as __main__ for every page; the server imports it as app; a training child process
 # (multiprocessing spawn) imports it as __mp_main__ and must do neither.
 if __name__ == "app":
-    from webapp import room_api
+    from starlette.middleware import Middleware
 
-    app = st.App("app.py", routes=room_api.ROUTES)
+    from webapp import compression, room_api
+
+    app = st.App("app.py", routes=room_api.ROUTES, middleware=[Middleware(compression.StaticCompression)])
 elif __name__ == "__main__":
     session.language()  # before the first text: from the address bar or the browser on a first visit
     st.set_page_config(page_title=t("app.title"), page_icon="✏️", layout="wide",
