@@ -4,17 +4,23 @@ For each of the three pairs the Draw page shows (2-D MLPs, 16-D MLPs, 16-D convo
 digits: the time from the mouse's release to the input and both reconstructions shown (loaded) and both maps' stars
 moved, read in the page at each animation frame; the websocket messages the page sent during those strokes; the
 bytes the page received over its websocket on its first load (the models among them) and each model's packed size.
-With --vs COMMIT the same is measured on that commit's app too, in the same run (a git worktree beside this one),
-the two alternating pair by pair: a before/after pair on one machine. Also the cold start of this tree's app: from
-`streamlit run app.py` to the canvas taking strokes and to a first stroke answered.
-Run: make bench (or python -m benchmarks.draw_latency [--strokes N] [--vs COMMIT]).
+A phone's first load of the Draw page (390x844, touch, nothing cached): the bytes on the wire by kind, as Chromium
+counts them. With --vs COMMIT the same is measured on that commit's app too, in the same run (a git worktree beside
+this one), the two alternating pair by pair: a before/after pair on one machine. Also the cold start of this tree's
+app: from `streamlit run app.py` to the canvas taking strokes and to a first stroke answered.
+Run: make bench (or python -m benchmarks.draw_latency [--strokes N] [--vs COMMIT]; --strokes 0: no strokes).
 """
 import argparse
+import base64
+import re
 import statistics
 import subprocess
 import tempfile
 import time
+import zlib
+from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import sync_playwright
 
@@ -23,6 +29,8 @@ from tests.harness.server import ROOT, free_port, start_app, stop_app
 from tests.harness.strokes import ANSWER_ROOTS, DIGITS, MAP_POINTS, clear_canvas, draw_stroke, wait_until_drawable
 
 PAIRS = {"2-D MLP": "", "16-D MLP": "?draw_latent_dim=16-D", "16-D conv": "?draw_latent_dim=16-D&draw_conv=true"}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+MODELS, REST = "websocket: the models (vaedemo.model)", "websocket: the rest"
 RECORD_MOUSE_UP = "document.addEventListener('pointerup', () => { window.mouseUpAt = performance.now(); }, true)"
 # What each picture shows: the browser's own canvases (components/answer.js) name their answer; an earlier commit's
 # images from the server, their source once loaded.
@@ -38,6 +46,73 @@ ANSWERED = f"""([pictures, points]) => {{
         && now.length === 2 && now.every((point, i) => point && point !== points[i])
         && performance.now() - window.mouseUpAt;
 }}"""
+
+
+def kind(url: str) -> str:
+    """What a response of the page's load is, by its address: Streamlit's frontend by file type, each font family."""
+    address = urlsplit(url)
+    if address.hostname != "127.0.0.1":
+        return f"from another host: {address.hostname}"
+    folder, name = address.path.rsplit("/", 1)
+    if folder == "/static/media":
+        return "font " + re.match(r"[A-Za-z]+", name)[0]
+    return {"/static/js": "Streamlit's JavaScript", "/static/css": "Streamlit's CSS"}.get(
+        folder, "index.html" if address.path == "/" else "favicon, health, host config")
+
+
+def websocket_frame(payload: int) -> int:
+    """A server's frame of this payload on the wire (RFC 6455, 5.2: no mask)."""
+    return payload + 2 + (2 if 126 <= payload < 65536 else 8 if payload >= 65536 else 0)
+
+
+def phone_first_load(browser, url: str) -> tuple[Counter, str, Counter]:
+    """A phone's first load of the Draw page, nothing cached, until both maps hold their models: (the bytes on the
+    wire by kind: each HTTP response as Chromium counts it, headers included, each websocket message with its frame's
+    header; the extensions the websocket's handshake agreed; what its messages would take with permessage-deflate as
+    uvicorn offers it when server.enableWebsocketCompression is on: a window of 2^12 bytes, memLevel 5)."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    network = context.new_cdp_session(page)
+    network.send("Network.enable")
+    urls, finished, messages, handshakes = {}, {}, [], []
+    network.on("Network.responseReceived", lambda event: urls.update({event["requestId"]: event["response"]["url"]}))
+    network.on("Network.loadingFinished",
+               lambda event: finished.update({event["requestId"]: event["encodedDataLength"]}))
+    network.on("Network.webSocketFrameReceived", lambda event: messages.append(event["response"]))
+    network.on("Network.webSocketHandshakeResponseReceived", lambda event: handshakes.append(event["response"]))
+    page.goto(url, timeout=180_000)
+    wait_until_drawable(page, timeout=180_000)
+    wait_for_app(page)
+    page.locator("[data-ready=true]:has(.plot)").nth(1).wait_for(timeout=180_000)  # both maps have their models
+    page.wait_for_timeout(1000)
+    context.close()
+    wire = Counter()
+    for request, size in finished.items():
+        if not urls.get(request, "").startswith("blob:"):  # the Web Workers the page makes of its own scripts
+            wire[kind(urls.get(request, ""))] += size
+    deflate, deflated = zlib.compressobj(wbits=-12, memLevel=5), Counter()
+    for message in messages:
+        text = message["opcode"] == 1  # else binary, which CDP gives in base64
+        payload = message["payloadData"].encode() if text else base64.b64decode(message["payloadData"])
+        part = MODELS if b"vaedemo.model" in payload else REST
+        wire[part] += websocket_frame(len(payload))
+        deflated[part] += websocket_frame(len(deflate.compress(payload) + deflate.flush(zlib.Z_SYNC_FLUSH)) - 4)
+    extensions = ", ".join(handshake["headers"].get("Sec-WebSocket-Extensions", "none") for handshake in handshakes)
+    return wire, extensions, deflated
+
+
+def show_first_loads(loads: dict[str, tuple[Counter, str, Counter]]):
+    names = list(loads)
+    print(f"A phone's first load of the Draw page ({PHONE['viewport']['width']}x{PHONE['viewport']['height']}), "
+          "kB on the wire:\n" + f"{'':40}" + "".join(f"{name:>12}" for name in names))
+    kinds = sorted({kind for wire, _, _ in loads.values() for kind in wire}, key=lambda kind: -loads[names[0]][0][kind])
+    for row in [*kinds, "total"]:
+        print(f"{row:40}" + "".join(f"{(wire.total() if row == 'total' else wire[row]) / 1e3:12.1f}"
+                                    for wire, _, _ in loads.values()))
+    for name, (wire, extensions, deflated) in loads.items():
+        print(f"{name}: websocket extensions: {extensions}; with permessage-deflate "
+              f"(server.enableWebsocketCompression) its models' {wire[MODELS] / 1e3:.1f} kB would be "
+              f"{deflated[MODELS] / 1e3:.1f} kB, the rest's {wire[REST] / 1e3:.1f} kB {deflated[REST] / 1e3:.1f} kB")
 
 
 def percentile(values, q):
@@ -127,7 +202,9 @@ def main():
                     answered = time.perf_counter() - started
                     print(f"cold start (streamlit run -> a first stroke answered): {answered:.2f} s")
                     page.close()
-            for pair, query in PAIRS.items():
+            show_first_loads({name: phone_first_load(browser, f"http://127.0.0.1:{port}/")
+                              for name, (_, port) in apps.items()})
+            for pair, query in PAIRS.items() if args.strokes else ():
                 for name, (_, port) in apps.items():
                     page = browser.new_page(viewport={"width": 1400, "height": 1000})
                     page.set_default_timeout(180_000)
