@@ -81,7 +81,7 @@ def test_the_rest_passes_through():
 def test_accept_encoding():
     assert accepts_gzip("gzip") and accepts_gzip("deflate, gzip;q=0.5") and accepts_gzip("br, *")
     assert not accepts_gzip("") and not accepts_gzip("br") and not accepts_gzip("gzip;q=0")
-    assert not accepts_gzip("*, gzip; q=0") and not accepts_gzip("identity")
+    assert not accepts_gzip("*, gzip; q=0") and not accepts_gzip("identity") and not accepts_gzip("gzip;q=1.2.3")
 
 
 def test_the_apps_server_sends_gzip(app_url):

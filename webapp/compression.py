@@ -21,7 +21,7 @@ from streamlit import file_util
 STATIC_DIR = Path(file_util.get_static_dir()).resolve()  # what Streamlit serves at / (starlette_static_routes.py)
 TEXT_SUFFIXES = {".js", ".css", ".html", ".json", ".svg", ".map", ".txt"}
 MINIMUM_SIZE = 500  # bytes, as Starlette's GZipMiddleware: below it gzip's own header eats most of the gain
-CODING = re.compile(r"\s*([\w*-]+)\s*(?:;\s*q\s*=\s*([\d.]+))?\s*")
+CODING = re.compile(r"\s*([\w*-]+)\s*(?:;\s*q\s*=\s*([01](?:\.\d*)?))?\s*")  # a coding and its q (RFC 9110, 12.4.2)
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
