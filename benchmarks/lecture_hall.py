@@ -1,23 +1,18 @@
-"""A lecture hall on one server: N students in one room draw on the Draw page, with no browser at all.
+"""A lecture hall on one app process, as `make run` starts it: N phones in one room post drawings through the room API.
 
-Outside a room a stroke costs the server nothing (the browser answers it: components/answer.js); in a room each
-drawing still goes to the room through the server, and that is what this measures. Each simulated student speaks
-Streamlit's own websocket protocol, as the browser does (so a student costs this machine almost nothing and the
-figures are the server's): it fetches the XSRF cookie from /_stcore/health, opens ws://HOST/_stcore/stream, asks for
-the page (a BackMsg.rerun_script with only context_info), then sends strokes as a room member's browser sends them: a
-rerun_script of the canvas fragment with the page's widget states echoed and the canvas's state the 28x28 digit
-(tests/harness/protocol.py). It reports the hashes of the cacheable messages it holds, as a browser does, and
-resolves the references the server sends in their place.
+Each simulated phone (tests/harness/hall.py: a keep-alive HTTP connection from asyncio, so that a thousand of them
+cost this machine little and the figures are the server's) joins the room through the API (POST .../members), then
+for --seconds posts a drawing every --every seconds or so (POST .../drawings, a digit drawn by a hand of its own) and
+polls the room every 2.5 s as a member's page does for the lecturer's view (GET /api/rooms/CODE). Beside them, in
+Chromium, the lecturer's Class page (1920x1080, lecture mode) follows the room, and one student draws on the Draw page
+with the mouse, its pad posting each drawing as every phone's does.
 
-Students arrive evenly spread over --arrival seconds, each draws --strokes strokes 1-3 s apart, in one room whose
-Class page is open in one more client that polls it as a browser does; the room on the default SQLite store and on a
-Redis server the benchmark starts, served by one app process and by two behind HAProxy (--processes,
-webapp/serve.py). The figures add how long after its stroke a drawing is counted on the Class page.
-
-Per sweep point: stroke latency (rerun_script sent -> script_finished of that run) median / p95 / max, page
-load (websocket opened -> script_finished of the first run) p95, errors (exceptions, error alerts, runs that did
-not finish, timeouts, dropped connections), the server's CPU seconds and peak resident memory.
-Run: make bench, or python -m benchmarks.lecture_hall [--room-students 25 100] [--rooms sqlite redis].
+Per row: post latency (request written -> answer read) median / p95 / max, errors (any answer but 202, and failed
+requests), the server's CPU per post (all the server's CPU in the minute, its polls and pages included, over the
+posts), how soon after the last post the Class page showed the final count, the server's peak resident memory. First,
+the server's CPU per post with one phone at a time (nothing else running). Targets (issue "A hall of 500 on one
+process"): p95 <= 300 ms, 0 errors, <= 3 ms of server CPU a post, the Class page current within 2 s.
+Run: make bench, or python -m benchmarks.lecture_hall [--students 500 1000 2000] [--rooms sqlite redis].
 """
 import argparse
 import asyncio
@@ -26,58 +21,21 @@ import random
 import re
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-from tests.harness.protocol import COUNTS, DRAWINGS, Session, press
+from tests.harness.browser import CHROMIUM_FLAGS, chromium_path
+from tests.harness.classroom import open_class_page, open_student
+from tests.harness.hall import IMAGES, Phone, digit_grey
 from tests.harness.server import app_pids, free_port, start_app, stop_app
 from tests.harness.services import redis_server
-from vaedemo.rooms import open_store
+from tests.harness.strokes import draw_digit
+from vaedemo.rooms import FLOOD_WINDOW_S, open_store
 
-ROOM_STROKE_GAP_S = 0.55  # a room takes 20 drawings every 10 s from a student
 CLOCK_TICKS = 100  # /proc/<pid>/stat counts CPU time in 1/100 s
-
-
-async def student(url: str, delay: float, strokes: int, results: dict, rng: random.Random, query: str = ""):
-    await asyncio.sleep(delay)
-    session = Session(url, query)
-    try:
-        start = time.monotonic()
-        await session.connect()
-        await session.rerun()
-        results["page_loads"].append(time.monotonic() - start)
-        for _ in range(strokes):
-            await session.wait(rng.uniform(1, 3), "Draw")  # its page polls the room for the lecturer's view
-            start = time.monotonic()
-            await session.stroke(rng.choice(DRAWINGS))
-            results["strokes"].append(time.monotonic() - start)
-            results["answered_at"].append(time.monotonic())
-        await session.close()
-    except Exception as error:  # counted and reported, the sweep goes on
-        session.errors.append(f"{type(error).__name__}: {error}")
-    results["errors"].extend(session.errors)
-
-
-async def trainer(url: str, results: dict, done: asyncio.Event):
-    """A visitor on the Train page who presses Start (the page's defaults) and keeps the tab open, its fragments
-    polling the run as a browser does; when a run ends before the students are done, Start again."""
-    session = Session(url)
-    await session.connect()
-    await session.rerun()
-    await session.rerun(session.pages["Train"])
-    runs = 0
-    while not done.is_set():
-        await press(session, "Start")
-        runs += 1
-        while not done.is_set() and session.polls:  # the page stops polling once the run has ended
-            await session.wait(0.1, "Train")
-    await press(session, "Stop")  # frees the server's one training slot for the next sweep point
-    speeds = [float(m.group(1).replace(",", "")) for text in session.progress_texts
-              if (m := re.search(r"([\d,]+) images/s", text))]
-    results["images_per_s"] = statistics.median(speeds) if speeds else None
-    results["training_runs"] = runs
-    results["errors"].extend(session.errors)
-    await session.close()
+POLL_S = 2.5  # as webapp/classroom.py FOLLOW_POLL_S
+TARGETS = {"p95_ms": 300, "cpu_ms": 3.0, "class_s": 2.0}
 
 
 def server_cpu_s(pids: list[int]) -> float:
@@ -90,108 +48,118 @@ def server_cpu_s(pids: list[int]) -> float:
 
 
 def peak_rss_mb(pids: list[int]) -> float:
-    """The app processes' peak resident memory, added up."""
     return sum(int(re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1))
                for pid in pids) / 1024
 
 
-async def projector(url: str, query: str, results: dict, done: asyncio.Event):
-    """The lecturer's Class page, polled as a browser polls it; records when each count of drawings first showed."""
-    session = Session(url, query)
-    await session.connect()
-    await session.rerun()
-    await session.rerun(session.pages["Class"])
-    while not done.is_set():
-        await session.wait(0.5, "Class")
-    await session.wait(3, "Class")  # the last strokes' drawings
-    counted = [(at, int(m.group(1))) for at, text in session.texts if (m := COUNTS.search(text))]
-    results["counted"] = counted
-    results["errors"].extend(session.errors)
-    await session.close()
+async def phone(url: str, code: str, n: int, start: float, seconds: float, every: float, results: dict):
+    """One student's phone: joins at its moment of the first `every` seconds, then posts and polls until the end."""
+    hand = random.Random(n)
+    await asyncio.sleep(hand.uniform(0, every))
+    device = Phone(url)
+    try:
+        await device.join(code)
+        next_post, next_poll = time.monotonic(), time.monotonic() + hand.uniform(0, POLL_S)
+        while (now := time.monotonic()) < start + seconds:
+            if now >= next_post:
+                image = digit_grey(hand.randrange(10), hand) if n < 50 else IMAGES[hand.randrange(10)]
+                sent = time.monotonic()
+                status, answer = await device.draw(code, image)
+                results["posts"].append(time.monotonic() - sent)
+                results["last_post"] = max(results["last_post"], time.monotonic())
+                if status != 202:
+                    results["errors"].append(f"{status}: {answer.get('error', answer)}")
+                next_post += every * hand.uniform(0.8, 1.2)
+            elif now >= next_poll:
+                await device.room(code)
+                results["polls"] += 1
+                next_poll += POLL_S
+            await asyncio.sleep(max(0.0, min(next_post, next_poll) - time.monotonic()))
+    except Exception as error:  # counted and reported, the row goes on
+        results["errors"].append(f"{type(error).__name__}: {error}")
+    finally:
+        await device.close()
 
 
-
-def shown_after(answered: list[float], counted: list[tuple[float, int]]) -> list[float]:
-    """For the k-th stroke answered, how long after it the Class page first counted k drawings (s)."""
-    shown = []
-    for k, at in enumerate(sorted(answered), start=1):
-        first = next((when for when, count in counted if count >= k), None)
-        shown.append(float("inf") if first is None else max(0.0, first - at))
-    return shown
-
-
-async def sweep_point(url: str, pids: list[int], students: int, strokes: int, arrival: float, training: bool,
-                      room: tuple[str, str] | None = None) -> dict:
-    """One sweep point; room: (code, key) of a room the students join and whose Class page is open."""
-    results = {"page_loads": [], "strokes": [], "answered_at": [], "errors": [], "images_per_s": None, "counted": []}
-    rng = random.Random(students)
-    cpu = server_cpu_s(pids)
+async def hall(url: str, code: str, students: int, seconds: float, every: float) -> dict:
+    results = {"posts": [], "errors": [], "polls": 0, "last_post": 0.0}
     start = time.monotonic()
-    done = asyncio.Event()
-    train_task = asyncio.create_task(trainer(url, results, done)) if training else None
-    class_task = asyncio.create_task(projector(url, f"room={room[0]}&key={room[1]}", results, done)) if room else None
-    query = f"room={room[0]}" if room else ""
-    await asyncio.gather(*(student(url, arrival * i / students, strokes, results, random.Random(rng.random()), query)
-                           for i in range(students)))
-    done.set()
-    for task in (train_task, class_task):
-        if task:
-            await task
-    results["wall_s"] = time.monotonic() - start
-    results["cpu_s"] = server_cpu_s(pids) - cpu
+    await asyncio.gather(*(phone(url, code, n, start, seconds, every, results) for n in range(students)))
     return results
 
 
-async def cost_alone(url: str, pids: list[int], strokes: int = 200, query: str = "") -> tuple[float, float]:
-    """Server CPU ms of one page load (a new session) and of one stroke, one student alone on the server (query: the
-    address bar's, say a room to join)."""
-    loads = []
-    for _ in range(10):
-        cpu, session = server_cpu_s(pids), Session(url, query)
-        await session.connect()
-        await session.rerun()
-        await session.close()
-        loads.append(server_cpu_s(pids) - cpu)
-    session = Session(url, query)
-    await session.connect()
-    await session.rerun()
+def in_chromium(url: str, code: str, seconds: float, every: float, results: dict, ready: threading.Event,
+                done: threading.Event):
+    """The lecturer's Class page and one student drawing with the mouse, in Chromium, on a thread of their own (the
+    sync API's); when done is set, how long the Class page takes to show results["final"] drawings."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            lecturer, projector, _ = open_class_page(browser, url, f"?room={code}&lecture=1")
+            context, student = open_student(browser, f"{url}/?room={code}")
+            ready.set()
+            end, digit = time.monotonic() + seconds, 0
+            while time.monotonic() < end and not done.is_set():
+                draw_digit(student, digit % 10)
+                digit += 1
+                student.wait_for_timeout(1000 * every)
+            refused = student.locator(".refused").inner_text()
+            if refused:
+                results["errors"].append(f"the browser student's pad: {refused}")
+            results["browser_drawings"] = digit
+            done.wait()
+            counts = f"{results['final']} drawings from"
+            projector.get_by_text(counts).wait_for(timeout=60_000)
+            results["class_s"] = time.monotonic() - results["last_post"]
+            context.close()
+            lecturer.close()
+        except Exception as error:
+            results["errors"].append(f"Chromium: {type(error).__name__}: {error}")
+            ready.set()
+        finally:
+            browser.close()
+
+
+async def cost_alone(url: str, code: str, pids: list[int], posts: int = 200) -> float:
+    """Server CPU ms of one post, one phone at a time (40 phones, 5 posts each, under the flood cap), nothing else."""
+    phones = [Phone(url) for _ in range(posts // 5)]
+    for device in phones:
+        await device.join(code)
+    await phones[0].draw(code, IMAGES[0])  # the models load with the first drawing
     cpu = server_cpu_s(pids)
-    for stroke in range(strokes):
-        await session.stroke(DRAWINGS[stroke % len(DRAWINGS)])
-        if query:
-            await asyncio.sleep(ROOM_STROKE_GAP_S)  # under the room's flood cap, so that every stroke is posted
-    per_stroke = (server_cpu_s(pids) - cpu) / strokes
-    await session.close()
-    if session.errors:
-        raise RuntimeError(f"the Draw page failed: {session.errors[0]}")
-    return 1000 * statistics.median(loads), 1000 * per_stroke
+    for k in range(posts):
+        status, answer = await phones[k % len(phones)].draw(code, IMAGES[k % 10])
+        if status != 202:
+            raise RuntimeError(f"a post failed alone: {status} {answer}")
+    per_post = (server_cpu_s(pids) - cpu) / posts
+    for device in phones:
+        await device.close()
+    return 1000 * per_post
 
 
 def percentile(values: list, q: float) -> float:
     return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
-def row(students: int, label: str, r: dict, pids: list[int]) -> str:
-    ms = [1000 * s for s in r["strokes"]]
-    speed = f"{r['images_per_s']:,.0f}" if r["images_per_s"] else "-"
-    return (f"{students:>8} {label:>8} | {statistics.median(ms) if ms else 0:>10.0f} ms "
-            f"{percentile(ms, 0.95):>4.0f} ms {max(ms, default=0):>4.0f} ms | "
-            f"{1000 * percentile(r['page_loads'], 0.95):>10.0f} ms | {len(r['errors']):>6} | "
-            f"{r['cpu_s']:>5.1f} s of {r['wall_s']:>4.0f} s {peak_rss_mb(pids):>5.0f} MB | {speed:>14}")
+HEADER = (f"{'students':>8} | {'posts':>6} {'median':>7} {'p95':>7} {'max':>7} | {'errors':>6} | "
+          f"{'server CPU a post':>17} | {'Class page current':>18} | {'peak RSS':>8} | target met")
 
 
-HEADER = (f"{'students':>8} {'training':>8} | {'stroke median':>13} {'p95':>7} {'max':>7} | {'page load p95':>13} | "
-          f"{'errors':>6} | {'server CPU':>17} {'peak RSS':>8} | {'train images/s':>14}")
+def row(students: int, r: dict, cpu_s: float, pids: list[int]) -> str:
+    ms = [1000 * s for s in r["posts"]]
+    cpu_ms = 1000 * cpu_s / max(len(ms), 1)
+    class_s = r.get("class_s", float("inf"))
+    met = (percentile(ms, 0.95) <= TARGETS["p95_ms"] and not r["errors"] and cpu_ms <= TARGETS["cpu_ms"]
+           and class_s <= TARGETS["class_s"])
+    median, p95, most = statistics.median(ms) if ms else 0, percentile(ms, 0.95), max(ms, default=0)
+    return (f"{students:>8} | {len(ms):>6} {median:>4.0f} ms {p95:>4.0f} ms {most:>4.0f} ms | "
+            f"{len(r['errors']):>6} | {cpu_ms:>14.2f} ms | {class_s:>16.1f} s | "
+            f"{peak_rss_mb(pids):>5.0f} MB | {'yes' if met else 'no'}")
 
 
-def errors(r: dict):
-    for error in sorted(set(r["errors"]))[:3]:
-        print(f"{'':>8} error: {error[:160]}")
-
-
-def classroom(args, store: str, processes: int):
-    """The same students in one room, its Class page open, on a SQLite file or a Redis server, served by this many
-    app processes (more than one: behind HAProxy, as webapp/serve.py starts them)."""
+def lecture(args, store: str, processes: int):
     with contextlib.ExitStack() as stack:
         if store == "redis":
             rooms = stack.enter_context(redis_server())
@@ -200,36 +168,50 @@ def classroom(args, store: str, processes: int):
         port = free_port()
         server = start_app(port, {"VAEDEMO_ROOMS": rooms}, processes=processes)
         stack.callback(stop_app, server)
-        pids = app_pids(server)
-        url = f"http://127.0.0.1:{port}"
-        code, key = open_store(rooms).create_room()
-        strokes = 40
-        _, room_ms = asyncio.run(cost_alone(url, pids, strokes, f"room={code}"))
-        print(f"Rooms on {store}, {processes} app process{'es' if processes > 1 else ''}: server CPU a stroke in a "
-              f"room, one student alone, {room_ms:.1f} ms (mean of {strokes})", flush=True)
-        print(HEADER + f" | {'on the Class page after the stroke: p95':>40} {'max':>7}")
-        for students in args.room_students:
-            code, key = open_store(rooms).create_room()
-            r = asyncio.run(sweep_point(url, pids, students, args.strokes, args.arrival, False, (code, key)))
-            shown = shown_after(r["answered_at"], r["counted"])
-            print(row(students, "no", r, pids) +
-                  f" | {percentile(shown, 0.95):>38.1f} s {max(shown, default=0):>5.1f} s", flush=True)
-            errors(r)
+        pids, url = app_pids(server), f"http://127.0.0.1:{port}"
+        code, _ = open_store(rooms).create_room()
+        alone = asyncio.run(cost_alone(url, code, pids))
+        print(f"Rooms on {store}, {processes} app process{'es' if processes > 1 else ''}: server CPU a post, one phone "
+              f"at a time: {alone:.2f} ms (mean of 200). Each phone posts every ~{args.every:g} s for "
+              f"{args.seconds:g} s and polls the room every {POLL_S:g} s; the Class page and one student in Chromium.",
+              flush=True)
+        print(HEADER)
+        for students in args.students:
+            code, _ = open_store(rooms).create_room()
+            chromium = {"errors": [], "last_post": 0.0}
+            ready, done = threading.Event(), threading.Event()
+            browsers = threading.Thread(target=in_chromium, args=(url, code, args.seconds, args.every, chromium,
+                                                                  ready, done))
+            browsers.start()
+            ready.wait(300)
+            cpu = server_cpu_s(pids)
+            r = asyncio.run(hall(url, code, students, args.seconds, args.every))
+            cpu_s = server_cpu_s(pids) - cpu
+            chromium["final"], _ = open_store(rooms).counts(code)
+            chromium["last_post"] = r["last_post"]
+            done.set()
+            browsers.join()
+            r["errors"] += chromium["errors"]
+            r["class_s"] = chromium.get("class_s", float("inf"))
+            print(row(students, r, cpu_s, pids) + f"  ({r['polls']} polls; the browser student drew "
+                  f"{chromium.get('browser_drawings', 0)})", flush=True)
+            for error in sorted(set(r["errors"]))[:3]:
+                print(f"{'':>8}   error: {error[:160]}")
+            time.sleep(FLOOD_WINDOW_S)  # the server settles before the next row
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--strokes", type=int, default=5)
-    parser.add_argument("--arrival", type=float, default=30.0, help="seconds over which the students arrive")
-    parser.add_argument("--rooms", nargs="*", choices=["sqlite", "redis"], default=["sqlite", "redis"],
-                        help="the room's store: the students in one room with its Class page open, on each")
-    parser.add_argument("--room-students", type=int, nargs="+", default=[100])
-    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2],
-                        help="app processes serving the rooms (VAEDEMO_PROCESSES, webapp/serve.py)")
+    parser.add_argument("--students", type=int, nargs="+", default=[500, 1000, 2000])
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long the phones draw")
+    parser.add_argument("--every", type=float, default=5.0, help="seconds between a phone's drawings, about")
+    parser.add_argument("--rooms", nargs="*", choices=["sqlite", "redis"], default=["sqlite"])
+    parser.add_argument("--processes", type=int, nargs="+", default=[1],
+                        help="app processes (VAEDEMO_PROCESSES, webapp/serve.py); 1 is `make run`")
     args = parser.parse_args()
     for store in args.rooms:
         for processes in args.processes:
-            classroom(args, store, processes)
+            lecture(args, store, processes)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ def draw_a_seven(code: str) -> AppTest:
     student = app(room=code)
     room = pad(student)
     assert room["code"] == code and room["member"] == student.session_state["room_member"][1]
-    assert room_api.keep_drawing(code, room["member"], SEVEN)["drawings"] >= 1
+    [reading] = room_api.read_drawings([SEVEN])
+    assert room_api.keep_drawing(code, room["member"], SEVEN, reading)["drawings"] >= 1
     return student
 
 
@@ -253,7 +254,7 @@ def test_a_store_that_does_not_answer_costs_the_room_its_live_view_and_nothing_e
     student.run()
     assert not student.exception and pad(student)["member"] == member  # the pad posts on, to a 503
     with pytest.raises(Unreachable) as down:
-        room_api.keep_drawing(code, member, SEVEN)
+        room_api.keep_drawing(code, member, SEVEN, room_api.read_drawings([SEVEN])[0])
     assert room_api.refusal(down.value).status == 503
     fresh = app()  # a lecturer opening a new Class page
     fresh.switch_page(CLASS).run()

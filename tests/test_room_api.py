@@ -178,3 +178,22 @@ def test_joining_takes_an_empty_body_as_well(app_url, room):
     code, _, _ = room
     status, answer, _ = call(app_url, "POST", f"/api/rooms/{code}/members", b"")  # an empty body is {}
     assert status == 201 and json.dumps(answer).startswith('{"member"')
+
+
+def test_drawings_read_in_a_batch_read_as_each_alone_and_as_their_digits():
+    """The server reads a hall's drawings in batches (room_api.Reader): the same codes and digits as one at a time,
+    and the CVAE's reading at the posterior mean gets test digits right."""
+    import torch
+
+    from vaedemo.data import load_test_sample
+    from vaedemo.viz import to_uint8
+    from webapp import room_api
+
+    images, labels = load_test_sample("mnist")
+    firsts = [int(torch.nonzero(labels == digit)[0, 0]) for digit in range(10)]
+    grey = [to_uint8(images[i:i + 1])[0].tobytes() for i in firsts]
+    together = room_api.read_drawings(grey)
+    for alone, batched in zip((room_api.read_drawings([g])[0] for g in grey), together):
+        assert alone[2] == batched[2]
+        assert all(abs(a - b) < 1e-4 for a, b in zip(alone[0] + alone[1], batched[0] + batched[1]))
+    assert sum(digit == n for n, (_, _, digit) in enumerate(together)) >= 9

@@ -62,7 +62,7 @@ export default function ({ parentElement, data }) {
     drawing.publish(x);
     return x;
   };
-  const status = parentElement.querySelector(".room");
+  const status = parentElement.querySelector(".refused");
   const send = async () => {
     const x = publish(), grey = x && greyBytes(Array.from(x));
     if (!grey) return;
