@@ -54,14 +54,15 @@ def draw_a_seven(code: str) -> AppTest:
     student = app(room=code)
     room = pad(student)
     assert room["code"] == code and room["member"] == student.session_state["room_member"][1]
-    [reading] = room_api.read_drawings([SEVEN])
-    assert room_api.keep_drawing(code, room["member"], SEVEN, reading)["drawings"] >= 1
+    [kept] = room_api.keep_drawings([(code, room["member"], SEVEN)])
+    assert kept["drawings"] >= 1
     return student
 
 
 def live(code: str, query: str = "?map=1") -> dict:
     """The room as the Class page's browser reads it from the room API."""
-    return room_api.room_now(code)[1 if query else 0]
+    answer = room_api.room_now(code)
+    return json.loads(answer.with_map if query else answer.plain)
 
 
 def live_view(at: AppTest) -> dict:
@@ -253,9 +254,8 @@ def test_a_store_that_does_not_answer_costs_the_room_its_live_view_and_nothing_e
     assert not teacher.exception and live_view(teacher)["code"] == code
     student.run()
     assert not student.exception and pad(student)["member"] == member  # the pad posts on, to a 503
-    with pytest.raises(Unreachable) as down:
-        room_api.keep_drawing(code, member, SEVEN, room_api.read_drawings([SEVEN])[0])
-    assert room_api.refusal(down.value).status == 503
+    [down] = room_api.keep_drawings([(code, member, SEVEN)])
+    assert isinstance(down, Unreachable) and room_api.refusal(down).status == 503
     fresh = app()  # a lecturer opening a new Class page
     fresh.switch_page(CLASS).run()
     assert not fresh.exception and any(UNREACHABLE in w.value for w in fresh.warning)

@@ -181,7 +181,7 @@ def test_joining_takes_an_empty_body_as_well(app_url, room):
 
 
 def test_drawings_read_in_a_batch_read_as_each_alone_and_as_their_digits():
-    """The server reads a hall's drawings in batches (room_api.Reader): the same codes and digits as one at a time,
+    """The server reads a hall's drawings in batches (room_api.Keeper): the same codes and digits as one at a time,
     and the CVAE's reading at the posterior mean gets test digits right."""
     import torch
 

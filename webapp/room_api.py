@@ -21,11 +21,12 @@ import json
 import math
 import os
 import time
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from vaedemo.rooms import (
@@ -153,50 +154,59 @@ def read_drawings(images: list[bytes]) -> list[tuple[list[float], list[float], i
     return list(zip(ae.tolist(), vae.tolist(), digits.tolist()))
 
 
-class Reader:
-    """Reads the posted drawings in batches, one batch at a time: the drawings that come while one batch is read form
-    the next. A lone drawing is read at once; a hall's hundred a second go in batches of a few, at 0.3-0.5 ms of CPU
-    each where one at a time costs 1.6 ms (torch's fixed cost per operation is most of a lone drawing's)."""
+def keep_drawings(posts: list[tuple[str, str, bytes]]) -> list[dict | Exception]:
+    """Posts (room code, member, image), read together (read_drawings) and each kept in its room: for each, the room's
+    counts after it, or the store's refusal of it."""
+    kept = []
+    for (code, member, image), reading in zip(posts, read_drawings([image for _, _, image in posts])):
+        try:
+            classroom.store().add_drawing(code, member, image, *reading)
+            drawings, students = classroom.store().counts(code)
+            kept.append({"drawings": drawings, "students": students})
+        except ValueError as refused:
+            kept.append(refused)
+    return kept
+
+
+class Keeper:
+    """Keeps the posted drawings in batches, one batch at a time, on a worker thread: the drawings that come while one
+    batch is read and kept form the next. A lone drawing goes at once; a hall's hundred a second go in batches of a
+    few, read at 0.3-0.5 ms of CPU each where one at a time costs 1.6 ms (torch's fixed cost per operation is most
+    of a lone drawing's)."""
 
     def __init__(self):
-        self.waiting: list[tuple[bytes, asyncio.Future]] = []
-        self.reading = False
+        self.waiting: list[tuple[tuple[str, str, bytes], asyncio.Future]] = []
+        self.keeping = False
 
-    async def read(self, image: bytes) -> tuple[list[float], list[float], int]:
+    async def keep(self, code: str, member: str, image: bytes) -> dict:
+        """The room's counts once the drawing is kept; raises the store's refusal."""
         future = asyncio.get_running_loop().create_future()
-        self.waiting.append((image, future))
-        if not self.reading:
-            self.reading = True
-            asyncio.create_task(self.read_waiting())
+        self.waiting.append(((code, member, image), future))
+        if not self.keeping:
+            self.keeping = True
+            asyncio.create_task(self.keep_waiting())
         return await future
 
-    async def read_waiting(self):
+    async def keep_waiting(self):
         try:
             while self.waiting:
                 batch, self.waiting = self.waiting, []
                 try:
-                    readings = await run_in_threadpool(read_drawings, [image for image, _ in batch])
-                except Exception as error:  # each post answers it (a 500), the next batch is read all the same
-                    readings = [error] * len(batch)
-                for (_, future), reading in zip(batch, readings):
-                    if isinstance(reading, Exception):
-                        future.set_exception(reading)
+                    outcomes = await run_in_threadpool(keep_drawings, [post for post, _ in batch])
+                except Exception as error:  # each post answers it (a 500); the next batch goes all the same
+                    outcomes = [error] * len(batch)
+                for (_, future), outcome in zip(batch, outcomes):
+                    if isinstance(outcome, Exception):
+                        future.set_exception(outcome)
                     else:
-                        future.set_result(reading)
+                        future.set_result(outcome)
         finally:
-            self.reading = False
+            self.keeping = False
 
 
 @per_process
-def reader() -> Reader:
-    return Reader()
-
-
-def keep_drawing(code: str, member: str, image: bytes, reading: tuple) -> dict:
-    """Keep a member's drawing with its reading (read_drawings); the room's counts after it."""
-    classroom.store().add_drawing(code, member, image, *reading)
-    drawings, students = classroom.store().counts(code)
-    return {"drawings": drawings, "students": students}
+def keeper() -> Keeper:
+    return Keeper()
 
 
 @answering
@@ -209,23 +219,33 @@ async def join(request: Request, code: str):
 async def draw(request: Request, code: str):
     fields = await body_of(request)
     member, image = member_of(fields), image_of(fields)
-    reading = await reader().read(image)
-    return JSONResponse(await run_in_threadpool(keep_drawing, code, member, image, reading), 202)
+    return JSONResponse(await keeper().keep(code, member, image), 202)
+
+
+@dataclass
+class Answer:
+    """A room as polls see it: its version, when it was read (time.monotonic()), and the JSON without and with the
+    map, encoded once for every poll that gets it."""
+    version: int
+    at: float
+    plain: bytes
+    with_map: bytes
 
 
 @per_process
-def answers() -> dict:
-    """The latest answer to polls of each room: code -> (version, when, answer, answer with the map)."""
+def answers() -> dict[str, Answer]:
+    """The latest answer to polls of each room, by code."""
     return {}
 
 
-def room_now(code: str) -> tuple[dict, dict]:
-    """The room as polls see it, without and with the map: kept while the room has not changed, and recomputed at
-    most every FRESH_S while it changes (a hall's drawings change it a hundred times a second)."""
+def room_now(code: str) -> Answer:
+    """The room as polls see it: kept while the room has not changed, read again when it has (at most every FRESH_S:
+    a hall's drawings change it a hundred times a second)."""
     version = classroom.store().version(code)
     kept = answers().get(code)
-    if kept and (kept[0] == version or time.monotonic() - kept[1] < FRESH_S):
-        return kept[2], kept[3]
+    if kept and kept.version == version:
+        kept.at = time.monotonic()
+        return kept
     room = classroom.store().room(code)
     if room is None:
         raise NoSuchRoom(code)
@@ -234,21 +254,23 @@ def room_now(code: str) -> tuple[dict, dict]:
     digits = [0] * 10
     for drawing in latest:
         digits[drawing.digit] += 1
-    answer = {"drawings": drawings, "students": students, "joined": classroom.store().joined(code), "digits": digits,
-              "view": room.view, "experiment": room.experiment, "version": version}
-    with_map = answer | {
+    plain = {"drawings": drawings, "students": students, "joined": classroom.store().joined(code), "digits": digits,
+             "view": room.view, "experiment": room.experiment, "version": version}
+    with_map = plain | {
         "points": [[round(d.vae[0], 3), round(d.vae[1], 3), d.digit] for d in latest],
         "latest": [{"image": base64.b64encode(d.image).decode(), "digit": d.digit}
                    for d in classroom.store().drawings(code, newest=STRIP)]}
-    answers()[code] = (version, time.monotonic(), answer, with_map)
-    return answer, with_map
+    answer = answers()[code] = Answer(version, time.monotonic(), *(json.dumps(a).encode() for a in (plain, with_map)))
+    return answer
 
 
 @answering
 async def room(request: Request, code: str):
-    answer, with_map = await run_in_threadpool(room_now, code)
-    return JSONResponse(with_map if request.query_params.get("map") else answer,
-                        headers={"Cache-Control": "no-store"})
+    answer = answers().get(code)
+    if answer is None or time.monotonic() - answer.at >= FRESH_S:  # else a poll costs no store read, no thread
+        answer = await run_in_threadpool(room_now, code)
+    return Response(answer.with_map if request.query_params.get("map") else answer.plain,
+                    media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 ROUTES = [

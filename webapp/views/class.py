@@ -7,7 +7,7 @@ from webapp.components.latent_map import browser_model, latent_map, send_models
 from webapp.components.room import room_view
 from webapp.i18n import t
 
-REFRESH_S = 1.0  # the live view asks the room API this often: a drawing shows here within about a second
+REFRESH_S = 0.5  # the live view asks the room API this often: a drawing shows here within about a second
 EXPERIMENT_REFRESH_S = 5.0  # the class experiment's runs (finished trainings) are read this often
 CLOSED = "class_closed"  # set when this session's lecturer closed its room
 # The room's code large enough to read from the back of a hall; the strip's 28×28 drawings as crisp squares.
