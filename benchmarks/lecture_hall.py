@@ -66,7 +66,7 @@ async def phone(url: str, code: str, n: int, start: float, seconds: float, every
                 sent = time.monotonic()
                 status, answer = await device.draw(code, image)
                 results["posts"].append(time.monotonic() - sent)
-                results["last_post"] = max(results["last_post"], time.monotonic())
+                results["last_post"] = max(results["last_post"], time.time())
                 if status != 202:
                     results["errors"].append(f"{status}: {answer.get('error', answer)}")
                 next_post += every * hand.uniform(0.8, 1.2)
@@ -88,19 +88,32 @@ async def hall(url: str, code: str, students: int, seconds: float, every: float)
     return results
 
 
+# The Class page's count, with the time of each change (Date.now(), ms), as the page shows it.
+COUNT_CHANGES = """() => {
+  const counts = [...document.querySelectorAll("[data-testid=stBidiComponentIsolated]")]
+    .map((host) => host.shadowRoot && host.shadowRoot.querySelector(".counts")).find(Boolean);
+  window.countChanges = [[Date.now(), counts.textContent]];
+  new MutationObserver(() => window.countChanges.push([Date.now(), counts.textContent]))
+    .observe(counts, { childList: true, subtree: true, characterData: true });
+}"""
+
+
 def in_chromium(url: str, code: str, seconds: float, every: float, results: dict, ready: threading.Event,
                 done: threading.Event):
     """The lecturer's Class page and one student drawing with the mouse, in Chromium, on a thread of their own (the
-    sync API's); when done is set, how long the Class page takes to show results["final"] drawings."""
+    sync API's); when done is set, when the Class page first showed results["final"] drawings (the page notes the
+    time of every change of its count)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         try:
             lecturer, projector, _ = open_class_page(browser, url, f"?room={code}&lecture=1")
+            projector.locator(".counts").wait_for(state="attached")
+            projector.evaluate(COUNT_CHANGES)
             context, student = open_student(browser, f"{url}/?room={code}")
             ready.set()
-            end, digit = time.monotonic() + seconds, 0
+            end, digit = time.monotonic() + seconds - every, 0  # done before the phones' last drawings
             while time.monotonic() < end and not done.is_set():
                 draw_digit(student, digit % 10)
                 digit += 1
@@ -112,7 +125,9 @@ def in_chromium(url: str, code: str, seconds: float, every: float, results: dict
             done.wait()
             counts = f"{results['final']} drawings from"
             projector.get_by_text(counts).wait_for(timeout=60_000)
-            results["class_s"] = time.monotonic() - results["last_post"]
+            shown = projector.evaluate("window.countChanges")
+            first = next(at for at, text in shown if text.startswith(counts))
+            results["class_s"] = first / 1000 - results["last_post"]
             context.close()
             lecturer.close()
         except Exception as error:

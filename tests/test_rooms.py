@@ -73,8 +73,8 @@ def names(store, code, pairs):
     return [(named.get(m, m), x) for m, x in pairs]
 
 
-def draw(store, code, name, digit=4, ae=(0.5, -0.25), vae=(-1.0, 2.0)):
-    store.add_drawing(code, member(store, code, name), IMAGE, ae, vae, digit)
+def draw(store, code, name, digit=4, vae=(-1.0, 2.0)):
+    store.add_drawing(code, member(store, code, name), IMAGE, vae, digit)
 
 
 def test_a_room_has_a_code_easy_to_say_and_a_secret_key(store):
@@ -96,7 +96,7 @@ def test_codes_are_normalised_and_unknown_ones_refused(store):
     assert store.counts(code) == (1, 1)
     unknown = "ZZZZZ" if code != "ZZZZZ" else "YYYYY"
     assert store.room(unknown) is None and store.room("hello world") is None
-    for action in (lambda c: store.add_drawing(c, "m1", IMAGE, (0, 0), (0, 0), 4), store.drawings, store.counts,
+    for action in (lambda c: store.add_drawing(c, "m1", IMAGE, (0, 0), 4), store.drawings, store.counts,
                    store.digit_counts, store.version, store.runs, lambda c: store.add_run(c, "m1", {}, {}), store.join,
                    store.joined):
         with pytest.raises(NoSuchRoom, match=f"no room {unknown}"):
@@ -108,11 +108,11 @@ def test_codes_are_normalised_and_unknown_ones_refused(store):
 def test_drawings_come_newest_first_with_what_was_drawn(store):
     code, _ = store.create_room()
     draw(store, code, "m1", digit=1)
-    draw(store, code, "m2", digit=2, ae=(3.5, 4.25), vae=(-0.125, 7.0))
+    draw(store, code, "m2", digit=2, vae=(-0.125, 7.0))
     draw(store, code, "m1", digit=3)
     drawings = store.drawings(code)
     assert names(store, code, [(d.member, d.digit) for d in drawings]) == [("m1", 3), ("m2", 2), ("m1", 1)]
-    assert drawings[1].image == IMAGE and drawings[1].ae == (3.5, 4.25) and drawings[1].vae == (-0.125, 7.0)
+    assert drawings[1].image == IMAGE and drawings[1].vae == (-0.125, 7.0)
     assert drawings[0].at >= drawings[1].at >= drawings[2].at > time.time() - 60
     latest = store.drawings(code, latest_only=True)
     assert names(store, code, [(d.member, d.digit) for d in latest]) == [("m1", 3), ("m2", 2)]
@@ -124,11 +124,11 @@ def test_a_drawing_is_28_by_28_bytes_with_a_digit(store):
     code, _ = store.create_room()
     m1 = store.join(code)
     with pytest.raises(ValueError, match="784 bytes"):
-        store.add_drawing(code, m1, IMAGE[:-1], (0, 0), (0, 0), 4)
+        store.add_drawing(code, m1, IMAGE[:-1], (0, 0), 4)
     with pytest.raises(ValueError, match="0-9"):
-        store.add_drawing(code, m1, IMAGE, (0, 0), (0, 0), 10)
+        store.add_drawing(code, m1, IMAGE, (0, 0), 10)
     with pytest.raises(ValueError, match="finite"):
-        store.add_drawing(code, m1, IMAGE, (float("nan"), 0), (0, 0), 4)
+        store.add_drawing(code, m1, IMAGE, (float("nan"), 0), 4)
     assert store.counts(code) == (0, 0)
 
 
@@ -175,7 +175,7 @@ def test_only_the_rooms_own_members_draw_and_run(store):
     theirs = store.join(other)
     for stranger in ("m1", theirs, "x" * 64):
         with pytest.raises(NotMember, match=f"not a member of room {code}"):
-            store.add_drawing(code, stranger, IMAGE, (0, 0), (0, 0), 4)
+            store.add_drawing(code, stranger, IMAGE, (0, 0), 4)
         with pytest.raises(NotMember):
             store.add_run(code, stranger, {}, {})
     assert store.counts(code) == (0, 0) and store.runs(code) == [] and store.joined(code) == 0
@@ -305,16 +305,16 @@ def test_another_process_on_the_same_store_adds_a_drawing(store, location):
     version = store.version(code)
     other = store.join(code)
     script = ("import sys; from vaedemo.rooms import open_store; "
-              "open_store(sys.argv[1]).add_drawing(sys.argv[2], sys.argv[3], bytes(784), (1, 2), (3, 4), 7)")
+              "open_store(sys.argv[1]).add_drawing(sys.argv[2], sys.argv[3], bytes(784), (3, 4), 7)")
     subprocess.run([sys.executable, "-c", script, location, code, other], cwd=ROOT, check=True, timeout=60)
-    assert [(d.member, d.digit, d.ae, d.vae) for d in store.drawings(code)] == [(other, 7, (1, 2), (3, 4))]
+    assert [(d.member, d.digit, d.vae) for d in store.drawings(code)] == [(other, 7, (3, 4))]
     assert store.version(code) > version
 
 
 def test_threads_share_one_store(store):
     code, _ = store.create_room()
     members = [store.join(code) for _ in range(8)]
-    threads = [threading.Thread(target=store.add_drawing, args=(code, m, IMAGE, (0, 0), (0, 0), 4)) for m in members]
+    threads = [threading.Thread(target=store.add_drawing, args=(code, m, IMAGE, (0, 0), 4)) for m in members]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -349,7 +349,7 @@ def test_the_halls_data_set_is_its_drawings_and_digits_oldest_first_and_names_no
     store = open_store(str(tmp_path / "rooms.sqlite3"))
     code, _ = store.create_room()
     for n, (name, digit) in enumerate(zip(["m1", "m2"] * 2, (3, 7, 1, 0))):
-        store.add_drawing(code, member(store, code, name), bytes([n]) * 784, (0.0, 0.0), (0.5, 0.5), digit)
+        store.add_drawing(code, member(store, code, name), bytes([n]) * 784, (0.5, 0.5), digit)
     data = np.load(io.BytesIO(hall_dataset(store.drawings(code))))
     assert sorted(data.files) == ["digits", "images"]  # no member ids, no times
     assert data["images"].shape == (4, 28, 28) and data["images"].dtype == np.uint8
@@ -378,7 +378,7 @@ def test_a_frozen_redis_is_unreachable_within_its_timeout_and_answers_again_when
         try:
             started = time.monotonic()
             with pytest.raises(Unreachable, match="does not answer just now"):
-                store.add_drawing(code, m1, IMAGE, (0, 0), (0, 0), 3)
+                store.add_drawing(code, m1, IMAGE, (0, 0), 3)
             assert time.monotonic() - started < 1.5 * STORE_TIMEOUT_S
             started = time.monotonic()
             with pytest.raises(Unreachable):
@@ -387,7 +387,7 @@ def test_a_frozen_redis_is_unreachable_within_its_timeout_and_answers_again_when
         finally:
             os.kill(pid, signal.SIGCONT)
         time.sleep(1.0)  # STORE_RETRY_S
-        store.add_drawing(code, m1, IMAGE, (0, 0), (0, 0), 3)
+        store.add_drawing(code, m1, IMAGE, (0, 0), 3)
         assert store.counts(code) == (1, 1)
 
 
@@ -407,11 +407,29 @@ def test_a_locked_sqlite_file_is_unreachable_within_its_timeout_and_answers_agai
     try:
         started = time.monotonic()
         with pytest.raises(Unreachable, match="does not answer just now"):
-            store.add_drawing(code, m1, IMAGE, (0, 0), (0, 0), 3)
+            store.add_drawing(code, m1, IMAGE, (0, 0), 3)
         assert time.monotonic() - started < 1.5 * STORE_TIMEOUT_S
     finally:
         lock.execute("ROLLBACK")
         lock.close()
     time.sleep(0.5)  # STORE_RETRY_S
-    store.add_drawing(code, m1, IMAGE, (0, 0), (0, 0), 3)
+    store.add_drawing(code, m1, IMAGE, (0, 0), 3)
     assert store.counts(code) == (1, 1)
+
+
+def test_a_store_file_of_an_older_version_starts_afresh(tmp_path):
+    """Rooms live for hours: a SQLite file written by an older version of the app (no members table) is made anew
+    when the store opens it, and works."""
+    import sqlite3
+
+    path = tmp_path / "rooms.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript("CREATE TABLE rooms (code TEXT PRIMARY KEY, key TEXT NOT NULL, created REAL NOT NULL, "
+                      "last_active REAL NOT NULL, view TEXT NOT NULL, experiment TEXT NOT NULL, version INTEGER);"
+                      "INSERT INTO rooms VALUES ('ABCDE', 'k', 0, 0, '{}', 'null', 1);")
+    old.close()
+    store = open_store(str(path))
+    assert store.room("ABCDE") is None
+    code, _ = store.create_room()
+    store.add_drawing(code, store.join(code), IMAGE, (1, 2), 3)
+    assert store.counts(code) == (1, 1) and open_store(str(path)).joined(code) == 1

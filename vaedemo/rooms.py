@@ -1,7 +1,8 @@
 """The classroom's rooms: a lecturer opens a room, students join it by a short code, and each student's drawings
-(the 28×28 input and its AE and VAE codes) land there for the projected Class page; the lecturer's view and
-experiment are there for the room to follow. A member is an id the store issues when a student joins (join): a room
-takes drawings and runs from its members only, and at most MEMBERS_PER_ROOM of them. No Streamlit and no torch here.
+(the 28×28 input, its VAE code and the digit read in it) land there for the projected Class page; the lecturer's
+view and experiment are there for the room to follow. A member is an id the store issues when a student joins
+(join): a room takes drawings and runs from its members only, and at most MEMBERS_PER_ROOM of them. No Streamlit
+and no torch here.
 
 The rooms live in a store that outlives the app's process and is shared by every process that points at it:
 a SQLite file by default (WAL mode, so that readers never wait for the writer), or a Redis server when
@@ -110,8 +111,7 @@ class Room:
 class Drawing:
     member: str
     image: bytes  # 28×28 uint8, row by row
-    ae: tuple[float, float]  # the AE-2D's code
-    vae: tuple[float, float]  # the VAE-2D's code (the posterior mean)
+    vae: tuple[float, float]  # the VAE-2D's code (the posterior mean), where the Class page maps it
     digit: int  # the class the app read it as, 0-9
     at: float  # Unix time, s
 
@@ -256,15 +256,15 @@ class RoomStore(ABC):
         """How many members the room has issued."""
         return self._joined(self._code(code))
 
-    def add_drawing(self, code: str, member: str, image: bytes, ae, vae, digit: int):
-        """Keep a member's drawing: image 28×28 uint8 (784 bytes), ae and vae its codes (x, y), digit its class.
+    def add_drawing(self, code: str, member: str, image: bytes, vae, digit: int):
+        """Keep a member's drawing: image 28×28 uint8 (784 bytes), vae its VAE-2D code (x, y), digit its class.
         Raises NotMember for an id the room did not issue, TooFast for a flood from one member."""
         image = memoryview(image).tobytes()
         if len(image) != IMAGE_BYTES:
             raise ValueError(f"a drawing is {IMAGE_BYTES} bytes (28×28 uint8), not {len(image)}")
         if int(digit) not in range(10):
             raise ValueError(f"a digit is 0-9, not {digit!r}")
-        drawing = Drawing(checked_member(member), image, point(ae), point(vae), int(digit), now())
+        drawing = Drawing(checked_member(member), image, point(vae), int(digit), now())
         self._add_drawing(self._code(code), drawing)
 
     def drawings(self, code: str, latest_only: bool = False, newest: int | None = None) -> list[Drawing]:
@@ -381,7 +381,7 @@ class RoomStore(ABC):
         """The runs as JSON, newest first."""
 
 
-SCHEMA_VERSION = 2  # 2: members, and each room's tallies of its drawings and its students who drew
+SCHEMA_VERSION = 3  # 2: members and each room's tallies of its drawings and students; 3: no AE codes
 SCHEMA = """
 CREATE TABLE rooms (
     code TEXT PRIMARY KEY, key TEXT NOT NULL, created REAL NOT NULL, last_active REAL NOT NULL,
@@ -391,15 +391,15 @@ CREATE TABLE members (
     code TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE, member TEXT NOT NULL, PRIMARY KEY (code, member));
 CREATE TABLE drawings (
     id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE,
-    member TEXT NOT NULL, image BLOB NOT NULL, ae_x REAL NOT NULL, ae_y REAL NOT NULL,
-    vae_x REAL NOT NULL, vae_y REAL NOT NULL, digit INTEGER NOT NULL, at REAL NOT NULL);
+    member TEXT NOT NULL, image BLOB NOT NULL, vae_x REAL NOT NULL, vae_y REAL NOT NULL,
+    digit INTEGER NOT NULL, at REAL NOT NULL);
 CREATE INDEX drawings_of_member ON drawings (code, member, id);
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE,
     member TEXT NOT NULL, at REAL NOT NULL, run TEXT NOT NULL);
 CREATE INDEX runs_of_member ON runs (code, member, id)
 """
-DRAWING_COLUMNS = "member, image, ae_x, ae_y, vae_x, vae_y, digit, at"
+DRAWING_COLUMNS = "member, image, vae_x, vae_y, digit, at"
 
 
 def thread_db(local: threading.local, path: Path, *pragmas: str) -> sqlite3.Connection:
@@ -516,8 +516,8 @@ class SQLiteRooms(RoomStore):
             self._admit(db, "drawings", code, drawing.member, self.limits.flood_drawings)
             first = db.execute("SELECT 1 FROM drawings WHERE code = ? AND member = ? LIMIT 1",
                                (code, drawing.member)).fetchone() is None
-            db.execute(f"INSERT INTO drawings (code, {DRAWING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (code, drawing.member, drawing.image, *drawing.ae, *drawing.vae, drawing.digit, drawing.at))
+            db.execute(f"INSERT INTO drawings (code, {DRAWING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (code, drawing.member, drawing.image, *drawing.vae, drawing.digit, drawing.at))
             dropped = self._trim(db, "drawings", code, drawing.member, self.limits.drawings_per_member)
             db.execute("UPDATE rooms SET drawings = drawings + 1 - ?, students = students + ? WHERE code = ?",
                        (dropped, first, code))
@@ -527,8 +527,7 @@ class SQLiteRooms(RoomStore):
         where = "id IN (SELECT MAX(id) FROM drawings WHERE code = ?1 GROUP BY member)" if latest_only else "code = ?1"
         rows = self._db().execute(f"SELECT {DRAWING_COLUMNS} FROM drawings WHERE {where} ORDER BY id DESC LIMIT ?2",
                                   (code, -1 if newest is None else newest))
-        return [Drawing(member, image, (ae_x, ae_y), (vae_x, vae_y), digit, at)
-                for member, image, ae_x, ae_y, vae_x, vae_y, digit, at in rows]
+        return [Drawing(member, image, (vae_x, vae_y), digit, at) for member, image, vae_x, vae_y, digit, at in rows]
 
     def _counts(self, code):
         row = self._live(code, "drawings, students")
@@ -626,7 +625,7 @@ def drawing_json(drawing: Drawing) -> str:
 
 def drawing_of(text: str) -> Drawing:
     fields = json.loads(text)
-    return Drawing(fields["member"], base64.b64decode(fields["image"]), tuple(fields["ae"]), tuple(fields["vae"]),
+    return Drawing(fields["member"], base64.b64decode(fields["image"]), tuple(fields["vae"]),
                    fields["digit"], fields["at"])
 
 

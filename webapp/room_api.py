@@ -47,6 +47,7 @@ from webapp import classroom, per_process
 MAX_BODY = 4096  # bytes: a drawing's JSON is about 1.2 kB
 FRESH_S = 0.5  # a room's answer to polls is computed at most this often while it changes, and kept while it does not
 STRIP = 24  # the newest drawings that ?map=1 carries, for the Class page's strip
+BATCH_WAIT_S = 0.05  # a posted drawing waits this long for others to be read with it
 
 
 class Refusal(Exception):
@@ -134,9 +135,9 @@ def image_of(fields: dict) -> bytes:
     return image
 
 
-def read_drawings(images: list[bytes]) -> list[tuple[list[float], list[float], int]]:
-    """Drawings' 28×28 grey levels as the room keeps each: the shipped AE-2D's code, the VAE-2D's posterior mean (the
-    Class page maps it) and the digit the shipped CVAE reads, the label of its best ELBO at the posterior mean (one
+def read_drawings(images: list[bytes]) -> list[tuple[list[float], int]]:
+    """Drawings' 28×28 grey levels as the room keeps each: the shipped VAE-2D's posterior mean (the Class page maps
+    it) and the digit the shipped CVAE reads, the label of its best ELBO at the posterior mean (one
     decode a label: on the 2,000 test digits it reads 91.4% right, as 16 samples a label do, and agrees with them on
     99.6%, for a seventh of the CPU). Torch and the models load with the first drawing, not with the server: a cold
     start shows its first page first."""
@@ -148,10 +149,9 @@ def read_drawings(images: list[bytes]) -> list[tuple[list[float], list[float], i
     with torch.inference_mode():
         grey = torch.frombuffer(bytearray(b"".join(images)), dtype=torch.uint8)
         x = grey.float().div(255).view(len(images), 1, 28, 28)
-        ae = ui.shipped("ae", 2, "mnist").encode(x)  # (N, 2)
         vae = ui.shipped("vae", 2, "mnist").encode(x)[0]  # (N, 2)
         digits = label_elbos(ui.shipped("cvae", 2, "mnist"), x, torch.zeros(1, len(images), 2)).argmax(1)  # (N,)
-    return list(zip(ae.tolist(), vae.tolist(), digits.tolist()))
+    return list(zip(vae.tolist(), digits.tolist()))
 
 
 def keep_drawings(posts: list[tuple[str, str, bytes]]) -> list[dict | Exception]:
@@ -169,10 +169,10 @@ def keep_drawings(posts: list[tuple[str, str, bytes]]) -> list[dict | Exception]
 
 
 class Keeper:
-    """Keeps the posted drawings in batches, one batch at a time, on a worker thread: the drawings that come while one
-    batch is read and kept form the next. A lone drawing goes at once; a hall's hundred a second go in batches of a
-    few, read at 0.3-0.5 ms of CPU each where one at a time costs 1.6 ms (torch's fixed cost per operation is most
-    of a lone drawing's)."""
+    """Keeps the posted drawings in batches, one batch at a time, on a worker thread: a batch is the drawings that
+    came within BATCH_WAIT_S of its first one, and those that come while it is read and kept. A hall's hundred
+    drawings a second go in batches of a few, read at 0.3-0.5 ms of CPU each where one at a time costs 1.6 ms
+    (torch's fixed cost per operation is most of a lone drawing's), for BATCH_WAIT_S more on each post's answer."""
 
     def __init__(self):
         self.waiting: list[tuple[tuple[str, str, bytes], asyncio.Future]] = []
@@ -189,6 +189,7 @@ class Keeper:
 
     async def keep_waiting(self):
         try:
+            await asyncio.sleep(BATCH_WAIT_S)
             while self.waiting:
                 batch, self.waiting = self.waiting, []
                 try:
