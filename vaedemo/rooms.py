@@ -425,6 +425,7 @@ class SQLiteRooms(RoomStore):
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._writer = threading.Lock()  # this process's writers, one at a time
         with self._write() as db:  # a file of another version starts afresh: rooms live for hours only
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 for table in ("members", "drawings", "runs", "rooms"):
@@ -439,17 +440,21 @@ class SQLiteRooms(RoomStore):
 
     @contextmanager
     def _write(self, code: str | None = None) -> Iterator[sqlite3.Connection]:
-        """A write transaction; given a code, it touches that room first (NoSuchRoom unless it lives)."""
+        """A write transaction; given a code, it touches that room first (NoSuchRoom unless it lives). The threads of
+        this process take their turns in a queue of their own (a busy hall's posts wait their turn rather than fail),
+        and only the write lock of other processes is waited for in SQLite, for STORE_TIMEOUT_S at most: SQLite's
+        own wait sleeps and retries, which a hundred writers a second turn into a wait of seconds."""
         db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            if code is not None:
-                self._touch(db, code)
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        with self._writer:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if code is not None:
+                    self._touch(db, code)
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def _touch(self, db: sqlite3.Connection, code: str):
         t = now()
