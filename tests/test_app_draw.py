@@ -44,7 +44,7 @@ def test_the_sidebar_and_the_canvas_show_before_torch_loads():
 def test_draw_is_the_default_page_and_the_browser_gets_all_a_stroke_needs(app):
     assert not app.exception
     assert app.title[0].value == "Draw a digit"
-    assert not canvas_data(app)["send"]  # outside a room a stroke stays in the browser
+    assert canvas_data(app)["room"] is None  # outside a room a drawing stays in the browser
     parts = answer_parts_by_name(app)
     assert parts["pictures"]["hint"].startswith("Draw a digit on the black canvas")
     assert parts["pictures"]["captions"] == ["Input (28×28)", "AE rebuilds", "VAE rebuilds"]

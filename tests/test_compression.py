@@ -4,6 +4,7 @@ it."""
 import asyncio
 import gzip
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from starlette.applications import Starlette
@@ -43,7 +44,8 @@ def call(app, path: str, headers: dict | None = None, method: str = "GET") -> tu
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    with ThreadPoolExecutor(1) as loop_of_its_own:  # Playwright's sync API keeps a loop running in this thread
+        loop_of_its_own.submit(asyncio.run, app(scope, receive, send)).result()
     return (sent[0]["status"], {name.decode(): value.decode() for name, value in sent[0]["headers"]},
             b"".join(message.get("body", b"") for message in sent[1:]))
 

@@ -179,13 +179,14 @@ def follow_prompt(page_name: str):
         sent = room_follow("room_follow", session.room(), session.followed(), FOLLOW_POLL_S)
         if sent is not None:
             st.session_state[SENT] = sent
-        if st.session_state.get(SENT) in (None, session.followed()):
-            return
+        if SENT in st.session_state and st.session_state[SENT] == session.followed():
+            return  # the browser has heard nothing new; before its first answer, the room is read once
         try:
             room = current_room()
         except Unreachable:
             return  # the poll says so, and tries again
         view = room.view if room else {}
+        st.session_state.setdefault(SENT, view.get("id"))
         if not view or view.get("id") == session.followed():
             return
         target = view["page"]

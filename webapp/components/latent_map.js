@@ -176,6 +176,7 @@ function map(root, data, setTriggerValue) {
   }
   const plot = root.querySelector(".plot"), digit = root.querySelector("canvas.digit"), label = root.querySelector(".z");
   const slider = root.querySelector(".frames input"), codes = root.querySelector("canvas.codes");
+  if (!digit.hasAttribute("aria-label")) digit.setAttribute("aria-label", data.words.digit);  // named before its model comes
   root.querySelector(".legend").innerHTML = data.classes
     .map((name, i) => `<span><i style="background:${data.colours[i]}"></i>${name}</span>`).join("");
   root.querySelector(".caption").textContent = data.title;
