@@ -1,9 +1,10 @@
 """The server's memory over time, with no forced garbage collection after each run (.streamlit/config.toml):
-1,000 strokes on the Draw page in one session, then three times 100 sessions opened (each draws once) and closed,
-all in one class room (outside a room a stroke sends the server nothing: the browser answers it; in a room each goes
-to the room, the room's flood cap refusing most of the 1,000 with a toast, a run all the same).
+1,000 drawings posted to a class room through its API by 100 phones (a stroke sends the server nothing: the browser
+answers it; in a room each drawing is one post, no script run), then three times 100 sessions opened on the Draw page
+in that room and closed.
 
-Speaks Streamlit's websocket protocol to a real `streamlit run app.py` (benchmarks/lecture_hall.py's Session),
+Speaks Streamlit's websocket protocol (tests/harness/protocol.py) and the room API (tests/harness/hall.py) to a real
+`streamlit run app.py`,
 reading the server's resident memory from /proc. The models and the test-sample codes are loaded once per
 process (webapp.per_process), so memory should stay flat once the first runs have warmed up; a closed session's
 state goes once its server.disconnectedSessionTTL has passed. Run: make bench.
@@ -13,11 +14,12 @@ import re
 import sys
 from pathlib import Path
 
-from tests.harness.protocol import DRAWINGS, Session
+from tests.harness.hall import IMAGES, Phone
+from tests.harness.protocol import Session
 from tests.harness.server import free_port, start_app, stop_app
 from vaedemo.rooms import open_store
 
-STROKES, SESSIONS = 1000, 100
+PHONES, DRAWINGS, SESSIONS = 100, 10, 100  # 1,000 drawings: each phone's 10 within the room's flood rule
 SESSION_TTL_S = 10  # how long the server keeps a closed session (Streamlit's default is 120 s)
 
 
@@ -26,39 +28,43 @@ def resident_mb(pid: int) -> float:
 
 
 async def measure(url: str, pid: int):
-    room = f"room={open_store().create_room()[0]}"
-    session = Session(url, room)
-    await session.connect()
-    await session.rerun()
-    marks = {}
-    for stroke in range(1, STROKES + 1):
-        await session.stroke(DRAWINGS[stroke % len(DRAWINGS)])
-        if stroke in (10, 100, 250, 500, 1000):
-            marks[stroke] = resident_mb(pid)
-    await session.close()
-    print(f"one session, {STROKES:,} strokes on the Draw page: resident memory "
-          + ", ".join(f"after {stroke:,}: {mb:.0f} MB" for stroke, mb in marks.items())
-          + f"; from stroke 100 to {STROKES:,}: {marks[STROKES] - marks[100]:+.1f} MB", flush=True)
+    code = open_store().create_room()[0]
+    room = f"room={code}"
+    phones = [Phone(url) for _ in range(PHONES)]
+    for phone in phones:
+        await phone.join(code)
+    marks, refused = {}, []
+    for round in range(1, DRAWINGS + 1):
+        answers = await asyncio.gather(*(phone.draw(code, IMAGES[n % len(IMAGES)]) for n, phone in enumerate(phones)))
+        refused += [answer for status, answer in answers if status != 202]
+        if round in (1, 2, 5, 10):
+            marks[round * PHONES] = resident_mb(pid)
+    for phone in phones:
+        await phone.close()
+    print(f"{PHONES * DRAWINGS:,} drawings posted to the room by {PHONES} phones: resident memory "
+          + ", ".join(f"after {posts:,}: {mb:.0f} MB" for posts, mb in marks.items())
+          + f"; from post 200 to {PHONES * DRAWINGS:,}: {marks[PHONES * DRAWINGS] - marks[200]:+.1f} MB", flush=True)
 
+    errors = []
     for round in ("first", "second", "third"):  # the later hundreds show whether the first one's memory is used again
         before = resident_mb(pid)
         for _ in range(SESSIONS):
             visitor = Session(url, room)
             await visitor.connect()
             await visitor.rerun()
-            await visitor.stroke(DRAWINGS[0])
             await visitor.close()
+            errors += visitor.errors
         opened = resident_mb(pid)
         await asyncio.sleep(2 * SESSION_TTL_S)
         visitor = Session(url)  # a run of the server's loop after the TTL, which lets it clean up the closed sessions
         await visitor.connect()
         await visitor.rerun()
         await visitor.close()
-        print(f"{round} {SESSIONS} sessions opened, each drawing once, and closed: {before:.0f} MB before, "
+        print(f"{round} {SESSIONS} sessions opened on the Draw page in the room and closed: {before:.0f} MB before, "
               f"{opened:.0f} MB after ({opened - before:+.1f} MB), {resident_mb(pid):.0f} MB once their "
               f"{SESSION_TTL_S} s TTL had passed", flush=True)
-    if session.errors:
-        sys.exit(f"the Draw page failed: {session.errors[0]}")
+    if refused or errors:
+        sys.exit(f"the room refused a drawing: {refused[0]}" if refused else f"the Draw page failed: {errors[0]}")
 
 
 def main():

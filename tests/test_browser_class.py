@@ -106,3 +106,53 @@ def test_a_frozen_redis_costs_the_room_its_live_view_and_both_pages_recover_by_t
             context.close()
             lecturer.close()
             stop_app(app)
+
+
+LOCK = """import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+db.execute("ROLLBACK")
+"""  # another process that holds the SQLite store's write lock (a backup, a stuck server) for a while
+
+
+def test_a_sqlite_store_locked_by_another_process_costs_only_the_rooms_view_and_the_drawing_lands_once_free(
+        browser, tmp_path):
+    """Rooms in SQLite, the file's write lock held by another process for 12 s: the student's strokes are answered
+    all the same (in the browser), the student's page says that the room cannot be reached and that drawing goes on,
+    the Class page goes on showing what the room holds; once the file is free the student's latest drawing is posted
+    again by itself and lands on the projected map. No page shows an exception."""
+    import subprocess
+    import sys
+
+    from tests.harness.server import free_port, start_app, stop_app
+    from tests.harness.strokes import DIGITS, draw_stroke, image_sources, wait_for_new_images
+
+    rooms = str(tmp_path / "rooms.sqlite3")
+    port = free_port()
+    app = start_app(port, {"VAEDEMO_ROOMS": rooms})
+    url = f"http://127.0.0.1:{port}"
+    lecturer, projector, code = open_class_page(browser, url)
+    context, student = open_student(browser, f"{url}/?room={code}")
+    try:
+        draw_digit(student, 7)
+        wait_for_class(projector, 1)
+        locker = subprocess.Popen([sys.executable, "-c", LOCK, rooms, "12"], stdout=subprocess.PIPE, text=True)
+        try:
+            assert locker.stdout.readline().strip() == "locked"
+            before = image_sources(student)
+            draw_stroke(student, DIGITS[1][0])  # a new stroke on the same canvas, answered in the browser
+            wait_for_new_images(student, before, timeout=10_000)
+            expect(student.get_by_text(UNREACHABLE).first).to_be_visible(timeout=10_000)
+            expect(projector.get_by_text(re.compile(r"\b1 drawings? from 1 students?"))).to_be_visible()
+        finally:
+            locker.wait(timeout=30)
+        expect(student.get_by_text(UNREACHABLE)).to_have_count(0, timeout=15_000)  # posted again, by itself
+        expect(projector.get_by_text(re.compile(r"\b2 drawings from 1 students?"))).to_be_visible(timeout=10_000)
+        for page in (student, projector):
+            expect(page.locator("[data-testid=stException]")).to_have_count(0)
+    finally:
+        context.close()
+        lecturer.close()
+        stop_app(app)

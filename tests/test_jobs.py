@@ -233,6 +233,46 @@ def test_a_job_nobody_polls_stops(monkeypatch):
     assert progress.message.startswith("Nobody looked at this run for 2 s")
 
 
+def test_a_line_file_locked_by_another_process_holds_the_run_back_and_it_goes_on_once_free(monkeypatch, line):
+    """Another process holds the line's file (a backup, a stuck server): the run waits, the page says that the line
+    does not answer (never a failed run, never an exception), and once the file is free the run goes on by itself."""
+    import sqlite3
+
+    monkeypatch.setattr(jobs, "READ_S", 2.5)  # the trainer's messages wait in the file between reads: the lock is felt
+    job = Job(TrainConfig(**LONG), line=line).start()
+    wait_until(lambda: job.poll().status == "training" and job.poll().epochs)
+    lock = sqlite3.connect(line.path, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        wait_until(lambda: "The training line does not answer just now" in job.poll().message, timeout=20)
+        assert job.poll().status == "training" and "The run goes on" in job.poll().message
+        held = len(job.poll().epochs)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    wait_until(lambda: len(job.poll().epochs) > held + 2 and job.poll().message.startswith("Training on 500 "))
+    job.stop()
+    progress = finished(job)
+    assert progress.status == "stopped" and progress.model is not None
+
+
+def test_start_on_a_locked_line_file_says_to_press_start_again_and_then_runs(line):
+    import sqlite3
+
+    line.db()  # the file exists, as on a server that has trained before
+    lock = sqlite3.connect(line.path, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        refused = Job(TrainConfig(epochs=1, **TINY), line=line).start()
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert refused.poll().status == "failed"
+    assert refused.poll().message.startswith("The training line does not answer just now (database is locked): "
+                                             "press Start again in a moment.")
+    assert finished(Job(TrainConfig(epochs=1, **TINY), line=line).start()).status == "done"
+
+
 def test_missing_data_without_network_says_what_to_do(tmp_path, monkeypatch, line):
     # Nothing in tmp_path, every download goes to a closed local port, and no npm on the PATH.
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):

@@ -37,3 +37,26 @@ def test_models_expire_and_the_oldest_go_first_over_the_bound(tmp_path):
     assert (keeper.get(first), keeper.get(second), keeper.get(third)) == (None, b"2" * 100, b"3" * 100)
     time.sleep(1.2)
     assert keeper.get(second) is None  # a second without use: past its time
+
+
+def test_a_kept_model_comes_back_while_another_process_holds_the_files_write_lock(tmp_path):
+    """A returning browser gets its model back even while the file is locked (a read needs no lock in WAL); keeping a
+    new one then says so with sqlite3's error, which the app turns into a message (webapp/keeping.py)."""
+    import sqlite3
+
+    import pytest
+
+    path, token = tmp_path / "models.sqlite3", new_token()
+    keeper = ModelKeeper(path)
+    keeper.keep(token, b"weights")
+    lock = sqlite3.connect(path, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        assert keeper.get(token) == b"weights"
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            keeper.keep(new_token(), b"other weights")
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    keeper.keep(token, b"newer weights")
+    assert keeper.get(token) == b"newer weights"

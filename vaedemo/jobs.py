@@ -64,6 +64,7 @@ READ_S = 0.25  # how often a job reads its run's new messages
 PLACE_S = 1.0  # how often a line reads the places of the waiting runs
 CLAIM_S = 0.3  # how often a free trainer looks for a waiting run
 STOP_READ_S = 0.2  # how often a training run reads whether it was asked to stop
+TRAINER_WAIT_S = 300  # a trainer waits this long for a file another process has locked: its run's figures come late
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -203,6 +204,8 @@ class Job:
     def start(self) -> "Job":
         try:
             self.ticket = self.line.enter(self)
+        except sqlite3.OperationalError as error:  # the file is locked by another process: a moment later, it answers
+            self.update(status="failed", parts=[("line_busy", {"error": str(error)})])
         except (OSError, sqlite3.Error) as error:  # the state folder cannot be written: the page says so
             self.update(status="failed", parts=[("could_not_run", {"error": str(error)})])
         self.thread.start()
@@ -242,21 +245,30 @@ class Job:
             self.update(status="failed", parts=[("could_not_run", {"error": str(error)})])
 
     def follow(self):
-        asked_to_stop = False
+        asked_to_stop, told = False, None  # told: what the page said before the line stopped answering
         while True:
             self.watchdog()
-            if self.stop_event.is_set() and not asked_to_stop:
-                if self.line.leave(self.ticket):  # it was still waiting
-                    self.update(status="stopped", parts=self.explain([("stopped_early", {})]))
-                    return
-                asked_to_stop = True
-            place = self.line.places().get(self.ticket) if self.progress.status == "queued" else None
-            if place is not None:  # still waiting: no message comes before a trainer takes it
-                self.update(parts=[("queued", place)])
-            else:
-                for message in self.line.read(self.ticket):
-                    if self.handle(message):
+            try:
+                if self.stop_event.is_set() and not asked_to_stop:
+                    if self.line.leave(self.ticket):  # it was still waiting
+                        self.update(status="stopped", parts=self.explain([("stopped_early", {})]))
                         return
+                    asked_to_stop = True
+                place = self.line.places().get(self.ticket) if self.progress.status == "queued" else None
+                if place is not None:  # still waiting: no message comes before a trainer takes it
+                    self.update(parts=[("queued", place)])
+                else:
+                    for message in self.line.read(self.ticket):
+                        if self.handle(message):
+                            return
+                with self.lock:
+                    if told is not None and self.progress.parts[0][0] == "line_unreachable":
+                        self.progress.parts = told
+                told = None
+            except sqlite3.OperationalError as error:  # locked by another process: the run goes on, the page says so
+                with self.lock:
+                    told = told or self.progress.parts
+                    self.progress.parts = [("line_unreachable", {"error": str(error)})]
             time.sleep(READ_S)
 
     def handle(self, message: dict) -> bool:
@@ -532,7 +544,7 @@ def serve(path: str, quit, dataset: str | None, root):
         with contextlib.suppress(Exception):  # a data set that cannot load says so in the run that needs it
             load_data(replace(TrainConfig(), dataset=dataset), root, lambda *_: None)
     parent, local = os.getppid(), threading.local()
-    db = thread_db(local, Path(path), "synchronous = NORMAL")
+    db = thread_db(local, Path(path), "synchronous = NORMAL", f"busy_timeout = {TRAINER_WAIT_S * 1000}")
     while not quit.is_set() and os.getppid() == parent:
         taken = take(db)
         if taken is None:

@@ -6,6 +6,7 @@ storage). Nobody without the token can get the model back; the student can forge
 was last used, the oldest going first when the file holds more than TOTAL_BYTES (the app keeps only checkpoints it
 loaded, each within vaedemo.checkpoints' size bound). No Streamlit and no torch here.
 """
+import contextlib
 import secrets
 import sqlite3
 import threading
@@ -15,6 +16,7 @@ from pathlib import Path
 from .rooms import state_folder, thread_db
 
 KEEP_S = 7 * 24 * 3600  # a week after its last use
+TOUCH_S = 3600  # a use restarts a model's time at most this often (a write, where a read needs no lock)
 TOTAL_BYTES = 2 * 1024**3  # all kept checkpoints together
 SCHEMA = "CREATE TABLE IF NOT EXISTS models (token TEXT PRIMARY KEY, checkpoint BLOB NOT NULL, used REAL NOT NULL)"
 
@@ -57,12 +59,15 @@ class ModelKeeper:
             raise
 
     def get(self, token: str) -> bytes | None:
-        """The checkpoint kept under token (its time starts again), or None: unknown, forgotten or expired."""
+        """The checkpoint kept under token, or None: unknown, forgotten or expired. Its time starts again, unless
+        another process holds the file's write lock just now (a read is never kept waiting by a writer: WAL)."""
         db = self._db()
-        row = db.execute("SELECT checkpoint FROM models WHERE token = ? AND used >= ?",
-                         (token, time.time() - self.keep_s)).fetchone()
-        if row is not None:
-            db.execute("UPDATE models SET used = ? WHERE token = ?", (time.time(), token))
+        now = time.time()
+        row = db.execute("SELECT checkpoint, used FROM models WHERE token = ? AND used >= ?",
+                         (token, now - self.keep_s)).fetchone()
+        if row is not None and row[1] < now - TOUCH_S:
+            with contextlib.suppress(sqlite3.OperationalError):  # a locked file: touched on a later use
+                db.execute("UPDATE models SET used = ? WHERE token = ?", (now, token))
         return None if row is None else bytes(row[0])
 
     def forget(self, token: str):

@@ -8,6 +8,9 @@ JOB_MESSAGES = {
     "abandoned": "Nobody looked at this run for {seconds} s (was its tab closed?), so it was stopped.",
     "stopped_early": "Stopped before it started.",
     "could_not_run": "Could not run the training: {error}",
+    "line_busy": "The training line does not answer just now ({error}): press Start again in a moment.",
+    "line_unreachable": "The training line does not answer just now ({error}). The run goes on; its figures come "
+                        "once the line answers again.",
     "starting": "Starting the training process...",
     "stopped": "Stopped.",
     "crashed": "The training process ended unexpectedly (exit code {code}).",

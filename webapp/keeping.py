@@ -1,10 +1,15 @@
 """A student's own model outlives the session: the server keeps its checkpoint under a secret token
 (vaedemo.keeper), the browser keeps the token in its own storage (components/keeper.py), and a returning browser
 gets its model back on every page. No torch here until a kept model comes back."""
+import contextlib
+import sqlite3
+
+import streamlit as st
 
 from vaedemo.keeper import ModelKeeper, new_token
 from webapp import per_process, session
 from webapp.components.keeper import browser_token
+from webapp.i18n import t
 
 
 @per_process
@@ -13,17 +18,23 @@ def keeper() -> ModelKeeper:
 
 
 def adopt_and_keep(model, checkpoint: bytes):
-    """The session's own model from now on, used on every page, and kept for this browser."""
+    """The session's own model from now on, used on every page, and kept for this browser; where the keeper's file
+    does not answer (locked by another process, a full disk), kept for this session only, and the page says so."""
     session.adopt(model)
     token = session.model_token() or new_token()
-    keeper().keep(token, checkpoint)
+    try:
+        keeper().keep(token, checkpoint)
+    except sqlite3.Error:
+        st.toast(t("keeper.unreachable"), icon=":material/cloud_off:")
+        return
     session.set_model_token(token, ("keep", token))
 
 
 def forget():
     """The student lets the model go: from the session, the server and the browser."""
     if session.model_token():
-        keeper().forget(session.model_token())
+        with contextlib.suppress(sqlite3.Error):  # the file does not answer: the kept copy expires in its time
+            keeper().forget(session.model_token())
     session.forget_my_model()
     session.set_model_token(None, ("forget", None))
 
@@ -35,7 +46,10 @@ def restore():
                          told=session.model_token())
     if not told or told == session.model_token():
         return
-    checkpoint = keeper().get(told)
+    try:
+        checkpoint = keeper().get(told)
+    except sqlite3.Error:  # the keeper's file does not answer just now: the browser keeps the token, asked again later
+        return
     if checkpoint is None:  # forgotten, or past its time: the browser lets the token go too
         session.set_model_token(None, ("forget", None))
         return

@@ -7,23 +7,28 @@
 // reruns; the function runs again (after the previous run's cleanup) whenever Streamlit sends new data, and only
 // (re)binds the handlers.
 const LAST = "vaedemo.lastDrawing";
+const RETRY_S = 2;  // a room that could not be reached is asked again this often, with the latest drawing
 
 // 784 numbers in [0, 1] -> base64 of their grey bytes (0-255), row by row: how a digit travels to the server.
 function greyBytes(x) {
   return btoa(String.fromCharCode(...x.map((v) => Math.round(255 * v))));
 }
 
-// A drawing to the room; resolves to what to say under the canvas ("" when it landed). The room's refusals come as
-// HTTP statuses, said in the page's language (room.words); a network that fails is the room that cannot be reached.
+// A drawing to the room; resolves to [what to say under the canvas ("" when it landed), seconds after which to post it
+// again (0: not again)]. The room's refusals come as HTTP statuses, said in the page's language (room.words); a
+// network that fails is the room that cannot be reached. A store that does not answer (503) or a network that fails
+// is asked again, so that the drawing lands and the note goes once the room answers again.
 async function postToRoom(room, grey) {
   try {
     const answer = await fetch(`/api/rooms/${room.code}/drawings`, {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ member: room.member, image: grey }),
     });
-    return answer.ok ? "" : room.words[answer.status] || room.words[503];
+    if (answer.ok) return ["", 0];
+    const again = answer.status === 503 ? Number(answer.headers.get("Retry-After")) || RETRY_S : 0;
+    return [room.words[answer.status] || room.words[503], again];
   } catch {
-    return room.words[503];
+    return [room.words[503], RETRY_S];
   }
 }
 
@@ -67,7 +72,14 @@ export default function ({ parentElement, data }) {
     const x = publish(), grey = x && greyBytes(Array.from(x));
     if (!grey) return;
     sessionStorage.setItem(LAST, grey);
-    if (data.room) status.textContent = await postToRoom(data.room, grey);
+    canvas.latest = grey;  // a post still waiting to be asked again gives way to this one
+    while (data.room && canvas.latest === grey) {
+      const [said, again] = await postToRoom(data.room, grey);
+      if (canvas.latest !== grey) return;
+      status.textContent = said;
+      if (!again) return;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * again));
+    }
   };
   const at = (event) => {
     const box = canvas.getBoundingClientRect();
