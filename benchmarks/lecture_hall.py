@@ -1,4 +1,5 @@
-"""A lecture hall on one app process, as `make run` starts it: N phones in one room post drawings through the room API.
+"""A lecture hall on one app process, as `make run` starts it: N students in one room post drawings through the room
+API, N - 1 of them simulated phones and one a student drawing in Chromium.
 
 Each simulated phone (tests/harness/hall.py: a keep-alive HTTP connection from asyncio, so that a thousand of them
 cost this machine little and the figures are the server's) joins the room through the API (POST .../members), then
@@ -200,7 +201,7 @@ def lecture(args, store: str, processes: int):
             browsers.start()
             ready.wait(300)
             cpu = server_cpu_s(pids)
-            r = asyncio.run(hall(url, code, students, args.seconds, args.every))
+            r = asyncio.run(hall(url, code, students - 1, args.seconds, args.every))  # and the one in Chromium
             cpu_s = server_cpu_s(pids) - cpu
             chromium["final"], _ = open_store(rooms).counts(code)
             chromium["last_post"] = r["last_post"]
