@@ -1,9 +1,11 @@
-"""A 2-D latent space as pictures, as on the Latent page: the learned manifold (a lattice over the prior, decoded),
-and what a pick on the map of the test digits' encodings chose.
+"""A latent space as pictures: on the Latent page a 2-D one, the learned manifold (a lattice over the prior, decoded)
+and what a pick on the map of the test digits' encodings chose; on the Dimensions page each dimension of a larger
+one, traversed alone.
 
-Reference: Kingma & Welling, "Auto-Encoding Variational Bayes", 2014, figure 4: the MNIST manifold,
-decoded on a lattice through the inverse CDF of the Gaussian prior, so each tile stands for an
-equally likely slice of the prior.
+References: Kingma & Welling, "Auto-Encoding Variational Bayes", 2014, figure 4: the MNIST manifold, decoded on a
+lattice through the inverse CDF of the Gaussian prior, so each tile stands for an equally likely slice of the prior.
+Higgins et al., "beta-VAE: Learning Basic Visual Concepts with a Constrained Variational Framework", 2017, figure 2:
+latent traversals, one row per dimension, the others kept.
 """
 import numpy as np
 import torch
@@ -11,6 +13,7 @@ import torch
 from .viz import image_grid
 
 LIMIT = 4.0  # the sliders and the map span [-LIMIT, LIMIT] on both axes
+STEPS, SPAN = 7, 3.0  # a traversal: 7 decodes of each dimension, from 3 below its code to 3 above
 
 
 def quantile_lattice(n: int) -> torch.Tensor:
@@ -63,6 +66,17 @@ def picked(pick, codes: torch.Tensor) -> tuple[tuple[float, float], int | None] 
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
     return tuple(float(np.clip(v, -LIMIT, LIMIT)) for v in z), row
+
+
+@torch.inference_mode()
+def traversal(model, z, steps: int = STEPS, span: float = SPAN) -> torch.Tensor:
+    """Each latent dimension i alone moved through `steps` even steps from z_i - span to z_i + span, the other
+    coordinates of z (a code (d,) or (1, d)) kept, decoded: (d, steps, 1, 28, 28), row i for dimension i."""
+    z = torch.as_tensor(z, dtype=torch.float32).reshape(-1)  # (d,)
+    d = len(z)
+    offsets = torch.linspace(-span, span, steps)  # (steps,)
+    codes = z + offsets.view(1, steps, 1) * torch.eye(d).view(d, 1, d)  # (d, steps, d)
+    return model.decode(codes.view(d * steps, d)).view(d, steps, 1, 28, 28)
 
 
 @torch.inference_mode()
