@@ -2,7 +2,8 @@
 students in a room draw, on one server: the visitors are protocol clients (tests/harness/protocol.py), the drawers
 phones posting each drawing to the room API (tests/harness/hall.py; a stroke outside a room costs the server nothing,
 the browser answers it). Target: every visitor has its model within 3 minutes of the first press, the models come in
-the order the visitors pressed, the drawers' post p95 stays under 1 s, no errors. Swept over the number of warm trainer processes (VAEDEMO_TRAINERS), to choose it for two cores.
+the order the visitors pressed, the drawers' post p95 stays under 1 s, no errors. Swept over the number of warm
+trainer processes (VAEDEMO_TRAINERS), to choose it for two cores.
 
 First, in this process, what a run costs the queue: the first run of a new trainer (it starts the process, imports
 torch and loads the data, as every run did before the trainers stayed warm) side by side with the runs after it.

@@ -10,7 +10,7 @@ from tests.harness.apptest import button
 from tests.harness.latent_maps import elements, maps, sent_models
 from tests.harness.server import ROOT
 from tests.harness.texts import assert_no_english
-from webapp import classroom, lesson
+from webapp import classroom, lesson, questions
 from webapp.i18n import CATALOGUES
 
 LESSON, CLASS = "webapp/views/lesson.py", "webapp/views/class.py"
@@ -125,3 +125,56 @@ def test_a_lecturers_step_reaches_a_members_lesson_through_the_room_store():
     heard(member, code)
     assert member.query_params["step"] == "3"
     assert not [m for m in member.markdown if "Your lecturer is showing" in m.value]  # no prompt on the lesson
+
+
+def question_of(at, part: str) -> dict:
+    (data,) = [data for e in elements(at, "vaedemo.room") if (data := json.loads(e.proto.json))["part"] == part]
+    return data
+
+
+def test_every_step_asks_a_question_of_two_to_four_choices_in_both_languages():
+    assert [step.name for step in lesson.STEPS] == list(questions.RIGHT)  # one list of steps
+    for step in lesson.STEPS:
+        for texts in CATALOGUES.values():
+            choices = texts[f"lesson.{step.name}.choices"]
+            assert 2 <= len(choices) <= 4 and questions.RIGHT[step.name] < len(choices)
+            assert texts[f"lesson.{step.name}.question"] and texts[f"lesson.{step.name}.why"]
+        assert len({len(texts[f"lesson.{step.name}.choices"]) for texts in CATALOGUES.values()}) == 1
+
+
+def test_alone_the_choices_say_at_once_which_is_right():
+    at = open_lesson(step="5")
+    data = question_of(at, "choices")
+    assert data["room"] is None and data["question"] == "Which is larger: the ELBO or log p(x)?"
+    assert data["choices"][data["right"]] == "log p(x) (or they are equal)" and "lower bound" in data["why"]
+    assert "**Which is larger: the ELBO or log p(x)?**" in [m.value for m in at.markdown]
+
+
+def test_in_a_room_the_lecturer_reveals_the_answer_and_the_phones_follow_to_it():
+    teacher = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    teacher.switch_page(CLASS).run()
+    code = teacher.query_params["room"]
+    teacher.query_params["step"] = "7"
+    teacher.switch_page(LESSON).run()
+    tally = question_of(teacher, "tally")
+    assert (tally["code"], tally["step"], tally["right"]) == (code, 7, None)
+    assert tally["words"]["answered"] == "{answered} of {joined} answered"  # room.js fills it from the room API
+    assert not [e for e in elements(teacher, "vaedemo.room") if json.loads(e.proto.json)["part"] == "choices"]
+
+    member = open_lesson(room=code)  # on the lecturer's step, its choices posting to the room: no answer shown yet
+    choices = question_of(member, "choices")
+    assert member.query_params["step"] == "7" and choices["room"]["code"] == code and choices["room"]["member"]
+    assert (choices["right"], choices["why"]) == (None, "")
+    classroom.store().answer(code, choices["room"]["member"], 7, 1)  # as room.js posts the tap
+
+    button(teacher, "Reveal the answer").click().run()
+    assert classroom.store().room(code).view["params"] == {"step": "7", "reveal": "7"}
+    assert question_of(teacher, "tally")["right"] == 0
+    assert any("The answer: Usually the AE." in s.value for s in teacher.success)
+    heard(member, code)
+    choices = question_of(member, "choices")
+    assert member.query_params["reveal"] == "7" and choices["right"] == 0 and "holes" in choices["why"]
+    button(teacher, "Next").click().run()  # the next step's answer is not revealed
+    heard(member, code)
+    assert member.query_params["step"] == "8" and question_of(member, "choices")["right"] is None
+    assert classroom.store().answers(code) == {7: [0, 1, 0, 0]}

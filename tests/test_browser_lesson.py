@@ -94,3 +94,48 @@ def test_a_members_lesson_follows_the_lecturers_step(browser, app_url):
     finally:
         member.close()
         lecturer.close()
+
+
+def test_the_hall_answers_and_the_lecturer_reveals_the_right_choice_on_every_phone(browser, app_url):
+    """Three phones in a room answer the step's question with a tap (one changes its mind); the projected Lesson page
+    counts the answers as they come, "3 of 3 answered", without a reload; Reveal shows the right choice and why on the
+    projector and on every phone. Nothing says who chose what."""
+    lecturer, page = projector(browser)
+    phones = [browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+              for _ in range(3)]
+    try:
+        page.goto(f"{app_url}/class")  # opens a room; this browser's session is its lecturer
+        wait_for_app(page)
+        page.wait_for_url(re.compile(r"room=[A-Z2-9]{5}"))
+        code = re.search(r"room=([A-Z2-9]{5})", page.url)[1]
+        page.get_by_test_id("stSidebarNav").get_by_text("Lesson").click()  # the same session: its key
+        heading(page, TITLES[0])
+        gist, every_pixel, guess = CATALOGUES["en"]["lesson.compress.choices"][1], "Every pixel, exactly", \
+            "Nothing: the decoder guesses"
+        taps = []
+        for context, choice in zip(phones, (every_pixel, gist, guess)):
+            phone = context.new_page()
+            phone.set_default_timeout(SLOW)
+            phone.goto(f"{app_url}/lesson?room={code}")
+            heading(phone, TITLES[0])  # on the lecturer's step
+            phone.get_by_role("button", name=choice).tap()
+            expect(phone.get_by_text("Your answer is in")).to_be_visible()
+            taps.append(phone)
+        taps[0].get_by_role("button", name=gist).tap()  # another tap changes the answer
+        expect(taps[0].get_by_role("button", name=gist)).to_have_attribute("aria-pressed", "true")
+        expect(taps[0].get_by_role("button", name=every_pixel)).to_have_attribute("aria-pressed", "false")
+        expect(page.get_by_text("3 of 3 answered")).to_be_visible(timeout=10_000)
+        bars = page.locator("[data-testid=stBidiComponentIsolated]").locator(".bar")
+        expect(bars.nth(1)).to_have_attribute("aria-label", f"{gist}: 2", timeout=10_000)
+        expect(bars.nth(0)).to_have_attribute("aria-label", f"{every_pixel}: 0")
+        page.get_by_role("button", name="Reveal the answer").click()
+        expect(page.get_by_text(f"The answer: {gist}.")).to_be_visible()
+        for phone, verdict in zip(taps, ("Right.", "Right.", "Not quite.")):  # each phone's poll follows the room
+            expect(phone.get_by_text(f"{verdict} The answer: {gist}.")).to_be_visible(timeout=15_000)
+        (ROOT / "artifacts").mkdir(exist_ok=True)
+        page.screenshot(path=ROOT / "artifacts" / "lesson-answers.png")
+        taps[2].screenshot(path=ROOT / "artifacts" / "lesson-answers-phone.png")
+    finally:
+        for context in phones:
+            context.close()
+        lecturer.close()

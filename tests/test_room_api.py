@@ -9,6 +9,7 @@ import pytest
 from tests.harness.hall import IMAGES, Phone
 from tests.harness.server import run_coroutine
 from vaedemo.rooms import FLOOD_DRAWINGS, MEMBERS_PER_ROOM, open_store
+from webapp import questions
 
 
 def call(url: str, method: str, path: str, body=None, headers: dict | None = None) -> tuple[int, dict, dict]:
@@ -119,6 +120,41 @@ def test_unknown_closed_and_malformed_rooms_are_404(app_url, room):
                                                           {"member": member, "image": IMAGES[3]})):
         status, answer, _ = call(app_url, "POST", path, body)
         assert status == 404 and f"There is no room {code}" in answer["error"]
+
+
+def test_the_hall_answers_the_lessons_questions_counted_per_step_and_every_bad_answer_is_refused(app_url, room):
+    """POST /api/rooms/CODE/answers: a member's choice at a step of the lesson, one a step (another tap changes it);
+    GET /api/rooms/CODE counts them per step, saying nothing of who chose what. Refusals store nothing."""
+    code, _, member = room
+    other = call(app_url, "POST", f"/api/rooms/{code}/members", {})[1]["member"]
+    path = f"/api/rooms/{code}/answers"
+    for who, step, choice in ((member, 3, 1), (other, 3, 0), (member, 7, 0)):
+        assert call(app_url, "POST", path, {"member": who, "step": step, "choice": choice})[:2] == (
+            202, {"step": step, "choice": choice})
+    assert call(app_url, "POST", path, {"member": other, "step": 3, "choice": 1})[0] == 202  # changed its mind
+    status, answer, _ = call(app_url, "GET", f"/api/rooms/{code}")
+    assert answer["answers"] == {"3": [0, 2, 0, 0], "7": [1, 0, 0, 0]} and member not in json.dumps(answer)
+    steps = len(questions.RIGHT)
+    for body, status, error in (
+            ({"member": member, "step": 0, "choice": 1}, 400, f'"step" is the lesson\'s step, a whole number from 1 to '
+                                                               f"{steps}."),
+            ({"member": member, "step": steps + 1, "choice": 0}, 400, '"step" is'),
+            ({"member": member, "step": "3", "choice": 1}, 400, '"step" is'),
+            ({"member": member, "step": 3, "choice": 3}, 400, '"choice" is one of the 3 choices of step 3, a whole '
+                                                              "number from 0 to 2."),
+            ({"member": member, "step": 3, "choice": None}, 400, '"choice" is'),
+            ({"member": member, "step": 3, "choice": True}, 400, '"choice" is'),
+            ({"step": 3, "choice": 1}, 400, '"member" is the id that joining the room gave'),
+            ({"member": "x" * 20, "step": 3, "choice": 1}, 403, f"not a member of room {code}"),
+            ("[3, 1]", 400, "The body is a JSON object."),
+            ({"member": member, "step": 3, "choice": 1, "pad": "x" * 5000}, 413, "bytes at most")):
+        refused, answer, _ = call(app_url, "POST", path, body.encode() if isinstance(body, str) else body)
+        assert refused == status and error in answer["error"], (body, answer)
+    refused, answer, _ = call(app_url, "POST", path, {"member": member, "step": 3, "choice": 0},
+                              {"Origin": "https://elsewhere.example"})
+    assert refused == 403 and "this app's own pages" in answer["error"]
+    assert call(app_url, "POST", "/api/rooms/ZZZZZ/answers", {"member": member, "step": 3, "choice": 0})[0] == 404
+    assert call(app_url, "GET", f"/api/rooms/{code}")[1]["answers"] == {"3": [0, 2, 0, 0], "7": [1, 0, 0, 0]}
 
 
 def test_a_flood_is_429_with_retry_after_and_stores_nothing(app_url, room):

@@ -14,6 +14,8 @@ from vaedemo.rooms import (
     CODE_ALPHABET,
     CODE_LENGTH,
     EXPERIMENT_SETTINGS,
+    MAX_CHOICES,
+    MAX_STEPS,
     STORE_TIMEOUT_S,
     Limits,
     NoSuchRoom,
@@ -179,6 +181,30 @@ def test_only_the_rooms_own_members_draw_and_run(store):
         with pytest.raises(NotMember):
             store.add_run(code, stranger, {}, {})
     assert store.counts(code) == (0, 0) and store.runs(code) == [] and store.joined(code) == 0
+
+
+def test_the_lessons_answers_one_a_member_and_step_counted_with_nothing_of_who(store):
+    code, key = store.create_room()
+    first, second, third = (store.join(code) for _ in range(3))
+    store.answer(code, first, 3, 1)
+    store.answer(code, second, 3, 1)
+    store.answer(code, third, 3, 0)
+    store.answer(code, first, 4, 2)
+    assert store.answers(code) == {3: [1, 2, 0, 0], 4: [0, 0, 1, 0]}
+    store.answer(code, third, 3, 1)  # another tap changes the answer: it is not a second one
+    assert store.answers(code) == {3: [0, 3, 0, 0], 4: [0, 0, 1, 0]}
+    version = store.version(code)
+    for stranger in ("m1", store.join(store.create_room()[0])):
+        with pytest.raises(NotMember, match=f"not a member of room {code}"):
+            store.answer(code, stranger, 3, 0)
+    for step, choice in ((0, 0), (MAX_STEPS + 1, 0), ("3", 0), (3, MAX_CHOICES), (3, -1), (3, 1.0), (3, True)):
+        with pytest.raises(ValueError, match="a step is|a choice is"):
+            store.answer(code, first, step, choice)
+    assert store.answers(code) == {3: [0, 3, 0, 0], 4: [0, 0, 1, 0]} and store.version(code) == version
+    store.clear(code, key)  # a new lecture in the same room
+    assert store.answers(code) == {}
+    with pytest.raises(NoSuchRoom):
+        store.answer("ZZZZZ", first, 3, 1)
 
 
 def test_a_flood_from_one_member_is_refused_with_a_message(location):

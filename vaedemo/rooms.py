@@ -36,6 +36,7 @@ ROOM_TTL_S = 6 * 3600  # a room without a write for this long is gone
 DRAWINGS_PER_MEMBER = 20  # a member's oldest drawing goes when a newer one comes
 MEMBERS_PER_ROOM = 2000  # a lecture hall and then some (docs/deployment.md: where one app process stops)
 RUNS_PER_MEMBER = 10
+MAX_STEPS, MAX_CHOICES = 50, 4  # a lesson's questions: at most this many steps, each with at most this many choices
 FLOOD_DRAWINGS = 20  # at most this many drawings from one member ...
 FLOOD_WINDOW_S = 10.0  # ... in this many seconds
 EXPERIMENT_SETTINGS = ("beta", "latent_dim", "hidden", "train_size")
@@ -318,6 +319,24 @@ class RoomStore(ABC):
         """The room's kept runs, newest first: dicts of member, setting, figures, at."""
         return [json.loads(run) for run in self._runs(self._code(code))]
 
+    def answer(self, code: str, member: str, step: int, choice: int):
+        """Keep a member's answer to a question of the lesson: its choice (0 to MAX_CHOICES - 1) at step (1 to
+        MAX_STEPS), in place of the member's earlier answer there. Raises NotMember for an id the room did not
+        issue. A member has one answer a step, so a room's answers are bounded by its members."""
+        if type(step) is not int or not 1 <= step <= MAX_STEPS:
+            raise ValueError(f"a step is a whole number from 1 to {MAX_STEPS}, not {step!r}")
+        if type(choice) is not int or not 0 <= choice < MAX_CHOICES:
+            raise ValueError(f"a choice is a whole number from 0 to {MAX_CHOICES - 1}, not {choice!r}")
+        self._answer(self._code(code), checked_member(member), step, choice)
+
+    def answers(self, code: str) -> dict[int, list[int]]:
+        """How many members chose each choice, by step: {step: [MAX_CHOICES counts]}, the steps answered only.
+        Nothing in it says who chose what."""
+        counts = {}
+        for step, choice, members in self._answers(self._code(code)):
+            counts.setdefault(step, [0] * MAX_CHOICES)[choice] = members
+        return counts
+
     def _code(self, code: str) -> str:
         code = normalise_code(code)
         if not is_code(code):
@@ -380,8 +399,15 @@ class RoomStore(ABC):
     def _runs(self, code: str) -> list[str]:
         """The runs as JSON, newest first."""
 
+    @abstractmethod
+    def _answer(self, code: str, member: str, step: int, choice: int): ...
 
-SCHEMA_VERSION = 3  # 2: members and each room's tallies of its drawings and students; 3: no AE codes
+    @abstractmethod
+    def _answers(self, code: str) -> list[tuple[int, int, int]]:
+        """(step, choice, how many members chose it) for each choice chosen."""
+
+
+SCHEMA_VERSION = 4  # 2: members and each room's tallies of its drawings and students; 3: no AE codes; 4: answers
 SCHEMA = """
 CREATE TABLE rooms (
     code TEXT PRIMARY KEY, key TEXT NOT NULL, created REAL NOT NULL, last_active REAL NOT NULL,
@@ -397,7 +423,10 @@ CREATE INDEX drawings_of_member ON drawings (code, member, id);
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE,
     member TEXT NOT NULL, at REAL NOT NULL, run TEXT NOT NULL);
-CREATE INDEX runs_of_member ON runs (code, member, id)
+CREATE INDEX runs_of_member ON runs (code, member, id);
+CREATE TABLE answers (
+    code TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE, member TEXT NOT NULL, step INTEGER NOT NULL,
+    choice INTEGER NOT NULL, PRIMARY KEY (code, member, step))
 """
 DRAWING_COLUMNS = "member, image, vae_x, vae_y, digit, at"
 
@@ -428,7 +457,7 @@ class SQLiteRooms(RoomStore):
         self._writer = threading.Lock()  # this process's writers, one at a time
         with self._write() as db:  # a file of another version starts afresh: rooms live for hours only
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                for table in ("members", "drawings", "runs", "rooms"):
+                for table in ("members", "drawings", "runs", "answers", "rooms"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 for statement in SCHEMA.split(";"):
                     db.execute(statement)
@@ -550,6 +579,7 @@ class SQLiteRooms(RoomStore):
         with self._write(code) as db:
             db.execute("DELETE FROM drawings WHERE code = ?", (code,))
             db.execute("DELETE FROM runs WHERE code = ?", (code,))  # the members stay members
+            db.execute("DELETE FROM answers WHERE code = ?", (code,))
             db.execute("UPDATE rooms SET drawings = 0, students = 0 WHERE code = ?", (code,))
 
     def _close(self, code):
@@ -571,6 +601,16 @@ class SQLiteRooms(RoomStore):
     def _runs(self, code):
         self._require(code)
         return [run for (run,) in self._db().execute("SELECT run FROM runs WHERE code = ? ORDER BY id DESC", (code,))]
+
+    def _answer(self, code, member, step, choice):
+        with self._write(code) as db:
+            self._admit(db, "answers", code, member, flood=None)
+            db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?)", (code, member, step, choice))
+
+    def _answers(self, code):
+        self._require(code)
+        return self._db().execute("SELECT step, choice, COUNT(*) FROM answers WHERE code = ? GROUP BY step, choice",
+                                  (code,)).fetchall()
 
 
 # Every write to a Redis room is one of these Lua scripts, so that its checks and its changes are atomic. KEYS are
@@ -621,7 +661,18 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 'NoSuchRoom' end
 if redis.call('SCARD', KEYS[#KEYS]) >= tonumber(ARGV[4]) then return 'RoomFull' end
 redis.call('SADD', KEYS[#KEYS], ARGV[3])
 """ + TOUCH + "return 'ok'"
-ROOM, DRAWINGS, DRAWINGS_INDEX, RUNS, RUNS_INDEX, MEMBERS = range(6)  # the places of a room's keys in RedisRooms._keys
+# ARGV[3]: the member; ARGV[4]: the step; ARGV[5]: the choice. KEYS[ANSWERS + 1] holds each member's choice by
+# "step:member", KEYS[TALLIES + 1] how many chose each "step:choice".
+ANSWER = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'NoSuchRoom' end
+if redis.call('SISMEMBER', KEYS[#KEYS], ARGV[3]) == 0 then return 'NotMember' end
+local answers, tallies, mine = KEYS[6], KEYS[7], ARGV[4] .. ':' .. ARGV[3]
+local before = redis.call('HGET', answers, mine)
+if before then redis.call('HINCRBY', tallies, ARGV[4] .. ':' .. before, -1) end
+redis.call('HSET', answers, mine, ARGV[5])
+redis.call('HINCRBY', tallies, ARGV[4] .. ':' .. ARGV[5], 1)
+""" + TOUCH + "return 'ok'"
+ROOM, DRAWINGS, DRAWINGS_INDEX, RUNS, RUNS_INDEX, ANSWERS, TALLIES, MEMBERS = range(8)  # RedisRooms._keys' places
 
 
 def drawing_json(drawing: Drawing) -> str:
@@ -647,14 +698,15 @@ class RedisRooms(RoomStore):
         self.client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=STORE_TIMEOUT_S,
                                            socket_connect_timeout=STORE_TIMEOUT_S, retry=Retry(NoBackoff(), 0))
         self.prefix = prefix
-        self._create, self._set_field, self._clear_room, self._append, self._join_room = (
-            self.client.register_script(script) for script in (CREATE, SET, CLEAR, APPEND, JOIN))
+        self._create, self._set_field, self._clear_room, self._append, self._join_room, self._answer_step = (
+            self.client.register_script(script) for script in (CREATE, SET, CLEAR, APPEND, JOIN, ANSWER))
 
     def _keys(self, code: str) -> list[str]:
-        """The room's hash; its drawings and their index by member; its runs and their index; its members. The
-        braces keep them in one slot of a Redis Cluster."""
+        """The room's hash; its drawings and their index by member; its runs and their index; its answers and their
+        tallies; its members. The braces keep them in one slot of a Redis Cluster."""
         room = f"{self.prefix}{{{code}}}"
-        return [room] + [f"{room}:{part}" for part in ("drawings", "drawings-index", "runs", "runs-index", "members")]
+        return [room] + [f"{room}:{part}" for part in ("drawings", "drawings-index", "runs", "runs-index", "answers",
+                                                       "answer-tallies", "members")]
 
     def _run(self, script, code: str, *args) -> str | int:
         return script(self._keys(code), [now(), max(1, round(self.limits.room_ttl_s * 1000)), *args])
@@ -750,3 +802,14 @@ class RedisRooms(RoomStore):
     def _runs(self, code):
         (records,) = self._read(code, lambda pipeline, keys: pipeline.hgetall(keys[RUNS]))
         return self._newest_first(records)
+
+    def _answer(self, code, member, step, choice):
+        outcome = self._run(self._answer_step, code, member, step, choice)
+        if outcome == "NoSuchRoom":
+            raise NoSuchRoom(code)
+        if outcome == "NotMember":
+            raise NotMember(code)
+
+    def _answers(self, code):
+        (tallies,) = self._read(code, lambda pipeline, keys: pipeline.hgetall(keys[TALLIES]))
+        return [(*map(int, place.split(":")), int(members)) for place, members in tallies.items() if int(members)]

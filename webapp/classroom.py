@@ -226,9 +226,9 @@ REFUSED_WORDS = {400: "Unreachable", 403: "NotMember", 404: "NoSuchRoom", 409: "
 
 
 def drawing_room() -> dict | None:
-    """What a drawing pad needs to post each drawing into this session's room from the browser: the room's code, this
-    session's member id and the words of the API's refusals (by status); None outside a room. A room that cannot
-    issue a member now (full, gone, a store that does not answer) says so, and the pad draws on."""
+    """What the browser needs to post into this session's room (a drawing pad each drawing, the lesson each answer):
+    the room's code, this session's member id and the words of the API's refusals (by status); None outside a room.
+    A room that cannot issue a member now (full, gone, a store that does not answer) says so, and the pad draws on."""
     if not session.room():
         return None
     try:

@@ -4,7 +4,12 @@ shipped models) and one thing to try; its texts are the catalogues' lesson.<name
 to STEPS and its table to en.toml and zh.toml.
 
 The step is the address bar's ?step=N (1 to len(STEPS)), so that a shared link opens it; in a room, the lecturer's
-step is the room's view, which members on the lesson follow on their own (webapp.classroom.follow_prompt)."""
+step is the room's view, which members on the lesson follow on their own (webapp.classroom.follow_prompt).
+
+Each step asks a question (webapp/questions.py has each one's right choice; the catalogues its words). Alone, a tap
+on a choice says at once whether it was right, and why. In a room each phone's tap is its answer, posted to the room
+API from the browser; the lecturer sees the room's answers come in and reveals the right choice, which is the room's
+view too (?reveal=N, the step revealed), so the phones show it."""
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -14,14 +19,17 @@ import torch
 from vaedemo.compare import prior_samples
 from vaedemo.repair import damage
 from vaedemo.viz import enlarge, to_uint8
-from webapp import figures, session, ui
+from webapp import classroom, figures, questions, session, ui
 from webapp.components import answer
 from webapp.components.codes import code_grid
 from webapp.components.latent_map import BrowserModel, browser_codes
+from webapp.components.room import answer_choices, answer_tally
 from webapp.i18n import t
 
 PAGE = "lesson"  # its name in app.py
 STEP = "step"  # the address bar's ?step=N
+REVEAL = "reveal"  # the address bar's ?reveal=N: the lecturer has revealed the right choice of step N
+TALLY_S = 1.0  # the lecturer's tally asks the room API this often
 
 
 def test_digit(label: int) -> torch.Tensor:
@@ -140,3 +148,35 @@ def current_step() -> int:
 def move(by: int):
     """Go by steps (the buttons and the arrow keys), within the lesson."""
     st.query_params[STEP] = str(clamped(current_step() + by))
+
+
+def revealed(step: int) -> bool:
+    return st.query_params.get(REVEAL) == str(step)
+
+
+def reveal(step: int):
+    st.query_params[REVEAL] = str(step)
+
+
+def view_params(step: int) -> dict[str, str]:
+    """The address-bar settings that the room follows: the step, and whether its answer is revealed."""
+    return {STEP: str(step)} | ({REVEAL: str(step)} if revealed(step) else {})
+
+
+def question(step: int, name: str):
+    """The step's question: for the room's lecturer, the room's answers as they come and a button that reveals the
+    right choice on every phone; for everyone else, the choices (in a room, each tap the phone's answer)."""
+    right, choices, why = questions.RIGHT[name], t(f"lesson.{name}.choices"), t(f"lesson.{name}.why")
+    asked, shown = t(f"lesson.{name}.question"), revealed(step)
+    st.markdown(f"**{asked}**")
+    if session.room_key():
+        answer_tally("lesson_tally", session.room(), step, choices, right if shown else None, TALLY_S)
+        if shown:
+            st.success(f"{t('lesson.the_answer', choice=choices[right])} {why}", icon=":material/check_circle:")
+        else:
+            st.button(t("lesson.reveal"), on_click=reveal, args=(step,), icon=":material/visibility:",
+                      help=t("lesson.reveal_help"))
+        return
+    room = classroom.drawing_room()
+    told = room is None or shown  # alone, the browser tells at once; in a room, once the lecturer reveals
+    answer_choices("lesson_choices", room, step, asked, choices, right if told else None, why if told else "")

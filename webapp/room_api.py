@@ -5,9 +5,11 @@ the server a store write a drawing and a cached answer a poll, never a script re
     POST /api/rooms/{code}/members    {}                                  -> 201 {"member": id}
     POST /api/rooms/{code}/drawings   {"member": id, "image": base64 of 784 bytes, 28x28 grey, row-major}
                                                                           -> 202 {"drawings": n, "students": m}
+    POST /api/rooms/{code}/answers     {"member": id, "step": n, "choice": k}  -> 202 {"step": n, "choice": k}
     GET  /api/rooms/{code}            -> 200 {"drawings", "students", "joined", "digits": [10], "view", "experiment",
-                                              "version"}; with ?map=1 also "points" (each student's latest drawing:
-                                              its VAE-2D code and digit) and "latest" (the newest drawings)
+                                              "version", "answers": {step: [counts of each choice]}}; with ?map=1
+                                              also "points" (each student's latest drawing: its VAE-2D code and
+                                              digit) and "latest" (the newest drawings)
 
 Every refusal is {"error": "<a sentence>"} with its status, and stores nothing: 400 a malformed body, 413 a body over
 MAX_BODY bytes, 403 a member the room did not issue or a request from another site's page, 404 an unknown room, 409
@@ -42,7 +44,7 @@ from vaedemo.rooms import (
     is_code,
     normalise_code,
 )
-from webapp import classroom, per_process
+from webapp import classroom, per_process, questions
 
 MAX_BODY = 4096  # bytes: a drawing's JSON is about 1.2 kB
 FRESH_S = 0.5  # a room's answer to polls is computed at most this often while it changes, and kept while it does not
@@ -224,7 +226,7 @@ async def draw(request: Request, code: str):
 
 
 @dataclass
-class Answer:
+class Polled:
     """A room as polls see it: its version, when it was read (time.monotonic()), and the JSON without and with the
     map, encoded once for every poll that gets it."""
     version: int
@@ -234,16 +236,16 @@ class Answer:
 
 
 @per_process
-def answers() -> dict[str, Answer]:
+def polled() -> dict[str, Polled]:
     """The latest answer to polls of each room, by code."""
     return {}
 
 
-def room_now(code: str) -> Answer:
+def room_now(code: str) -> Polled:
     """The room as polls see it: kept while the room has not changed, read again when it has (at most every FRESH_S:
     a hall's drawings change it a hundred times a second)."""
     version = classroom.store().version(code)
-    kept = answers().get(code)
+    kept = polled().get(code)
     if kept and kept.version == version:
         kept.at = time.monotonic()
         return kept
@@ -256,26 +258,49 @@ def room_now(code: str) -> Answer:
     for drawing in latest:
         digits[drawing.digit] += 1
     plain = {"drawings": drawings, "students": students, "joined": classroom.store().joined(code), "digits": digits,
-             "view": room.view, "experiment": room.experiment, "version": version}
+             "view": room.view, "experiment": room.experiment, "version": version,
+             "answers": classroom.store().answers(code)}
     with_map = plain | {
         "points": [[round(d.vae[0], 3), round(d.vae[1], 3), d.digit] for d in latest],
         "latest": [{"image": base64.b64encode(d.image).decode(), "digit": d.digit}
                    for d in classroom.store().drawings(code, newest=STRIP)]}
-    answer = answers()[code] = Answer(version, time.monotonic(), *(json.dumps(a).encode() for a in (plain, with_map)))
+    answer = polled()[code] = Polled(version, time.monotonic(), *(json.dumps(a).encode() for a in (plain, with_map)))
     return answer
 
 
 @answering
 async def room(request: Request, code: str):
-    answer = answers().get(code)
+    answer = polled().get(code)
     if answer is None or time.monotonic() - answer.at >= FRESH_S:  # else a poll costs no store read, no thread
         answer = await run_in_threadpool(room_now, code)
     return Response(answer.with_map if request.query_params.get("map") else answer.plain,
                     media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
+def step_and_choice(fields: dict) -> tuple[int, int]:
+    """An answer's step of the lesson (1 to its number of steps) and choice (0 to that step's choices less one)."""
+    step, choice = fields.get("step"), fields.get("choice")
+    steps = len(questions.RIGHT)
+    if type(step) is not int or not 1 <= step <= steps:
+        raise Refusal(400, f'"step" is the lesson\'s step, a whole number from 1 to {steps}.')
+    offered = questions.choices(step)
+    if type(choice) is not int or not 0 <= choice < offered:
+        raise Refusal(400, f'"choice" is one of the {offered} choices of step {step}, a whole number from 0 to '
+                           f"{offered - 1}.")
+    return step, choice
+
+
+@answering
+async def answer_question(request: Request, code: str):
+    fields = await body_of(request)
+    member, (step, choice) = member_of(fields), step_and_choice(fields)
+    await run_in_threadpool(classroom.store().answer, code, member, step, choice)
+    return JSONResponse({"step": step, "choice": choice}, 202)
+
+
 ROUTES = [
     Route("/api/rooms/{code}/members", join, methods=["POST"]),
     Route("/api/rooms/{code}/drawings", draw, methods=["POST"]),
+    Route("/api/rooms/{code}/answers", answer_question, methods=["POST"]),
     Route("/api/rooms/{code}", room, methods=["GET"]),
 ]

@@ -5,6 +5,12 @@
 //   latest drawing as a small star on the class map (through the map's marks, decodes.js setMarks).
 // - "follow", on a member's page, hidden: every data.every_s it asks GET /api/rooms/CODE and, when the lecturer's
 //   view has changed since data.followed, tells the page once (trigger "view"), which then offers it.
+// - "tally", on the lecturer's Lesson page: every data.every_s it asks GET /api/rooms/CODE and shows how the room
+//   answered the step's question, a bar a choice, and how many of the joined students answered; the right bar marked
+//   once the lecturer reveals it (data.right).
+// - "choices", the step's question as large buttons. In a room (data.room) a tap posts the answer to
+//   POST /api/rooms/CODE/answers, another tap changes it, and the right choice shows when the lecturer reveals it
+//   (data.right); alone, a tap shows at once whether it was right, and why.
 // A store that does not answer (503) or a network that fails is said in the page's words, and the next poll tries
 // again; a poll never overlaps the one before.
 
@@ -82,8 +88,88 @@ function follow(root, data, setTriggerValue) {
   });
 }
 
+function tally(root, data) {
+  const { words } = data;
+  root.innerHTML = `<p class="trouble" role="status" aria-live="polite"></p>
+    <figure class="tally"><figcaption></figcaption><div class="bars"></div></figure><p class="answered"></p>`;
+  const trouble = root.querySelector(".trouble"), answered = root.querySelector(".answered");
+  root.querySelector("figcaption").textContent = words.tally_label;
+  const bars = data.choices.map((choice, i) => {
+    const bar = document.createElement("div");
+    bar.className = "bar" + (i === data.right ? " right" : "");
+    bar.innerHTML = `<span class="choice"></span><span class="track"><span class="fill"></span></span><span class="n">0</span>`;
+    bar.querySelector(".choice").textContent = choice;
+    root.querySelector(".bars").append(bar);
+    return bar;
+  });
+  return poll(`/api/rooms/${data.code}`, data.every_s, (room) => {
+    trouble.textContent = "";
+    const counts = room.answers[data.step] ?? [];
+    const total = counts.reduce((sum, n) => sum + n, 0);
+    bars.forEach((bar, i) => {
+      const n = counts[i] ?? 0;
+      bar.querySelector(".fill").style.width = `${total ? (100 * n) / total : 0}%`;
+      bar.querySelector(".n").textContent = n;
+      bar.setAttribute("aria-label", `${data.choices[i]}: ${n}`);
+    });
+    answered.textContent = fill(words.answered, { answered: total, joined: room.joined });
+    root.dataset.answered = total;
+  }, (status) => {
+    trouble.textContent = status === 404 ? words.gone : words.unreachable;
+  });
+}
+
+// This tab's answer to a step of a room, kept across the page's reruns and the steps.
+const chosenKey = (data) => `vaedemo.answer.${data.room.code}.${data.step}`;
+
+function choices(root, data) {
+  const { words } = data;
+  root.innerHTML = `<div class="choices" role="group"></div><p class="said" role="status" aria-live="polite"></p>`;
+  const group = root.querySelector(".choices"), said = root.querySelector(".said");
+  group.setAttribute("aria-label", data.question);
+  let chosen = data.room ? sessionStorage.getItem(chosenKey(data)) : null;
+  chosen = chosen === null ? null : Number(chosen);
+  const buttons = data.choices.map((choice, i) => {
+    const button = Object.assign(document.createElement("button"), { type: "button", textContent: choice });
+    button.addEventListener("click", () => choose(i));
+    group.append(button);
+    return button;
+  });
+  const show = (note) => {
+    const revealed = data.right !== null && (data.room !== null || chosen !== null);  // in a room, once revealed
+    buttons.forEach((button, i) => {
+      button.setAttribute("aria-pressed", String(i === chosen));
+      button.classList.toggle("right", revealed && i === data.right);
+    });
+    if (revealed) {
+      const verdict = chosen === null ? "" : (chosen === data.right ? words.right : words.wrong) + " ";
+      said.textContent = verdict + fill(words.the_answer, { choice: data.choices[data.right] }) + " " + data.why;
+    } else {
+      said.textContent = note ?? (chosen === null ? "" : words.your_choice);
+    }
+  };
+  const choose = async (i) => {
+    chosen = i;
+    if (!data.room) return show();
+    show();
+    try {
+      const answer = await fetch(`/api/rooms/${data.room.code}/answers`, {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ member: data.room.member, step: data.step, choice: i }),
+      });
+      if (answer.ok) sessionStorage.setItem(chosenKey(data), String(i));
+      show(answer.ok ? undefined : data.room.words[answer.status] || data.room.words[503]);
+    } catch {
+      show(data.room.words[503]);
+    }
+  };
+  show();
+}
+
+const PARTS = { view, follow, tally, choices };
+
 export default function ({ parentElement, data, setTriggerValue }) {
   const root = parentElement.querySelector(".room") ?? parentElement.appendChild(
     Object.assign(document.createElement("div"), { className: "room" }));
-  return data.part === "view" ? view(root, data) : follow(root, data, setTriggerValue);
+  return PARTS[data.part](root, data, setTriggerValue);
 }

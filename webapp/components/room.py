@@ -1,6 +1,8 @@
-"""A room followed from the browser through the room API (room.js): the Class page's live view, and a member's
-hidden poll for where the lecturer sends the class. Neither reruns a script to learn what changed: a hall of phones
-polling costs the server a cached JSON answer each (webapp/room_api.py), not a script run."""
+"""A room followed from the browser through the room API (room.js): the Class page's live view, a member's hidden
+poll for where the lecturer sends the class, and the lesson's questions: the lecturer's tally of the room's answers
+and the choices a phone answers with (alone, they say at once whether a choice was right). None reruns a script to
+learn what changed or to answer: a hall of phones costs the server a cached JSON answer a poll and a store write an
+answer (webapp/room_api.py), not a script run."""
 import streamlit as st
 
 from webapp.components import asset
@@ -28,3 +30,23 @@ def room_follow(key: str, code: str, followed: float | None, every_s: float) -> 
     result = _room(key=key, data={"part": "follow", "code": code, "followed": followed, "every_s": every_s,
                                   "words": troubles()}, on_view_change=lambda: None)
     return result.view
+
+
+def question_words() -> dict:
+    return {name: t(f"lesson.{name}") for name in ("answered", "right", "wrong", "the_answer", "your_choice",
+                                                     "tally_label")} | troubles()
+
+
+def answer_tally(key: str, code: str, step: int, choices: list[str], right: int | None, every_s: float):
+    """The room's answers to the step's question, asked every every_s: a bar a choice, "{answered} of {joined}
+    answered"; the right choice marked once revealed (right, else None)."""
+    _room(key=key, data={"part": "tally", "code": code, "step": step, "choices": choices, "right": right,
+                         "every_s": every_s, "words": question_words()}, width="stretch")
+
+
+def answer_choices(key: str, room: dict | None, step: int, question: str, choices: list[str], right: int | None,
+                   why: str):
+    """The step's choices as buttons. room (classroom.drawing_room()): each tap posts the answer, and the right
+    choice and why show once the lecturer reveals them (right given); None: alone, a tap says at once."""
+    _room(key=key, data={"part": "choices", "room": room, "step": step, "question": question, "choices": choices,
+                         "right": right, "why": why, "words": question_words()}, width="stretch")

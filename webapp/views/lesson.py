@@ -29,7 +29,7 @@ LAYOUT = """<style>
 sidebar.mnist_only("lesson")
 st.html(LAYOUT)  # our own constant style sheets
 step = lesson.current_step()
-classroom.lead_class(lesson.PAGE, {lesson.STEP: str(step)})  # the lecturer's step is the room's
+classroom.lead_class(lesson.PAGE, lesson.view_params(step))  # the lecturer's step is the room's
 name, figure = lesson.STEPS[step - 1]
 count = len(lesson.STEPS)
 if session.lecture_mode():
@@ -49,6 +49,7 @@ text_column, figure_column = st.columns([1, 2.4], gap="large")
 with text_column:
     st.markdown(t(f"lesson.{name}.text"))
     st.info(t(f"lesson.{name}.try"), icon=":material/lightbulb:")
+    lesson.question(step, name)
 with figure_column, st.container(key="lesson-figure"):
     shown = figure()
 if shown:
