@@ -2,16 +2,24 @@
 link in browsers of their own and draw (and forty more phones post through the room API); their drawings land on the
 projected map as stars. The lecturer sends the
 class to a page, and a student follows with one tap."""
+import contextlib
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
+import redis
 from playwright.sync_api import expect
 
 from tests.harness.browser import wait_for_app
 from tests.harness.classroom import open_class_page, open_student, wait_for_class
 from tests.harness.hall import students_draw
-from tests.harness.server import ROOT, run_coroutine
-from tests.harness.strokes import draw_digit
+from tests.harness.server import ROOT, free_port, run_coroutine, start_app, stop_app
+from tests.harness.services import redis_server
+from tests.harness.strokes import DIGITS, draw_digit, draw_stroke, image_sources, wait_for_new_images
 
 pytestmark = pytest.mark.browser
 HALL = 40  # phones drawing beside the three browsers
@@ -63,49 +71,51 @@ def test_the_lecturer_sends_the_class_to_a_page_and_a_student_follows(browser, a
         lecturer.close()
 
 
+@contextlib.contextmanager
+def lecture_on(browser, rooms: str):
+    """A server of its own on the room store rooms (VAEDEMO_ROOMS), its Class page projected and a student in the room
+    who has drawn a 7, counted there: (projector, student). Neither page may show an exception by the end."""
+    port = free_port()
+    app = start_app(port, {"VAEDEMO_ROOMS": rooms})
+    url = f"http://127.0.0.1:{port}"
+    lecturer, projector, code = open_class_page(browser, url)
+    context, student = open_student(browser, f"{url}/?room={code}")
+    try:
+        draw_digit(student, 7)
+        wait_for_class(projector, 1)
+        yield projector, student
+        for page in (student, projector):
+            expect(page.locator("[data-testid=stException]")).to_have_count(0)
+    finally:
+        context.close()
+        lecturer.close()
+        stop_app(app)
+
+
+def draw_a_1_answered_in_the_browser(student):
+    """A new stroke on the same canvas, answered in the browser whatever the store does."""
+    before = image_sources(student)
+    draw_stroke(student, DIGITS[1][0])
+    wait_for_new_images(student, before, timeout=10_000)
+
+
 def test_a_frozen_redis_costs_the_room_its_live_view_and_both_pages_recover_by_themselves(browser):
     """Rooms in Redis, Redis frozen (SIGSTOP) for 12 s under a student in Chromium and the projected Class page: the
     student's strokes are answered all the same (in the browser), both pages say that the room cannot be reached and
     that drawing goes on, nothing shows an exception; thawed, the Class page counts the drawings again by itself."""
-    import os
-    import signal
-    import time
-
-    import redis
-
-    from tests.harness.server import free_port, start_app, stop_app
-    from tests.harness.services import redis_server
-    from tests.harness.strokes import DIGITS, draw_stroke, image_sources, wait_for_new_images
-
-    with redis_server() as rooms:
-        port = free_port()
-        app = start_app(port, {"VAEDEMO_ROOMS": rooms})
-        url = f"http://127.0.0.1:{port}"
-        lecturer, projector, code = open_class_page(browser, url)
-        context, student = open_student(browser, f"{url}/?room={code}")
+    with redis_server() as rooms, lecture_on(browser, rooms) as (projector, student):
+        pid = redis.Redis.from_url(rooms).info()["process_id"]
+        os.kill(pid, signal.SIGSTOP)
+        frozen = time.monotonic()
         try:
-            draw_digit(student, 7)
-            wait_for_class(projector, 1)
-            pid = redis.Redis.from_url(rooms).info()["process_id"]
-            os.kill(pid, signal.SIGSTOP)
-            frozen = time.monotonic()
-            try:
-                before = image_sources(student)
-                draw_stroke(student, DIGITS[1][0])  # a new stroke on the same canvas, answered in the browser
-                wait_for_new_images(student, before, timeout=10_000)
-                for page in (student, projector):  # each page's poll of the room says so
-                    expect(page.get_by_text(UNREACHABLE).first).to_be_visible(timeout=10_000)
-                time.sleep(max(0.0, 12 - (time.monotonic() - frozen)))
-            finally:
-                os.kill(pid, signal.SIGCONT)
-            expect(projector.get_by_text(UNREACHABLE)).to_have_count(0, timeout=15_000)
-            expect(projector.get_by_text(re.compile(r"\d+ drawings? from 1 students?"))).to_be_visible()
-            for page in (student, projector):
-                expect(page.locator("[data-testid=stException]")).to_have_count(0)
+            draw_a_1_answered_in_the_browser(student)
+            for page in (student, projector):  # each page's poll of the room says so
+                expect(page.get_by_text(UNREACHABLE).first).to_be_visible(timeout=10_000)
+            time.sleep(max(0.0, 12 - (time.monotonic() - frozen)))
         finally:
-            context.close()
-            lecturer.close()
-            stop_app(app)
+            os.kill(pid, signal.SIGCONT)
+        expect(projector.get_by_text(UNREACHABLE)).to_have_count(0, timeout=15_000)
+        expect(projector.get_by_text(re.compile(r"\d+ drawings? from 1 students?"))).to_be_visible()
 
 
 LOCK = """import sqlite3, sys, time
@@ -123,36 +133,15 @@ def test_a_sqlite_store_locked_by_another_process_costs_only_the_rooms_view_and_
     all the same (in the browser), the student's page says that the room cannot be reached and that drawing goes on,
     the Class page goes on showing what the room holds; once the file is free the student's latest drawing is posted
     again by itself and lands on the projected map. No page shows an exception."""
-    import subprocess
-    import sys
-
-    from tests.harness.server import free_port, start_app, stop_app
-    from tests.harness.strokes import DIGITS, draw_stroke, image_sources, wait_for_new_images
-
     rooms = str(tmp_path / "rooms.sqlite3")
-    port = free_port()
-    app = start_app(port, {"VAEDEMO_ROOMS": rooms})
-    url = f"http://127.0.0.1:{port}"
-    lecturer, projector, code = open_class_page(browser, url)
-    context, student = open_student(browser, f"{url}/?room={code}")
-    try:
-        draw_digit(student, 7)
-        wait_for_class(projector, 1)
+    with lecture_on(browser, rooms) as (projector, student):
         locker = subprocess.Popen([sys.executable, "-c", LOCK, rooms, "12"], stdout=subprocess.PIPE, text=True)
         try:
             assert locker.stdout.readline().strip() == "locked"
-            before = image_sources(student)
-            draw_stroke(student, DIGITS[1][0])  # a new stroke on the same canvas, answered in the browser
-            wait_for_new_images(student, before, timeout=10_000)
+            draw_a_1_answered_in_the_browser(student)
             expect(student.get_by_text(UNREACHABLE).first).to_be_visible(timeout=10_000)
             expect(projector.get_by_text(re.compile(r"\b1 drawings? from 1 students?"))).to_be_visible()
         finally:
             locker.wait(timeout=30)
         expect(student.get_by_text(UNREACHABLE)).to_have_count(0, timeout=15_000)  # posted again, by itself
         expect(projector.get_by_text(re.compile(r"\b2 drawings from 1 students?"))).to_be_visible(timeout=10_000)
-        for page in (student, projector):
-            expect(page.locator("[data-testid=stException]")).to_have_count(0)
-    finally:
-        context.close()
-        lecturer.close()
-        stop_app(app)

@@ -34,6 +34,17 @@ def fits_the_screen(page) -> bool:
     return page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight <= innerHeight")
 
 
+def lead_a_lesson(page, app_url: str) -> str:
+    """Open a room on the Class page (this browser's session is its lecturer, with the key) and go to the Lesson in
+    the same session, at its first step; the room's code."""
+    page.goto(f"{app_url}/class")
+    wait_for_app(page)
+    page.wait_for_url(re.compile(r"room=[A-Z2-9]{5}"))
+    page.get_by_test_id("stSidebarNav").get_by_text("Lesson").click()  # the same session: its key
+    heading(page, TITLES[0])
+    return re.search(r"room=([A-Z2-9]{5})", page.url)[1]
+
+
 def test_the_arrow_keys_move_through_the_lesson_on_a_projector(browser, app_url):
     context, page = projector(browser)
     try:
@@ -72,12 +83,7 @@ def test_a_members_lesson_follows_the_lecturers_step(browser, app_url):
     phone = member.new_page()
     phone.set_default_timeout(SLOW)
     try:
-        page.goto(f"{app_url}/class")  # opens a room; this browser's session is its lecturer
-        wait_for_app(page)
-        page.wait_for_url(re.compile(r"room=[A-Z2-9]{5}"))
-        code = re.search(r"room=([A-Z2-9]{5})", page.url)[1]
-        page.get_by_test_id("stSidebarNav").get_by_text("Lesson").click()  # the same session: its key
-        heading(page, TITLES[0])
+        code = lead_a_lesson(page, app_url)
         phone.goto(f"{app_url}/lesson?room={code}")
         heading(phone, TITLES[0])
         page.locator("h1").click()
@@ -104,12 +110,7 @@ def test_the_hall_answers_and_the_lecturer_reveals_the_right_choice_on_every_pho
     phones = [browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
               for _ in range(3)]
     try:
-        page.goto(f"{app_url}/class")  # opens a room; this browser's session is its lecturer
-        wait_for_app(page)
-        page.wait_for_url(re.compile(r"room=[A-Z2-9]{5}"))
-        code = re.search(r"room=([A-Z2-9]{5})", page.url)[1]
-        page.get_by_test_id("stSidebarNav").get_by_text("Lesson").click()  # the same session: its key
-        heading(page, TITLES[0])
+        code = lead_a_lesson(page, app_url)
         gist, every_pixel, guess = CATALOGUES["en"]["lesson.compress.choices"][1], "Every pixel, exactly", \
             "Nothing: the decoder guesses"
         taps = []
