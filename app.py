@@ -10,8 +10,8 @@ from webapp import session, sidebar
 from webapp.i18n import t
 
 PAGES = [("draw", ":material/draw:"), ("home", ":material/grid_view:"), ("latent", ":material/explore:"),
-         ("train", ":material/model_training:"), ("compare", ":material/compare:"), ("repair", ":material/healing:"),
-         ("every_digit", ":material/pin:"), ("class", ":material/groups:"),
+         ("dimensions", ":material/tune:"), ("train", ":material/model_training:"), ("compare", ":material/compare:"),
+         ("repair", ":material/healing:"), ("every_digit", ":material/pin:"), ("class", ":material/groups:"),
          ("likelihood", ":material/query_stats:"), ("codes", ":material/apps:"), ("lesson", ":material/school:")]
 # each is webapp/views/<name>.py at the address /<name>
 # Streamlit runs this file as __main__ for every page; the server imports it as app; a training child process

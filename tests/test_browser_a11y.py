@@ -1,5 +1,5 @@
 """An accessibility audit of every page in a real browser: axe-core (tests/harness/axe.py) finds no critical or serious
-violation on any of the nine pages, in English and in Chinese, with a digit drawn on the pages that have a canvas.
+violation on any page, in English and in Chinese, with a digit drawn on the pages that have a canvas.
 Streamlit's own widgets pass too: none of their violations needs to be let through here (README, Accessibility)."""
 import pytest
 
@@ -10,10 +10,11 @@ from tests.harness.strokes import CANVAS, DIGITS, draw_stroke
 pytestmark = pytest.mark.browser
 SLOW = 90_000  # ms: the first page of a fresh server imports torch and loads the models
 # address paths; "" is Draw
-PAGES = ["", "home", "latent", "train", "compare", "repair", "every_digit", "class", "likelihood", "codes", "lesson"]
+PAGES = ["", "home", "latent", "dimensions", "train", "compare", "repair", "every_digit", "class", "likelihood",
+         "codes", "lesson"]
 # What shows once each page has its pictures and maps (Playwright's CSS selectors reach into the components).
 READY = {"": ".answer[data-part=pictures].drawn canvas", "home": "[data-testid=stImage] img",
-         "latent": ".latent[data-ready=true]",
+         "latent": ".latent[data-ready=true]", "dimensions": ".dimensions[data-ready=true]",
          "train": "[data-testid=stFileUploader]", "compare": ".latent[data-ready=true]",
          "repair": "[data-testid=stImage] img",
          "every_digit": ".answer[data-part=every_digit][data-answers] img",

@@ -14,8 +14,8 @@ from tests.harness.training import trained
 from vaedemo.texts import CURVE_LABELS, JOB_MESSAGES
 from webapp.i18n import CATALOGUES
 
-PAGES = [f"webapp/views/{name}.py" for name in ("draw", "home", "latent", "train", "compare", "repair", "every_digit",
-                                                "class", "likelihood", "codes", "lesson")]
+PAGES = [f"webapp/views/{name}.py" for name in ("draw", "home", "latent", "dimensions", "train", "compare", "repair",
+                                                "every_digit", "class", "likelihood", "codes", "lesson")]
 
 
 def placeholders(text) -> set:

@@ -7,10 +7,11 @@ import torch
 
 from vaedemo.compare import checkpoint_figures, farthest_from_codes, interpolation, prior_samples, shared_limit
 from vaedemo.evaluate import ACTIVE_KL, active_units
-from vaedemo.latent import LIMIT, manifold_grid, manifold_picture, picked
+from vaedemo.latent import LIMIT, SPAN, STEPS, manifold_grid, manifold_picture, picked
 from vaedemo.repair import denoising_noise, error_picture, error_scale_picture, fill_in, mean_abs_error, repair
 from vaedemo.viz import enlarge, image_grid, to_uint8
 from webapp import session, sidebar, ui
+from webapp.components.dimensions import dimension_rows
 from webapp.components.latent_map import BrowserModel, browser_model, interpolation_slider, latent_map, send_marks
 from webapp.i18n import t
 
@@ -153,7 +154,7 @@ def beta_trade_off(key: str, z: torch.Tensor, grid_caption: str) -> list[Browser
                        bounds=(-limit, limit, -limit, limit), circles=(1, 2), height=0.85)
         column.markdown(t("compare.beta_figures", recon=figures["reconstruction"], kl=figures["KL"],
                           elbo=figures["-ELBO"], epochs=vae.metadata["epochs"]))
-        kl = ui.shipped_beta_kl_per_dimension(beta)
+        kl = ui.kl_by_dimension(vae)
         column.markdown(t("compare.units", active=active_units(kl), latent_dim=vae.latent_dim,
                           kl=", ".join(f"{value:.2f}" for value in kl.tolist())))
         with torch.inference_mode():
@@ -164,6 +165,21 @@ def beta_trade_off(key: str, z: torch.Tensor, grid_caption: str) -> list[Browser
     if len(epochs) > 1:
         st.caption(t("compare.epochs_differ", epochs=", ".join(sorted(epochs, key=int))))
     return packed
+
+
+def dimensions(key: str, vae, x: torch.Tensor) -> BrowserModel:
+    """Each latent dimension of the VAE moved alone around the code of x (1, 1, 28, 28), a row each, decoded in the
+    browser (vaedemo.latent.traversal), the rows sorted by the dimension's KL on the test sample, most used first,
+    an unused one (KL under ACTIVE_KL) greyed (Dimensions). Returns the model packed for the browser."""
+    kl = ui.kl_by_dimension(vae).tolist()
+    with torch.inference_mode():
+        z = vae.latent_mean(x)[0]  # (d,)
+    order = sorted(range(len(kl)), key=lambda i: -kl[i])
+    rows = [{"index": i, "name": f"z{i + 1}", "label": t("dimensions.row", i=i + 1, kl=kl[i]),
+             "unused": kl[i] < ACTIVE_KL} for i in order]
+    shown = ui.packed(vae)
+    dimension_rows(key, shown, z, rows, steps=STEPS, span=SPAN)
+    return shown
 
 
 def repair_label(model, yours: bool) -> str:

@@ -192,10 +192,11 @@ def shipped_beta_codes(beta: float) -> torch.Tensor:
     return latent_means(shipped_beta(beta))
 
 
-@per_process
-def shipped_beta_kl_per_dimension(beta: float) -> torch.Tensor:
-    """Mean KL per image of each latent dimension of the shipped beta-VAE over the MNIST test sample: (d,)."""
-    return kl_per_dimension(shipped_beta(beta), test_sample("mnist")[0])
+@per_model
+def kl_by_dimension(vae) -> torch.Tensor:
+    """Mean KL per image of each latent dimension of a VAE over its data set's test sample, in nats, once per model:
+    (d,). Above vaedemo.evaluate.ACTIVE_KL a dimension is one of the active units the Train page counts."""
+    return kl_per_dimension(vae, test_sample(session.trained_on(vae))[0])
 
 
 LIKELIHOOD_SAMPLES = 20  # importance samples per image on the Likelihood page: both data sets' 2,000-image samples in
