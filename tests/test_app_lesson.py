@@ -38,15 +38,17 @@ def figure(at) -> dict:
     sliders = [data for element in elements(at, "vaedemo.latent_map")
                if "interpolation" in (data := json.loads(element.proto.json))]
     grids = [json.loads(element.proto.json) for element in elements(at, "vaedemo.codes")]
+    rows = [json.loads(element.proto.json) for element in elements(at, "vaedemo.dimensions")]
     answers = [json.loads(element.proto.json) for element in elements(at, "vaedemo.answer")]  # in the browser
     graphs = [json.dumps(data, ensure_ascii=False) for data in answers if data["part"] == "reparam"]
     return {"pictures": pictures, "maps": maps(at), "sliders": sliders, "grids": grids, "answers": answers,
-            "formulas": [latex.value for latex in at.latex] + graphs}
+            "rows": rows, "formulas": [latex.value for latex in at.latex] + graphs}
 
 
 # What each step's figure has at least: (pictures, maps, formulas); a walk's slider is no map, its rows are pictures.
 EXPECTED = {"compress": (3, 0, 0), "holes": (2, 0, 0), "prior": (1, 1, 0), "reparameterisation": (1, 0, 1),
-            "elbo_gap": (1, 0, 1), "beta": (3, 3, 0), "walk": (4, 0, 0), "repair": (8, 0, 0), "style": (2, 0, 0),
+            "elbo_gap": (1, 0, 1), "beta": (3, 3, 0), "dimensions": (1, 0, 0),
+            "walk": (4, 0, 0), "repair": (8, 0, 0), "style": (2, 0, 0),
             "codes": (1, 0, 0)}
 
 
@@ -73,10 +75,14 @@ def test_next_walks_through_every_step_and_each_shows_its_live_figure(lang):
         assert len(shown["pictures"]) >= pictures and all(shown["pictures"]), (step.name, shown["pictures"])
         assert len(shown["maps"]) == map_count and len(shown["formulas"]) >= formulas, step.name
         decoded = ({m["model"] for m in shown["maps"]} | {model for s in shown["sliders"] for model in s["models"]}
-                   | {grid["model"] for grid in shown["grids"]} | {data["model"] for data in shown["answers"]})
+                   | {grid["model"] for grid in shown["grids"]} | {data["model"] for data in shown["answers"]}
+                   | {data["model"] for data in shown["rows"]})
         assert set(sent_models(at)) == decoded  # each map's, slider's, code grid's and answer's model, once
         assert len(shown["sliders"]) == (step.name == "walk")
         assert [len(grid["x"]) for grid in shown["grids"]] == ([784] if step.name == "codes" else [])  # a test 5
+        if step.name == "dimensions":  # the conv VAE-16D's three most used dimensions and one it does not use
+            [rows] = shown["rows"]
+            assert [row["unused"] for row in rows["rows"]] == [False, False, False, True]
         if step.name in FORMULA:
             assert FORMULA[step.name] in shown["formulas"][0]
         next_button = button(at, texts["lesson.next"])
@@ -154,27 +160,27 @@ def test_in_a_room_the_lecturer_reveals_the_answer_and_the_phones_follow_to_it()
     teacher = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     teacher.switch_page(CLASS).run()
     code = teacher.query_params["room"]
-    teacher.query_params["step"] = "7"
+    teacher.query_params["step"] = "8"
     teacher.switch_page(LESSON).run()
     tally = question_of(teacher, "tally")
-    assert (tally["code"], tally["step"], tally["right"]) == (code, 7, None)
+    assert (tally["code"], tally["step"], tally["right"]) == (code, 8, None)
     assert tally["words"]["answered"] == "{answered} of {joined} answered"  # room.js fills it from the room API
     assert not [e for e in elements(teacher, "vaedemo.room") if json.loads(e.proto.json)["part"] == "choices"]
 
     member = open_lesson(room=code)  # on the lecturer's step, its choices posting to the room: no answer shown yet
     choices = question_of(member, "choices")
-    assert member.query_params["step"] == "7" and choices["room"]["code"] == code and choices["room"]["member"]
+    assert member.query_params["step"] == "8" and choices["room"]["code"] == code and choices["room"]["member"]
     assert (choices["right"], choices["why"]) == (None, "")
-    classroom.store().answer(code, choices["room"]["member"], 7, 1)  # as room.js posts the tap
+    classroom.store().answer(code, choices["room"]["member"], 8, 1)  # as room.js posts the tap
 
     button(teacher, "Reveal the answer").click().run()
-    assert classroom.store().room(code).view["params"] == {"step": "7", "reveal": "7"}
+    assert classroom.store().room(code).view["params"] == {"step": "8", "reveal": "8"}
     assert question_of(teacher, "tally")["right"] == 0
     assert any("The answer: Usually the AE." in s.value for s in teacher.success)
     heard(member, code)
     choices = question_of(member, "choices")
-    assert member.query_params["reveal"] == "7" and choices["right"] == 0 and "holes" in choices["why"]
+    assert member.query_params["reveal"] == "8" and choices["right"] == 0 and "holes" in choices["why"]
     button(teacher, "Next").click().run()  # the next step's answer is not revealed
     heard(member, code)
-    assert member.query_params["step"] == "8" and question_of(member, "choices")["right"] is None
-    assert classroom.store().answers(code) == {7: [0, 1, 0, 0]}
+    assert member.query_params["step"] == "9" and question_of(member, "choices")["right"] is None
+    assert classroom.store().answers(code) == {8: [0, 1, 0, 0]}

@@ -167,14 +167,17 @@ def beta_trade_off(key: str, z: torch.Tensor, grid_caption: str) -> list[Browser
     return packed
 
 
-def dimensions(key: str, vae, x: torch.Tensor) -> BrowserModel:
+def dimensions(key: str, vae, x: torch.Tensor, most: int | None = None) -> BrowserModel:
     """Each latent dimension of the VAE moved alone around the code of x (1, 1, 28, 28), a row each, decoded in the
     browser (vaedemo.latent.traversal), the rows sorted by the dimension's KL on the test sample, most used first,
-    an unused one (KL under ACTIVE_KL) greyed (Dimensions). Returns the model packed for the browser."""
+    an unused one (KL under ACTIVE_KL) greyed (Dimensions). most: only the most used rows but one, and the least used
+    (the lesson's one screen). Returns the model packed for the browser."""
     kl = ui.kl_by_dimension(vae).tolist()
     with torch.inference_mode():
         z = vae.latent_mean(x)[0]  # (d,)
     order = sorted(range(len(kl)), key=lambda i: -kl[i])
+    if most is not None:
+        order = order[:most - 1] + order[-1:]
     rows = [{"index": i, "name": f"z{i + 1}", "label": t("dimensions.row", i=i + 1, kl=kl[i]),
              "unused": kl[i] < ACTIVE_KL} for i in order]
     shown = ui.packed(vae)

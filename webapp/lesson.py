@@ -82,6 +82,16 @@ def beta() -> list[BrowserModel]:
     return figures.beta_trade_off("lesson_beta", prior_samples(16, 2, 0), t("lesson.beta_grid"))
 
 
+def dimensions() -> list[BrowserModel]:
+    """The Dimensions page's rows for the conv VAE-16D around a test 7: its three most used dimensions and one it does
+    not use."""
+    x = test_digit(7)
+    digit_column, rows_column = st.columns([1, 7])
+    show_digit(x, t("lesson.a_test_digit", digit=7), digit_column)
+    with rows_column:
+        return [figures.dimensions("lesson_dimensions", ui.shipped("vae", 16, arch="conv"), x, most=4)]
+
+
 def walk() -> list[BrowserModel]:
     start_column, rows_column, end_column = st.columns([1, 6, 1])
     x_start, x_end = test_digit(7), test_digit(3)
@@ -125,7 +135,7 @@ class Step(NamedTuple):
 
 STEPS = [Step("compress", compress), Step("holes", holes), Step("prior", prior),
          Step("reparameterisation", reparameterisation), Step("elbo_gap", elbo_gap), Step("beta", beta),
-         Step("walk", walk), Step("repair", repair), Step("style", style),
+         Step("dimensions", dimensions), Step("walk", walk), Step("repair", repair), Step("style", style),
          Step("codes", codes)]
 
 
@@ -168,7 +178,8 @@ def question(step: int, name: str):
     right choice on every phone; for everyone else, the choices (in a room, each tap the phone's answer)."""
     right, choices, why = questions.RIGHT[name], t(f"lesson.{name}.choices"), t(f"lesson.{name}.why")
     asked, shown = t(f"lesson.{name}.question"), revealed(step)
-    st.markdown(f"**{asked}**")
+    with st.container(key="lesson-question"):
+        st.markdown(f"**{asked}**")
     if session.room_key():
         answer_tally("lesson_tally", session.room(), step, choices, right if shown else None, TALLY_S)
         if shown:
@@ -179,4 +190,5 @@ def question(step: int, name: str):
         return
     room = classroom.drawing_room()
     told = room is None or shown  # alone, the browser tells at once; in a room, once the lecturer reveals
-    answer_choices("lesson_choices", room, step, asked, choices, right if told else None, why if told else "")
+    answer_choices("lesson_choices", room, step, asked, choices, right if told else None, why if told else "",
+                   compact=session.lecture_mode())

@@ -125,6 +125,7 @@ const chosenKey = (data) => `vaedemo.answer.${data.room.code}.${data.step}`;
 function choices(root, data) {
   const { words } = data;
   root.innerHTML = `<div class="choices" role="group"></div><p class="said" role="status" aria-live="polite"></p>`;
+  root.classList.toggle("compact", Boolean(data.compact));
   const group = root.querySelector(".choices"), said = root.querySelector(".said");
   group.setAttribute("aria-label", data.question);
   let chosen = data.room ? sessionStorage.getItem(chosenKey(data)) : null;

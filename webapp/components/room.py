@@ -45,8 +45,9 @@ def answer_tally(key: str, code: str, step: int, choices: list[str], right: int 
 
 
 def answer_choices(key: str, room: dict | None, step: int, question: str, choices: list[str], right: int | None,
-                   why: str):
+                   why: str, compact: bool = False):
     """The step's choices as buttons. room (classroom.drawing_room()): each tap posts the answer, and the right
-    choice and why show once the lecturer reveals them (right given); None: alone, a tap says at once."""
+    choice and why show once the lecturer reveals them (right given); None: alone, a tap says at once. compact: smaller
+    buttons, for a projector's one screen."""
     _room(key=key, data={"part": "choices", "room": room, "step": step, "question": question, "choices": choices,
-                         "right": right, "why": why, "words": question_words()}, width="stretch")
+                         "right": right, "why": why, "compact": compact, "words": question_words()}, width="stretch")

@@ -14,6 +14,7 @@ html { font-size: 21px; }
 .st-key-lesson-figure [data-testid=stMarkdownContainer] p { font-size: 0.85rem; }
 .st-key-lesson-figure [data-testid=stCaptionContainer] p { font-size: 0.75rem; }
 .st-key-lesson-figure .katex-display { font-size: 0.7em; }
+.st-key-lesson-question [data-testid=stMarkdownContainer] p { font-size: 0.85rem; }
 </style>"""
 
 # On a phone too the Previous and Next buttons stay on one row with the progress between them.
