@@ -2,6 +2,7 @@
 link in browsers of their own and draw (and forty more phones post through the room API); their drawings land on the
 projected map as stars. The lecturer sends the
 class to a page, and a student follows with one tap."""
+import base64
 import contextlib
 import os
 import re
@@ -17,9 +18,17 @@ from playwright.sync_api import expect
 from tests.harness.browser import wait_for_app
 from tests.harness.classroom import open_class_page, open_student, wait_for_class
 from tests.harness.hall import students_draw
+from tests.harness.latent_maps import messages_to_the_server
 from tests.harness.server import ROOT, free_port, run_coroutine, start_app, stop_app
 from tests.harness.services import redis_server
-from tests.harness.strokes import DIGITS, draw_digit, draw_stroke, image_sources, wait_for_new_images
+from tests.harness.strokes import (
+    DIGITS,
+    draw_digit,
+    draw_stroke,
+    image_sources,
+    wait_for_new_images,
+    wait_until_drawable,
+)
 
 pytestmark = pytest.mark.browser
 HALL = 40  # phones drawing beside the three browsers
@@ -44,6 +53,34 @@ def test_the_class_draws_and_the_projected_map_shows_every_students_drawing(brow
     finally:
         for context, _ in students:
             context.close()
+        lecturer.close()
+
+
+def test_a_students_strokes_in_a_room_send_streamlit_nothing_and_each_one_posts_the_drawing_once(browser, app_url):
+    """In a room the pad posts each drawing to the room API at pointer-up (a small JSON request), and the strokes send
+    no websocket message: a hall of students drawing costs the server no script run."""
+    lecturer, projector, code = open_class_page(browser, app_url)
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    student = context.new_page()
+    sent = messages_to_the_server(student)
+    posts = []
+    student.on("request", lambda request: posts.append(request.post_data_json) if request.method == "POST"
+               and request.url.endswith(f"/api/rooms/{code}/drawings") else None)
+    try:
+        student.goto(f"{app_url}/?room={code}")
+        wait_for_app(student)
+        wait_until_drawable(student)
+        before = len(sent)
+        for stroke in (*DIGITS[4], *DIGITS[1]):  # three strokes, each answered in the browser
+            shown = image_sources(student)
+            draw_stroke(student, stroke)
+            wait_for_new_images(student, shown)
+        expect(projector.get_by_text("3 drawings from 1 students")).to_be_visible(timeout=10_000)
+        assert len(posts) == 3 and all(len(base64.b64decode(post["image"])) == 784 for post in posts)
+        assert len({post["member"] for post in posts}) == 1
+        assert len(sent) == before, "a stroke in a room sent Streamlit a message"
+    finally:
+        context.close()
         lecturer.close()
 
 
