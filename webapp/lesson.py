@@ -74,7 +74,7 @@ def elbo_gap() -> list[BrowserModel]:
     vae = ui.model("vae", 2)
     shown = ui.packed(vae)
     with panel_column:
-        ui.elbo_panel(vae, shown, x=x, key="lesson_loss")
+        ui.elbo_panel(vae, shown, x=x, key="lesson_loss", wide=True)
     return [shown]
 
 
@@ -124,7 +124,7 @@ def codes() -> list[BrowserModel]:
     digit_column, grid_column = st.columns([1, 8])  # the grid's component as wide as can be: one screen high
     show_digit(x, t("lesson.a_test_digit", digit=5), digit_column)
     with grid_column:
-        code_grid("lesson_codes", shown, ui.codebook_entries(vqvae), x=x)
+        code_grid("lesson_codes", shown, ui.codebook_entries(vqvae), x=x, compact=session.lecture_mode())
     return [shown]
 
 

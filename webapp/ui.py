@@ -122,41 +122,50 @@ def formulas(*lines: str):
 
 
 def elbo_panel(model, shown: BrowserModel, *, canvas: str | None = None, x: torch.Tensor | None = None,
-               key: str = "loss_figures"):
+               key: str = "loss_figures", wide: bool = False):
     """The maths of the loss beside the pictures: the formulas, then the figures of the digit (the drawing on the
     canvas under the key canvas, or x (1, 1, 28, 28) in [0, 1]), computed in the browser from shown (model packed,
     which the page sends) by the trainer's own loss, as vaedemo.losses computes it (answer.loss_figures): a VAE's
     one posterior sample is the page's, the same z as the reparameterisation graph shows; log p(x) and the ELBO's
-    gap come from importance samples of their own, which Resample leaves alone."""
+    gap come from importance samples of their own, which Resample leaves alone. wide: the figures beside the formulas
+    rather than under them (a projector's one screen)."""
     with st.expander(t("maths.loss_title", kind=model.kind.upper()), expanded=True,
                      icon=":material/function:"):
-        if model.kind == "ae":
-            formulas(r"z = \mathrm{encoder}(x), \quad \hat{x} = \mathrm{decoder}(z)",
-                     rf"\begin{{aligned}} \text{{{t('maths.loss')}}}(x) &= -{BCE} \end{{aligned}}")
-        else:
-            k, recon, kl, gap = answer.IMPORTANCE_SAMPLES, t("maths.reconstruction"), t("maths.kl"), t("maths.gap")
-            formulas(
-                r"\begin{aligned} & \mathcal{L}(x) = "
-                rf"\underbrace{{\mathbb{{E}}_{{q(z \mid x)}}\big[\log p(x \mid z)\big]}}_{{\text{{{recon}}}}} "
-                r"\\ & \qquad - "
-                rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}_{{\text{{{kl}}}}} "
-                r"\end{aligned}",
-                r"\mathcal{L}(x) \le \log p(x), \quad p(z) = \mathcal{N}(0, I)",
-                r"\begin{gathered} z = \mu + \sigma \odot \varepsilon, \;\; \varepsilon \sim \mathcal{N}(0, I) \\ "
-                r"\hat{x} = \mathrm{decoder}(z) \end{gathered}",
-                rf"\begin{{aligned}} \log p(x \mid z) &= {BCE} \end{{aligned}}",
-                rf"\mathrm{{KL}} = \tfrac{{1}}{{2}} \sum_{{j=1}}^{{{model.latent_dim}}} "
-                r"\big(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\big)",
-                rf"\begin{{aligned}} \log p(x) &\approx \log \frac{{1}}{{{k}}} \sum_{{k=1}}^{{{k}}} "
-                r"\frac{p(x \mid z_k)\, p(z_k)}{q(z_k \mid x)}, \\ & \quad z_k \sim q(z \mid x) \end{aligned}",
-                rf"\begin{{aligned}} & \log p(x) - \mathcal{{L}}(x) \\ & \qquad = "
-                rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z \mid x)\big)}}_{{\text{{{gap}}}}} "
-                r"\end{aligned}",
-            )
-        answer.loss_figures(key, shown, model.kind, model.latent_dim, canvas=canvas, x=x)
-        st.caption(t("maths.ae_caption") if model.kind == "ae" else t("maths.vae_caption",
-                                                                       samples=answer.IMPORTANCE_SAMPLES,
-                                                                       importance_seed=answer.IMPORTANCE_SEED))
+        maths, numbers = st.columns(2, vertical_alignment="center") if wide else (st.container(), st.container())
+        with maths:
+            loss_formulas(model)
+        with numbers:
+            answer.loss_figures(key, shown, model.kind, model.latent_dim, canvas=canvas, x=x)
+            st.caption(t("maths.ae_caption") if model.kind == "ae" else t("maths.vae_caption",
+                                                                           samples=answer.IMPORTANCE_SAMPLES,
+                                                                           importance_seed=answer.IMPORTANCE_SEED))
+
+
+def loss_formulas(model):
+    """The loss of the model's kind, written out (elbo_panel)."""
+    if model.kind == "ae":
+        formulas(r"z = \mathrm{encoder}(x), \quad \hat{x} = \mathrm{decoder}(z)",
+                 rf"\begin{{aligned}} \text{{{t('maths.loss')}}}(x) &= -{BCE} \end{{aligned}}")
+    else:
+        k, recon, kl, gap = answer.IMPORTANCE_SAMPLES, t("maths.reconstruction"), t("maths.kl"), t("maths.gap")
+        formulas(
+            r"\begin{aligned} & \mathcal{L}(x) = "
+            rf"\underbrace{{\mathbb{{E}}_{{q(z \mid x)}}\big[\log p(x \mid z)\big]}}_{{\text{{{recon}}}}} "
+            r"\\ & \qquad - "
+            rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z)\big)}}_{{\text{{{kl}}}}} "
+            r"\end{aligned}",
+            r"\mathcal{L}(x) \le \log p(x), \quad p(z) = \mathcal{N}(0, I)",
+            r"\begin{gathered} z = \mu + \sigma \odot \varepsilon, \;\; \varepsilon \sim \mathcal{N}(0, I) \\ "
+            r"\hat{x} = \mathrm{decoder}(z) \end{gathered}",
+            rf"\begin{{aligned}} \log p(x \mid z) &= {BCE} \end{{aligned}}",
+            rf"\mathrm{{KL}} = \tfrac{{1}}{{2}} \sum_{{j=1}}^{{{model.latent_dim}}} "
+            r"\big(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\big)",
+            rf"\begin{{aligned}} \log p(x) &\approx \log \frac{{1}}{{{k}}} \sum_{{k=1}}^{{{k}}} "
+            r"\frac{p(x \mid z_k)\, p(z_k)}{q(z_k \mid x)}, \\ & \quad z_k \sim q(z \mid x) \end{aligned}",
+            rf"\begin{{aligned}} & \log p(x) - \mathcal{{L}}(x) \\ & \qquad = "
+            rf"\underbrace{{\mathrm{{KL}}\big(q(z \mid x) \,\|\, p(z \mid x)\big)}}_{{\text{{{gap}}}}} "
+            r"\end{aligned}",
+        )
 
 
 def packed(model) -> BrowserModel:

@@ -152,6 +152,7 @@ function editor(root, data, model, codes) {
 
 export default function ({ parentElement, data }) {
   const root = parentElement.querySelector(".codes"), input = root.querySelector("img.input");
+  root.classList.toggle("compact", Boolean(data.compact));
   root.querySelector(".hint").textContent = data.words.hint;
   root.querySelector("figcaption.input").textContent = data.words.input;
   input.alt = data.words.alt_input;

@@ -29,13 +29,14 @@ def code_colours(codebook_size: int) -> list[str]:
 
 
 def code_grid(key: str, model: BrowserModel, entries: list[str], *, canvas: str | None = None, x=None,
-              last: str = ""):
+              last: str = "", compact: bool = False):
     """The codes of the drawing on the canvas under the key canvas (after each stroke), else of x (1, 1, 28, 28) (a
     test digit, or the last drawing of another page, which last then names), encoded and decoded by model (sent with
     send_models in the same run), to see and edit; entries: a PNG data URI for each code, its picture in the
-    codebook. Before a drawing, the hint."""
+    codebook. Before a drawing, the hint. compact: the keyboard's help and the grid's text version for screen readers
+    only, and a smaller codebook (a projector's one screen)."""
     words = {name: t(f"codes.component.{name}") for name in WORDS}
     words |= {"hint": t("codes.hint"), "summary": t("codes.summary"), "input": t("draw.input"),
               "alt_input": t("draw.alt_input"), "last": last}
     _codes(key=key, data={"model": model.id, "canvas": canvas, "x": digit(x), "entries": entries,
-                          "colours": code_colours(len(entries)), "words": words}, width="stretch")
+                          "colours": code_colours(len(entries)), "compact": compact, "words": words}, width="stretch")
