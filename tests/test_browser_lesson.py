@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from tests.harness.browser import wait_for_app
 from tests.harness.latent_maps import MAP, decodes, screen_point
 from tests.harness.server import ROOT
+from webapp import lesson
 from webapp.i18n import CATALOGUES
 
 pytestmark = pytest.mark.browser
@@ -140,3 +141,17 @@ def test_the_hall_answers_and_the_lecturer_reveals_the_right_choice_on_every_pho
         for context in phones:
             context.close()
         lecturer.close()
+
+
+def test_every_step_fits_a_projectors_one_screen(browser, app_url):
+    """In lecture mode at 1920×1080, each of the lesson's steps, with its figure and its question, is one screen."""
+    context, page = projector(browser)
+    try:
+        for number, step in enumerate(lesson.STEPS, 1):
+            page.goto(f"{app_url}/lesson?step={number}&lecture=1")
+            heading(page, CATALOGUES["en"][f"lesson.{step.name}.title"])
+            page.get_by_role("group", name=CATALOGUES["en"][f"lesson.{step.name}.question"]).wait_for()
+            page.wait_for_timeout(1500)  # the figure's components lay themselves out
+            assert fits_the_screen(page), step.name
+    finally:
+        context.close()
