@@ -740,12 +740,17 @@ class RedisRooms(RoomStore):
     def _key(self, code):
         return self.client.hget(self._keys(code)[ROOM], "key")
 
-    def _join(self, code, member):
-        outcome = self._run(self._join_room, code, member, self.limits.members_per_room)
+    def _refuse(self, code: str, outcome: str):
+        """Raise the refusal a write script answered with by its name (NoSuchRoom, NotMember, RoomFull); "ok" passes."""
         if outcome == "NoSuchRoom":
             raise NoSuchRoom(code)
+        if outcome == "NotMember":
+            raise NotMember(code)
         if outcome == "RoomFull":
             raise RoomFull(code, self.limits.members_per_room)
+
+    def _join(self, code, member):
+        self._refuse(code, self._run(self._join_room, code, member, self.limits.members_per_room))
 
     def _joined(self, code):
         (members,) = self._read(code, lambda pipeline, keys: pipeline.scard(keys[MEMBERS]))
@@ -753,12 +758,9 @@ class RedisRooms(RoomStore):
 
     def _add(self, code: str, slot: int, member: str, record: str, keep: int, flood: int, window_s: float):
         outcome, *detail = self._run(self._append, code, slot + 1, member, record, keep, flood, window_s)
-        if outcome == "NoSuchRoom":
-            raise NoSuchRoom(code)
-        if outcome == "NotMember":
-            raise NotMember(code)
         if outcome == "TooFast":
             raise TooFast(flood, window_s, float(detail[0]))
+        self._refuse(code, outcome)
 
     def _add_drawing(self, code, drawing):
         self._add(code, DRAWINGS, drawing.member, drawing_json(drawing), self.limits.drawings_per_member,
@@ -804,11 +806,7 @@ class RedisRooms(RoomStore):
         return self._newest_first(records)
 
     def _answer(self, code, member, step, choice):
-        outcome = self._run(self._answer_step, code, member, step, choice)
-        if outcome == "NoSuchRoom":
-            raise NoSuchRoom(code)
-        if outcome == "NotMember":
-            raise NotMember(code)
+        self._refuse(code, self._run(self._answer_step, code, member, step, choice))
 
     def _answers(self, code):
         (tallies,) = self._read(code, lambda pipeline, keys: pipeline.hgetall(keys[TALLIES]))

@@ -1,35 +1,16 @@
-// The drawing canvas's script (components/canvas.py; engine.js and decodes.js come before it). After every stroke it
-// prepares the drawing as MNIST's digits were (engine.js preprocess) and publishes the 28x28 digit on the "drawing"
-// channel under its key, where the page's other components answer it; no message goes to Streamlit. In a room
-// (data.room: its code, this session's member id, the words of its refusals) each drawing's 784 grey bytes are posted
-// to the room API (webapp/room_api.py), and a refusal is said under the canvas. The latest digit also stays in the
-// tab's sessionStorage, for the pages that offer the last drawing. The strokes live on the canvas element, so they survive
-// reruns; the function runs again (after the previous run's cleanup) whenever Streamlit sends new data, and only
-// (re)binds the handlers.
+// The drawing canvas's script (components/canvas.py; engine.js, decodes.js and roomapi.js come before it). After
+// every stroke it prepares the drawing as MNIST's digits were (engine.js preprocess) and publishes the 28x28 digit on
+// the "drawing" channel under its key, where the page's other components answer it; no message goes to Streamlit.
+// In a room (data.room: its code, this session's member id, the words of its refusals) each drawing's 784 grey bytes
+// are posted to the room API (roomapi.js), and a refusal is said under the canvas. The latest digit also stays in the
+// tab's sessionStorage, for the pages that offer the last drawing. The strokes live on the canvas element, so they
+// survive reruns; the function runs again (after the previous run's cleanup) whenever Streamlit sends new data, and
+// only (re)binds the handlers.
 const LAST = "vaedemo.lastDrawing";
-const RETRY_S = 2;  // a room that could not be reached is asked again this often, with the latest drawing
 
 // 784 numbers in [0, 1] -> base64 of their grey bytes (0-255), row by row: how a digit travels to the server.
 function greyBytes(x) {
   return btoa(String.fromCharCode(...x.map((v) => Math.round(255 * v))));
-}
-
-// A drawing to the room; resolves to [what to say under the canvas ("" when it landed), seconds after which to post it
-// again (0: not again)]. The room's refusals come as HTTP statuses, said in the page's language (room.words); a
-// network that fails is the room that cannot be reached. A store that does not answer (503) or a network that fails
-// is asked again, so that the drawing lands and the note goes once the room answers again.
-async function postToRoom(room, grey) {
-  try {
-    const answer = await fetch(`/api/rooms/${room.code}/drawings`, {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ member: room.member, image: grey }),
-    });
-    if (answer.ok) return ["", 0];
-    const again = answer.status === 503 ? Number(answer.headers.get("Retry-After")) || RETRY_S : 0;
-    return [room.words[answer.status] || room.words[503], again];
-  } catch {
-    return [room.words[503], RETRY_S];
-  }
 }
 
 export default function ({ parentElement, data }) {
@@ -72,9 +53,9 @@ export default function ({ parentElement, data }) {
     const x = publish(), grey = x && greyBytes(Array.from(x));
     if (!grey) return;
     sessionStorage.setItem(LAST, grey);
-    canvas.latest = grey;  // a post still waiting to be asked again gives way to this one
+    canvas.latest = grey;  // a post still waiting to be tried again (roomapi.js) gives way to this one
     while (data.room && canvas.latest === grey) {
-      const [said, again] = await postToRoom(data.room, grey);
+      const [said, again] = await postToRoom(data.room, "drawings", { image: grey });
       if (canvas.latest !== grey) return;
       status.textContent = said;
       if (!again) return;

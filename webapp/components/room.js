@@ -97,7 +97,8 @@ function tally(root, data) {
   const bars = data.choices.map((choice, i) => {
     const bar = document.createElement("div");
     bar.className = "bar" + (i === data.right ? " right" : "");
-    bar.innerHTML = `<span class="choice"></span><span class="track"><span class="fill"></span></span><span class="n">0</span>`;
+    bar.innerHTML = `<span class="choice"></span><span class="track"><span class="fill"></span></span>
+      <span class="n">0</span>`;
     bar.querySelector(".choice").textContent = choice;
     root.querySelector(".bars").append(bar);
     return bar;
@@ -153,16 +154,9 @@ function choices(root, data) {
     chosen = i;
     if (!data.room) return show();
     show();
-    try {
-      const answer = await fetch(`/api/rooms/${data.room.code}/answers`, {
-        method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ member: data.room.member, step: data.step, choice: i }),
-      });
-      if (answer.ok) sessionStorage.setItem(chosenKey(data), String(i));
-      show(answer.ok ? undefined : data.room.words[answer.status] || data.room.words[503]);
-    } catch {
-      show(data.room.words[503]);
-    }
+    const [said] = await postToRoom(data.room, "answers", { step: data.step, choice: i });  // a refusal: tap again
+    if (!said) sessionStorage.setItem(chosenKey(data), String(i));
+    show(said || undefined);
   };
   show();
 }
