@@ -46,6 +46,18 @@ ANSWERED = f"""([pictures, points]) => {{
         && now.length === 2 && now.every((point, i) => point && point !== points[i])
         && performance.now() - window.mouseUpAt;
 }}"""
+# Watched from before the stroke, at every animation frame in the page: the first frame's time since the release once
+# the stroke is answered (window.answeredIn), so that the reading waits for nothing outside the page.
+WATCH = f"""() => {{
+    const before = ({STATE})(), answered = {ANSWERED};
+    window.answeredIn = null;
+    const look = () => {{
+        const since = answered(before);
+        if (since === false) requestAnimationFrame(look);
+        else window.answeredIn = since;
+    }};
+    requestAnimationFrame(look);
+}}"""
 
 
 def kind(url: str) -> str:
@@ -137,9 +149,9 @@ def strokes(page, url: str, count: int) -> tuple[list[float], int, int]:
     while len(latencies) < count:
         for digit in DIGITS.values():
             for stroke in digit[: count - len(latencies)]:
-                before = page.evaluate(STATE)
+                page.evaluate(WATCH)
                 draw_stroke(page, stroke)
-                latencies.append(page.wait_for_function(ANSWERED, arg=before, polling="raf").json_value())
+                latencies.append(page.wait_for_function("() => window.answeredIn").json_value())
             if len(latencies) == count:
                 break
             clear_canvas(page)

@@ -92,71 +92,79 @@ function run(layers, input) {
   for (const layer of layers) {
     if (layer.op === "relu") for (let i = 0; i < x.length; i++) x[i] = x[i] > 0 ? x[i] : 0;
     else if (layer.op === "linear") x = linear(layer, x);
-    else if (layer.op === "conv") x = conv(layer, x);
-    else x = convTranspose(layer, x);
+    else x = convolve(layer, x);
   }
   return x;
 }
 
-// nn.Linear, its weight sent transposed (in, out): the inputs a ReLU zeroed (or no ink) are skipped.
+// nn.Linear, its weight sent transposed (in, out): the inputs a ReLU zeroed (or no ink) are skipped, and the others
+// go four at a time, each output read and written once for four rows of the weight.
 function linear({ in: n, out: m, weight, bias }, x) {
-  const y = Float64Array.from(bias);
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    if (v === 0) continue;
-    for (let j = 0, row = i * m; j < m; j++) y[j] += v * weight[row + j];
+  const y = Float64Array.from(bias), live = [];
+  for (let i = 0; i < n; i++) if (x[i] !== 0) live.push(i);
+  let g = 0;
+  for (; g + 4 <= live.length; g += 4) {
+    const [a, b, c, d] = [live[g] * m, live[g + 1] * m, live[g + 2] * m, live[g + 3] * m];
+    const [va, vb, vc, vd] = [x[live[g]], x[live[g + 1]], x[live[g + 2]], x[live[g + 3]]];
+    for (let j = 0; j < m; j++) y[j] += va * weight[a + j] + vb * weight[b + j] + vc * weight[c + j] + vd * weight[d + j];
+  }
+  for (; g < live.length; g++) {
+    const v = x[live[g]], row = live[g] * m;
+    for (let j = 0; j < m; j++) y[j] += v * weight[row + j];
   }
   return y;
 }
 
-// nn.Conv2d, weight (out, in, k, k): every input pixel adds its value times the kernel into the outputs it reaches.
-function conv({ in: cin, out: cout, size_in: s, size_out: t, kernel: k, stride, padding, weight, bias }, x) {
-  const y = new Float64Array(cout * t * t);
-  for (let o = 0; o < cout; o++) y.fill(bias[o], o * t * t, (o + 1) * t * t);
+// A convolution's weight laid out (in, k, k, out) once per model, so that the outputs one tap reaches lie side by
+// side: torch's (out, in, k, k) for nn.Conv2d, (in, out, k, k) for nn.ConvTranspose2d.
+function taps({ op, in: cin, out: cout, kernel: k, weight }) {
+  const laid = new Float32Array(weight.length), kk = k * k;
   for (let c = 0; c < cin; c++) {
-    for (let iy = 0; iy < s; iy++) {
-      for (let ix = 0; ix < s; ix++) {
-        const v = x[(c * s + iy) * s + ix];
-        if (v === 0) continue;
-        for (let ky = 0; ky < k; ky++) {  // the outputs oy with oy * stride - padding + ky = iy
-          const sy = iy + padding - ky;
-          if (sy < 0 || sy % stride || sy / stride >= t) continue;
-          for (let kx = 0; kx < k; kx++) {
-            const sx = ix + padding - kx;
-            if (sx < 0 || sx % stride || sx / stride >= t) continue;
-            const at = (sy / stride) * t + sx / stride;
-            for (let o = 0; o < cout; o++) y[o * t * t + at] += v * weight[((o * cin + c) * k + ky) * k + kx];
-          }
-        }
-      }
+    for (let o = 0; o < cout; o++) {
+      const from = op === "conv" ? (o * cin + c) * kk : (c * cout + o) * kk;
+      for (let tap = 0; tap < kk; tap++) laid[(c * kk + tap) * cout + o] = weight[from + tap];
     }
   }
-  return y;
+  return laid;
 }
 
-// nn.ConvTranspose2d, weight (in, out, k, k): every input pixel adds its kernel, scaled, into the output at stride steps.
-function convTranspose({ in: cin, out: cout, size_in: s, size_out: t, kernel: k, stride, padding, weight, bias }, x) {
-  const y = new Float64Array(cout * t * t);
-  for (let o = 0; o < cout; o++) y.fill(bias[o], o * t * t, (o + 1) * t * t);
+// For each input pixel of a convolution, the outputs its taps reach: [output offset, tap offset, ...] into the sums
+// (t, t, out) and the laid weight (in, k, k, out) of input channel 0, where output * stride - padding + tap = input
+// along each axis (nn.Conv2d), or input * stride - padding + tap = output (nn.ConvTranspose2d).
+function reach({ op, out: cout, size_in: s, size_out: t, kernel: k, stride, padding }) {
+  const along = Array.from({ length: s }, (_, i) => {
+    const pairs = [];
+    for (let tap = 0; tap < k; tap++) {
+      const o = op === "conv" ? (i + padding - tap) / stride : i * stride - padding + tap;
+      if (Number.isInteger(o) && o >= 0 && o < t) pairs.push([tap, o]);
+    }
+    return pairs;
+  });
+  return Array.from({ length: s * s }, (_, pixel) => Int32Array.from(along[Math.floor(pixel / s)].flatMap(([ky, oy]) =>
+    along[pixel % s].flatMap(([kx, ox]) => [(oy * t + ox) * cout, (ky * k + kx) * cout]))));
+}
+
+// nn.Conv2d and nn.ConvTranspose2d alike: every input pixel adds its value times each tap that reaches an output
+// into that output's channels (laid (t, t, out) while summing, torch's (out, t, t) at the end).
+function convolve(layer, x) {
+  const { in: cin, out: cout, size_in: s, size_out: t, kernel: k, bias } = layer;
+  layer.laid ??= taps(layer);
+  layer.reach ??= reach(layer);
+  const { laid, reach: reached } = layer, sum = new Float64Array(t * t * cout), plane = s * s;
+  for (let at = 0; at < t * t; at++) sum.set(bias, at * cout);
   for (let c = 0; c < cin; c++) {
-    for (let iy = 0; iy < s; iy++) {
-      for (let ix = 0; ix < s; ix++) {
-        const v = x[(c * s + iy) * s + ix];
-        if (v === 0) continue;
-        for (let o = 0; o < cout; o++) {
-          const w = ((c * cout + o) * k) * k, out = o * t * t;
-          for (let ky = 0; ky < k; ky++) {
-            const oy = iy * stride - padding + ky;
-            if (oy < 0 || oy >= t) continue;
-            for (let kx = 0; kx < k; kx++) {
-              const ox = ix * stride - padding + kx;
-              if (ox >= 0 && ox < t) y[out + oy * t + ox] += v * weight[w + ky * k + kx];
-            }
-          }
-        }
+    for (let pixel = 0; pixel < plane; pixel++) {
+      const v = x[c * plane + pixel];
+      if (v === 0) continue;
+      const pairs = reached[pixel], channel = c * k * k * cout;
+      for (let p = 0; p < pairs.length; p += 2) {
+        const out = pairs[p], w = channel + pairs[p + 1];
+        for (let o = 0; o < cout; o++) sum[out + o] += v * laid[w + o];
       }
     }
   }
+  const y = new Float64Array(cout * t * t);
+  for (let at = 0; at < t * t; at++) for (let o = 0; o < cout; o++) y[o * t * t + at] = sum[at * cout + o];
   return y;
 }
 
