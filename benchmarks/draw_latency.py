@@ -2,8 +2,9 @@
 
 For each of the three pairs the Draw page shows (2-D MLPs, 16-D MLPs, 16-D convolutional), over 20 mouse strokes of
 digits: the time from the mouse's release to the input and both reconstructions shown (loaded) and both maps' stars
-moved, read in the page at each animation frame; the websocket messages the page sent during those strokes; the
-bytes the page received over its websocket on its first load (the models among them) and each model's packed size.
+moved, read in the page at each animation frame from before the stroke; the websocket messages the page sent during
+those strokes; the bytes the page received over its websocket on its first load (the models' decoders and maps among
+them); each model's packed size with the page, and its encoder's, which the page fetches at the pad's first touch.
 A phone's first load of the Draw page (390x844, touch, nothing cached): the bytes on the wire by kind, as Chromium
 counts them. With --vs COMMIT the same is measured on that commit's app too, in the same run (a git worktree beside
 this one), the two alternating pair by pair: a before/after pair on one machine. Also the cold start of this tree's
@@ -12,6 +13,7 @@ Run: make bench (or python -m benchmarks.draw_latency [--strokes N] [--vs COMMIT
 """
 import argparse
 import base64
+import gzip
 import re
 import statistics
 import subprocess
@@ -68,6 +70,8 @@ def kind(url: str) -> str:
     folder, name = address.path.rsplit("/", 1)
     if folder == "/static/media":
         return "font " + re.match(r"[A-Za-z]+", name)[0]
+    if folder == "/api/models":
+        return "the encoders (webapp/model_files.py)"
     return {"/static/js": "Streamlit's JavaScript", "/static/css": "Streamlit's CSS"}.get(
         folder, "index.html" if address.path == "/" else "favicon, health, host config")
 
@@ -178,7 +182,8 @@ def model_bytes() -> dict[str, int]:
         for kind in ("ae", "vae"):
             model = load_checkpoint(checkpoint_path(kind, latent_dim, "mnist", arch=arch))
             with torch.inference_mode():
-                sizes[f"{name} {kind.upper()}"] = len(pack(model, model.latent_mean(images), labels).blob)
+                packed = pack(model, model.latent_mean(images), labels)
+            sizes[f"{name} {kind.upper()}"] = (len(packed.blob), len(packed.encoder))
     return sizes
 
 
@@ -230,8 +235,9 @@ def main():
             browser.close()
             if args.vs:
                 subprocess.run(["git", "worktree", "remove", "--force", str(trees[args.vs])], cwd=ROOT)
-    for name, size in model_bytes().items():
-        print(f"{name} packed (encoder and decoder, float16 weights): {size / 1e6:.2f} MB")
+    for name, (first, encoder) in model_bytes().items():
+        print(f"{name} packed (float16 weights): {first / 1e6:.2f} MB with the page (decoder, map), "
+              f"{encoder / 1e6:.2f} MB its encoder at the first touch ({len(gzip.compress(encoder)) / 1e6:.2f} MB gzip)")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,8 @@ from tests.harness.strokes import (
     wait_until_drawable,
 )
 from vaedemo import load_checkpoint
-from vaedemo.data import load_mnist
+from vaedemo.data import load_mnist, load_test_sample
+from webapp.components.latent_map import pack
 
 pytestmark = pytest.mark.browser
 
@@ -287,3 +288,32 @@ def test_resample_moves_z_its_picture_and_its_star_and_a_stroke_keeps_eps(page, 
     stroke = reparam_values(page, again)  # and the star moved with z
     assert stroke["eps"] == again["eps"], "a stroke keeps ε"
     assert stroke["mu"] != again["mu"], "μ moves, and z with it"
+
+
+def test_the_encoders_come_at_the_first_touch_of_the_pad_once_each(page, app_url, classify):
+    """A first load carries the maps and the decoders; each model's encoder, the other half of its weights, comes
+    over HTTP when a pen first touches the pad, once however many strokes follow, and may be kept for good."""
+    images, labels = load_test_sample("mnist")
+    expected = {}
+    for kind in ("ae", "vae"):
+        model = load_checkpoint(ROOT / "checkpoints" / f"{kind}-2d.safetensors")
+        with torch.inference_mode():
+            packed = pack(model, model.latent_mean(images), labels)
+        expected[f"{app_url}/api/models/{packed.encoder[:24].decode()}"] = packed.encoder
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if "/api/models/" in request.url else None)
+    page.goto(app_url)
+    wait_for_app(page)
+    page.locator(f"{MAP}[data-ready=true]").nth(1).wait_for()  # both maps drawn, each with its decoder
+    page.wait_for_timeout(1000)
+    assert asked == [], "no encoder before a pen touches the pad"
+    draw_digit(page, 7)
+    draw_digit(page, 1)
+    assert classify(shown_images(page)).tolist() == [1, 1, 1]
+    assert sorted(asked) == sorted(expected), "each encoder fetched once"
+    for url, blob in expected.items():
+        answer = page.request.get(url)
+        assert answer.status == 200 and answer.body() == blob
+        assert "immutable" in answer.headers["cache-control"]
+    missing = page.request.get(f"{app_url}/api/models/{'0' * 24}")
+    assert missing.status == 404 and "No such model" in missing.json()["error"]

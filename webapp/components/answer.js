@@ -37,29 +37,35 @@ function offMainThread(engine, model, call, args) {
   } catch {
     return Promise.resolve({ importanceWeighted, labelElbos }[call](model, ...args));
   }
-  const job = state.next++, bytes = state.sent.has(model.id) ? undefined : model.bytes;
+  const job = state.next++;
+  const bytes = state.sent.has(model.id) ? undefined : { model: model.bytes, encoder: model.encoderBytes };
   state.sent.add(model.id);
   state.worker.postMessage({ id: model.id, bytes, call, args, job });
   return new Promise((resolve) => state.jobs.set(job, resolve));
 }
 
-// use(models) once every model of ids has arrived.
+// use(models) once every model of ids has arrived with its encoder.
 function whenModels(ids, use) {
   const found = [];
   let left = ids.length;
-  ids.forEach((id, i) => whenModel(id, (model) => {
+  ids.forEach((id, i) => whenEncoded(id, (model) => {
     found[i] = model;
     if (--left === 0) use(found);
   }));
 }
 
-// The digit a part answers: its canvas's drawing, as it changes, or the page's own digit.
+// The digit a part answers: its canvas's drawing, as it changes, or the page's own digit. A digit fetches the
+// encoders, where no touch of the pad has yet (decodes.js).
 function followDigit(data, answer) {
+  const each = (digit) => {
+    if (digit) fetchEncoders();
+    answer(digit);
+  };
   if (data.x) {
-    answer(data.x);
+    each(data.x);
     return () => {};
   }
-  return channel("drawing", data.canvas).follow(answer);
+  return channel("drawing", data.canvas).follow(each);
 }
 
 // The page's posterior noise: the server's eps (the session's), until Resample draws another.
@@ -170,7 +176,7 @@ function reparam(root, data) {
   const resample = () => noise.publish({ ...noise.get(), eps: gaussian(data.eps.length) });
   button.addEventListener("click", resample);
   const stops = [followDigit(data, (digit) => { x = digit; afterPaint(answer); }), noise.follow(answer)];
-  whenModel(data.model, (found) => { model = found; answer(); });
+  whenEncoded(data.model, (found) => { model = found; answer(); });
   return () => {
     button.removeEventListener("click", resample);
     stops.forEach((stop) => stop());
@@ -211,7 +217,7 @@ function maths(root, data) {
   };
   const stops = [followDigit(data, (digit) => { x = digit; afterPaint(answer); }),
                  ...(noise ? [noise.follow(answer)] : [])];
-  whenModel(data.model, (found) => { model = found; answer(); });
+  whenEncoded(data.model, (found) => { model = found; answer(); });
   return () => {
     asked++;
     stops.forEach((stop) => stop());
@@ -265,7 +271,7 @@ function everyDigit(root, data, setTriggerValue) {
   const take = () => { if (style) setTriggerValue("style", style); };
   button.addEventListener("click", take);
   const stop = followDigit(data, (digit) => { x = digit; answer(); });
-  whenModel(data.model, (found) => { model = found; answer(); });
+  whenEncoded(data.model, (found) => { model = found; answer(); });
   return () => {
     asked++;
     button.removeEventListener("click", take);
@@ -321,6 +327,7 @@ function likelihood(root, data) {
     const x = drawn ?? data.x ?? null, question = ++asked;
     root.classList.toggle("drawn", Boolean(x));
     root.classList.toggle("from-last", !drawn && Boolean(data.x));
+    if (x) fetchEncoders();
     if (!x || !model) return draw({ nll: null, excess: null });
     offMainThread(data.engine, model, "importanceWeighted", [x, data.eps_k]).then(({ logpx }) => {
       if (question !== asked) return;
@@ -332,7 +339,7 @@ function likelihood(root, data) {
     });
   };
   const stop = channel("drawing", data.canvas).follow((x) => { drawn = x; answer(); });
-  whenModel(data.model, (found) => { model = found; answer(); });
+  whenEncoded(data.model, (found) => { model = found; answer(); });
   answer();
   return () => {
     asked++;

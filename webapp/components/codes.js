@@ -162,11 +162,12 @@ export default function ({ parentElement, data }) {
     const x = drawn ?? data.x ?? null;
     root.classList.toggle("drawn", Boolean(x));
     root.classList.toggle("from-last", !drawn && Boolean(data.x));
+    if (x) fetchEncoders();
     if (!x || !model) return;
     input.src = digitURI(x);
     editor(root, data, model, Array.from(model.encode(x).codes));
   };
   const stop = channel("drawing", data.canvas).follow((x) => { drawn = x; answer(); });
-  whenModel(data.model, (found) => { model = found; answer(); });
+  whenEncoded(data.model, (found) => { model = found; answer(); });
   return stop;
 }

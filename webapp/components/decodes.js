@@ -9,6 +9,41 @@ function whenModel(id, use) {
   else models.set(id, { waiting: [...entry.waiting, use] });
 }
 
+// The encoders come apart from their models, over HTTP (webapp/model_files.py): only a drawing needs them, and a page's
+// first load goes without. fetchEncoders() fetches those the page's parts wait for (whenEncoded), each once, at the
+// first touch of a drawing pad (canvas.js) or when a part has a digit to answer; after that, each as it is waited for.
+const encoders = (globalThis.vaedemoEncoders ??= { asked: false, fetching: new Set(), waiting: new Map() });
+
+// use(model) once the model with this id has arrived and its encoder too.
+function whenEncoded(id, use) {
+  whenModel(id, (model) => {
+    if (model.encoderBytes) return use(model);
+    encoders.waiting.set(id, [...(encoders.waiting.get(id) ?? []), use]);
+    if (encoders.asked) fetchEncoder(model);
+  });
+}
+
+function fetchEncoders() {
+  encoders.asked = true;
+  for (const id of encoders.waiting.keys()) whenModel(id, fetchEncoder);
+}
+
+async function fetchEncoder(model) {
+  if (encoders.fetching.has(model.id)) return;
+  encoders.fetching.add(model.id);
+  try {
+    const answer = await fetch(`/api/models/${model.encoder_file}`);
+    if (!answer.ok) throw new Error(answer.statusText);
+    model.addEncoder(new Uint8Array(await answer.arrayBuffer()));
+  } catch {
+    encoders.fetching.delete(model.id);  // tried again at the next touch of a pad or digit
+    return;
+  }
+  const waiting = encoders.waiting.get(model.id) ?? [];
+  encoders.waiting.delete(model.id);
+  for (const use of waiting) use(model);
+}
+
 function paintDigit(canvas, pixels) {
   const image = new ImageData(28, 28);
   for (let i = 0; i < 784; i++) {

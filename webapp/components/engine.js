@@ -20,9 +20,8 @@ function halfTable() {
   return HALF;
 }
 
-// A packed model (latent_map.py's pack: id, uint32 header length, JSON header, arrays) as an object that encodes and
-// decodes: kind, latent_dim, its map's plane (centre, axes) and test codes (points, labels), or a VQ-VAE's codebook.
-function parseModel(bytes) {
+// A blob of latent_map.py's pack (id, uint32 header length, JSON header, arrays): {id, header, arrays}.
+function unpack(bytes) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = view.getUint32(ID, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(ID + 4, ID + 4 + length)));
@@ -34,13 +33,26 @@ function parseModel(bytes) {
     const table = halfTable();
     return Float32Array.from(new Uint16Array(at), (bits) => table[bits]);
   });
-  const withWeights = (layers) => layers.map((layer) => ({ ...layer, weight: arrays[layer.weight], bias: arrays[layer.bias] }));
-  const decoder = withWeights(header.decoder), encoder = header.encoder && withWeights(header.encoder);
-  const id = new TextDecoder().decode(bytes.subarray(0, ID));
+  return { id: new TextDecoder().decode(bytes.subarray(0, ID)), header, arrays };
+}
+
+// A packed model as an object that decodes, and encodes once its encoder's blob (header.encoder_file, fetched apart:
+// decodes.js) is added: kind, latent_dim, its map's plane (centre, axes) and test codes (points, labels), or a
+// VQ-VAE's codebook.
+function parseModel(bytes) {
+  const { id, header, arrays } = unpack(bytes);
+  const withWeights = (layers, from) => layers.map((layer) => ({ ...layer, weight: from[layer.weight], bias: from[layer.bias] }));
+  const decoder = withWeights(header.decoder, arrays);
+  let encoder = null;
   const codebook = arrays[header.codebook];
   const d = header.latent_dim, input = (v, y) => (y === undefined ? v : [...v, ...oneHot(y)]);
-  return {
-    ...header, id, bytes, points: arrays[header.points], labels: arrays[header.labels], codebook,
+  const model = {
+    ...header, id, bytes, encoderBytes: null, points: arrays[header.points], labels: arrays[header.labels], codebook,
+    addEncoder(blob) {
+      const { header: { layers }, arrays: weights } = unpack(blob);
+      encoder = withWeights(layers, weights);
+      model.encoderBytes = blob;
+    },
     // z (d,) [, label y] -> logits (784,) / Bernoulli means (784,): models.py decode_logits / decode
     decodeLogits: (z, y) => run(decoder, input(z, y)),
     decode: (z, y) => sigmoid(run(decoder, input(z, y))),
@@ -52,6 +64,7 @@ function parseModel(bytes) {
       return header.kind === "ae" ? { mu: out } : { mu: out.slice(0, d), logvar: out.slice(d) };
     },
   };
+  return model;
 }
 
 function oneHot(y) {
@@ -310,6 +323,9 @@ function gaussian(d) {
 // each model once from its bytes and answers calls of this file's functions by name.
 const WORKER_MAIN = `const parsed = new Map();
 onmessage = ({ data: { id, bytes, call, args, job } }) => {
-  if (bytes) parsed.set(id, parseModel(bytes));
+  if (bytes) {
+    parsed.set(id, parseModel(bytes.model));
+    parsed.get(id).addEncoder(bytes.encoder);
+  }
   postMessage({ job, result: self[call](parsed.get(id), ...args) });
 };`;

@@ -6,7 +6,9 @@ Three components:
 - `vaedemo.model` carries a model as the browser sees it: its decoder's weights (float16), and its test codes
   projected onto the map's plane. A page sends each of its models once per run, outside the fragments that rerun
   often (send_models): the element is the same message on every rerun, so Streamlit's message cache sends it as a
-  reference of a few bytes after the first time, and the weights reach a browser once per model.
+  reference of a few bytes after the first time, and the weights reach a browser once per model. The encoder's
+  weights, half of a model, are no part of a page's first load: only a drawing needs them, and the browser fetches
+  them as a file (webapp/model_files.py) at the first touch of a drawing pad or when a part has a digit to answer.
 - `vaedemo.latent_map` draws one model's map (or, for a training run, the codes after each of its epochs), or
   decodes two models along the straight lines between two codes as a slider is dragged (interpolation).
 - `vaedemo.marks` carries what moves on a map with every stroke or pick (the star, its code, the ellipse), so
@@ -24,6 +26,7 @@ from torch import nn
 
 from vaedemo.models import per_model
 from vaedemo.viz import DIGIT_COLOURS, latent_plane
+from webapp import model_files
 from webapp.components import asset
 from webapp.i18n import t
 
@@ -35,9 +38,11 @@ HIDDEN = "<style>.st-key-browser-models, [class*=st-key-marks] { display: none; 
 
 
 class BrowserModel(NamedTuple):
-    """A model packed for the browser: the bytes the `vaedemo.model` element carries, named by their hash."""
+    """A model packed for the browser: the bytes the `vaedemo.model` element carries, named by their hash, and its
+    encoder's, which the browser fetches when it first encodes (pack)."""
     id: str
     blob: bytes
+    encoder: bytes
     centre: torch.Tensor | None  # (d,) the map's plane: the point it shows at (0, 0) ... (None: a VQ-VAE's)
     axes: torch.Tensor | None  # (d, 2) ... and its two directions
     points: np.ndarray | None  # (N, 2) the codes on that plane
@@ -60,20 +65,20 @@ def browser_codes(vqvae) -> BrowserModel:
 
 
 def pack(model, codes: torch.Tensor, labels: torch.Tensor) -> BrowserModel:
-    """The blob: its id (a hash of the rest, 24 hex digits), a little-endian uint32 header length, the JSON header
-    (the kind, the encoder's and the decoder's layers, the plane, where each array lies), then the arrays, each at a
-    multiple of 4 bytes. Linear weights go transposed (in, out), so that the browser skips the inputs a ReLU (or a
-    blank pixel) zeroed."""
+    """Two blobs in one format: its id (a hash of the rest, 24 hex digits), a little-endian uint32 header length, the
+    JSON header (where each array lies, and what they are), then the arrays, each at a multiple of 4 bytes. The
+    model's: the kind, the decoder's layers, the plane, the codes on it and the id of its encoder's blob
+    ("encoder_file"); the encoder's: its layers ("layers"). Linear weights go transposed (in, out), so that the browser
+    skips the inputs a ReLU (or a blank pixel) zeroed."""
     centre, axes = latent_plane(codes)
     points = ((codes - centre) @ axes).numpy().astype(np.float32)  # (N, 2)
     arrays = []
-    image = [1, 28, 28] if model.config.arch == "conv" else None
+    encoder = packed_encoder(model.encoder, [1, 28, 28] if model.config.arch == "conv" else None)
     header = {"kind": model.kind, "latent_dim": codes.shape[1], "centre": centre.tolist(), "axes": axes.T.tolist(),
-              "encoder": browser_layers(model.encoder, image, arrays),
-              "decoder": browser_layers(model.decoder, None, arrays), "points": add(arrays, points),
-              "labels": add(arrays, labels.numpy().astype(np.uint8))}
+              "encoder_file": encoder[:24].decode(), "decoder": browser_layers(model.decoder, None, arrays),
+              "points": add(arrays, points), "labels": add(arrays, labels.numpy().astype(np.uint8))}
     name, blob = packed(header, arrays)
-    return BrowserModel(name, blob, centre, axes, points)
+    return BrowserModel(name, blob, encoder, centre, axes, points)
 
 
 def pack_codes(vqvae) -> BrowserModel:
@@ -82,12 +87,19 @@ def pack_codes(vqvae) -> BrowserModel:
     plane, no test codes."""
     arrays = []
     grid = [vqvae.latent_dim, vqvae.grid, vqvae.grid]
+    encoder = packed_encoder(vqvae.encoder, [1, 28, 28])
     header = {"kind": "vqvae", "latent_dim": vqvae.latent_dim, "grid": vqvae.grid,
-              "codebook_size": vqvae.codebook_size, "encoder": browser_layers(vqvae.encoder, [1, 28, 28], arrays),
+              "codebook_size": vqvae.codebook_size, "encoder_file": encoder[:24].decode(),
               "decoder": browser_layers(vqvae.decoder, grid, arrays),
               "codebook": add(arrays, vqvae.codebook.detach().numpy().astype(np.float32))}
     name, blob = packed(header, arrays)
-    return BrowserModel(name, blob, None, None, None)
+    return BrowserModel(name, blob, encoder, None, None, None)
+
+
+def packed_encoder(encoder: nn.Sequential, shape: list | None) -> bytes:
+    """An encoder's blob in pack's format: its layers (header "layers") and their weights."""
+    arrays = []
+    return packed({"layers": browser_layers(encoder, shape, arrays)}, arrays)[1]
 
 
 def add(arrays: list, array: np.ndarray) -> int:
@@ -142,10 +154,12 @@ def packed(header: dict, arrays: list) -> tuple[str, bytes]:
 
 
 def send_models(*models: BrowserModel):
-    """The page's models, each sent to the browser as one hidden element (see the module's docstring)."""
+    """The page's models, each sent to the browser as one hidden element, its encoder offered as a file (see the
+    module's docstring)."""
     with st.container(key="browser-models"):
         st.html(HIDDEN)
         for model in {model.id: model for model in models}.values():
+            model_files.offer(model.encoder)
             _model(key=f"model-{model.id}", data=model.blob)
 
 

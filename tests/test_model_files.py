@@ -1,0 +1,42 @@
+"""The models' encoders as files (webapp/model_files.py): what a browser gets at /api/models/{id}. The first load
+without them and the fetch at a pen's first touch are checked in a real browser (tests/test_browser_draw.py)."""
+import asyncio
+import json
+
+from starlette.requests import Request
+
+from webapp import model_files
+
+
+def ask(name: str):
+    return asyncio.run(model_files.encoder(Request({"type": "http", "method": "GET", "path_params": {"id": name},
+                                                    "headers": []})))
+
+
+def blob(n: int) -> bytes:
+    return f"{n:024x}".encode() + bytes(range(8)) * n
+
+
+def test_an_offered_encoder_is_served_as_a_file_kept_for_good():
+    model_files.offer(blob(7))
+    answer = ask(f"{7:024x}")
+    assert answer.status_code == 200 and answer.body == blob(7)
+    assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert answer.headers["etag"] == f'"{7:024x}"'
+
+
+def test_an_unknown_or_malformed_id_is_a_clear_404():
+    for name in (f"{12345:024x}", "../../etc/passwd", "x" * 24):
+        answer = ask(name)
+        assert answer.status_code == 404
+        assert "No such model" in json.loads(answer.body)["error"]
+
+
+def test_only_the_most_recently_offered_encoders_are_kept():
+    first, *rest = [blob(n) for n in range(1000, 1001 + model_files.FILES)]
+    for each in [first, *rest[:-1]]:
+        model_files.offer(each)
+    model_files.offer(first)  # its page ran again: now the most recent
+    model_files.offer(rest[-1])  # one too many: the least recently offered goes
+    assert ask(first[:24].decode()).status_code == 200 and ask(rest[-1][:24].decode()).status_code == 200
+    assert ask(rest[0][:24].decode()).status_code == 404

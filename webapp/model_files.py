@@ -1,0 +1,42 @@
+"""The models' encoders as files: GET /api/models/{id} on the app's own server (app.py mounts ROUTES beside
+Streamlit's), the blob that components/latent_map.py's pack made of an encoder, named by the hash of its content.
+
+A page's first load carries each model's decoder and the codes on its map (the `vaedemo.model` element), which its
+maps need at once; the encoder, the other half of the weights, only answers drawings. The browser fetches it at the
+first touch of a drawing pad, or when a part has a digit to answer (components/decodes.js, fetchEncoders), and keeps
+it: the address names the content, so the answer may be cached for good, and another page or a later visit with the
+same model asks nothing. The blobs go as they are: float16 weights gain 5% from gzip (docs/benchmarks.md).
+
+Each process offers the encoders its pages sent (send_models), the most recent FILES of them; a browser asks the
+process that serves its session (one process, or the one its sticky cookie names behind HAProxy)."""
+import re
+from collections import OrderedDict
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+FILES = 64  # encoders offered at once: the shipped models and the latest of the sessions' own
+ID = re.compile(r"[0-9a-f]{24}")
+_offered: OrderedDict[str, bytes] = OrderedDict()  # id -> blob, the least recently offered first
+
+
+def offer(blob: bytes):
+    """Serve this encoder's blob (its first 24 bytes are its id) at /api/models/{id}."""
+    name = blob[:24].decode()
+    _offered[name] = blob
+    _offered.move_to_end(name)
+    while len(_offered) > FILES:
+        _offered.popitem(last=False)
+
+
+async def encoder(request: Request) -> Response:
+    name = request.path_params["id"]
+    blob = _offered.get(name) if ID.fullmatch(name) else None
+    if blob is None:
+        return JSONResponse({"error": "No such model here: open the page again to have it sent."}, status_code=404)
+    return Response(blob, media_type="application/octet-stream",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable", "ETag": f'"{name}"'})
+
+
+ROUTES = [Route("/api/models/{id}", encoder, methods=["GET"])]
