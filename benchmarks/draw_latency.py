@@ -3,8 +3,8 @@
 For each of the three pairs the Draw page shows (2-D MLPs, 16-D MLPs, 16-D convolutional), over 20 mouse strokes of
 digits: the time from the mouse's release to the input and both reconstructions shown (loaded) and both maps' stars
 moved, read in the page at each animation frame from before the stroke; the websocket messages the page sent during
-those strokes; the bytes the page received over its websocket on its first load (the models' decoders and maps among
-them); each model's packed size with the page, and its encoder's, which the page fetches at the pad's first touch.
+those strokes; the bytes the page received over its websocket on its first load (the models' maps among them); each
+model's packed size with the page, and its decoder's and encoder's, which the page fetches when it first needs them.
 A phone's first load of the Draw page (390x844, touch, nothing cached): the bytes on the wire by kind, as Chromium
 counts them. With --vs COMMIT the same is measured on that commit's app too, in the same run (a git worktree beside
 this one), the two alternating pair by pair: a before/after pair on one machine. Also the cold start of this tree's
@@ -13,7 +13,6 @@ Run: make bench (or python -m benchmarks.draw_latency [--strokes N] [--vs COMMIT
 """
 import argparse
 import base64
-import gzip
 import re
 import statistics
 import subprocess
@@ -32,7 +31,7 @@ from tests.harness.strokes import ANSWER_ROOTS, DIGITS, MAP_POINTS, clear_canvas
 
 PAIRS = {"2-D MLP": "", "16-D MLP": "?draw_latent_dim=16-D", "16-D conv": "?draw_latent_dim=16-D&draw_conv=true"}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-MODELS, REST = "websocket: the models (vaedemo.model)", "websocket: the rest"
+MODELS, REST = "websocket: the models' maps (vaedemo.model)", "websocket: the rest"
 RECORD_MOUSE_UP = "document.addEventListener('pointerup', () => { window.mouseUpAt = performance.now(); }, true)"
 # What each picture shows: the browser's own canvases (components/answer.js) name their answer; an earlier commit's
 # images from the server, their source once loaded.
@@ -71,7 +70,7 @@ def kind(url: str) -> str:
     if folder == "/static/media":
         return "font " + re.match(r"[A-Za-z]+", name)[0]
     if folder == "/api/models":
-        return "the encoders (webapp/model_files.py)"
+        return "the models' weights (webapp/model_files.py)"
     return {"/static/js": "Streamlit's JavaScript", "/static/css": "Streamlit's CSS"}.get(
         folder, "index.html" if address.path == "/" else "favicon, health, host config")
 
@@ -84,8 +83,10 @@ def websocket_frame(payload: int) -> int:
 def phone_first_load(browser, url: str) -> tuple[Counter, str, Counter]:
     """A phone's first load of the Draw page, nothing cached, until both maps hold their models: (the bytes on the
     wire by kind: each HTTP response as Chromium counts it, headers included, each websocket message with its frame's
-    header; the extensions the websocket's handshake agreed; what its messages would take with permessage-deflate as
-    uvicorn offers it when server.enableWebsocketCompression is on: a window of 2^12 bytes, memLevel 5)."""
+    header; the extensions the websocket's handshake agreed; the messages' bytes uncompressed, by kind). Chromium
+    tells a message's payload after inflating it: where the handshake agreed permessage-deflate, its bytes on the wire
+    are its payload deflated as uvicorn does it (server.enableWebsocketCompression: one stream a connection, a window
+    of 2^12 bytes, memLevel 5)."""
     context = browser.new_context(**PHONE)
     page = context.new_page()
     network = context.new_cdp_session(page)
@@ -106,15 +107,17 @@ def phone_first_load(browser, url: str) -> tuple[Counter, str, Counter]:
     for request, size in finished.items():
         if not urls.get(request, "").startswith("blob:"):  # the Web Workers the page makes of its own scripts
             wire[kind(urls.get(request, ""))] += size
-    deflate, deflated = zlib.compressobj(wbits=-12, memLevel=5), Counter()
+    extensions = ", ".join(handshake["headers"].get("Sec-WebSocket-Extensions", "none") for handshake in handshakes)
+    deflate, plain = zlib.compressobj(wbits=-12, memLevel=5), Counter()
     for message in messages:
         text = message["opcode"] == 1  # else binary, which CDP gives in base64
         payload = message["payloadData"].encode() if text else base64.b64decode(message["payloadData"])
         part = MODELS if b"vaedemo.model" in payload else REST
+        plain[part] += websocket_frame(len(payload))
+        if "permessage-deflate" in extensions:
+            payload = (deflate.compress(payload) + deflate.flush(zlib.Z_SYNC_FLUSH))[:-4]
         wire[part] += websocket_frame(len(payload))
-        deflated[part] += websocket_frame(len(deflate.compress(payload) + deflate.flush(zlib.Z_SYNC_FLUSH)) - 4)
-    extensions = ", ".join(handshake["headers"].get("Sec-WebSocket-Extensions", "none") for handshake in handshakes)
-    return wire, extensions, deflated
+    return wire, extensions, plain
 
 
 def show_first_loads(loads: dict[str, tuple[Counter, str, Counter]]):
@@ -125,10 +128,9 @@ def show_first_loads(loads: dict[str, tuple[Counter, str, Counter]]):
     for row in [*kinds, "total"]:
         print(f"{row:40}" + "".join(f"{(wire.total() if row == 'total' else wire[row]) / 1e3:12.1f}"
                                     for wire, _, _ in loads.values()))
-    for name, (wire, extensions, deflated) in loads.items():
-        print(f"{name}: websocket extensions: {extensions}; with permessage-deflate "
-              f"(server.enableWebsocketCompression) its models' {wire[MODELS] / 1e3:.1f} kB would be "
-              f"{deflated[MODELS] / 1e3:.1f} kB, the rest's {wire[REST] / 1e3:.1f} kB {deflated[REST] / 1e3:.1f} kB")
+    for name, (_, extensions, plain) in loads.items():
+        print(f"{name}: websocket extensions: {extensions}; its messages uncompressed: the models' "
+              f"{plain[MODELS] / 1e3:.1f} kB, the rest's {plain[REST] / 1e3:.1f} kB")
 
 
 def percentile(values, q):
@@ -183,7 +185,7 @@ def model_bytes() -> dict[str, int]:
             model = load_checkpoint(checkpoint_path(kind, latent_dim, "mnist", arch=arch))
             with torch.inference_mode():
                 packed = pack(model, model.latent_mean(images), labels)
-            sizes[f"{name} {kind.upper()}"] = (len(packed.blob), len(packed.encoder))
+            sizes[f"{name} {kind.upper()}"] = (len(packed.blob), len(packed.decoder), len(packed.encoder))
     return sizes
 
 
@@ -235,9 +237,9 @@ def main():
             browser.close()
             if args.vs:
                 subprocess.run(["git", "worktree", "remove", "--force", str(trees[args.vs])], cwd=ROOT)
-    for name, (first, encoder) in model_bytes().items():
-        print(f"{name} packed (float16 weights): {first / 1e6:.2f} MB with the page (decoder, map), "
-              f"{encoder / 1e6:.2f} MB its encoder at the first touch ({len(gzip.compress(encoder)) / 1e6:.2f} MB gzip)")
+    for name, (first, decoder, encoder) in model_bytes().items():
+        print(f"{name} packed: {first / 1e3:.1f} kB with the page (its map), {decoder / 1e6:.2f} MB its decoder and "
+              f"{encoder / 1e6:.2f} MB its encoder (float16 weights) when first needed")
 
 
 if __name__ == "__main__":

@@ -290,27 +290,28 @@ def test_resample_moves_z_its_picture_and_its_star_and_a_stroke_keeps_eps(page, 
     assert stroke["mu"] != again["mu"], "μ moves, and z with it"
 
 
-def test_the_encoders_come_at_the_first_touch_of_the_pad_once_each(page, app_url, classify):
-    """A first load carries the maps and the decoders; each model's encoder, the other half of its weights, comes
-    over HTTP when a pen first touches the pad, once however many strokes follow, and may be kept for good."""
+def test_the_weights_come_at_the_first_touch_of_the_pad_once_each(page, app_url, classify):
+    """A first load carries the maps alone; each model's encoder and decoder come over HTTP when a pen first touches
+    the pad, once however many strokes follow, and may be kept for good."""
     images, labels = load_test_sample("mnist")
     expected = {}
     for kind in ("ae", "vae"):
         model = load_checkpoint(ROOT / "checkpoints" / f"{kind}-2d.safetensors")
         with torch.inference_mode():
             packed = pack(model, model.latent_mean(images), labels)
-        expected[f"{app_url}/api/models/{packed.encoder[:24].decode()}"] = packed.encoder
+        for blob in (packed.encoder, packed.decoder):
+            expected[f"{app_url}/api/models/{blob[:24].decode()}"] = blob
     asked = []
     page.on("request", lambda request: asked.append(request.url) if "/api/models/" in request.url else None)
     page.goto(app_url)
     wait_for_app(page)
-    page.locator(f"{MAP}[data-ready=true]").nth(1).wait_for()  # both maps drawn, each with its decoder
+    page.locator(f"{MAP}[data-ready=true]").nth(1).wait_for()  # both maps drawn
     page.wait_for_timeout(1000)
-    assert asked == [], "no encoder before a pen touches the pad"
+    assert asked == [], "no weights before a pen touches the pad"
     draw_digit(page, 7)
     draw_digit(page, 1)
     assert classify(shown_images(page)).tolist() == [1, 1, 1]
-    assert sorted(asked) == sorted(expected), "each encoder fetched once"
+    assert sorted(asked) == sorted(expected), "each encoder and decoder fetched once"
     for url, blob in expected.items():
         answer = page.request.get(url)
         assert answer.status == 200 and answer.body() == blob

@@ -1,23 +1,30 @@
-"""Streamlit's frontend gzip-compressed once and kept (webapp/compression.py): the middleware around Streamlit's own
-static handler on a small Starlette app, where its cache can be read, then the app as `streamlit run app.py` serves
-it."""
+"""Streamlit's frontend compressed once and kept, its fonts cut (webapp/compression.py, webapp/fonts.py): the
+middleware around Streamlit's own static handler on a small Starlette app, where its cache can be read, then the app
+as `streamlit run app.py` serves it."""
 import asyncio
 import gzip
+import io
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+import brotli
 import requests
+from fontTools.ttLib import TTFont
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 from streamlit.web.server.starlette.starlette_static_routes import create_streamlit_static_handler
 
-from webapp.compression import STATIC_DIR, StaticCompression, accepts_gzip
+from tests.harness.server import ROOT
+from webapp.compression import STATIC_DIR, StaticCompression, coding
 
-GZIP = {"Accept-Encoding": "gzip, deflate, br, zstd"}  # Chromium's
+CHROMIUM = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+GZIP = {"Accept-Encoding": "gzip, deflate"}  # a browser without brotli
 INDEX = (STATIC_DIR / "index.html").read_text()
 BUNDLE = "/" + re.search(r'<script type="module" crossorigin src="\./(static/js/index\.[\w-]+\.js)"', INDEX)[1]
-FONT = re.search(r'href="\.(/static/media/[\w.-]+\.woff2)"', INDEX)[1]
+MEDIA = STATIC_DIR / "static" / "media"
+ICONS, TEXT, ITALIC = ("/static/media/" + next(MEDIA.glob(f"{name}.*.woff2")).name
+                       for name in ("MaterialSymbols-Rounded", "SourceSansVF-Upright.ttf", "SourceSansVF-Italic.ttf"))
 
 
 def streamlit_like() -> Starlette:
@@ -50,49 +57,93 @@ def call(app, path: str, headers: dict | None = None, method: str = "GET") -> tu
             b"".join(message.get("body", b"") for message in sent[1:]))
 
 
-def test_a_bundle_comes_gzipped_once_with_streamlits_headers():
+def test_a_bundle_comes_compressed_once_with_streamlits_headers():
     app = StaticCompression(streamlit_like())
-    status, headers, body = call(app, BUNDLE, GZIP)
-    plain_status, plain_headers, plain = call(streamlit_like(), BUNDLE, GZIP)  # Streamlit's own answer
-    assert status == plain_status == 200 and plain == (STATIC_DIR / BUNDLE.lstrip("/")).read_bytes()
-    assert headers["content-encoding"] == "gzip" and headers["vary"] == "Accept-Encoding"
-    assert gzip.decompress(body) == plain and len(body) < len(plain) / 3
-    assert int(headers["content-length"]) == len(body)
-    for name in ("content-type", "cache-control", "last-modified"):
-        assert headers[name] == plain_headers[name]
-    assert "immutable" in headers["cache-control"] and headers["etag"] == f"W/{plain_headers['etag']}"
-    assert call(app, BUNDLE, GZIP)[2] == body  # the kept copy
-    head_status, head_headers, head_body = call(app, BUNDLE, GZIP, method="HEAD")
-    assert head_status == 200 and head_body == b"" and head_headers == headers
-    assert len(app.copies) == 1 and app.copies[next(iter(app.copies))].result() == body  # compressed once
-    status, headers, _ = call(app, BUNDLE, {**GZIP, "If-None-Match": headers["etag"]})
-    assert status == 304  # Streamlit's own answer to a browser revalidating its copy
+    plain_status, plain_headers, plain = call(streamlit_like(), BUNDLE, CHROMIUM)  # Streamlit's own answer
+    assert plain_status == 200 and plain == (STATIC_DIR / BUNDLE.lstrip("/")).read_bytes()
+    sizes = {}
+    for accepted, name, decompress in ((CHROMIUM, "br", brotli.decompress), (GZIP, "gzip", gzip.decompress)):
+        status, headers, body = call(app, BUNDLE, accepted)
+        assert status == 200 and headers["content-encoding"] == name and headers["vary"] == "Accept-Encoding"
+        assert decompress(body) == plain
+        sizes[name] = len(body)
+        assert int(headers["content-length"]) == len(body)
+        for header in ("content-type", "cache-control", "last-modified"):
+            assert headers[header] == plain_headers[header]
+        assert "immutable" in headers["cache-control"] and headers["etag"] == f"W/{plain_headers['etag']}"
+        assert call(app, BUNDLE, accepted)[2] == body  # the kept copy
+        head_status, head_headers, head_body = call(app, BUNDLE, accepted, method="HEAD")
+        assert head_status == 200 and head_body == b"" and head_headers == headers
+        status, headers, _ = call(app, BUNDLE, {**accepted, "If-None-Match": headers["etag"]})
+        assert status == 304  # Streamlit's own answer to a browser revalidating its copy
+    assert len(app.copies) == 2  # compressed once in each coding
+    assert sizes["br"] < 0.85 * sizes["gzip"] < 0.85 * len(plain) / 3
+
+
+def test_the_icon_font_is_cut_to_the_apps_icons_and_still_draws_them():
+    app = StaticCompression(streamlit_like())
+    status, headers, body = call(app, ICONS, CHROMIUM)
+    whole = (STATIC_DIR / ICONS.lstrip("/")).read_bytes()
+    assert status == 200 and len(body) < len(whole) / 4 and int(headers["content-length"]) == len(body)
+    assert headers["cache-control"] == "no-cache" and "content-encoding" not in headers
+    font = TTFont(io.BytesIO(body))
+    ligatures = {}
+    letters = {glyph: chr(code) for code, glyph in font.getBestCmap().items()}
+    for lookup in font["GSUB"].table.LookupList.Lookup:
+        for table in lookup.SubTable:
+            table = table.ExtSubTable if table.LookupType == 7 else table
+            for first, each in getattr(table, "ligatures", {}).items():
+                ligatures.update({"".join(letters[g] for g in [first, *ligature.Component]): ligature.LigGlyph
+                                  for ligature in each})
+    # the pages' icons (app.py's PAGES, the sidebar's), and Streamlit's own (its sidebar's arrows, an expander's)
+    for name in ("draw", "model_training", "school", "meeting_room", "keyboard_double_arrow_left", "expand_more"):
+        assert name in ligatures, name
+    assert "pedal_bike" not in ligatures  # not one of them
+    assert call(app, ICONS, {**CHROMIUM, "If-None-Match": headers["etag"]})[:2] == (304, {
+        **{name: value for name, value in headers.items() if name != "content-length"}})
+    assert len(app.copies) == 1  # cut once
+
+
+def test_the_text_font_keeps_every_character_of_the_apps_texts_it_had():
+    app = StaticCompression(streamlit_like())
+    status, headers, body = call(app, TEXT, CHROMIUM)
+    whole = (STATIC_DIR / TEXT.lstrip("/")).read_bytes()
+    assert status == 200 and len(body) < 0.6 * len(whole) and headers["cache-control"] == "no-cache"
+    had, kept = TTFont(io.BytesIO(whole)).getBestCmap(), TTFont(io.BytesIO(body)).getBestCmap()
+    texts = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "webapp" / "i18n").glob("*.toml"))
+    assert {c for c in texts if ord(c) in had} <= {chr(code) for code in kept}
+    signs = {c for c in "μσεθ∇≈≤≥→−·×ℒ" if ord(c) in had}  # the figures' signs that Source Sans draws
+    assert len(signs) >= 8 and signs <= {chr(code) for code in kept}
 
 
 def test_the_rest_passes_through():
     app = StaticCompression(streamlit_like())
     for path, headers in ((BUNDLE, {}), (BUNDLE, {"Accept-Encoding": "identity"}),
-                          (BUNDLE, {"Accept-Encoding": "*;q=0"}), (BUNDLE, {**GZIP, "Range": "bytes=0-99"}),
-                          (FONT, GZIP), ("/_stcore/health", GZIP), ("/api/rooms/ABCDE", GZIP)):
+                          (BUNDLE, {"Accept-Encoding": "*;q=0"}), (BUNDLE, {**CHROMIUM, "Range": "bytes=0-99"}),
+                          (ITALIC, CHROMIUM), ("/_stcore/health", CHROMIUM), ("/api/rooms/ABCDE", CHROMIUM)):
         assert call(app, path, headers) == call(streamlit_like(), path, headers), (path, headers)
     assert call(app, BUNDLE)[2] == (STATIC_DIR / BUNDLE.lstrip("/")).read_bytes()
-    assert call(app, BUNDLE, {**GZIP, "Range": "bytes=0-99"})[0] == 206
+    assert call(app, BUNDLE, {**CHROMIUM, "Range": "bytes=0-99"})[0] == 206
     assert app.copies == {}
 
 
 def test_accept_encoding():
-    assert accepts_gzip("gzip") and accepts_gzip("deflate, gzip;q=0.5") and accepts_gzip("br, *")
-    assert not accepts_gzip("") and not accepts_gzip("br") and not accepts_gzip("gzip;q=0")
-    assert not accepts_gzip("*, gzip; q=0") and not accepts_gzip("identity") and not accepts_gzip("gzip;q=1.2.3")
+    assert coding("gzip, deflate, br, zstd") == "br" and coding("br;q=0, gzip") == "gzip" and coding("*") == "br"
+    assert coding("gzip") == "gzip" and coding("deflate, gzip;q=0.5") == "gzip" and coding("*, br;q=0") == "gzip"
+    assert coding("") is None and coding("gzip;q=0") is None and coding("*, gzip; q=0, br;q=0") is None
+    assert coding("identity") is None and coding("gzip;q=1.2.3") is None
 
 
-def test_the_apps_server_sends_gzip(app_url):
+def test_the_apps_server_sends_them(app_url):
     """`streamlit run app.py`: app.py's st.App wires the middleware in, before Streamlit's own."""
-    compressed = requests.get(app_url + BUNDLE, headers=GZIP, stream=True, timeout=30)
     plain = requests.get(app_url + BUNDLE, headers={"Accept-Encoding": "identity"}, timeout=30)
-    assert compressed.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
-    assert gzip.decompress(compressed.raw.read()) == plain.content
-    index = requests.get(app_url + "/", headers=GZIP, stream=True, timeout=30)
-    assert index.headers["content-encoding"] == "gzip" and index.headers["cache-control"] == "no-cache"
-    assert gzip.decompress(index.raw.read()).decode() == INDEX
-    assert "content-encoding" not in requests.get(app_url + "/_stcore/health", headers=GZIP, timeout=30).headers
+    assert "content-encoding" not in plain.headers
+    for accepted, name, decompress in ((CHROMIUM, "br", brotli.decompress), (GZIP, "gzip", gzip.decompress)):
+        compressed = requests.get(app_url + BUNDLE, headers=accepted, stream=True, timeout=30)
+        assert compressed.headers["content-encoding"] == name and decompress(compressed.raw.read()) == plain.content
+    index = requests.get(app_url + "/", headers=CHROMIUM, stream=True, timeout=30)
+    assert index.headers["content-encoding"] == "br" and index.headers["cache-control"] == "no-cache"
+    assert brotli.decompress(index.raw.read()).decode() == INDEX
+    assert "content-encoding" not in requests.get(app_url + "/_stcore/health", headers=CHROMIUM, timeout=30).headers
+    font = requests.get(app_url + ICONS, headers=CHROMIUM, timeout=30)
+    assert font.status_code == 200 and len(font.content) < (STATIC_DIR / ICONS.lstrip("/")).stat().st_size / 4

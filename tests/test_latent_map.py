@@ -27,8 +27,10 @@ def test_a_packed_decoder_decodes_as_the_model_does(name):
     z = torch.randn(5, model.latent_dim)
     with torch.inference_mode():
         expected = model.decode(z).flatten(1).numpy()
+    decoder_name, decoder, weights = unpack(packed.decoder)
+    assert decoder_name == header["decoder_file"] and unpack(packed.encoder)[0] == header["encoder_file"]
     for row, code in enumerate(z.numpy()):
-        assert np.abs(decode(header, arrays, code) - expected[row]).max() < 1.5 / 255
+        assert np.abs(decode(decoder, weights, code) - expected[row]).max() < 1.5 / 255
 
 
 def test_a_model_is_packed_once_and_each_model_has_its_own_id():

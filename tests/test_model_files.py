@@ -1,7 +1,8 @@
-"""The models' encoders as files (webapp/model_files.py): what a browser gets at /api/models/{id}. The first load
+"""The models' weights as files (webapp/model_files.py): what a browser gets at /api/models/{id}. A first load
 without them and the fetch at a pen's first touch are checked in a real browser (tests/test_browser_draw.py)."""
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from starlette.requests import Request
 
@@ -9,15 +10,16 @@ from webapp import model_files
 
 
 def ask(name: str):
-    return asyncio.run(model_files.encoder(Request({"type": "http", "method": "GET", "path_params": {"id": name},
-                                                    "headers": []})))
+    request = Request({"type": "http", "method": "GET", "path_params": {"id": name}, "headers": []})
+    with ThreadPoolExecutor(1) as loop_of_its_own:  # Playwright's sync API keeps a loop running in this thread
+        return loop_of_its_own.submit(asyncio.run, model_files.blob_file(request)).result()
 
 
 def blob(n: int) -> bytes:
     return f"{n:024x}".encode() + bytes(range(8)) * n
 
 
-def test_an_offered_encoder_is_served_as_a_file_kept_for_good():
+def test_an_offered_blob_is_served_as_a_file_kept_for_good():
     model_files.offer(blob(7))
     answer = ask(f"{7:024x}")
     assert answer.status_code == 200 and answer.body == blob(7)

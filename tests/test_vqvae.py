@@ -171,7 +171,8 @@ def test_the_packed_decoder_reads_a_grid_of_codebook_vectors(vqvae):
     packed = pack_codes(vqvae)
     name, header, arrays = unpack(packed.blob)
     assert name == packed.id and (header["grid"], header["codebook_size"], header["latent_dim"]) == (7, 5, 3)
-    assert [(layer["size_in"], layer["size_out"]) for layer in header["decoder"] if layer["op"] != "relu"] == [
+    _, decoder, weights = unpack(packed.decoder)
+    assert [(layer["size_in"], layer["size_out"]) for layer in decoder["layers"] if layer["op"] != "relu"] == [
         (7, 7), (7, 14), (14, 28)]
     codebook = arrays[header["codebook"]].reshape(5, 3)
     assert np.array_equal(codebook, vqvae.codebook.detach().numpy())
@@ -179,7 +180,7 @@ def test_the_packed_decoder_reads_a_grid_of_codebook_vectors(vqvae):
     grid = codebook[codes.numpy()].transpose(2, 0, 1).ravel()  # (D, 7, 7) as model.js lays it out
     with torch.inference_mode():
         expected = vqvae.decode(codes[None]).flatten().numpy()
-    assert np.abs(decode(header, arrays, grid) - expected).max() < 1.5 / 255
+    assert np.abs(decode(decoder, weights, grid) - expected).max() < 1.5 / 255
 
 
 def test_the_shipped_vq_vae_on_the_shipped_test_sample():

@@ -1,13 +1,15 @@
-"""The models' encoders as files: GET /api/models/{id} on the app's own server (app.py mounts ROUTES beside
-Streamlit's), the blob that components/latent_map.py's pack made of an encoder, named by the hash of its content.
+"""The models' weights as files: GET /api/models/{id} on the app's own server (app.py mounts ROUTES beside
+Streamlit's), each the blob that components/latent_map.py's pack made of an encoder or a decoder, named by the hash
+of its content.
 
-A page's first load carries each model's decoder and the codes on its map (the `vaedemo.model` element), which its
-maps need at once; the encoder, the other half of the weights, only answers drawings. The browser fetches it at the
-first touch of a drawing pad, or when a part has a digit to answer (components/decodes.js, fetchEncoders), and keeps
-it: the address names the content, so the answer may be cached for good, and another page or a later visit with the
-same model asks nothing. The blobs go as they are: float16 weights gain 5% from gzip (docs/benchmarks.md).
+A page's first load carries each model's map only (the `vaedemo.model` element: the codes on its plane), which is
+all its first screen shows on the Draw page. The browser fetches a decoder when a part first decodes (at once where
+the page shows decodes, else at a map's first hover or touch) and an encoder at the first touch of a drawing pad or
+when a part has a digit to answer (components/decodes.js), and keeps them: the address names the content, so the
+answer may be cached for good, and another page or a later visit with the same model asks nothing. The blobs go as
+they are: float16 weights gain 5% from gzip (docs/benchmarks.md).
 
-Each process offers the encoders its pages sent (send_models), the most recent FILES of them; a browser asks the
+Each process offers the weights its pages sent (send_models), the most recent FILES of them; a browser asks the
 process that serves its session (one process, or the one its sticky cookie names behind HAProxy)."""
 import re
 from collections import OrderedDict
@@ -16,13 +18,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-FILES = 64  # encoders offered at once: the shipped models and the latest of the sessions' own
+FILES = 128  # blobs offered at once: the shipped models' and the latest of the sessions' own
 ID = re.compile(r"[0-9a-f]{24}")
 _offered: OrderedDict[str, bytes] = OrderedDict()  # id -> blob, the least recently offered first
 
 
 def offer(blob: bytes):
-    """Serve this encoder's blob (its first 24 bytes are its id) at /api/models/{id}."""
+    """Serve this encoder's or decoder's blob (its first 24 bytes are its id) at /api/models/{id}."""
     name = blob[:24].decode()
     _offered[name] = blob
     _offered.move_to_end(name)
@@ -30,7 +32,7 @@ def offer(blob: bytes):
         _offered.popitem(last=False)
 
 
-async def encoder(request: Request) -> Response:
+async def blob_file(request: Request) -> Response:
     name = request.path_params["id"]
     blob = _offered.get(name) if ID.fullmatch(name) else None
     if blob is None:
@@ -39,4 +41,4 @@ async def encoder(request: Request) -> Response:
                     headers={"Cache-Control": "public, max-age=31536000, immutable", "ETag": f'"{name}"'})
 
 
-ROUTES = [Route("/api/models/{id}", encoder, methods=["GET"])]
+ROUTES = [Route("/api/models/{id}", blob_file, methods=["GET"])]

@@ -86,7 +86,7 @@ DTYPES = {"f2": np.float16, "f4": np.float32, "u1": np.uint8}
 
 
 def unpack(blob: bytes) -> tuple[str, dict, list[np.ndarray]]:
-    """(id, header, arrays) of a packed model, read the way model.js reads it."""
+    """(id, header, arrays) of a packed model, encoder or decoder, read the way engine.js reads it."""
     length = int.from_bytes(blob[24:28], "little")
     header = json.loads(blob[28:28 + length])
     start = 28 + length
@@ -95,9 +95,9 @@ def unpack(blob: bytes) -> tuple[str, dict, list[np.ndarray]]:
 
 
 def decode(header: dict, arrays: list[np.ndarray], z: np.ndarray) -> np.ndarray:
-    """The packed decoder run on z (d,) in numpy, layer by layer as model.js runs it: (784,)."""
+    """A packed decoder (unpack of its blob) run on z (d,) in numpy, layer by layer as engine.js runs it: (784,)."""
     x = z.astype(np.float64)
-    for layer in header["decoder"]:
+    for layer in header["layers"]:
         if layer["op"] == "relu":
             x = np.maximum(x, 0)
         elif layer["op"] == "linear":

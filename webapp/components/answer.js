@@ -38,7 +38,7 @@ function offMainThread(engine, model, call, args) {
     return Promise.resolve({ importanceWeighted, labelElbos }[call](model, ...args));
   }
   const job = state.next++;
-  const bytes = state.sent.has(model.id) ? undefined : { model: model.bytes, encoder: model.encoderBytes };
+  const bytes = state.sent.has(model.id) ? undefined : { model: model.bytes, encoder: model.encoder, decoder: model.decoder };
   state.sent.add(model.id);
   state.worker.postMessage({ id: model.id, bytes, call, args, job });
   return new Promise((resolve) => state.jobs.set(job, resolve));

@@ -9,39 +9,51 @@ function whenModel(id, use) {
   else models.set(id, { waiting: [...entry.waiting, use] });
 }
 
-// The encoders come apart from their models, over HTTP (webapp/model_files.py): only a drawing needs them, and a page's
-// first load goes without. fetchEncoders() fetches those the page's parts wait for (whenEncoded), each once, at the
-// first touch of a drawing pad (canvas.js) or when a part has a digit to answer; after that, each as it is waited for.
-const encoders = (globalThis.vaedemoEncoders ??= { asked: false, fetching: new Set(), waiting: new Map() });
+// A model's decoder and encoder come apart from it, each a file over HTTP (webapp/model_files.py), so that a page's
+// first load carries its maps alone. A decoder is fetched when a part waits for it (whenDecoded: at once where a
+// page shows decodes, at a map's first hover or touch); the encoders a part waits for (whenEncoded) at the first touch
+// of a drawing pad or when a part has a digit to answer (fetchEncoders), and after that each as it is waited for.
+const weights = (globalThis.vaedemoWeights ??= { encoders: false, fetching: new Set(), waiting: [] });
 
-// use(model) once the model with this id has arrived and its encoder too.
+// use(model) once the model with this id has arrived and its decoder too.
+function whenDecoded(id, use) {
+  whenParts(id, ["decoder"], use, true);
+}
+
+// use(model) once the model with this id has arrived, its decoder and its encoder too.
 function whenEncoded(id, use) {
-  whenModel(id, (model) => {
-    if (model.encoderBytes) return use(model);
-    encoders.waiting.set(id, [...(encoders.waiting.get(id) ?? []), use]);
-    if (encoders.asked) fetchEncoder(model);
-  });
+  whenParts(id, ["encoder", "decoder"], use, weights.encoders);
 }
 
 function fetchEncoders() {
-  encoders.asked = true;
-  for (const id of encoders.waiting.keys()) whenModel(id, fetchEncoder);
+  weights.encoders = true;
+  for (const { model, parts } of weights.waiting) parts.forEach((part) => fetchPart(model, part));
 }
 
-async function fetchEncoder(model) {
-  if (encoders.fetching.has(model.id)) return;
-  encoders.fetching.add(model.id);
+function whenParts(id, parts, use, now) {
+  whenModel(id, (model) => {
+    if (parts.every((part) => model[part])) return use(model);
+    weights.waiting.push({ model, parts, use });
+    if (now) parts.forEach((part) => fetchPart(model, part));
+  });
+}
+
+async function fetchPart(model, part) {
+  const file = model[`${part}_file`];
+  if (model[part] || weights.fetching.has(file)) return;
+  weights.fetching.add(file);
   try {
-    const answer = await fetch(`/api/models/${model.encoder_file}`);
+    const answer = await fetch(`/api/models/${file}`);
     if (!answer.ok) throw new Error(answer.statusText);
-    model.addEncoder(new Uint8Array(await answer.arrayBuffer()));
+    model.add(part, new Uint8Array(await answer.arrayBuffer()));
   } catch {
-    encoders.fetching.delete(model.id);  // tried again at the next touch of a pad or digit
-    return;
+    return;  // asked again by the next part that waits, pad touched or digit
+  } finally {
+    weights.fetching.delete(file);
   }
-  const waiting = encoders.waiting.get(model.id) ?? [];
-  encoders.waiting.delete(model.id);
-  for (const use of waiting) use(model);
+  const ready = weights.waiting.filter((waiting) => waiting.parts.every((each) => waiting.model[each]));
+  weights.waiting = weights.waiting.filter((waiting) => !ready.includes(waiting));
+  for (const waiting of ready) waiting.use(waiting.model);
 }
 
 function paintDigit(canvas, pixels) {

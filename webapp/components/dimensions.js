@@ -138,7 +138,7 @@ export default function ({ parentElement, data }) {
     root.dataset.ms = String(Math.round(performance.now() - start));  // every row decoded and painted (docs)
     root.dataset.ready = "true";
   };
-  whenModel(data.model, (found) => {
+  whenDecoded(data.model, (found) => {
     if (stopped) return;
     model = found;
     decodeRows();

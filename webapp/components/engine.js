@@ -36,30 +36,29 @@ function unpack(bytes) {
   return { id: new TextDecoder().decode(bytes.subarray(0, ID)), header, arrays };
 }
 
-// A packed model as an object that decodes, and encodes once its encoder's blob (header.encoder_file, fetched apart:
-// decodes.js) is added: kind, latent_dim, its map's plane (centre, axes) and test codes (points, labels), or a
-// VQ-VAE's codebook.
+// A packed model as an object: kind, latent_dim, its map's plane (centre, axes) and test codes (points, labels), or a
+// VQ-VAE's codebook; it decodes once its decoder's blob is added, and encodes once its encoder's is too (each fetched
+// apart, header.decoder_file and header.encoder_file: decodes.js).
 function parseModel(bytes) {
   const { id, header, arrays } = unpack(bytes);
-  const withWeights = (layers, from) => layers.map((layer) => ({ ...layer, weight: from[layer.weight], bias: from[layer.bias] }));
-  const decoder = withWeights(header.decoder, arrays);
-  let encoder = null;
+  const layers = { encoder: null, decoder: null };
   const codebook = arrays[header.codebook];
   const d = header.latent_dim, input = (v, y) => (y === undefined ? v : [...v, ...oneHot(y)]);
   const model = {
-    ...header, id, bytes, encoderBytes: null, points: arrays[header.points], labels: arrays[header.labels], codebook,
-    addEncoder(blob) {
-      const { header: { layers }, arrays: weights } = unpack(blob);
-      encoder = withWeights(layers, weights);
-      model.encoderBytes = blob;
+    ...header, id, bytes, encoder: null, decoder: null, points: arrays[header.points], labels: arrays[header.labels], codebook,
+    // part: "encoder" or "decoder"; blob: its packed layers, whose bytes the model keeps as model[part] (for a worker)
+    add(part, blob) {
+      const { header: { layers: list }, arrays: weights } = unpack(blob);
+      layers[part] = list.map((layer) => ({ ...layer, weight: weights[layer.weight], bias: weights[layer.bias] }));
+      model[part] = blob;
     },
     // z (d,) [, label y] -> logits (784,) / Bernoulli means (784,): models.py decode_logits / decode
-    decodeLogits: (z, y) => run(decoder, input(z, y)),
-    decode: (z, y) => sigmoid(run(decoder, input(z, y))),
-    decodeCodes: (codes) => sigmoid(run(decoder, vectorGrid(header, codebook, codes))),
+    decodeLogits: (z, y) => run(layers.decoder, input(z, y)),
+    decode: (z, y) => sigmoid(run(layers.decoder, input(z, y))),
+    decodeCodes: (codes) => sigmoid(run(layers.decoder, vectorGrid(header, codebook, codes))),
     // x (784,) in [0, 1] [, label y] -> AE: {mu: z}; VAE, CVAE: {mu (d,), logvar (d,)}; VQ-VAE: {codes (grid²,)}
     encode: (x, y) => {
-      const out = run(encoder, input(x, y));
+      const out = run(layers.encoder, input(x, y));
       if (header.kind === "vqvae") return { codes: nearestCodes(out, codebook, d, header.grid * header.grid) };
       return header.kind === "ae" ? { mu: out } : { mu: out.slice(0, d), logvar: out.slice(d) };
     },
@@ -325,7 +324,7 @@ const WORKER_MAIN = `const parsed = new Map();
 onmessage = ({ data: { id, bytes, call, args, job } }) => {
   if (bytes) {
     parsed.set(id, parseModel(bytes.model));
-    parsed.get(id).addEncoder(bytes.encoder);
+    for (const part of ["encoder", "decoder"]) parsed.get(id).add(part, bytes[part]);
   }
   postMessage({ job, result: self[call](parsed.get(id), ...args) });
 };`;

@@ -205,8 +205,9 @@ function map(root, data, setTriggerValue) {
     root.dataset.starsAt = JSON.stringify(mark.stars ?? []);  // and where (tests)
     if (!model) return;
     if (mark.z || root.picked) {
-      const z = root.picked ?? mark.z;
-      paintDigit(digit, (!root.picked && mark.decoded) || model.decode(z));  // a stroke's answer decoded it already
+      const z = root.picked ?? mark.z, decoded = !root.picked && mark.decoded;
+      if (!decoded && !model.decoder) return whenDecoded(model.id, rest);  // fetched once (decodes.js)
+      paintDigit(digit, decoded || model.decode(z));  // a stroke's answer decoded it already
       label.textContent = z.length === 2 ? `z = (${z.map(number).join(", ")})` : data.words.your_code;
       digit.setAttribute("aria-label", data.words.decoded_at + label.textContent);
     } else {
@@ -238,8 +239,15 @@ function map(root, data, setTriggerValue) {
     box ??= plot.getBoundingClientRect();
     return f.plane([event.clientX - box.left, event.clientY - box.top]);
   };
+  // The decoder comes at the map's first hover or touch (decodes.js): meanwhile the latest point waits for it.
+  let waiting = null;
   const decodeAt = (event) => {
     if (!model || !f) return;
+    if (!model.decoder) {
+      if (!waiting) whenDecoded(model.id, () => { if (waiting) decodeAt(waiting); waiting = null; });
+      waiting = event;
+      return;
+    }
     const p = at(event), z = codeAt(model, p);
     paintDigit(digit, model.decode(z));
     drawMarks(root.querySelector("canvas.marks"), f, data, mark, point, p);
@@ -263,7 +271,7 @@ function map(root, data, setTriggerValue) {
     setTriggerValue("pick", { z: root.picked, row });
   };
   const listeners = [
-    [plot, "pointerenter", forget],
+    [plot, "pointerenter", () => { forget(); if (model) whenDecoded(model.id, () => {}); }],
     [window, "scroll", forget, { capture: true, passive: true }],
     [plot, "pointerdown", (event) => {
       if (event.button > 0) return;
@@ -281,7 +289,7 @@ function map(root, data, setTriggerValue) {
       if (event.pointerType === "mouse") decodeAt(event);
     }],
     [plot, "pointercancel", () => { pressed = null; rest(); }],
-    [plot, "pointerleave", (event) => { if (!pressed && event.pointerType !== "touch") rest(); }],
+    [plot, "pointerleave", (event) => { if (!pressed && event.pointerType !== "touch") { waiting = null; rest(); } }],
     [slider, "input", () => layout()],
   ];
   for (const [target, type, handler, options] of listeners) target.addEventListener(type, handler, options);
@@ -331,7 +339,7 @@ function interpolation(root, data) {
     root.dataset.t = String(t);
     if (event) root.latencies.push(performance.now() - event.timeStamp);
   };
-  data.models.forEach((id, i) => whenModel(id, (model) => {
+  data.models.forEach((id, i) => whenDecoded(id, (model) => {
     found[i] = model;
     paint();
     if (found.filter(Boolean).length === data.models.length) root.dataset.ready = "true";

@@ -3,12 +3,12 @@ browser, which decodes the point under the pointer on every move (mouse, pen or 
 the map at once. The server hears of it only when a point is picked (on a page that asks for picks).
 
 Three components:
-- `vaedemo.model` carries a model as the browser sees it: its decoder's weights (float16), and its test codes
-  projected onto the map's plane. A page sends each of its models once per run, outside the fragments that rerun
-  often (send_models): the element is the same message on every rerun, so Streamlit's message cache sends it as a
-  reference of a few bytes after the first time, and the weights reach a browser once per model. The encoder's
-  weights, half of a model, are no part of a page's first load: only a drawing needs them, and the browser fetches
-  them as a file (webapp/model_files.py) at the first touch of a drawing pad or when a part has a digit to answer.
+- `vaedemo.model` carries a model's map as the browser sees it: its test codes projected onto the map's plane, its
+  kind and size (and a VQ-VAE's codebook). A page sends each of its models once per run, outside the fragments that
+  rerun often (send_models): the element is the same message on every rerun, so Streamlit's message cache sends it
+  as a reference of a few bytes after the first time. The weights (float16) are no part of a page's first load: the
+  browser fetches the decoder's and the encoder's, each a file (webapp/model_files.py), when it first needs them
+  (components/decodes.js) and keeps them.
 - `vaedemo.latent_map` draws one model's map (or, for a training run, the codes after each of its epochs), or
   decodes two models along the straight lines between two codes as a slider is dragged (interpolation).
 - `vaedemo.marks` carries what moves on a map with every stroke or pick (the star, its code, the ellipse), so
@@ -39,10 +39,11 @@ HIDDEN = "<style>.st-key-browser-models, [class*=st-key-marks] { display: none; 
 
 class BrowserModel(NamedTuple):
     """A model packed for the browser: the bytes the `vaedemo.model` element carries, named by their hash, and its
-    encoder's, which the browser fetches when it first encodes (pack)."""
+    encoder's and decoder's, which the browser fetches when it first needs them (pack)."""
     id: str
     blob: bytes
     encoder: bytes
+    decoder: bytes
     centre: torch.Tensor | None  # (d,) the map's plane: the point it shows at (0, 0) ... (None: a VQ-VAE's)
     axes: torch.Tensor | None  # (d, 2) ... and its two directions
     points: np.ndarray | None  # (N, 2) the codes on that plane
@@ -54,31 +55,32 @@ class BrowserModel(NamedTuple):
 
 @per_model
 def browser_model(model, codes: torch.Tensor, labels: torch.Tensor) -> BrowserModel:
-    """The model's decoder and its codes (N, d) of the test images labelled labels (N,), packed once per model."""
+    """The model and its codes (N, d) of the test images labelled labels (N,), packed once per model."""
     return pack(model, codes, labels)
 
 
 @per_model
 def browser_codes(vqvae) -> BrowserModel:
-    """browser_model for a VQ-VAE: its decoder and codebook, packed once per model (pack_codes)."""
+    """browser_model for a VQ-VAE: its codebook and weights, packed once per model (pack_codes)."""
     return pack_codes(vqvae)
 
 
 def pack(model, codes: torch.Tensor, labels: torch.Tensor) -> BrowserModel:
-    """Two blobs in one format: its id (a hash of the rest, 24 hex digits), a little-endian uint32 header length, the
+    """Three blobs in one format: its id (a hash of the rest, 24 hex digits), a little-endian uint32 header length, the
     JSON header (where each array lies, and what they are), then the arrays, each at a multiple of 4 bytes. The
-    model's: the kind, the decoder's layers, the plane, the codes on it and the id of its encoder's blob
-    ("encoder_file"); the encoder's: its layers ("layers"). Linear weights go transposed (in, out), so that the browser
-    skips the inputs a ReLU (or a blank pixel) zeroed."""
+    model's: the kind, the plane, the codes on it and the ids of its encoder's and decoder's blobs ("encoder_file",
+    "decoder_file"); theirs: the layers ("layers") and their weights. Linear weights go transposed (in, out), so that
+    the browser skips the inputs a ReLU (or a blank pixel) zeroed."""
     centre, axes = latent_plane(codes)
     points = ((codes - centre) @ axes).numpy().astype(np.float32)  # (N, 2)
     arrays = []
-    encoder = packed_encoder(model.encoder, [1, 28, 28] if model.config.arch == "conv" else None)
+    encoder = packed_layers(model.encoder, [1, 28, 28] if model.config.arch == "conv" else None)
+    decoder = packed_layers(model.decoder, None)
     header = {"kind": model.kind, "latent_dim": codes.shape[1], "centre": centre.tolist(), "axes": axes.T.tolist(),
-              "encoder_file": encoder[:24].decode(), "decoder": browser_layers(model.decoder, None, arrays),
+              "encoder_file": encoder[:24].decode(), "decoder_file": decoder[:24].decode(),
               "points": add(arrays, points), "labels": add(arrays, labels.numpy().astype(np.uint8))}
     name, blob = packed(header, arrays)
-    return BrowserModel(name, blob, encoder, centre, axes, points)
+    return BrowserModel(name, blob, encoder, decoder, centre, axes, points)
 
 
 def pack_codes(vqvae) -> BrowserModel:
@@ -86,20 +88,20 @@ def pack_codes(vqvae) -> BrowserModel:
     decoder, whose input is the grid of codebook vectors, and its codebook (K, D) in float32 (header "codebook"); no
     plane, no test codes."""
     arrays = []
-    grid = [vqvae.latent_dim, vqvae.grid, vqvae.grid]
-    encoder = packed_encoder(vqvae.encoder, [1, 28, 28])
+    encoder = packed_layers(vqvae.encoder, [1, 28, 28])
+    decoder = packed_layers(vqvae.decoder, [vqvae.latent_dim, vqvae.grid, vqvae.grid])
     header = {"kind": "vqvae", "latent_dim": vqvae.latent_dim, "grid": vqvae.grid,
               "codebook_size": vqvae.codebook_size, "encoder_file": encoder[:24].decode(),
-              "decoder": browser_layers(vqvae.decoder, grid, arrays),
+              "decoder_file": decoder[:24].decode(),
               "codebook": add(arrays, vqvae.codebook.detach().numpy().astype(np.float32))}
     name, blob = packed(header, arrays)
-    return BrowserModel(name, blob, encoder, None, None, None)
+    return BrowserModel(name, blob, encoder, decoder, None, None, None)
 
 
-def packed_encoder(encoder: nn.Sequential, shape: list | None) -> bytes:
-    """An encoder's blob in pack's format: its layers (header "layers") and their weights."""
+def packed_layers(network: nn.Sequential, shape: list | None) -> bytes:
+    """An encoder's or a decoder's blob in pack's format: its layers (header "layers") and their weights."""
     arrays = []
-    return packed({"layers": browser_layers(encoder, shape, arrays)}, arrays)[1]
+    return packed({"layers": browser_layers(network, shape, arrays)}, arrays)[1]
 
 
 def add(arrays: list, array: np.ndarray) -> int:
@@ -154,12 +156,13 @@ def packed(header: dict, arrays: list) -> tuple[str, bytes]:
 
 
 def send_models(*models: BrowserModel):
-    """The page's models, each sent to the browser as one hidden element, its encoder offered as a file (see the
-    module's docstring)."""
+    """The page's models, each sent to the browser as one hidden element, its encoder and decoder offered as files (see
+    the module's docstring)."""
     with st.container(key="browser-models"):
         st.html(HIDDEN)
         for model in {model.id: model for model in models}.values():
             model_files.offer(model.encoder)
+            model_files.offer(model.decoder)
             _model(key=f"model-{model.id}", data=model.blob)
 
 
