@@ -7,7 +7,8 @@ Streamlit serves these files uncompressed on purpose and leaves compression to a
 anew, a CPU cost paid by each first load. A Space has no such proxy in front of the app, and most of a phone's first
 load is that JavaScript, which brotli shrinks to a fifth. So each file is compressed once (brotli at quality 11,
 gzip at level 9), in a worker thread, and the copy kept in memory for as long as Streamlit describes the file the
-same (its ETag: modification time and size). Streamlit's own handler still answers every request's status and
+same (its ETag: modification time and size); brotli at its best takes seconds a large file (plotly's 4.6 MB: 9 s),
+so gzip's copy answers until brotli's is made. Streamlit's own handler still answers every request's status and
 headers (the immutable cache headers of the hashed names, 304s, its path checks); this middleware only swaps the
 body. A cut font keeps the original's address, so it goes with an ETag of its own and no-cache: a browser asks again
 on each load, and a 304 answers while the cut stays the same. Other fonts (woff2) and pictures are compressed
@@ -91,10 +92,10 @@ class StaticCompression:
             return
         file, kind = found
         headers = MutableHeaders(raw=list(start["headers"]))
-        key = (file, headers["etag"], kind)
-        if key not in self.copies:
-            self.copies[key] = asyncio.ensure_future(anyio.to_thread.run_sync(made, file, kind))
-        body = await asyncio.shield(self.copies[key])  # a client leaving does not cancel the copy others await
+        if kind == "br" and not self.copy(file, headers["etag"], "br").done():
+            kind = "gzip"  # brotli at its best takes seconds a large file: gzip's copy until brotli's is made
+        # a client leaving does not cancel the copy others await
+        body = await asyncio.shield(self.copy(file, headers["etag"], kind))
         del headers["accept-ranges"]  # ranges are served from Streamlit's own file
         if kind == "font":
             headers["etag"] = f'"cut-{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
@@ -111,6 +112,13 @@ class StaticCompression:
         headers["content-length"] = str(len(body))
         await send({**start, "headers": headers.raw})
         await send({"type": "http.response.body", "body": body if scope["method"] == "GET" else b""})
+
+    def copy(self, file: Path, etag: str, kind: str) -> asyncio.Task[bytes]:
+        """The file made lighter (made), once for as long as Streamlit gives it this ETag, in a worker thread."""
+        key = (file, etag, kind)
+        if key not in self.copies:
+            self.copies[key] = asyncio.ensure_future(anyio.to_thread.run_sync(made, file, kind))
+        return self.copies[key]
 
     async def headers_only(self, scope: Scope, receive: Receive) -> dict:
         """Streamlit's answer to the same request as a HEAD without Accept-Encoding: its status and headers."""

@@ -35,13 +35,27 @@ function offMainThread(engine, model, call, args) {
       };
     }
   } catch {
-    return Promise.resolve({ importanceWeighted, labelElbos }[call](model, ...args));
+    return Promise.resolve({ logWeights, labelElbos }[call](model, ...args));
   }
   const job = state.next++;
   const bytes = state.sent.has(model.id) ? undefined : { model: model.bytes, encoder: model.encoder, decoder: model.decoder };
   state.sent.add(model.id);
   state.worker.postMessage({ id: model.id, bytes, call, args, job });
   return new Promise((resolve) => state.jobs.set(job, resolve));
+}
+
+const CHUNK = 10;  // importance samples a call of the worker works (weighed)
+
+// engine.js's importanceWeighted(model, x, epsK) in the page's Web Worker, CHUNK samples a call, so that the worker
+// leaves work gone stale (stale(): a newer digit, a pen's touch) within a call's few milliseconds and the next
+// stroke's pictures have both cores: a promise of {elbo, logpx}, or of null once stale.
+async function weighed(engine, model, x, epsK, stale) {
+  const d = model.latent_dim, logW = [];
+  for (let at = 0; at < epsK.length; at += CHUNK * d) {
+    if (stale()) return null;
+    logW.push(...await offMainThread(engine, model, "logWeights", [x, epsK.slice(at, at + CHUNK * d)]));
+  }
+  return stale() ? null : bound(logW);
 }
 
 // use(models) once every model of ids has arrived with its encoder.
@@ -207,8 +221,10 @@ function maths(root, data) {
                       [words.kl, fixed(terms.kl, 2)]];
       show([...sample, [words.logpx, "…"]]);
       // the importance samples off the main thread: a stroke's pictures never wait for them
-      offMainThread(data.engine, model, "importanceWeighted", [x, data.eps_k]).then(({ elbo, logpx }) => {
-        if (question !== asked) return;  // a newer stroke or sample asked since
+      const touched = pen.touches;  // a newer stroke or sample, or a pen's touch, makes the samples stale
+      weighed(data.engine, model, x, data.eps_k, () => question !== asked || pen.touches !== touched).then((found) => {
+        if (!found) return;
+        const { elbo, logpx } = found;
         root.latest = { ...root.latest, iw_elbo: elbo, logpx };
         show([...sample, [words.logpx, fixed(logpx, 1)], [words.iw_elbo, fixed(elbo, 1)], [words.gap, fixed(logpx - elbo, 2)]]);
         root.dataset.answers = String(Number(root.dataset.answers ?? 0) + 1);
@@ -329,8 +345,10 @@ function likelihood(root, data) {
     root.classList.toggle("from-last", !drawn && Boolean(data.x));
     if (x) fetchEncoders();
     if (!x || !model) return draw({ nll: null, excess: null });
-    offMainThread(data.engine, model, "importanceWeighted", [x, data.eps_k]).then(({ logpx }) => {
-      if (question !== asked) return;
+    const touched = pen.touches;
+    weighed(data.engine, model, x, data.eps_k, () => question !== asked || pen.touches !== touched).then((found) => {
+      if (!found) return;
+      const { logpx } = found;
       const scores = { nll: -logpx, excess: -logpx - pixelEntropy(x) };
       root.querySelector(".yours").innerHTML = strong(fill(words.yours, scores));
       draw(scores);

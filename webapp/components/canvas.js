@@ -74,6 +74,7 @@ export default function ({ parentElement, data }) {
     points = [at(event)];
     canvas.strokes.push(points);
     paint();
+    pen.touches++;
     fetchEncoders();  // the page's encoders, while the stroke is drawn (decodes.js)
   };
   const move = (event) => {

@@ -25,6 +25,10 @@ function whenEncoded(id, use) {
   whenParts(id, ["encoder", "decoder"], use, weights.encoders);
 }
 
+// A pen's touches of the page's drawing pads (canvas.js counts them): what is worked on the drawing as it was is
+// stale from the next touch (answer.js, weighed).
+const pen = (globalThis.vaedemoPen ??= { touches: 0 });
+
 function fetchEncoders() {
   weights.encoders = true;
   for (const { model, parts } of weights.waiting) parts.forEach((part) => fetchPart(model, part));

@@ -272,6 +272,11 @@ function elboTerms(model, x, eps) {
 // (K * d, row by row) gives, log w_k = log p(x | z_k) + log p(z_k) - log q(z_k | x) (Burda et al. 2016, eq. 8); a
 // CVAE's given the label y (then of p(x | y)).
 function importanceWeighted(model, x, epsK, y) {
+  return bound(logWeights(model, x, epsK, y));
+}
+
+// importanceWeighted's log w_k, (K,): a share of the samples at a time (answer.js works them off the main thread so).
+function logWeights(model, x, epsK, y) {
   const { mu, logvar } = model.encode(x, y), d = mu.length, k = epsK.length / d, logW = new Float64Array(k);
   for (let s = 0; s < k; s++) {
     const eps = epsK.slice(s * d, (s + 1) * d), z = mu.map((m, j) => m + eps[j] * Math.exp(0.5 * logvar[j]));
@@ -279,7 +284,12 @@ function importanceWeighted(model, x, epsK, y) {
     for (let j = 0; j < d; j++) ratio -= 0.5 * (z[j] ** 2 - eps[j] ** 2 - logvar[j]);
     logW[s] = -bce(model.decodeLogits(z, y), x) + ratio;
   }
-  const top = Math.max(...logW), mean = logW.reduce((a, b) => a + b, 0) / k;
+  return logW;
+}
+
+// {elbo, logpx} of the K samples' log w_k: their mean, and the log of their mean weight.
+function bound(logW) {
+  const k = logW.length, top = Math.max(...logW), mean = logW.reduce((a, b) => a + b, 0) / k;
   return { elbo: mean, logpx: top + Math.log(logW.reduce((a, v) => a + Math.exp(v - top), 0) / k) };
 }
 
