@@ -7,12 +7,12 @@ Streamlit serves these files uncompressed on purpose and leaves compression to a
 anew, a CPU cost paid by each first load. A Space has no such proxy in front of the app, and most of a phone's first
 load is that JavaScript, which brotli shrinks to a fifth. So each file is compressed once (brotli at quality 11,
 gzip at level 9), in a worker thread, and the copy kept in memory for as long as Streamlit describes the file the
-same (its ETag: modification time and size); brotli at its best takes seconds a large file (plotly's 4.6 MB: 9 s),
-so gzip's copy answers until brotli's is made. Streamlit's own handler still answers every request's status and
-headers (the immutable cache headers of the hashed names, 304s, its path checks); this middleware only swaps the
-body. A cut font keeps the original's address, so it goes with an ETag of its own and no-cache: a browser asks again
-on each load, and a 304 answers while the cut stays the same. Other fonts (woff2) and pictures are compressed
-already and pass through, as does everything else."""
+same (its ETag: modification time and size). Brotli at its best is slow (all 256 files: 42 s of CPU, gzip 0.9 s),
+so gzip's copy answers until brotli's is made, and the whole font until its cut is (3 s each). Streamlit's own
+handler still answers every request's status and headers (the immutable cache headers of the hashed names, 304s, its
+path checks); this middleware only swaps the body. A cut font keeps the original's address, so it goes with an ETag
+of its own and no-cache: a browser asks again on each load, and a 304 answers while the cut stays the same. Other
+fonts (woff2) and pictures are compressed already and pass through, as does everything else."""
 import asyncio
 import gzip
 import hashlib
@@ -94,6 +94,9 @@ class StaticCompression:
         headers = MutableHeaders(raw=list(start["headers"]))
         if kind == "br" and not self.copy(file, headers["etag"], "br").done():
             kind = "gzip"  # brotli at its best takes seconds a large file: gzip's copy until brotli's is made
+        if kind == "font" and not self.copy(file, headers["etag"], "font").done():
+            await self.app(scope, receive, send)  # the whole font until its cut is made (seconds)
+            return
         # a client leaving does not cancel the copy others await
         body = await asyncio.shield(self.copy(file, headers["etag"], kind))
         del headers["accept-ranges"]  # ranges are served from Streamlit's own file
