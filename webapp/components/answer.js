@@ -22,7 +22,7 @@ const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;",
 const strong = (text) => escape(text).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
 const SHOWN = 3;  // entries of a longer code the graph shows (reparam.py's SHOWN before it)
 
-// call(model, ...args) of engine.js (importanceWeighted, labelElbos) in the page's one Web Worker, made from
+// call(model, ...args) of engine.js (logWeights) in the page's one Web Worker, made from
 // data.engine (engine.js's text); a promise of its result. Where a worker cannot start, on this thread.
 function offMainThread(engine, model, call, args) {
   const state = (globalThis.vaedemoWorker ??= { worker: null, sent: new Set(), jobs: new Map(), next: 0 });
@@ -35,7 +35,7 @@ function offMainThread(engine, model, call, args) {
       };
     }
   } catch {
-    return Promise.resolve({ logWeights, labelElbos }[call](model, ...args));
+    return Promise.resolve({ logWeights }[call](model, ...args));
   }
   const job = state.next++;
   const bytes = state.sent.has(model.id) ? undefined : { model: model.bytes, encoder: model.encoder, decoder: model.decoder };
@@ -46,16 +46,28 @@ function offMainThread(engine, model, call, args) {
 
 const CHUNK = 10;  // importance samples a call of the worker works (weighed)
 
-// engine.js's importanceWeighted(model, x, epsK) in the page's Web Worker, CHUNK samples a call, so that the worker
-// leaves work gone stale (stale(): a newer digit, a pen's touch) within a call's few milliseconds and the next
+// losses.py importance_weighted(model, x, epsK[, y]) in the page's Web Worker, CHUNK samples a call, so that the
+// worker leaves work gone stale (stale(): a newer digit, a pen's touch) within a call's few milliseconds and the next
 // stroke's pictures have both cores: a promise of {elbo, logpx}, or of null once stale.
-async function weighed(engine, model, x, epsK, stale) {
+async function weighed(engine, model, x, epsK, stale, y) {
   const d = model.latent_dim, logW = [];
   for (let at = 0; at < epsK.length; at += CHUNK * d) {
     if (stale()) return null;
-    logW.push(...await offMainThread(engine, model, "logWeights", [x, epsK.slice(at, at + CHUNK * d)]));
+    logW.push(...await offMainThread(engine, model, "logWeights", [x, epsK.slice(at, at + CHUNK * d), y]));
   }
   return stale() ? null : bound(logW);
+}
+
+// evaluate.py label_elbos for one image, weighed label by label: the CVAE's ELBO of x given each label 0..9 with the
+// same noise, (10,), or null once stale.
+async function labelElbos(engine, cvae, x, epsK, stale) {
+  const elbos = [];
+  for (let y = 0; y < 10; y++) {
+    const found = await weighed(engine, cvae, x, epsK, stale, y);
+    if (!found) return null;
+    elbos.push(found.elbo);
+  }
+  return elbos;
 }
 
 // use(models) once every model of ids has arrived with its encoder.
@@ -260,8 +272,9 @@ function everyDigit(root, data, setTriggerValue) {
     root.classList.toggle("drawn", Boolean(x));
     if (!model || !x) return;
     root.querySelector("img.input").src = digitURI(x);
-    offMainThread(data.engine, model, "labelElbos", [x, data.eps_k]).then((elbos) => {  // ten labels' samples
-      if (question !== asked) return;
+    const touched = pen.touches;  // ten labels' samples, stale at a newer digit or a pen's touch
+    labelElbos(data.engine, model, x, data.eps_k, () => question !== asked || pen.touches !== touched).then((elbos) => {
+      if (!elbos) return;
       const x = digit, best = elbos.indexOf(Math.max(...elbos));
       const runnerUp = Math.max(...elbos.filter((_, y) => y !== best));
       style = Array.from(model.encode(x, best).mu);

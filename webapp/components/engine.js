@@ -268,14 +268,10 @@ function elboTerms(model, x, eps) {
   return { mu, logvar, sigma, eps: Array.from(eps), z, x_hat: sigmoid(logits), recon: bce(logits, x), kl };
 }
 
-// losses.py importance_weighted for one image: {elbo, logpx} from the K samples z_k = mu + sigma * eps_k that epsK
-// (K * d, row by row) gives, log w_k = log p(x | z_k) + log p(z_k) - log q(z_k | x) (Burda et al. 2016, eq. 8); a
-// CVAE's given the label y (then of p(x | y)).
-function importanceWeighted(model, x, epsK, y) {
-  return bound(logWeights(model, x, epsK, y));
-}
-
-// importanceWeighted's log w_k, (K,): a share of the samples at a time (answer.js works them off the main thread so).
+// losses.py importance_weighted for one image, in two steps (answer.js works the samples a share at a time off the
+// main thread): the log w_k of the K samples z_k = mu + sigma * eps_k that epsK (K * d, row by row) gives,
+// log w_k = log p(x | z_k) + log p(z_k) - log q(z_k | x) (Burda et al. 2016, eq. 8), a CVAE's given the label y (then
+// of p(x | y)), (K,); then bound's {elbo, logpx} of them.
 function logWeights(model, x, epsK, y) {
   const { mu, logvar } = model.encode(x, y), d = mu.length, k = epsK.length / d, logW = new Float64Array(k);
   for (let s = 0; s < k; s++) {
@@ -316,11 +312,6 @@ function posteriorEllipse(model, mu, variance, points = 73) {
 function pixelEntropy(x) {
   const h = (p) => (p > 0 ? -p * Math.log(p) : 0);
   return x.reduce((sum, p) => sum + h(p) + h(1 - p), 0);
-}
-
-// evaluate.py label_elbos for one image: the CVAE's ELBO of x given each label 0..9, (10,), with the same noise.
-function labelElbos(cvae, x, epsK) {
-  return Array.from({ length: 10 }, (_, y) => importanceWeighted(cvae, x, epsK, y).elbo);
 }
 
 // eps ~ N(0, I) of d numbers (Box-Muller): a new posterior sample's noise (the Resample button).
