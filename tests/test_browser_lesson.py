@@ -32,7 +32,12 @@ def heading(page, title: str):
 
 
 def fits_the_screen(page) -> bool:
-    return page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight <= innerHeight")
+    """Whether the page, laid out in its own fonts (text waits in a fallback while they load), needs no scrolling."""
+    return page.evaluate("""async () => {
+        await document.fonts.ready;
+        await new Promise(requestAnimationFrame);
+        return document.querySelector('[data-testid=stMain]').scrollHeight <= innerHeight;
+    }""")
 
 
 def lead_a_lesson(page, app_url: str) -> str:
