@@ -46,9 +46,16 @@ function offMainThread(engine, model, call, args) {
 
 const CHUNK = 10;  // importance samples a call of the worker works (weighed)
 
+// Whether a part's work on its digit has gone stale: once replaced() (a newer digit or sample asked for), or once a
+// pen has touched a pad since (decodes.js, pen): that drawing is about to change.
+function staleFrom(replaced) {
+  const touched = pen.touches;
+  return () => replaced() || pen.touches !== touched;
+}
+
 // losses.py importance_weighted(model, x, epsK[, y]) in the page's Web Worker, CHUNK samples a call, so that the
-// worker leaves work gone stale (stale(): a newer digit, a pen's touch) within a call's few milliseconds and the next
-// stroke's pictures have both cores: a promise of {elbo, logpx}, or of null once stale.
+// worker leaves work gone stale (stale(), staleFrom) within a call's few milliseconds and the next stroke's pictures
+// have both cores: a promise of {elbo, logpx}, or of null once stale.
 async function weighed(engine, model, x, epsK, stale, y) {
   const d = model.latent_dim, logW = [];
   for (let at = 0; at < epsK.length; at += CHUNK * d) {
@@ -233,8 +240,7 @@ function maths(root, data) {
                       [words.kl, fixed(terms.kl, 2)]];
       show([...sample, [words.logpx, "…"]]);
       // the importance samples off the main thread: a stroke's pictures never wait for them
-      const touched = pen.touches;  // a newer stroke or sample, or a pen's touch, makes the samples stale
-      weighed(data.engine, model, x, data.eps_k, () => question !== asked || pen.touches !== touched).then((found) => {
+      weighed(data.engine, model, x, data.eps_k, staleFrom(() => question !== asked)).then((found) => {
         if (!found) return;
         const { elbo, logpx } = found;
         root.latest = { ...root.latest, iw_elbo: elbo, logpx };
@@ -272,8 +278,7 @@ function everyDigit(root, data, setTriggerValue) {
     root.classList.toggle("drawn", Boolean(x));
     if (!model || !x) return;
     root.querySelector("img.input").src = digitURI(x);
-    const touched = pen.touches;  // ten labels' samples, stale at a newer digit or a pen's touch
-    labelElbos(data.engine, model, x, data.eps_k, () => question !== asked || pen.touches !== touched).then((elbos) => {
+    labelElbos(data.engine, model, x, data.eps_k, staleFrom(() => question !== asked)).then((elbos) => {
       if (!elbos) return;
       const x = digit, best = elbos.indexOf(Math.max(...elbos));
       const runnerUp = Math.max(...elbos.filter((_, y) => y !== best));
@@ -358,8 +363,7 @@ function likelihood(root, data) {
     root.classList.toggle("from-last", !drawn && Boolean(data.x));
     if (x) fetchEncoders();
     if (!x || !model) return draw({ nll: null, excess: null });
-    const touched = pen.touches;
-    weighed(data.engine, model, x, data.eps_k, () => question !== asked || pen.touches !== touched).then((found) => {
+    weighed(data.engine, model, x, data.eps_k, staleFrom(() => question !== asked)).then((found) => {
       if (!found) return;
       const { logpx } = found;
       const scores = { nll: -logpx, excess: -logpx - pixelEntropy(x) };

@@ -26,7 +26,7 @@ function whenEncoded(id, use) {
 }
 
 // A pen's touches of the page's drawing pads (canvas.js counts them): what is worked on the drawing as it was is
-// stale from the next touch (answer.js, weighed).
+// stale from the next touch (answer.js, staleFrom).
 const pen = (globalThis.vaedemoPen ??= { touches: 0 });
 
 function fetchEncoders() {
