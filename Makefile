@@ -11,7 +11,7 @@ VENV ?= $(HOME)/.cache/vaedemo/venv-$(shell cat $(REQS) | sha256sum | cut -c1-16
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint bench data chromium git-lfs redis haproxy axe space venv venv-path clean-venv
+.PHONY: run test lint bench data static chromium git-lfs redis haproxy axe space venv venv-path clean-venv
 
 venv: $(VENV)/.installed
 
@@ -22,7 +22,12 @@ $(VENV)/.installed:
 	$(PY) -m pip install --quiet $(addprefix -r ,$(REQS))
 	touch $@
 
-run: venv
+# Streamlit's files compressed and its fonts cut once, kept on disk per Streamlit version (webapp/compression.py):
+# done when the environment is built, not on the first visitor's time; seconds the first time, nothing after.
+static: venv
+	$(PY) -m webapp.compression
+
+run: venv static
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 # Fashion-MNIST's offline source is Debian's package (torchvision's download is tried first).
@@ -57,13 +62,13 @@ AXE ?= $(HOME)/.cache/vaedemo/axe
 axe:
 	@test -f $(AXE)/node_modules/axe-core/axe.min.js || npm install --prefix $(AXE) --no-audit --no-fund axe-core@4.14
 
-test: venv chromium git-lfs data redis haproxy axe lint
+test: venv static chromium git-lfs data redis haproxy axe lint
 	VAEDEMO_AXE=$(AXE) $(PY) -m pytest
 
 space:
 	@bash space/publish.sh "$(REMOTE)"
 
-bench: venv chromium data
+bench: venv static chromium data
 	for script in benchmarks/[a-z]*.py; do $(PY) -m benchmarks.$$(basename $$script .py) || exit 1; done
 
 venv-path:

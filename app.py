@@ -19,10 +19,10 @@ PAGES = [("draw", ":material/draw:"), ("home", ":material/grid_view:"), ("latent
 if __name__ == "app":
     from starlette.middleware import Middleware
 
-    from webapp import compression, model_files, room_api
+    from webapp import compression, model_files, room_api, startup
 
     app = st.App("app.py", routes=room_api.ROUTES + model_files.ROUTES,
-                 middleware=[Middleware(compression.StaticCompression)])
+                 middleware=[Middleware(compression.StaticCompression)], lifespan=startup.lifespan)
 elif __name__ == "__main__":
     session.language()  # before the first text: from the address bar or the browser on a first visit
     st.set_page_config(page_title=t("app.title"), page_icon="✏️", layout="wide",

@@ -1,6 +1,7 @@
-"""Streamlit's frontend compressed once and kept, its fonts cut (webapp/compression.py, webapp/fonts.py): the
-middleware around Streamlit's own static handler on a small Starlette app, where its cache can be read, then the app
-as `streamlit run app.py` serves it."""
+"""Streamlit's frontend compressed once and kept on disk, its fonts cut (webapp/compression.py, webapp/fonts.py): the
+middleware around Streamlit's own static handler on a small Starlette app, where its cache can be read, over an empty
+store (a process that starts before the copies are made) and a prepared one (`python -m webapp.compression`, as the
+environment's build runs it), then the app as `streamlit run app.py` serves it."""
 import asyncio
 import gzip
 import io
@@ -17,7 +18,8 @@ from starlette.routing import Mount, Route
 from streamlit.web.server.starlette.starlette_static_routes import create_streamlit_static_handler
 
 from tests.harness.server import ROOT
-from webapp.compression import STATIC_DIR, StaticCompression, coding
+from webapp import compression
+from webapp.compression import STATIC_DIR, StaticCompression, Store, coding
 
 CHROMIUM = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 GZIP = {"Accept-Encoding": "gzip, deflate"}  # a browser without brotli
@@ -68,8 +70,8 @@ def made(app, path: str, kind: str) -> bytes:
     return asyncio.run_coroutine_threadsafe(asyncio.wait_for(asyncio.shield(copy), 120), LOOP).result()
 
 
-def test_a_bundle_comes_compressed_once_with_streamlits_headers():
-    app = StaticCompression(streamlit_like())
+def test_a_bundle_comes_compressed_once_with_streamlits_headers(tmp_path):
+    app = StaticCompression(streamlit_like(), Store(tmp_path))
     plain_status, plain_headers, plain = call(streamlit_like(), BUNDLE, CHROMIUM)  # Streamlit's own answer
     assert plain_status == 200 and plain == (STATIC_DIR / BUNDLE.lstrip("/")).read_bytes()
     assert call(app, BUNDLE, CHROMIUM)[1]["content-encoding"] == "gzip"  # while brotli's copy is made
@@ -93,8 +95,8 @@ def test_a_bundle_comes_compressed_once_with_streamlits_headers():
     assert sizes["br"] < 0.85 * sizes["gzip"] < 0.85 * len(plain) / 3
 
 
-def test_the_icon_font_is_cut_to_the_apps_icons_and_still_draws_them():
-    app = StaticCompression(streamlit_like())
+def test_the_icon_font_is_cut_to_the_apps_icons_and_still_draws_them(tmp_path):
+    app = StaticCompression(streamlit_like(), Store(tmp_path))
     assert call(app, ICONS, CHROMIUM) == call(streamlit_like(), ICONS, CHROMIUM)  # the whole, while the cut is made
     made(app, ICONS, "font")
     status, headers, body = call(app, ICONS, CHROMIUM)
@@ -119,8 +121,8 @@ def test_the_icon_font_is_cut_to_the_apps_icons_and_still_draws_them():
     assert len(app.copies) == 1  # cut once
 
 
-def test_the_text_font_keeps_every_character_of_the_apps_texts_it_had():
-    app = StaticCompression(streamlit_like())
+def test_the_text_font_keeps_every_character_of_the_apps_texts_it_had(tmp_path):
+    app = StaticCompression(streamlit_like(), Store(tmp_path))
     call(app, TEXT, CHROMIUM)
     made(app, TEXT, "font")
     status, headers, body = call(app, TEXT, CHROMIUM)
@@ -133,8 +135,8 @@ def test_the_text_font_keeps_every_character_of_the_apps_texts_it_had():
     assert len(signs) >= 8 and signs <= {chr(code) for code in kept}
 
 
-def test_the_rest_passes_through():
-    app = StaticCompression(streamlit_like())
+def test_the_rest_passes_through(tmp_path):
+    app = StaticCompression(streamlit_like(), Store(tmp_path))
     for path, headers in ((BUNDLE, {}), (BUNDLE, {"Accept-Encoding": "identity"}),
                           (BUNDLE, {"Accept-Encoding": "*;q=0"}), (BUNDLE, {**CHROMIUM, "Range": "bytes=0-99"}),
                           (ITALIC, CHROMIUM), ("/_stcore/health", CHROMIUM), ("/api/rooms/ABCDE", CHROMIUM)):
@@ -142,6 +144,26 @@ def test_the_rest_passes_through():
     assert call(app, BUNDLE)[2] == (STATIC_DIR / BUNDLE.lstrip("/")).read_bytes()
     assert call(app, BUNDLE, {**CHROMIUM, "Range": "bytes=0-99"})[0] == 206
     assert app.copies == {}
+
+
+def test_a_prepared_store_answers_the_first_request_with_no_work_on_its_path(tmp_path, monkeypatch):
+    """`python -m webapp.compression` makes every copy before the first visitor: brotli and the cut fonts answer the
+    very first requests, and nothing is compressed or cut on their way."""
+    store = Store(tmp_path / "streamlit-x")
+    assert store.prepare() > 200 and store.missing() == [] and store.prepare() == 0  # made once, kept
+    assert (tmp_path / "streamlit-x" / f"{BUNDLE.lstrip('/')}.br").is_file()
+
+    def no_work(file, kind):
+        raise AssertionError(f"{file.name} made ({kind}) on a request's path")
+
+    monkeypatch.setattr(compression, "made", no_work)
+    app = StaticCompression(streamlit_like(), store)
+    status, headers, body = call(app, BUNDLE, CHROMIUM)
+    assert status == 200 and headers["content-encoding"] == "br"
+    assert brotli.decompress(body) == (STATIC_DIR / BUNDLE.lstrip("/")).read_bytes()
+    assert call(app, "/", GZIP)[1]["content-encoding"] == "gzip"
+    status, headers, body = call(app, ICONS, CHROMIUM)
+    assert headers["cache-control"] == "no-cache" and len(body) < (STATIC_DIR / ICONS.lstrip("/")).stat().st_size / 4
 
 
 def test_accept_encoding():

@@ -9,6 +9,8 @@ the original's place.
 - Source Sans, its text font (170 kB, Latin, Greek, Cyrillic and Vietnamese): the scripts and signs of this app's
   texts (Latin, Greek, punctuation, arrows, mathematical signs, and every character of its catalogues: 95 kB). The
   Chinese catalogue's characters come from the system's fonts, as they always did; a character cut out would too."""
+import functools
+import hashlib
 import io
 import re
 from pathlib import Path
@@ -25,22 +27,35 @@ WORD = re.compile(r"[a-z0-9_]+")
 TEXT = [(0x20, 0x24F), (0x370, 0x3FF), (0x2000, 0x20CF), (0x2100, 0x214F), (0x2190, 0x22FF), (0x25A0, 0x25FF)]
 
 
+@functools.cache
+def key() -> str:
+    """What a cut depends on besides Streamlit's files, as a short hash: how it is cut, the catalogues, our icons."""
+    kept = [Path(__file__).read_text(encoding="utf-8"), catalogue(), *sorted(our_icons())]
+    return hashlib.blake2b("\n".join(kept).encode(), digest_size=6).hexdigest()
+
+
+def catalogue() -> str:
+    return "".join(path.read_text(encoding="utf-8") for path in sorted((ROOT / "webapp" / "i18n").glob("*.toml")))
+
+
+def our_icons() -> set[str]:
+    return {name for path in [ROOT / "app.py", *(ROOT / "webapp").rglob("*.py")]
+            for name in OURS.findall(path.read_text(encoding="utf-8"))}
+
+
 def cut(file: Path, static_dir: Path) -> bytes:
     """One of Streamlit's fonts (woff2) cut to what the app shows."""
     if file.name.startswith("MaterialSymbols"):
         return cut_icons(file, names_shown(static_dir))
-    texts = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "webapp" / "i18n").glob("*.toml"))
     unicodes = [code for low, high in TEXT for code in range(low, high + 1)]
-    return subset_woff2(TTFont(file), text=texts, unicodes=unicodes)
+    return subset_woff2(TTFont(file), text=catalogue(), unicodes=unicodes)
 
 
 def names_shown(static_dir: Path) -> set[str]:
     """The icon names the app can write: ours, and every word in Streamlit's JavaScript (most name no icon)."""
-    ours = {name for path in [ROOT / "app.py", *(ROOT / "webapp").rglob("*.py")]
-            for name in OURS.findall(path.read_text(encoding="utf-8"))}
     theirs = {word for path in (static_dir / "static" / "js").glob("*.js")
               for word in WORD.findall(path.read_text(encoding="utf-8", errors="ignore"))}
-    return ours | theirs
+    return our_icons() | theirs
 
 
 def cut_icons(font_file: Path, names: set[str]) -> bytes:

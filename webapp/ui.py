@@ -173,6 +173,17 @@ def packed(model) -> BrowserModel:
     return browser_model(model, codes_of(model), test_sample(session.trained_on(model))[1])
 
 
+def warm_up():
+    """What the first pages of a fresh process read, loaded before its first visitor (webapp/startup.py): MNIST's
+    test sample and the shipped models of the Draw, Latent and dimensions pages, with their codes and packs."""
+    labels = load_sample("mnist")[1]
+    for kind, latent_dim, arch in (("ae", 2, "mlp"), ("vae", 2, "mlp"), ("ae", 16, "mlp"), ("vae", 16, "mlp"),
+                                   ("ae", 16, "conv"), ("vae", 16, "conv")):
+        model = shipped(kind, latent_dim, "mnist", arch)
+        browser_model(model, shipped_codes(kind, latent_dim, "mnist", arch), labels)
+    kl_by_dimension(shipped("vae", 16, "mnist"))
+
+
 def prior_panel(z):
     """The maths of generating: the prior's density at the code z (d,) that the decoder turns into a digit."""
     z = torch.as_tensor(z, dtype=torch.float32)
