@@ -88,10 +88,10 @@ function whenModels(ids, use) {
 }
 
 // The digit a part answers: its canvas's drawing, as it changes, or the page's own digit. A digit fetches the
-// encoders, where no touch of the pad has yet (decodes.js).
+// weights, where no pad has yet (decodes.js).
 function followDigit(data, answer) {
   const each = (digit) => {
-    if (digit) fetchEncoders();
+    if (digit) fetchWeights();
     answer(digit);
   };
   if (data.x) {
@@ -361,7 +361,7 @@ function likelihood(root, data) {
     const x = drawn ?? data.x ?? null, question = ++asked;
     root.classList.toggle("drawn", Boolean(x));
     root.classList.toggle("from-last", !drawn && Boolean(data.x));
-    if (x) fetchEncoders();
+    if (x) fetchWeights();
     if (!x || !model) return draw({ nll: null, excess: null });
     weighed(data.engine, model, x, data.eps_k, staleFrom(() => question !== asked)).then((found) => {
       if (!found) return;

@@ -75,7 +75,6 @@ export default function ({ parentElement, data }) {
     canvas.strokes.push(points);
     paint();
     pen.touches++;
-    fetchEncoders();  // the page's encoders, while the stroke is drawn (decodes.js)
   };
   const move = (event) => {
     if (!points) return;
@@ -98,6 +97,7 @@ export default function ({ parentElement, data }) {
   paint();
   if (fresh || drawing.get() === undefined) publish();  // a new canvas: the page's components learn it is blank
   canvas.dataset.ready = "true";
+  requestAnimationFrame(() => setTimeout(fetchWeights, 0));  // the page's weights once the pad is on screen (decodes.js)
   return () => {
     canvas.dataset.ready = "";
     for (const [target, type, handler] of listeners) target.removeEventListener(type, handler);

@@ -162,7 +162,7 @@ export default function ({ parentElement, data }) {
     const x = drawn ?? data.x ?? null;
     root.classList.toggle("drawn", Boolean(x));
     root.classList.toggle("from-last", !drawn && Boolean(data.x));
-    if (x) fetchEncoders();
+    if (x) fetchWeights();
     if (!x || !model) return;
     input.src = digitURI(x);
     editor(root, data, model, Array.from(model.encode(x).codes));

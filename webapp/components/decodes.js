@@ -10,27 +10,31 @@ function whenModel(id, use) {
 }
 
 // A model's decoder and encoder come apart from it, each a file over HTTP (webapp/model_files.py), so that a page's
-// first load carries its maps alone. A decoder is fetched when a part waits for it (whenDecoded: at once where a
-// page shows decodes, at a map's first hover or touch); the encoders a part waits for (whenEncoded) at the first touch
-// of a drawing pad or when a part has a digit to answer (fetchEncoders), and after that each as it is waited for.
-const weights = (globalThis.vaedemoWeights ??= { encoders: false, fetching: new Set(), waiting: [] });
+// first load carries its maps alone. A page with a drawing pad fetches every weight its parts wait for as soon as its
+// first screen is drawn (fetchWeights: the student's first stroke overlaps the download), and each part that waits
+// after that, whenever its model arrives; elsewhere a decoder is fetched when a part waits for it (whenDecoded: at
+// once where a page shows decodes, at a map's first hover or touch), an encoder when a part has a digit to answer.
+// A failed fetch is tried again while a part waits for it, so no drawing is left unanswered.
+const weights = (globalThis.vaedemoWeights ??= { eager: false, fetching: new Set(), waiting: [] });
+const RETRIES = [1, 2, 4, 8, 15];  // seconds before each new try of a failed fetch
 
 // use(model) once the model with this id has arrived and its decoder too.
 function whenDecoded(id, use) {
-  whenParts(id, ["decoder"], use, true);
+  whenParts(id, ["decoder"], use, () => true);
 }
 
 // use(model) once the model with this id has arrived, its decoder and its encoder too.
 function whenEncoded(id, use) {
-  whenParts(id, ["encoder", "decoder"], use, weights.encoders);
+  whenParts(id, ["encoder", "decoder"], use, () => weights.eager);
 }
 
 // A pen's touches of the page's drawing pads (canvas.js counts them): what is worked on the drawing as it was is
 // stale from the next touch (answer.js, staleFrom).
 const pen = (globalThis.vaedemoPen ??= { touches: 0 });
 
-function fetchEncoders() {
-  weights.encoders = true;
+// Fetch the weights every part waits for, now and from now on (a drawing pad's first screen, a digit to answer).
+function fetchWeights() {
+  weights.eager = true;
   for (const { model, parts } of weights.waiting) parts.forEach((part) => fetchPart(model, part));
 }
 
@@ -38,11 +42,11 @@ function whenParts(id, parts, use, now) {
   whenModel(id, (model) => {
     if (parts.every((part) => model[part])) return use(model);
     weights.waiting.push({ model, parts, use });
-    if (now) parts.forEach((part) => fetchPart(model, part));
+    if (now()) parts.forEach((part) => fetchPart(model, part));  // asked when the model arrives, not before
   });
 }
 
-async function fetchPart(model, part) {
+async function fetchPart(model, part, tries = 0) {
   const file = model[`${part}_file`];
   if (model[part] || weights.fetching.has(file)) return;
   weights.fetching.add(file);
@@ -51,7 +55,8 @@ async function fetchPart(model, part) {
     if (!answer.ok) throw new Error(answer.statusText);
     model.add(part, new Uint8Array(await answer.arrayBuffer()));
   } catch {
-    return;  // asked again by the next part that waits, pad touched or digit
+    if (tries < RETRIES.length) setTimeout(() => fetchPart(model, part, tries + 1), 1000 * RETRIES[tries]);
+    return;  // after the last try, asked again by the next part that waits
   } finally {
     weights.fetching.delete(file);
   }
