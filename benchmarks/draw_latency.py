@@ -1,6 +1,6 @@
 """Draw page speed in a real browser (Debian's Chromium through Playwright), as a person meets it.
 
-For each of the three pairs the Draw page shows (2-D MLPs, 16-D MLPs, 16-D convolutional), over 20 mouse strokes of
+For each of the three pairs the Draw page shows (2-D small convolutional, 16-D MLPs, 16-D convolutional), over 20 mouse strokes of
 digits: the time from the mouse's release to the input and both reconstructions shown (loaded) and both maps' stars
 moved, read in the page at each animation frame from before the stroke; the websocket messages the page sent during
 those strokes; the bytes the page received over its websocket on its first load (the models' maps among them); each
@@ -29,7 +29,7 @@ from tests.harness.browser import CHROMIUM_FLAGS, chromium_path, wait_for_app
 from tests.harness.server import ROOT, free_port, start_app, stop_app
 from tests.harness.strokes import ANSWER_ROOTS, DIGITS, MAP_POINTS, clear_canvas, draw_stroke, wait_until_drawable
 
-PAIRS = {"2-D MLP": "", "16-D MLP": "?draw_latent_dim=16-D", "16-D conv": "?draw_latent_dim=16-D&draw_conv=true"}
+PAIRS = {"2-D conv": "", "16-D MLP": "?draw_latent_dim=16-D", "16-D conv": "?draw_latent_dim=16-D&draw_conv=true"}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 MODELS, REST = "websocket: the models' maps (vaedemo.model)", "websocket: the rest"
 RECORD_MOUSE_UP = "document.addEventListener('pointerup', () => { window.mouseUpAt = performance.now(); }, true)"
@@ -180,7 +180,7 @@ def model_bytes() -> dict[str, int]:
 
     images, labels = load_test_sample("mnist")
     sizes = {}
-    for name, (latent_dim, arch) in {"2-D MLP": (2, "mlp"), "16-D MLP": (16, "mlp"), "16-D conv": (16, "conv")}.items():
+    for name, (latent_dim, arch) in {"2-D conv": (2, "mlp"), "16-D MLP": (16, "mlp"), "16-D conv": (16, "conv")}.items():
         for kind in ("ae", "vae"):
             model = load_checkpoint(checkpoint_path(kind, latent_dim, "mnist", arch=arch))
             with torch.inference_mode():

@@ -42,11 +42,11 @@ def first_test_digit(label: int) -> torch.Tensor:
 
 def test_page_shows_clean_damaged_and_both_repairs_with_their_errors(at):
     assert at.title[0].value == "Repair a damaged digit"
-    assert list(pictures(at)) == ["Clean digit", "Damaged", "AE, 2-D", "VAE, 2-D"]
+    assert list(pictures(at)) == ["Clean digit", "Damaged", "conv AE, 2-D", "conv VAE, 2-D"]
     assert [image.captions[0] for image in at.get("image")].count("error map") == 3
     errors = mean_errors(at)
-    assert list(errors) == ["Damaged", "AE, 2-D", "VAE, 2-D"] and all(0 < e < 1 for e in errors.values())
-    assert at.metric[1].proto.delta == f"{errors['AE, 2-D'] - errors['Damaged']:+.3f}"
+    assert list(errors) == ["Damaged", "conv AE, 2-D", "conv VAE, 2-D"] and all(0 < e < 1 for e in errors.values())
+    assert at.metric[1].proto.delta == f"{errors['conv AE, 2-D'] - errors['Damaged']:+.3f}"
     assert "Best repair here:" in at.main.caption[-1].value
     assert at.radio(key="repair_latent_dim").value == 2
     assert "Draw a digit on the **Draw** page to repair your own." in [c.value for c in at.caption]
@@ -60,7 +60,7 @@ def test_noise_slider_changes_the_damaged_picture_and_its_error(at):
     noisy = pictures(at)["Damaged"]
     assert noisy != pictures(at)["Clean digit"] and mean_errors(at)["Damaged"] > 0.2
     errors = mean_errors(at)
-    assert errors["VAE, 2-D"] < errors["Damaged"] - 0.05  # at this noise the repair is clearly closer
+    assert errors["conv VAE, 2-D"] < errors["Damaged"] - 0.05  # at this noise the repair is clearly closer
     button(at, "New noise").click().run()
     assert pictures(at)["Damaged"] != noisy
 
@@ -75,9 +75,9 @@ def test_erasing_a_region_or_a_placed_block_zeroes_exactly_that(at):
     vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-2d.safetensors")
     filled = fill_in(vae, top, REGIONS["top half"])  # the default: only the erased block is redrawn
     assert at.toggle(key="repair_fill_only").value is True
-    assert mean_errors(at)["VAE, 2-D"] == pytest.approx(mean_abs_error(filled, clean).item(), abs=0.0005)
+    assert mean_errors(at)["conv VAE, 2-D"] == pytest.approx(mean_abs_error(filled, clean).item(), abs=0.0005)
     at.toggle(key="repair_fill_only").set_value(False).run()
-    assert mean_errors(at)["VAE, 2-D"] == pytest.approx(mean_abs_error(repair(vae, top), clean).item(), abs=0.0005)
+    assert mean_errors(at)["conv VAE, 2-D"] == pytest.approx(mean_abs_error(repair(vae, top), clean).item(), abs=0.0005)
     at.selectbox(key="repair_erase").set_value("a block I place").run()
     assert [s.key for s in at.slider] == ["repair_noise", "repair_block_top", "repair_block_left", "repair_block_size"]
     at.slider(key="repair_block_top").set_value(12).run()
@@ -122,10 +122,10 @@ def test_my_own_model_is_shown_too_and_labelled_denoising(at):
     mine.metadata = {"train_noise": "0.3"}
     at.session_state["my_model"] = mine
     at.run()
-    assert list(mean_errors(at)) == ["Damaged", "AE, 2-D", "VAE, 2-D", "Your AE, 2-D, denoising (trained on noise 0.3)"]
+    assert list(mean_errors(at)) == ["Damaged", "conv AE, 2-D", "conv VAE, 2-D", "Your AE, 2-D, denoising (trained on noise 0.3)"]
     at.session_state["use_mine"] = True  # the sidebar's switch: now it is the page's AE, shown once
     at.run()
-    assert list(mean_errors(at)) == ["Damaged", "Your AE, 2-D, denoising (trained on noise 0.3)", "VAE, 2-D"]
+    assert list(mean_errors(at)) == ["Damaged", "Your AE, 2-D, denoising (trained on noise 0.3)", "conv VAE, 2-D"]
 
 
 def test_16d_pair_and_the_shipped_denoising_vae(at):
@@ -182,7 +182,7 @@ def test_on_fashion_mnist_it_repairs_items_and_leaves_out_what_belongs_to_mnist(
     assert at.selectbox(key="repair_label").label == "Test item"
     assert at.selectbox(key="repair_label").options == list(DATASETS["fashion"].classes)
     assert [r.key for r in at.radio] == ["repair_latent_dim"]
-    assert list(pictures(at)) == ["Clean item", "Damaged", "AE, 2-D", "VAE, 2-D"]
+    assert list(pictures(at)) == ["Clean item", "Damaged", "conv AE, 2-D", "conv VAE, 2-D"]
     assert pictures(at)["Clean item"] != mnist_clean
 
 

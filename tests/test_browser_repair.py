@@ -27,13 +27,13 @@ def open_repair_page(page, app_url):
     wait_for_app(page)
     page.get_by_role("link", name="Repair").click(timeout=COLD_START)
     page.get_by_text("Repair a damaged digit").wait_for(timeout=COLD_START)
-    expect(figure(page, "VAE, 2-D")).to_be_visible(timeout=COLD_START)
+    expect(figure(page, "conv VAE, 2-D")).to_be_visible(timeout=COLD_START)
     wait_for_app(page)
 
 
 def test_noise_and_an_erased_half_redraw_the_damage_and_the_repairs(page, app_url):
     open_repair_page(page, app_url)
-    damaged, repaired = figure(page, "Damaged").get_attribute("src"), figure(page, "VAE, 2-D").get_attribute("src")
+    damaged, repaired = figure(page, "Damaged").get_attribute("src"), figure(page, "conv VAE, 2-D").get_attribute("src")
     error = damaged_error(page)
 
     slider = page.get_by_role("slider", name=re.compile("Noise level"))
@@ -42,7 +42,7 @@ def test_noise_and_an_erased_half_redraw_the_damage_and_the_repairs(page, app_ur
         page.keyboard.press("ArrowRight")
         expect(slider).to_have_attribute("aria-valuetext", f"{0.4 + 0.05 * step:.2f}", timeout=SLOW)
     expect(figure(page, "Damaged")).not_to_have_attribute("src", damaged, timeout=SLOW)
-    expect(figure(page, "VAE, 2-D")).not_to_have_attribute("src", repaired, timeout=SLOW)
+    expect(figure(page, "conv VAE, 2-D")).not_to_have_attribute("src", repaired, timeout=SLOW)
     wait_for_app(page)
     assert "repair_noise=0.6" in page.url  # the address bar keeps the view
     noisier = damaged_error(page)

@@ -43,6 +43,31 @@ def test_a_conv_model_round_trips_with_its_arch(tmp_path):
     refuse(as_mlp, "does not hold a vaedemo AE's weights")
 
 
+def test_a_narrow_conv_model_in_float16_is_stored_as_it_computes(tmp_path):
+    """channels and weights round-trip; float16 weights are stored in half the bytes, exactly as the model has them
+    after training (vaedemo.train rounds them), so the loaded model computes the same numbers."""
+    from safetensors import safe_open
+
+    from vaedemo.data import load_test_sample
+    from vaedemo.train import TrainConfig, fit
+
+    images = load_test_sample("mnist")[0][:256]
+    config = TrainConfig(kind="vae", arch="conv", channels=4, hidden=8, weights="float16", epochs=1, batch_size=64)
+    model = fit(config, images, images[:32]).model.eval()
+    assert all(torch.equal(weight, weight.half().float()) for weight in model.state_dict().values())
+    path = save_checkpoint(model, tmp_path / "small.safetensors")
+    with safe_open(str(path), framework="pt") as f:
+        assert {f.get_tensor(key).dtype for key in f.keys()} == {torch.float16}
+    loaded = load_checkpoint(path)
+    assert (loaded.config.channels, loaded.config.weights, loaded.metadata["channels"]) == (4, "float16", "4")
+    assert loaded.encoder[0].out_channels == 4 and loaded.encoder[2].out_channels == 8
+    with torch.no_grad():
+        assert torch.equal(loaded.decode(loaded.encode(images[:3])[0]), model.decode(model.encode(images[:3])[0]))
+    float32 = save_checkpoint(build_model(ModelConfig("vae", 2, 8, arch="conv", channels=4)), tmp_path / "f32.st")
+    assert path.stat().st_size < 0.6 * float32.stat().st_size
+    assert load_checkpoint(float32).config.weights == "float32"
+
+
 def test_a_checkpoint_without_arch_is_an_mlp(vae, tmp_path):
     """Every checkpoint written before the conv pair existed (the shipped ones among them) has no arch."""
     path = tmp_path / "old.safetensors"

@@ -74,6 +74,10 @@ def parser() -> argparse.ArgumentParser:
         default="mlp",
         help="conv: two stride-2 convolutions before the hidden layer, mirrored in the decoder (AE, VAE)",
     )
+    train.add_argument("--channels", type=positive(int), default=32, metavar="C",
+                       help="conv: the first convolution's channels (the second has 2C)")
+    train.add_argument("--weights", choices=["float32", "float16"], default="float32",
+                       help="float16: the weights rounded to float16 (half the file), tested and stored so")
     train.add_argument("--codebook-size", type=positive(int), default=64, metavar="K",
                        help="VQ-VAE: the number of codebook vectors (2 to 1024)")
     train.add_argument("--epochs", type=positive(int), default=10)
@@ -124,7 +128,7 @@ def run_fetch(args, log):
 def run_train(args, log):
     config = TrainConfig(kind=args.model, dataset=args.dataset, latent_dim=args.latent_dim, hidden=args.hidden,
                          arch="conv" if args.model == "vqvae" else args.arch, codebook_size=args.codebook_size,
-                         epochs=args.epochs,
+                         channels=args.channels, weights=args.weights, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed,
                          train_size=args.train_size, threads=args.threads, precision=args.precision, noise=args.noise,
                          kl_warmup=args.kl_warmup)

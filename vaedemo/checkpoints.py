@@ -24,12 +24,16 @@ def save_checkpoint(model: AutoEncoder, path, **metadata) -> Path:
     path = Path(path)
     meta = {key: value if isinstance(value, str) else json.dumps(value) for key, value in metadata.items()}
     meta.update(
-        kind=model.kind, latent_dim=str(model.latent_dim), hidden=str(model.config.hidden), arch=model.config.arch
+        kind=model.kind, latent_dim=str(model.latent_dim), hidden=str(model.config.hidden), arch=model.config.arch,
+        weights=model.config.weights,
     )
+    if model.config.arch == "conv" and model.kind != "vqvae":
+        meta.update(channels=str(model.config.channels))
     if model.kind == "vqvae":  # its codes: K codebook vectors, a grid x grid of them per image
         meta.update(codebook_size=str(model.codebook_size), grid=str(model.grid))
     meta.setdefault("dataset", "mnist")
-    state = {name: tensor.detach().to("cpu", torch.float32).contiguous() for name, tensor in model.state_dict().items()}
+    dtype = torch.float16 if model.config.weights == "float16" else torch.float32
+    state = {name: tensor.detach().to("cpu", dtype).contiguous() for name, tensor in model.state_dict().items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     os.close(fd)
@@ -119,9 +123,10 @@ def config_from(metadata: dict, name: str) -> ModelConfig:
                 raise ValueError("a VQ-VAE's metadata must give its codebook_size")
             codes["codebook_size"] = int(metadata["codebook_size"])
         # checkpoints written before the conv pair existed have no arch: they are all MLPs
-        return ModelConfig(
-            kind=metadata["kind"], latent_dim=latent_dim, hidden=hidden, arch=metadata.get("arch", "mlp"), **codes
-        )
+        if metadata.get("arch") == "conv" and metadata["kind"] != "vqvae":
+            codes["channels"] = int(metadata.get("channels", "32"))
+        return ModelConfig(kind=metadata["kind"], latent_dim=latent_dim, hidden=hidden,
+                           arch=metadata.get("arch", "mlp"), weights=metadata.get("weights", "float32"), **codes)
     except ValueError as error:
         raise ValueError(f"{name} has invalid metadata: {error}") from error
 

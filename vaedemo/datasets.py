@@ -57,6 +57,8 @@ def dataset_info(name: str) -> Dataset:
 
 
 def checkpoint_path(kind: str, latent_dim: int, dataset: str, variant: str = "", arch: str = "mlp") -> Path:
-    """Where the shipped model of this kind, latent size, data set, variant ("-denoise", "-beta4") and arch lies."""
+    """Where the shipped model of this kind, latent size, data set, variant ("-denoise", "-beta4") and arch lies: arch
+    "conv" names the 16-D convolutional pair (conv-...), "mlp" the plain names (the 2-D ones are small conv nets too,
+    docs/models.md)."""
     prefix = ("" if dataset == "mnist" else f"{dataset}-") + ("conv-" if arch == "conv" else "")
     return CHECKPOINTS / f"{prefix}{kind}-{latent_dim}d{variant}.safetensors"

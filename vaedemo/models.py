@@ -3,8 +3,8 @@ fairly.
 
     encoder: 784 -> hidden -> latent_dim        (VAE: -> 2 * latent_dim, the mean and log-variance)
     decoder: latent_dim -> hidden -> 784 logits (decode() applies the sigmoid: Bernoulli means)
-    arch "conv" (AE and VAE): two stride-2 4x4 convolutions 1 -> 32 -> 64 channels (28 -> 14 -> 7 pixels)
-          before the hidden layer, mirrored by two transposed convolutions in the decoder
+    arch "conv" (AE and VAE): two stride-2 4x4 convolutions 1 -> C -> 2C channels (28 -> 14 -> 7 pixels; C = 32 by
+          default) before the hidden layer, mirrored by two transposed convolutions in the decoder
     CVAE: the label y as a one-hot vector of 10 appended to the encoder's input and to the decoder's code,
           q(z | x, y) and p(x | z, y): z keeps only what the label does not say, the style
     VQ-VAE: the conv encoder's two stride-2 convolutions, then a 3x3 one (hidden channels) and a 1x1 one to a
@@ -46,6 +46,8 @@ class ModelConfig:
     hidden: int = 512  # VQ-VAE: the channels of the 7x7 layers
     arch: str = "mlp"  # "mlp" or "conv" (AE and VAE; the VQ-VAE is conv only)
     codebook_size: int = 64  # VQ-VAE: K, the number of codebook vectors
+    channels: int = 32  # conv AE and VAE: C, the first convolution's channels (the second has 2C)
+    weights: str = "float32"  # how its weights are stored, and so what they are: "float32" or "float16"
 
     def __post_init__(self):
         if self.kind not in ("ae", "vae", "cvae", "vqvae"):
@@ -58,6 +60,10 @@ class ModelConfig:
             raise ValueError("a VQ-VAE is convolutional: its codes are a grid (use the conv architecture)")
         if self.latent_dim < 1 or self.hidden < 1:
             raise ValueError("latent size and hidden size must be at least 1")
+        if self.channels < 1:
+            raise ValueError("the conv channels must be at least 1")
+        if self.weights not in ("float32", "float16"):
+            raise ValueError(f"weights must be float32 or float16, not {self.weights!r}")
         if not 2 <= self.codebook_size <= 1024:
             raise ValueError(f"the codebook size must be from 2 to 1024, not {self.codebook_size}")
 
@@ -66,18 +72,19 @@ def mlp(n_in: int, hidden: int, n_out: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, n_out))
 
 
-def conv_encoder(hidden: int, n_out: int) -> nn.Sequential:
+def conv_encoder(hidden: int, n_out: int, c: int = 32) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(1, 32, 4, stride=2, padding=1), nn.ReLU(),  # (N, 32, 14, 14)
-        nn.Conv2d(32, 64, 4, stride=2, padding=1), nn.ReLU(),  # (N, 64, 7, 7)
-        nn.Flatten(), nn.Linear(64 * 7 * 7, hidden), nn.ReLU(), nn.Linear(hidden, n_out))  # (N, n_out)
+        nn.Conv2d(1, c, 4, stride=2, padding=1), nn.ReLU(),  # (N, c, 14, 14)
+        nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), nn.ReLU(),  # (N, 2c, 7, 7)
+        nn.Flatten(), nn.Linear(2 * c * 7 * 7, hidden), nn.ReLU(), nn.Linear(hidden, n_out))  # (N, n_out)
 
 
-def conv_decoder(n_in: int, hidden: int) -> nn.Sequential:
+def conv_decoder(n_in: int, hidden: int, c: int = 32) -> nn.Sequential:
     return nn.Sequential(
-        nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, 64 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (64, 7, 7)),
-        nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1), nn.ReLU(),  # (N, 32, 14, 14)
-        nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1))  # (N, 1, 28, 28) logits
+        nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, 2 * c * 7 * 7), nn.ReLU(),
+        nn.Unflatten(1, (2 * c, 7, 7)),
+        nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1), nn.ReLU(),  # (N, c, 14, 14)
+        nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1))  # (N, 1, 28, 28) logits
 
 
 def vq_encoder(hidden: int, dim: int) -> nn.Sequential:
@@ -106,8 +113,8 @@ class AutoEncoder(nn.Module):
         self.config = config
         self.latent_dim = config.latent_dim
         if config.arch == "conv":
-            self.encoder = conv_encoder(config.hidden, self.code_size)
-            self.decoder = conv_decoder(config.latent_dim, config.hidden)
+            self.encoder = conv_encoder(config.hidden, self.code_size, config.channels)
+            self.decoder = conv_decoder(config.latent_dim, config.hidden, config.channels)
         else:
             self.encoder = mlp(PIXELS + self.condition_size, config.hidden, self.code_size)
             self.decoder = mlp(config.latent_dim + self.condition_size, config.hidden, PIXELS)
@@ -281,6 +288,14 @@ def one_hot(y: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 def build_model(config: ModelConfig) -> AutoEncoder:
     return {"ae": AutoEncoder, "vae": VAE, "cvae": CVAE, "vqvae": VQVAE}[config.kind](config)
+
+
+@torch.no_grad()
+def round_to_float16(model: nn.Module):
+    """Each weight rounded to the nearest float16 number (kept as float32): what a model stored in float16 is."""
+    for tensor in model.state_dict().values():
+        if tensor.is_floating_point():
+            tensor.copy_(tensor.half())
 
 
 def per_model(compute):

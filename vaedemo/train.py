@@ -13,7 +13,7 @@ import torch
 
 from .datasets import dataset_info
 from .evaluate import evaluate
-from .models import AutoEncoder, ModelConfig, build_model
+from .models import AutoEncoder, ModelConfig, build_model, round_to_float16
 from .repair import add_noise
 
 # A class run, the Train page's default: the best 2-D VAE this app trains in about a second of one core
@@ -31,6 +31,8 @@ class TrainConfig:
     hidden: int = 512
     arch: str = "mlp"  # "mlp" or "conv" (convolutions before the hidden layer; AE and VAE; a VQ-VAE is conv)
     codebook_size: int = 64  # VQ-VAE: K, the number of codebook vectors
+    channels: int = 32  # conv: the first convolution's channels (the second has twice as many)
+    weights: str = "float32"  # "float16": the weights rounded to float16 after each epoch, tested and stored so
     epochs: int = 10
     batch_size: int = 128
     lr: float = 1e-3
@@ -167,6 +169,8 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
                     },
                 )
         seconds = time.perf_counter() - start
+        if config.weights == "float16":
+            round_to_float16(model)
         epoch_figures = {"event": "epoch", "epoch": epoch, "seconds": seconds, "images_per_s": n / seconds,
                          **dict(zip(("train_loss", "train_recon", "train_kl"), (sums / n).tolist()))}
         if test_x is not None:
