@@ -3,9 +3,10 @@ Streamlit's), each the blob that components/latent_map.py's pack made of an enco
 of its content.
 
 A page's first load carries each model's map only (the `vaedemo.model` element: the codes on its plane), which is
-all its first screen shows on the Draw page. The browser fetches a decoder when a part first decodes (at once where
-the page shows decodes, else at a map's first hover or touch) and an encoder at the first touch of a drawing pad or
-when a part has a digit to answer (components/decodes.js), and keeps them: the address names the content, so the
+all its first screen shows on the Draw page. On a page with a drawing pad the browser fetches every encoder and
+decoder its parts use as soon as the pad is on screen; elsewhere a decoder when a part first decodes (at once where
+the page shows decodes, else at a map's first hover or touch) and an encoder when a part has a digit to answer
+(components/decodes.js). It keeps them: the address names the content, so the
 answer may be cached for good, and another page or a later visit with the same model asks nothing. The blobs go as
 they are: float16 weights gain 5% from gzip (docs/benchmarks.md).
 
