@@ -1,6 +1,6 @@
 """Draw page speed in a real browser (Debian's Chromium through Playwright), as a person meets it.
 
-For each of the three pairs the Draw page shows (2-D small convolutional, 16-D MLPs, 16-D convolutional), over 20 mouse strokes of
+For each of the three pairs the Draw page shows (2-D small conv, 16-D MLPs, 16-D conv), over 20 mouse strokes of
 digits: the time from the mouse's release to the input and both reconstructions shown (loaded) and both maps' stars
 moved, read in the page at each animation frame from before the stroke; the websocket messages the page sent during
 those strokes; the bytes the page received over its websocket on its first load (the models' maps among them); each
@@ -83,10 +83,8 @@ def websocket_frame(payload: int) -> int:
 def phone_first_load(browser, url: str) -> tuple[Counter, str, Counter]:
     """A phone's first load of the Draw page, nothing cached, until both maps hold their models: (the bytes on the
     wire by kind: each HTTP response as Chromium counts it, headers included, each websocket message with its frame's
-    header; the extensions the websocket's handshake agreed; the messages' bytes uncompressed, by kind). Chromium
-    tells a message's payload after inflating it: where the handshake agreed permessage-deflate, its bytes on the wire
-    are its payload deflated as uvicorn does it (server.enableWebsocketCompression: one stream a connection, a window
-    of 2^12 bytes, memLevel 5)."""
+    header (websocket_bytes); the extensions the websocket's handshake agreed; the messages' bytes uncompressed, by
+    kind)."""
     context = browser.new_context(**PHONE)
     page = context.new_page()
     network = context.new_cdp_session(page)
@@ -108,7 +106,16 @@ def phone_first_load(browser, url: str) -> tuple[Counter, str, Counter]:
         if not urls.get(request, "").startswith("blob:"):  # the Web Workers the page makes of its own scripts
             wire[kind(urls.get(request, ""))] += size
     extensions = ", ".join(handshake["headers"].get("Sec-WebSocket-Extensions", "none") for handshake in handshakes)
-    deflate, plain = zlib.compressobj(wbits=-12, memLevel=5), Counter()
+    on_the_wire, plain = websocket_bytes(messages, extensions)
+    return wire + on_the_wire, extensions, plain
+
+
+def websocket_bytes(messages: list[dict], extensions: str) -> tuple[Counter, Counter]:
+    """The bytes of the websocket messages a page received (CDP's webSocketFrameReceived responses), on the wire and
+    uncompressed, by kind (the models' maps, the rest). Chromium tells a message's payload after inflating it: where
+    the handshake agreed permessage-deflate, its bytes on the wire are its payload deflated as uvicorn does it
+    (server.enableWebsocketCompression: one stream a connection, a window of 2^12 bytes, memLevel 5)."""
+    deflate, wire, plain = zlib.compressobj(wbits=-12, memLevel=5), Counter(), Counter()
     for message in messages:
         text = message["opcode"] == 1  # else binary, which CDP gives in base64
         payload = message["payloadData"].encode() if text else base64.b64decode(message["payloadData"])
@@ -117,7 +124,7 @@ def phone_first_load(browser, url: str) -> tuple[Counter, str, Counter]:
         if "permessage-deflate" in extensions:
             payload = (deflate.compress(payload) + deflate.flush(zlib.Z_SYNC_FLUSH))[:-4]
         wire[part] += websocket_frame(len(payload))
-    return wire, extensions, plain
+    return wire, plain
 
 
 def show_first_loads(loads: dict[str, tuple[Counter, str, Counter]]):
@@ -180,7 +187,8 @@ def model_bytes() -> dict[str, int]:
 
     images, labels = load_test_sample("mnist")
     sizes = {}
-    for name, (latent_dim, arch) in {"2-D conv": (2, "mlp"), "16-D MLP": (16, "mlp"), "16-D conv": (16, "conv")}.items():
+    shipped = {"2-D conv": (2, "mlp"), "16-D MLP": (16, "mlp"), "16-D conv": (16, "conv")}  # d, the file's arch
+    for name, (latent_dim, arch) in shipped.items():
         for kind in ("ae", "vae"):
             model = load_checkpoint(checkpoint_path(kind, latent_dim, "mnist", arch=arch))
             with torch.inference_mode():

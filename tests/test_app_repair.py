@@ -122,7 +122,8 @@ def test_my_own_model_is_shown_too_and_labelled_denoising(at):
     mine.metadata = {"train_noise": "0.3"}
     at.session_state["my_model"] = mine
     at.run()
-    assert list(mean_errors(at)) == ["Damaged", "conv AE, 2-D", "conv VAE, 2-D", "Your AE, 2-D, denoising (trained on noise 0.3)"]
+    assert list(mean_errors(at)) == ["Damaged", "conv AE, 2-D", "conv VAE, 2-D",
+                                     "Your AE, 2-D, denoising (trained on noise 0.3)"]
     at.session_state["use_mine"] = True  # the sidebar's switch: now it is the page's AE, shown once
     at.run()
     assert list(mean_errors(at)) == ["Damaged", "Your AE, 2-D, denoising (trained on noise 0.3)", "conv VAE, 2-D"]

@@ -325,7 +325,7 @@ def test_the_weights_come_once_as_the_pad_shows_before_any_touch(page, app_url, 
         if len(asked) == len(expected):
             break
         page.wait_for_timeout(100)
-    assert sorted(asked) == sorted(expected), "every encoder and decoder asked for before a touch (from the cache, or not)"
+    assert sorted(asked) == sorted(expected), "every encoder and decoder asked for before a touch (cached or not)"
     draw_digit(page, 7)
     draw_digit(page, 1)
     assert classify(shown_images(page)).tolist() == [1, 1, 1]

@@ -4,13 +4,15 @@ import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+import brotli
 from starlette.requests import Request
 
 from webapp import model_files
 
 
-def ask(name: str):
-    request = Request({"type": "http", "method": "GET", "path_params": {"id": name}, "headers": []})
+def ask(name: str, accept: str = ""):
+    headers = [(b"accept-encoding", accept.encode())] if accept else []
+    request = Request({"type": "http", "method": "GET", "path_params": {"id": name}, "headers": headers})
     with ThreadPoolExecutor(1) as loop_of_its_own:  # Playwright's sync API keeps a loop running in this thread
         return loop_of_its_own.submit(asyncio.run, model_files.blob_file(request)).result()
 
@@ -25,6 +27,19 @@ def test_an_offered_blob_is_served_as_a_file_kept_for_good():
     assert answer.status_code == 200 and answer.body == blob(7)
     assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert answer.headers["etag"] == f'"{7:024x}"'
+
+
+def test_a_blob_goes_in_brotli_once_made_where_the_browser_takes_it():
+    weights = f"{8:024x}".encode() + bytes(range(256)) * 400  # 100 kB, as a 2-D model's half
+    model_files.offer(weights)
+    model_files._offered[f"{8:024x}"][1].result(timeout=30)  # made in its worker thread
+    answer = ask(f"{8:024x}", "gzip, deflate, br, zstd")
+    assert answer.headers["content-encoding"] == "br" and brotli.decompress(answer.body) == weights
+    assert len(answer.body) < len(weights) and answer.headers["vary"] == "Accept-Encoding"
+    assert "content-encoding" not in ask(f"{8:024x}", "gzip").headers and ask(f"{8:024x}").body == weights
+    large = f"{9:024x}".encode() + bytes(model_files.COMPRESSED_UP_TO)
+    model_files.offer(large)
+    assert "content-encoding" not in ask(f"{9:024x}", "br").headers  # a 16-D model's megabytes go as they are
 
 
 def test_an_unknown_or_malformed_id_is_a_clear_404():

@@ -18,7 +18,7 @@ from vaedemo.likelihood import Separation, separation
 from vaedemo.losses import prior_log_density, prior_mass_within
 from vaedemo.models import per_model
 from vaedemo.viz import png_data_uri, to_uint8
-from webapp import per_process, session
+from webapp import model_files, per_process, session
 from webapp.components import answer
 from webapp.components.latent_map import BrowserModel, browser_model
 from webapp.i18n import t
@@ -175,12 +175,15 @@ def packed(model) -> BrowserModel:
 
 def warm_up():
     """What the first pages of a fresh process read, loaded before its first visitor (webapp/startup.py): MNIST's
-    test sample and the shipped models of the Draw, Latent and dimensions pages, with their codes and packs."""
+    test sample and the shipped models of the Draw, Latent and dimensions pages, with their codes and packs, whose
+    weights are offered as files at once (their compressed copies made meanwhile)."""
     labels = load_sample("mnist")[1]
     for kind, latent_dim, arch in (("ae", 2, "mlp"), ("vae", 2, "mlp"), ("ae", 16, "mlp"), ("vae", 16, "mlp"),
                                    ("ae", 16, "conv"), ("vae", 16, "conv")):
         model = shipped(kind, latent_dim, "mnist", arch)
-        browser_model(model, shipped_codes(kind, latent_dim, "mnist", arch), labels)
+        packed_model = browser_model(model, shipped_codes(kind, latent_dim, "mnist", arch), labels)
+        model_files.offer(packed_model.encoder)
+        model_files.offer(packed_model.decoder)
     kl_by_dimension(shipped("vae", 16, "mnist"))
 
 
