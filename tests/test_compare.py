@@ -139,4 +139,4 @@ def test_beta_vaes_trade_reconstruction_for_kl_as_their_checkpoints_say():
     for f in figures.values():
         assert f["-ELBO"] == pytest.approx(f["reconstruction"] + f["KL"])
     assert figures[0.5]["KL"] > figures[1]["KL"] > figures[4]["KL"]
-    assert figures[4]["reconstruction"] > max(figures[0.5]["reconstruction"], figures[1]["reconstruction"]) + 3
+    assert figures[4]["reconstruction"] > max(figures[0.5]["reconstruction"], figures[1]["reconstruction"]) + 1.5

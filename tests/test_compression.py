@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 from streamlit.web.server.starlette.starlette_static_routes import create_streamlit_static_handler
 
-from tests.harness.server import ROOT
+from tests.harness.server import ROOT, free_port, start_app, stop_app
 from webapp import compression
 from webapp.compression import STATIC_DIR, StaticCompression, Store, coding
 
@@ -181,6 +181,24 @@ def brotli_made(url: str, headers: dict) -> requests.Response:
             return answer
         time.sleep(0.5)
     raise AssertionError(f"no brotli copy of {url} after 2 minutes")
+
+
+def test_a_fresh_process_answers_its_first_requests_from_the_environments_copies():
+    """What `make run` and the image do: the copies are made when the environment is built (a no-op here when `make
+    test` made them), so a process just started answers its very first requests in brotli and with the cut fonts."""
+    compression.STORE.prepare()
+    process = start_app(port := free_port())
+    try:
+        url = f"http://127.0.0.1:{port}"
+        bundle = requests.get(url + BUNDLE, headers=CHROMIUM, stream=True, timeout=30)
+        assert bundle.headers["content-encoding"] == "br"
+        assert brotli.decompress(bundle.raw.read()) == (STATIC_DIR / BUNDLE.lstrip("/")).read_bytes()
+        assert requests.get(url + "/", headers=CHROMIUM, timeout=30).headers["content-encoding"] == "br"
+        font = requests.get(url + ICONS, headers=CHROMIUM, timeout=30)
+        assert font.headers["cache-control"] == "no-cache"
+        assert len(font.content) < (STATIC_DIR / ICONS.lstrip("/")).stat().st_size / 4
+    finally:
+        stop_app(process)
 
 
 def test_the_apps_server_sends_them(app_url):

@@ -175,13 +175,13 @@ def packed(model) -> BrowserModel:
 
 def warm_up():
     """What the first pages of a fresh process read, loaded before its first visitor (webapp/startup.py): MNIST's
-    test sample and the shipped models of the Draw, Latent and dimensions pages, with their codes and packs, whose
-    weights are offered as files at once (their compressed copies made meanwhile)."""
+    test sample and the shipped models that the Draw, Latent and dimensions pages open with (the 2-D pair, the
+    VAE-16D), with their codes and packs, whose weights are offered as files at once (their compressed copies made
+    meanwhile). The other models load when a page first asks for them, as they did."""
     labels = load_sample("mnist")[1]
-    for kind, latent_dim, arch in (("ae", 2, "mlp"), ("vae", 2, "mlp"), ("ae", 16, "mlp"), ("vae", 16, "mlp"),
-                                   ("ae", 16, "conv"), ("vae", 16, "conv")):
-        model = shipped(kind, latent_dim, "mnist", arch)
-        packed_model = browser_model(model, shipped_codes(kind, latent_dim, "mnist", arch), labels)
+    for kind, latent_dim in (("ae", 2), ("vae", 2), ("vae", 16)):
+        model = shipped(kind, latent_dim, "mnist")
+        packed_model = browser_model(model, shipped_codes(kind, latent_dim, "mnist"), labels)
         model_files.offer(packed_model.encoder)
         model_files.offer(packed_model.decoder)
     kl_by_dimension(shipped("vae", 16, "mnist"))
