@@ -32,6 +32,14 @@ def test_the_image_installs_the_cpu_build_of_the_pinned_torch():
     assert re.search(r"^ARG TORCH_INDEX=\S+/whl/cpu$", DOCKERFILE, re.M)
 
 
+def test_the_image_compresses_streamlits_files_when_it_is_built():
+    """A Space that wakes up serves its first page without compressing anything: the image's build made the copies
+    (webapp/compression.py), after the app's files are in it (the font cuts read its catalogues)."""
+    steps = [line for line in DOCKERFILE.splitlines() if line.startswith(("COPY", "RUN", "CMD"))]
+    prepare = steps.index("RUN python -m webapp.compression")
+    assert steps[prepare - 1] == "COPY --chown=user . ." and steps[prepare + 1].startswith("CMD")
+
+
 @pytest.mark.parametrize("processes", ["1", "2"])
 def test_the_image_start_command_serves_the_app(tmp_path, processes):
     """On one app process (the default) and, as a hall deploys it (docs/deployment.md), on two behind HAProxy."""
