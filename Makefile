@@ -1,5 +1,6 @@
 # make run   - start the app on the shipped weights (creates the venv on first use)
 # make test  - install everything the tests need (venv, Chromium, MNIST, Fashion-MNIST, axe-core), lint, and run them all
+# make test-fast - the same without a browser or an app server: the inner loop of a change
 # make lint  - ruff (ruff.toml) over the whole tree
 # make bench - print the speed and quality figures quoted in README.md and docs/
 # make space REMOTE=<git url> - publish the current tree to a Hugging Face Space repository (binaries via git-lfs)
@@ -11,7 +12,7 @@ VENV ?= $(HOME)/.cache/vaedemo/venv-$(shell cat $(REQS) | sha256sum | cut -c1-16
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint bench data static chromium git-lfs redis haproxy axe space venv venv-path clean-venv
+.PHONY: run test test-fast lint bench data static chromium git-lfs redis haproxy axe space venv venv-path clean-venv
 
 venv: $(VENV)/.installed
 
@@ -64,6 +65,10 @@ axe:
 
 test: venv static chromium git-lfs data redis haproxy axe lint
 	VAEDEMO_AXE=$(AXE) $(PY) -m pytest
+
+# The inner loop of a change: every test that needs no browser and no app server (pytest -m "not server").
+test-fast: venv data redis lint
+	VAEDEMO_FAST_TESTS=1 $(PY) -m pytest -m "not server"
 
 space:
 	@bash space/publish.sh "$(REMOTE)"

@@ -8,6 +8,14 @@ from tests.harness.browser import CHROMIUM_FLAGS, chromium_path
 from tests.harness.server import free_port, start_app, stop_app
 
 
+def pytest_collection_modifyitems(items):
+    """The tests that start the app's server, the session's (app_url) or their own (marked so), and the browser ones
+    all carry the server mark: `make test-fast` runs the rest."""
+    for item in items:
+        if "app_url" in item.fixturenames or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.server)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def state_folder(tmp_path_factory):
     """The app's state (the room store's SQLite file) in a folder of the test run's own, for AppTest in this process

@@ -23,6 +23,7 @@ def started(store_url: str) -> tuple[str, object]:
     return f"http://127.0.0.1:{port}", start_app(port, {"VAEDEMO_ROOMS": store_url})
 
 
+@pytest.mark.server
 def test_two_processes_share_a_room_and_a_restart_keeps_it(store_url):
     code, key = open_store(store_url).create_room()
     (first_url, first), (second_url, second) = started(store_url), started(store_url)

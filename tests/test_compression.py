@@ -10,6 +10,7 @@ import threading
 import time
 
 import brotli
+import pytest
 import requests
 from fontTools.ttLib import TTFont
 from starlette.applications import Starlette
@@ -183,6 +184,7 @@ def brotli_made(url: str, headers: dict) -> requests.Response:
     raise AssertionError(f"no brotli copy of {url} after 2 minutes")
 
 
+@pytest.mark.server
 def test_a_fresh_process_answers_its_first_requests_from_the_environments_copies():
     """What `make run` and the image do: the copies are made when the environment is built (a no-op here when `make
     test` made them), so a process just started answers its very first requests in brotli and with the cut fonts."""

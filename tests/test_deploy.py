@@ -40,6 +40,7 @@ def test_the_image_compresses_streamlits_files_when_it_is_built():
     assert steps[prepare - 1] == "COPY --chown=user . ." and steps[prepare + 1].startswith("CMD")
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("processes", ["1", "2"])
 def test_the_image_start_command_serves_the_app(tmp_path, processes):
     """On one app process (the default) and, as a hall deploys it (docs/deployment.md), on two behind HAProxy."""

@@ -170,6 +170,7 @@ def test_a_flood_is_429_with_retry_after_and_stores_nothing(app_url, room):
     assert state(app_url, code) == before
 
 
+@pytest.mark.server
 def test_a_store_that_does_not_answer_is_503_within_two_seconds(tmp_path):
     """The room API on a server whose Redis is frozen (SIGSTOP): a post and a poll each answer 503 with Retry-After
     within the store's timeout (2 s) and a little more, and the room comes back by itself. (The post that timed out

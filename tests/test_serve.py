@@ -32,6 +32,7 @@ def other_process(cookie: str) -> str:
         "@", f"{COOKIE}=app1")
 
 
+@pytest.mark.server
 def test_two_processes_keep_each_browser_on_its_own_and_share_the_room(tmp_path):
     rooms = str(tmp_path / "rooms.sqlite3")
     code, _ = open_store(rooms).create_room()

@@ -49,6 +49,7 @@ def test_a_plain_push_of_the_tree_is_refused_for_its_binary_files(space, tmp_pat
     assert "rejected because it contains binary files" in push.stderr and "checkpoints/" in push.stderr
 
 
+@pytest.mark.server
 def test_make_space_publishes_a_tree_that_clones_and_starts(space, tmp_path):
     first = publish(space)
     assert first.returncode == 0, first.stderr

@@ -29,7 +29,10 @@ def start_app(port: int, extra_env: dict | None = None, args: list[str] = (), pr
     """`streamlit run app.py` as a user starts it, waiting until its health check answers. Its output goes to a
     file (process.log), not a pipe: a pipe nobody reads fills up and then blocks the server. processes > 1: the
     image's start command with VAEDEMO_PROCESSES (webapp/serve.py), that many app processes behind HAProxy. root:
-    the checkout to start (a benchmark's earlier commit, say)."""
+    the checkout to start (a benchmark's earlier commit, say). `make test-fast` (VAEDEMO_FAST_TESTS) starts none: a
+    test that starts one says it must carry the server mark."""
+    if os.environ.get("VAEDEMO_FAST_TESTS"):
+        raise RuntimeError("this test starts the app's server: mark it @pytest.mark.server (make test runs it)")
     env = {**os.environ, **(extra_env or {})}
     log = tempfile.NamedTemporaryFile(prefix="vaedemo-server-", suffix=".log", delete=False)
     options = ["--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1", *args]
