@@ -347,8 +347,11 @@ function likelihood(root, data) {
   root.querySelector(".hint").textContent = words.hint;
   root.querySelector(".last").textContent = words.last;
   const figures = root.querySelectorAll("figure.histogram");
-  let model = null, drawn = null, asked = 0;
+  let model = null, drawn = null, asked = 0, shownScores = null;
   const draw = (scores) => {
+    const key = JSON.stringify(scores);
+    if (key === shownScores) return;  // the same charts (the weights' arrival with no digit yet): not redrawn
+    shownScores = key;
     data.histograms.forEach((shown, i) => {
       const marker = scores[shown.score];
       figures[i].querySelector(".chart").innerHTML = histogram(shown, marker, words.marker);
