@@ -68,12 +68,11 @@ def lighter_file(scope: Scope) -> tuple[Path, str] | None:
     file = (STATIC_DIR / (path.lstrip("/") or "index.html")).resolve()
     if not file.is_relative_to(STATIC_DIR) or not file.is_file():
         return None
-    if FONT.fullmatch(path):
+    kinds = lighter_kinds(file)
+    if kinds == ("font",):
         return file, "font"
-    if file.suffix in TEXT_SUFFIXES and file.stat().st_size >= MINIMUM_SIZE:
-        taken = coding(headers.get("accept-encoding", ""))
-        return (file, taken) if taken else None
-    return None
+    taken = kinds and coding(headers.get("accept-encoding", ""))
+    return (file, taken) if taken else None
 
 
 def lighter_kinds(file: Path) -> tuple[str, ...]:
