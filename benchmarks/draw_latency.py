@@ -15,18 +15,15 @@ import argparse
 import base64
 import re
 import statistics
-import subprocess
-import tempfile
 import time
 import zlib
 from collections import Counter
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import sync_playwright
 
 from tests.harness.browser import CHROMIUM_FLAGS, chromium_path, wait_for_app
-from tests.harness.server import ROOT, free_port, start_app, stop_app
+from tests.harness.server import checkouts, free_port, start_app, stop_app
 from tests.harness.strokes import ANSWER_ROOTS, DIGITS, MAP_POINTS, clear_canvas, draw_stroke, wait_until_drawable
 
 PAIRS = {"2-D conv": "", "16-D MLP": "?draw_latent_dim=16-D", "16-D conv": "?draw_latent_dim=16-D&draw_conv=true"}
@@ -203,13 +200,7 @@ def main():
     parser.add_argument("--vs", help="an earlier commit to measure beside this tree, in the same run")
     args = parser.parse_args()
 
-    trees = {"this tree": ROOT}
-    if args.vs:
-        before = Path(tempfile.mkdtemp(prefix="vaedemo-before-")) / "tree"
-        subprocess.run(["git", "worktree", "add", "--detach", str(before), args.vs], cwd=ROOT, check=True,
-                       capture_output=True)
-        trees[args.vs] = before
-    with sync_playwright() as playwright:
+    with checkouts(args.vs) as trees, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         print(f"Draw page, Chromium {browser.version}, {args.strokes} strokes a pair")
         apps = {}
@@ -243,8 +234,6 @@ def main():
             for process, _ in apps.values():
                 stop_app(process)
             browser.close()
-            if args.vs:
-                subprocess.run(["git", "worktree", "remove", "--force", str(trees[args.vs])], cwd=ROOT)
     for name, (first, decoder, encoder) in model_bytes().items():
         print(f"{name} packed: {first / 1e3:.1f} kB with the page (its map), {decoder / 1e6:.2f} MB its decoder and "
               f"{encoder / 1e6:.2f} MB its encoder (float16 weights) when first needed")

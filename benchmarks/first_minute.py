@@ -13,8 +13,6 @@ Run: make bench (or python -m benchmarks.first_minute [--runs N] [--vs COMMIT]).
 """
 import argparse
 import statistics
-import subprocess
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,7 +21,7 @@ from playwright.sync_api import sync_playwright
 
 from benchmarks.draw_latency import kind, websocket_bytes
 from tests.harness.browser import CHROMIUM_FLAGS, chromium_path, wait_for_app
-from tests.harness.server import ROOT, free_port, start_app, stop_app
+from tests.harness.server import checkouts, free_port, start_app, stop_app
 from tests.harness.strokes import ANSWER_ROOTS, DIGITS, touch_stroke, wait_until_drawable
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -114,13 +112,7 @@ def main():
     parser.add_argument("--vs", help="an earlier commit to measure beside this tree, in the same run")
     args = parser.parse_args()
 
-    trees = {"this tree": ROOT}
-    if args.vs:
-        before = Path(tempfile.mkdtemp(prefix="vaedemo-before-")) / "tree"
-        subprocess.run(["git", "worktree", "add", "--detach", str(before), args.vs], cwd=ROOT, check=True,
-                       capture_output=True)
-        trees[args.vs] = before
-    with sync_playwright() as playwright:
+    with checkouts(args.vs) as trees, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         try:
             phones = {name: [] for name in trees}
@@ -166,8 +158,6 @@ def main():
                       flush=True)
         finally:
             browser.close()
-            if args.vs:
-                subprocess.run(["git", "worktree", "remove", "--force", str(trees[args.vs])], cwd=ROOT)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 Hugging Face image's own start command run here."""
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import os
 import re
@@ -22,6 +23,22 @@ def run_coroutine(coroutine):
     keeps an event loop running in the test thread, where asyncio.run refuses to start another."""
     with concurrent.futures.ThreadPoolExecutor(1) as thread:
         return thread.submit(asyncio.run, coroutine).result()
+
+
+@contextlib.contextmanager
+def checkouts(vs: str | None):
+    """{"this tree": ROOT}, and with vs that commit checked out beside it under its own name (a git worktree, removed
+    afterwards): what a benchmark's --vs measures side by side."""
+    checkouts = {"this tree": ROOT}
+    if vs:
+        checkouts[vs] = Path(tempfile.mkdtemp(prefix="vaedemo-before-")) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", str(checkouts[vs]), vs], cwd=ROOT, check=True,
+                       capture_output=True)
+    try:
+        yield checkouts
+    finally:
+        if vs:
+            subprocess.run(["git", "worktree", "remove", "--force", str(checkouts[vs])], cwd=ROOT)
 
 
 def start_app(port: int, extra_env: dict | None = None, args: list[str] = (), processes: int = 1,
