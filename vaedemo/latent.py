@@ -6,7 +6,11 @@ References: Kingma & Welling, "Auto-Encoding Variational Bayes", 2014, figure 4:
 lattice through the inverse CDF of the Gaussian prior, so each tile stands for an equally likely slice of the prior.
 Higgins et al., "beta-VAE: Learning Basic Visual Concepts with a Constrained Variational Framework", 2017, figure 2:
 latent traversals, one row per dimension, the others kept.
+Hoffman & Johnson, "ELBO surgery: yet another way to carve up the variational evidence lower bound", 2016: the
+aggregate posterior q(z) = mean over the data of q(z | x), and the prior's holes where it falls short of p(z).
 """
+from typing import NamedTuple
+
 import numpy as np
 import torch
 
@@ -14,6 +18,8 @@ from .viz import image_grid
 
 LIMIT = 4.0  # the sliders and the map span [-LIMIT, LIMIT] on both axes
 STEPS, SPAN = 7, 3.0  # a traversal: 7 decodes of each dimension, from 3 below its code to 3 above
+HOLE = 0.1  # a hole: where the codes' density is under a tenth of the prior's
+PRIOR_PEAK = 1 / (2 * np.pi)  # the 2-D prior's density at its centre, N(0; 0, I)
 
 
 def quantile_lattice(n: int) -> torch.Tensor:
@@ -66,6 +72,33 @@ def picked(pick, codes: torch.Tensor) -> tuple[tuple[float, float], int | None] 
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
     return tuple(float(np.clip(v, -LIMIT, LIMIT)) for v in z), row
+
+
+class PriorHoles(NamedTuple):
+    """Two densities of a 2-D latent space on one square grid of cells over [-extent, extent] on both axes, row by row
+    from the top (z2 high) left (z1 low), each cell's mean density over it: (cells, cells) each, float64."""
+    extent: float
+    aggregate: torch.Tensor  # the aggregate posterior q(z): where the codes of the data lie
+    prior: torch.Tensor  # the prior p(z) = N(0, I)
+
+    def hole_share(self) -> float:
+        """The share of the prior's samples that fall in a hole: in a cell where q(z) < HOLE * p(z)."""
+        area = (2 * self.extent / len(self.prior)) ** 2
+        return float((self.prior * (self.aggregate < HOLE * self.prior)).sum() * area)
+
+
+def prior_holes(mu: torch.Tensor, logvar: torch.Tensor, extent: float = 6.0, cells: int = 80) -> PriorHoles:
+    """The aggregate posterior of N codes, q(z) = 1/N sum_n N(z; mu_n, diag exp(logvar_n)) (mu, logvar: (N, 2) each,
+    a 2-D VAE's encoder's outputs), and the prior N(0, I) on the grid of PriorHoles. A posterior's mass in a cell is
+    the product of its two axes' Gaussian CDF differences across the cell's edges (its covariance is diagonal), so a
+    narrow posterior counts in full wherever it lies in a cell, never missed between grid points."""
+    edges = torch.linspace(-extent, extent, cells + 1, dtype=torch.float64)  # (cells + 1,)
+    mu, sigma = mu.double(), (0.5 * logvar.double()).exp()  # (N, 2) each
+    columns = torch.special.ndtr((edges - mu[:, :1]) / sigma[:, :1]).diff(dim=1)  # (N, cells): each code's mass by z1
+    rows = torch.special.ndtr((edges - mu[:, 1:]) / sigma[:, 1:]).diff(dim=1).flip(1)  # (N, cells): by z2, top first
+    area = (2 * extent / cells) ** 2
+    standard = torch.special.ndtr(edges).diff()  # (cells,): N(0, 1)'s mass by either axis, symmetric
+    return PriorHoles(extent, rows.T @ columns / (len(mu) * area), torch.outer(standard, standard) / area)
 
 
 @torch.inference_mode()
