@@ -22,7 +22,7 @@ RUN pip install --no-cache-dir --user --index-url $TORCH_INDEX torch==2.14.1 tor
 
 COPY --chown=user . .
 # Streamlit's files compressed and its fonts cut now, once, rather than on the first visitor's time after a wake-up.
-RUN python -m webapp.compression
+RUN python -m hall.compression
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \

@@ -1,7 +1,7 @@
 # make run   - start the app on the shipped weights (creates the venv on first use)
 # make test  - install everything the tests need (venv, Chromium, MNIST, Fashion-MNIST, axe-core), lint, and run them all
 # make test-fast - the same without a browser or an app server: the inner loop of a change
-# make lint  - ruff (ruff.toml) over the whole tree
+# make lint  - ruff (ruff.toml) over the whole tree, and the packages' one direction of imports (.importlinter)
 # make bench - print the speed and quality figures quoted in README.md and docs/
 # make space REMOTE=<git url> - publish the current tree to a Hugging Face Space repository (binaries via git-lfs)
 PYTHON ?= python3
@@ -23,10 +23,10 @@ $(VENV)/.installed:
 	$(PY) -m pip install --quiet $(addprefix -r ,$(REQS))
 	touch $@
 
-# Streamlit's files compressed and its fonts cut once, kept on disk per Streamlit version (webapp/compression.py):
+# Streamlit's files compressed and its fonts cut once, kept on disk per Streamlit version (hall/compression.py):
 # done when the environment is built, not on the first visitor's time; seconds the first time, nothing after.
 static: venv
-	$(PY) -m webapp.compression
+	$(PY) -m hall.compression
 
 run: venv static
 	$(PY) -m streamlit run app.py --server.port $(PORT)
@@ -48,6 +48,7 @@ git-lfs:
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # The room store's tests start their own redis-server; it is not run as a service.
 redis:

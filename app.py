@@ -1,7 +1,7 @@
 """vaedemo: draw a digit, see what an autoencoder and a VAE make of it. Run: streamlit run app.py
 
-`streamlit run` finds `app` below and serves it: Streamlit's own routes, the room API (webapp.room_api) and the
-models' encoders (webapp.model_files) beside them, and this file as the script of every page."""
+`streamlit run` finds `app` below and serves it: Streamlit's own routes, the room API (hall.room_api) and the
+models' files (hall.model_files) beside them, and this file as the script of every page."""
 from pathlib import Path
 
 import streamlit as st
@@ -19,9 +19,10 @@ PAGES = [("draw", ":material/draw:"), ("home", ":material/grid_view:"), ("latent
 if __name__ == "app":
     from starlette.middleware import Middleware
 
-    from webapp import compression, model_files, room_api, startup
+    from hall import compression, model_files, room_api
+    from webapp import questions, startup
 
-    app = st.App("app.py", routes=room_api.ROUTES + model_files.ROUTES,
+    app = st.App("app.py", routes=room_api.routes(questions.offered()) + model_files.ROUTES,
                  middleware=[Middleware(compression.StaticCompression)], lifespan=startup.lifespan)
 elif __name__ == "__main__":
     session.language()  # before the first text: from the address bar or the browser on a first visit

@@ -67,7 +67,7 @@ def kind(url: str) -> str:
     if folder == "/static/media":
         return "font " + re.match(r"[A-Za-z]+", name)[0]
     if folder == "/api/models":
-        return "the models' weights (webapp/model_files.py)"
+        return "the models' weights (hall/model_files.py)"
     return {"/static/js": "Streamlit's JavaScript", "/static/css": "Streamlit's CSS"}.get(
         folder, "index.html" if address.path == "/" else "favicon, health, host config")
 

@@ -26,13 +26,13 @@ import threading
 import time
 from pathlib import Path
 
+from hall.rooms import FLOOD_WINDOW_S, open_store
 from tests.harness.browser import CHROMIUM_FLAGS, chromium_path
 from tests.harness.classroom import open_class_page, open_student
 from tests.harness.hall import IMAGES, Phone, digit_grey
 from tests.harness.server import app_pids, free_port, start_app, stop_app
 from tests.harness.services import redis_server
 from tests.harness.strokes import draw_digit
-from vaedemo.rooms import FLOOD_WINDOW_S, open_store
 
 CLOCK_TICKS = 100  # /proc/<pid>/stat counts CPU time in 1/100 s
 POLL_S = 2.5  # as webapp/classroom.py FOLLOW_POLL_S

@@ -6,7 +6,7 @@ in that room and closed.
 Speaks Streamlit's websocket protocol (tests/harness/protocol.py) and the room API (tests/harness/hall.py) to a real
 `streamlit run app.py`,
 reading the server's resident memory from /proc. The models and the test-sample codes are loaded once per
-process (webapp.per_process), so memory should stay flat once the first runs have warmed up; a closed session's
+process (hall.per_process), so memory should stay flat once the first runs have warmed up; a closed session's
 state goes once its server.disconnectedSessionTTL has passed. Run: make bench.
 """
 import asyncio
@@ -14,10 +14,10 @@ import re
 import sys
 from pathlib import Path
 
+from hall.rooms import open_store
 from tests.harness.hall import IMAGES, Phone
 from tests.harness.protocol import Session
 from tests.harness.server import free_port, start_app, stop_app
-from vaedemo.rooms import open_store
 
 PHONES, DRAWINGS, SESSIONS = 100, 10, 100  # 1,000 drawings: each phone's 10 within the room's flood rule
 SESSION_TTL_S = 10  # how long the server keeps a closed session (Streamlit's default is 120 s)

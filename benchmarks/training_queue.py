@@ -26,12 +26,12 @@ import time
 from pathlib import Path
 
 from benchmarks.lecture_hall import server_cpu_s
+from hall.line import Job, TrainingQueue
+from hall.rooms import open_store
 from tests.harness.hall import IMAGES, Phone
 from tests.harness.protocol import Session, press
 from tests.harness.server import app_pids, free_port, start_app, stop_app
 from tests.harness.training import finished
-from vaedemo.jobs import Job, TrainingQueue
-from vaedemo.rooms import open_store
 from vaedemo.train import CLASS_RUN, TrainConfig
 
 USE_MINE = "Use my model on every page"  # the Train page's button once a run has its model
@@ -121,7 +121,7 @@ def out_of_order(runs: list[tuple[float, float]]) -> int:
 
 
 def started_out_of_order(line: Path) -> int:
-    """How many runs a trainer took before a run asked for earlier, by the line's own file (vaedemo/jobs.py): its
+    """How many runs a trainer took before a run asked for earlier, by the line's own file (hall/line.py): its
     tickets in the order asked, with when each was taken."""
     with sqlite3.connect(line) as db:
         return out_of_order(db.execute("SELECT ticket, started FROM runs WHERE started IS NOT NULL").fetchall())

@@ -1,8 +1,8 @@
 """Bad input on the Train page under AppTest (the browser cases are in test_browser_battery.py)."""
 import time
 
+from hall.line import Job
 from tests.harness.apptest import button, train_page
-from vaedemo.jobs import Job
 from vaedemo.train import TrainConfig
 
 

@@ -10,13 +10,14 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import vaedemo
+from hall import room_api
+from hall.rooms import CODE_ALPHABET
 from tests.harness.apptest import button, seven_on_canvas
 from tests.harness.server import ROOT
 from tests.harness.training import trained
 from vaedemo.preprocess import preprocess_drawing
-from vaedemo.rooms import CODE_ALPHABET
 from vaedemo.viz import to_uint8
-from webapp import classroom, room_api
+from webapp import classroom
 
 CLASS, LATENT, TRAIN = "webapp/views/class.py", "webapp/views/latent.py", "webapp/views/train.py"
 
@@ -85,7 +86,7 @@ def test_opening_the_class_page_makes_a_room_with_a_code_to_read_aloud_and_a_qr_
     assert classroom.qr_code(qr.caption) == qr.url  # the QR code of the link under it
     assert [b.label for b in at.button if b.label in ("Clear the drawings", "Close the room")] == [
         "Clear the drawings", "Close the room"]
-    [download] = at.get("download_button")  # the hall's drawings as a data set (vaedemo.rooms.hall_dataset)
+    [download] = at.get("download_button")  # the hall's drawings as a data set (hall.rooms.hall_dataset)
     assert download.proto.label == "Download the hall's drawings (.npz)"
     assert classroom.store().room(code) is not None
 
@@ -242,14 +243,15 @@ def test_a_store_that_does_not_answer_costs_the_room_its_live_view_and_nothing_e
     """Redis down: the Class page and a member's pages go on with no exception (the live view and the pad's posts
     say so in the browser: the API answers 503), a new Class page says that the room cannot be reached; once the
     store answers again, the pages show the room by themselves."""
-    from vaedemo.rooms import Unreachable, open_store
+    from hall.rooms import Unreachable, open_store
 
     teacher = lecturer()
     code = teacher.query_params["room"]
     student = app(room=code)
     member = pad(student)["member"]
-    working = classroom.store
-    monkeypatch.setattr(classroom, "store", lambda: open_store("redis://127.0.0.1:1/0"))  # nothing listens there
+    working, down = classroom.store, lambda: open_store("redis://127.0.0.1:1/0")  # nothing listens there
+    monkeypatch.setattr(classroom, "store", down)  # the pages' store
+    monkeypatch.setattr(room_api, "store", down)  # the room API's
     teacher.run()
     assert not teacher.exception and live_view(teacher)["code"] == code
     student.run()
@@ -260,6 +262,7 @@ def test_a_store_that_does_not_answer_costs_the_room_its_live_view_and_nothing_e
     fresh.switch_page(CLASS).run()
     assert not fresh.exception and any(UNREACHABLE in w.value for w in fresh.warning)
     monkeypatch.setattr(classroom, "store", working)  # the store answers again
+    monkeypatch.setattr(room_api, "store", working)
     teacher.run()
     assert not teacher.exception and not any(UNREACHABLE in w.value for w in teacher.warning)
     assert code in texts(teacher)

@@ -11,13 +11,13 @@ import torch
 from safetensors.torch import save
 from streamlit.testing.v1 import AppTest
 
+import hall.line
+from hall.line import Job, Progress, TrainingQueue
 from tests.harness.apptest import Moment, button, train_page
 from tests.harness.latent_maps import maps
 from tests.harness.server import ROOT
 from tests.harness.training import trained
-from vaedemo import jobs
 from vaedemo.checkpoints import checkpoint_bytes
-from vaedemo.jobs import Job, Progress, TrainingQueue
 from vaedemo.models import ModelConfig, build_model
 from vaedemo.train import TrainConfig
 from webapp import sidebar
@@ -122,7 +122,7 @@ def test_the_kl_warm_up_and_architecture_settings_go_into_the_run(monkeypatch, t
     at = train_page()
     assert at.session_state["train_kl_warmup"] == 0 and at.session_state["train_arch"] == "mlp"
     # a line without a free trainer (as if busy with another session's run): nothing trains here
-    monkeypatch.setattr(jobs, "QUEUE", TrainingQueue(trainers=0, path=tmp_path / "training.sqlite3"))
+    monkeypatch.setattr(hall.line, "QUEUE", TrainingQueue(trainers=0, path=tmp_path / "training.sqlite3"))
     at.number_input(key="_train_kl_warmup").set_value(3).run()
     at.radio(key="_train_arch").set_value("conv").run()
     button(at, "Start").click().run()

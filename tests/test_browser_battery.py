@@ -11,11 +11,11 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from hall.line import WATCHDOG_S
 from tests.harness.browser import wait_for_app
 from tests.harness.latent_maps import MAP
 from tests.harness.server import ROOT
 from tests.harness.strokes import DIGITS, clear_canvas, draw_stroke, image_sources, shown_pngs, wait_for_new_images
-from vaedemo.jobs import WATCHDOG_S
 
 pytestmark = pytest.mark.browser
 SLOW = 90_000  # ms: a cold start or a rerun while the two cores are busy

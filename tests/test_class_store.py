@@ -3,10 +3,10 @@ room API of another counts the drawing, and so does a restarted process. Real se
 do; the store a SQLite file or a real redis-server."""
 import pytest
 
+from hall.rooms import open_store
 from tests.harness.hall import room_counts, students_draw
 from tests.harness.server import free_port, run_coroutine, start_app, stop_app
 from tests.harness.services import redis_server
-from vaedemo.rooms import open_store
 
 
 @pytest.fixture(params=["sqlite", "redis"])

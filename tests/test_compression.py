@@ -1,6 +1,6 @@
-"""Streamlit's frontend compressed once and kept on disk, its fonts cut (webapp/compression.py, webapp/fonts.py): the
+"""Streamlit's frontend compressed once and kept on disk, its fonts cut (hall/compression.py, hall/fonts.py): the
 middleware around Streamlit's own static handler on a small Starlette app, where its cache can be read, over an empty
-store (a process that starts before the copies are made) and a prepared one (`python -m webapp.compression`, as the
+store (a process that starts before the copies are made) and a prepared one (`python -m hall.compression`, as the
 environment's build runs it), then the app as `streamlit run app.py` serves it."""
 import asyncio
 import gzip
@@ -18,9 +18,9 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 from streamlit.web.server.starlette.starlette_static_routes import create_streamlit_static_handler
 
+from hall import compression
+from hall.compression import STATIC_DIR, StaticCompression, Store, coding
 from tests.harness.server import ROOT, free_port, start_app, stop_app
-from webapp import compression
-from webapp.compression import STATIC_DIR, StaticCompression, Store, coding
 
 CHROMIUM = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 GZIP = {"Accept-Encoding": "gzip, deflate"}  # a browser without brotli
@@ -148,7 +148,7 @@ def test_the_rest_passes_through(tmp_path):
 
 
 def test_a_prepared_store_answers_the_first_request_with_no_work_on_its_path(tmp_path, monkeypatch):
-    """`python -m webapp.compression` makes every copy before the first visitor: brotli and the cut fonts answer the
+    """`python -m hall.compression` makes every copy before the first visitor: brotli and the cut fonts answer the
     very first requests, and nothing is compressed or cut on their way."""
     store = Store(tmp_path / "streamlit-x")
     assert store.prepare() > 200 and store.missing() == [] and store.prepare() == 0  # made once, kept

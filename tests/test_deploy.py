@@ -34,9 +34,9 @@ def test_the_image_installs_the_cpu_build_of_the_pinned_torch():
 
 def test_the_image_compresses_streamlits_files_when_it_is_built():
     """A Space that wakes up serves its first page without compressing anything: the image's build made the copies
-    (webapp/compression.py), after the app's files are in it (the font cuts read its catalogues)."""
+    (hall/compression.py), after the app's files are in it (the font cuts read its catalogues)."""
     steps = [line for line in DOCKERFILE.splitlines() if line.startswith(("COPY", "RUN", "CMD"))]
-    prepare = steps.index("RUN python -m webapp.compression")
+    prepare = steps.index("RUN python -m hall.compression")
     assert steps[prepare - 1] == "COPY --chown=user . ." and steps[prepare + 1].startswith("CMD")
 
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from hall.line import Job
 from tests.harness.cli import run_cli
 from tests.harness.latent_maps import maps
 from tests.harness.server import ROOT
@@ -14,7 +15,6 @@ from vaedemo import ModelConfig, build_model, load_checkpoint
 from vaedemo.data import load_test_sample
 from vaedemo.datasets import CHECKPOINTS, DATASETS
 from vaedemo.evaluate import evaluate
-from vaedemo.jobs import Job
 from vaedemo.train import TrainConfig
 
 

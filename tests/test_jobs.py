@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 import torch
 
+import hall.line
+import hall.trainer
+from hall.line import Job, TrainingQueue
+from hall.report import EPOCH_TEST_IMAGES, map_of_codes
 from tests.harness.training import LONG, TINY, WAIT, finished, wait_until
-from vaedemo import jobs
 from vaedemo.checkpoints import load_checkpoint_bytes
 from vaedemo.data import load_test_sample
-from vaedemo.jobs import Job, TrainingQueue, map_of_codes
 from vaedemo.models import ModelConfig, build_model
 from vaedemo.train import TrainConfig
 
@@ -28,7 +30,7 @@ def test_a_run_ends_with_a_model_that_loads():
     assert progress.epochs[-1]["test_loss"] < progress.epochs[0]["test_loss"]
     assert all(0 <= e["active_units"] <= 2 for e in progress.epochs)  # the test set's active units, each epoch
     # the epochs before the last tested on the first test images, the last (and the checkpoint's figures) on all
-    assert [e["test_images"] for e in progress.epochs] == [jobs.EPOCH_TEST_IMAGES, 10_000]
+    assert [e["test_images"] for e in progress.epochs] == [EPOCH_TEST_IMAGES, 10_000]
     assert progress.steps and progress.fraction == 1.0 and all(s["beta"] == 1.0 for s in progress.steps)
     assert set(progress.pictures) == {"test", "reconstructions", "prior"}  # the page captions them in its language
     assert progress.pictures["test"].dtype.name == "uint8"
@@ -41,7 +43,7 @@ def test_a_run_ends_with_a_model_that_loads():
         assert torch.equal(tensor, progress.model.state_dict()[name])
 
 
-def assert_one_map_per_epoch(progress: jobs.Progress, epochs: int):
+def assert_one_map_per_epoch(progress: hall.line.Progress, epochs: int):
     """The map of the shipped test sample's codes after each epoch, on a plane (N, 2), with the sample's labels."""
     _, labels = load_test_sample()
     assert [epoch for epoch, _ in progress.maps] == list(range(1, epochs + 1))
@@ -77,7 +79,7 @@ def test_a_trainer_is_niced_from_its_start(line):
     job = Job(TrainConfig(epochs=1, **TINY), line=line).start()  # its own trainer, started now
     wait_until(lambda: any(child.name == "vaedemo-trainer" for child in multiprocessing.active_children()), 30)
     child = next(child for child in multiprocessing.active_children() if child.name == "vaedemo-trainer")
-    wait_until(lambda: os.getpriority(os.PRIO_PROCESS, child.pid) == jobs.NICE, 1)
+    wait_until(lambda: os.getpriority(os.PRIO_PROCESS, child.pid) == hall.trainer.NICE, 1)
     assert finished(job).status == "done"
 
 
@@ -194,7 +196,7 @@ def test_a_queued_job_can_be_stopped(busy_line):
 
 
 def test_a_waiting_job_nobody_polls_leaves_the_line(monkeypatch, busy_line):
-    monkeypatch.setattr(jobs, "WATCHDOG_S", 1)
+    monkeypatch.setattr(hall.line, "WATCHDOG_S", 1)
     job = Job(TrainConfig(epochs=1, **TINY), line=busy_line).start()
     job.thread.join(WAIT)  # no poll() while waiting: like a closed tab
     assert busy_line.waiting() == []
@@ -224,7 +226,7 @@ def test_a_trainer_that_dies_is_reported_and_started_again(line):
 
 
 def test_a_job_nobody_polls_stops(monkeypatch):
-    monkeypatch.setattr(jobs, "WATCHDOG_S", 2)
+    monkeypatch.setattr(hall.line, "WATCHDOG_S", 2)
     job = Job(TrainConfig(**LONG)).start()
     job.thread.join(WAIT)  # no poll() while waiting: like a closed tab
     assert not job.thread.is_alive()
@@ -238,7 +240,7 @@ def test_a_line_file_locked_by_another_process_holds_the_run_back_and_it_goes_on
     does not answer (never a failed run, never an exception), and once the file is free the run goes on by itself."""
     import sqlite3
 
-    monkeypatch.setattr(jobs, "READ_S", 2.5)  # the trainer's messages wait in the file between reads: the lock is felt
+    monkeypatch.setattr(hall.line, "READ_S", 2.5)  # the trainer's messages wait in the file between reads
     job = Job(TrainConfig(**LONG), line=line).start()
     wait_until(lambda: job.poll().status == "training" and job.poll().epochs)
     lock = sqlite3.connect(line.path, isolation_level=None)
@@ -289,4 +291,4 @@ def test_missing_data_without_network_says_what_to_do(tmp_path, monkeypatch, lin
 @pytest.fixture(autouse=True)
 def the_line_is_empty_after_each_test():
     yield
-    wait_until(lambda: not jobs.QUEUE.running() and not jobs.QUEUE.waiting(), timeout=30)
+    wait_until(lambda: not hall.line.QUEUE.running() and not hall.line.QUEUE.waiting(), timeout=30)

@@ -4,8 +4,8 @@ import subprocess
 import sys
 import time
 
+from hall.keeper import ModelKeeper, new_token
 from tests.harness.server import ROOT
-from vaedemo.keeper import ModelKeeper, new_token
 
 
 def test_a_model_comes_back_by_its_token_only_and_goes_when_forgotten(tmp_path):
@@ -23,7 +23,7 @@ def test_a_model_comes_back_by_its_token_only_and_goes_when_forgotten(tmp_path):
 
 def test_a_kept_model_outlives_the_process_that_kept_it(tmp_path):
     path, token = tmp_path / "models.sqlite3", new_token()
-    keep = f"from vaedemo.keeper import ModelKeeper; ModelKeeper({str(path)!r}).keep({token!r}, b'weights')"
+    keep = f"from hall.keeper import ModelKeeper; ModelKeeper({str(path)!r}).keep({token!r}, b'weights')"
     subprocess.run([sys.executable, "-c", keep], cwd=ROOT, check=True)
     assert ModelKeeper(path).get(token) == b"weights"
 

@@ -1,9 +1,9 @@
 """A lecture hall at once: many students in one room post drawings through the room API at the same moment (the
 phones of benchmarks/lecture_hall.py, no browser) on one server; each drawing must reach the room, with no error. (Their
 pictures come from their own browsers: components/answer.js.)"""
+from hall.rooms import open_store
 from tests.harness.hall import room_counts, students_draw
 from tests.harness.server import run_coroutine
-from vaedemo.rooms import open_store
 
 STUDENTS, DRAWINGS = 20, 3
 

@@ -1,4 +1,4 @@
-"""The models' weights as files (webapp/model_files.py): what a browser gets at /api/models/{id}. A first load
+"""The models' weights as files (hall/model_files.py): what a browser gets at /api/models/{id}. A first load
 without them and the fetch at a pen's first touch are checked in a real browser (tests/test_browser_draw.py)."""
 import asyncio
 import json
@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import brotli
 from starlette.requests import Request
 
-from webapp import model_files
+from hall import model_files
 
 
 def ask(name: str, accept: str = ""):

@@ -1,4 +1,4 @@
-"""The room API (webapp/room_api.py) on the real server that `streamlit run app.py` starts, spoken to over HTTP as
+"""The room API (hall/room_api.py) on the real server that `streamlit run app.py` starts, spoken to over HTTP as
 phones and scripts speak it: joining, posting a drawing, reading the room, and every refusal with its status and a
 clear sentence, each leaving the room as it was."""
 import base64
@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from hall.rooms import FLOOD_DRAWINGS, MEMBERS_PER_ROOM, open_store
 from tests.harness.hall import IMAGES, Phone
 from tests.harness.server import run_coroutine
-from vaedemo.rooms import FLOOD_DRAWINGS, MEMBERS_PER_ROOM, open_store
 from webapp import questions
 
 
@@ -222,9 +222,9 @@ def test_drawings_read_in_a_batch_read_as_each_alone_and_as_their_digits():
     and the CVAE's reading at the posterior mean gets test digits right."""
     import torch
 
+    from hall import room_api
     from vaedemo.data import load_test_sample
     from vaedemo.viz import to_uint8
-    from webapp import room_api
 
     images, labels = load_test_sample("mnist")
     firsts = [int(torch.nonzero(labels == digit)[0, 0]) for digit in range(10)]

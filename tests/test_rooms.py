@@ -9,27 +9,27 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.harness.services import REDIS_SERVER, redis_server
-from vaedemo.rooms import (
+from hall.redis_rooms import RedisRooms
+from hall.rooms import (
     CODE_ALPHABET,
     CODE_LENGTH,
     EXPERIMENT_SETTINGS,
     MAX_CHOICES,
     MAX_STEPS,
-    STORE_TIMEOUT_S,
     Limits,
     NoSuchRoom,
     NotMember,
-    RedisRooms,
     RoomError,
     RoomFull,
-    SQLiteRooms,
     TooFast,
     Unreachable,
     WrongKey,
     normalise_code,
     open_store,
 )
+from hall.sqlite_rooms import SQLiteRooms
+from hall.state import STORE_TIMEOUT_S
+from tests.harness.services import REDIS_SERVER, redis_server
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = bytes(range(256)) * 3 + bytes(16)  # 784 bytes, every value once at least
@@ -330,7 +330,7 @@ def test_another_process_on_the_same_store_adds_a_drawing(store, location):
     code, _ = store.create_room()
     version = store.version(code)
     other = store.join(code)
-    script = ("import sys; from vaedemo.rooms import open_store; "
+    script = ("import sys; from hall.rooms import open_store; "
               "open_store(sys.argv[1]).add_drawing(sys.argv[2], sys.argv[3], bytes(784), (3, 4), 7)")
     subprocess.run([sys.executable, "-c", script, location, code, other], cwd=ROOT, check=True, timeout=60)
     assert [(d.member, d.digit, d.vae) for d in store.drawings(code)] == [(other, 7, (3, 4))]
@@ -370,7 +370,7 @@ def test_the_halls_data_set_is_its_drawings_and_digits_oldest_first_and_names_no
 
     import numpy as np
 
-    from vaedemo.rooms import hall_dataset
+    from hall.rooms import hall_dataset
 
     store = open_store(str(tmp_path / "rooms.sqlite3"))
     code, _ = store.create_room()
@@ -391,7 +391,7 @@ def test_a_frozen_redis_is_unreachable_within_its_timeout_and_answers_again_when
     import os
     import signal
 
-    from vaedemo import rooms
+    from hall import rooms
 
     monkeypatch.setattr(rooms, "STORE_RETRY_S", 1.0)
 
@@ -420,7 +420,7 @@ def test_a_frozen_redis_is_unreachable_within_its_timeout_and_answers_again_when
 def test_a_locked_sqlite_file_is_unreachable_within_its_timeout_and_answers_again_once_free(tmp_path, monkeypatch):
     import sqlite3
 
-    from vaedemo import rooms
+    from hall import rooms
 
     monkeypatch.setattr(rooms, "STORE_RETRY_S", 0.5)
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from hall.rooms import open_store
 from tests.harness.classroom import open_class_page, open_student, wait_for_class
 from tests.harness.hall import room_counts, students_draw
 from tests.harness.protocol import Session
 from tests.harness.server import ROOT, app_pids, free_port, run_coroutine, start_app, stop_app
 from tests.harness.strokes import draw_digit
-from vaedemo.rooms import open_store
 
 COOKIE = "vaedemo_process"
 

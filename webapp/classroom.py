@@ -1,6 +1,6 @@
-"""The classroom in the app: the room store of this process (vaedemo.rooms), joining a room from the address bar, the
+"""The classroom in the app: the room store of this process (hall.rooms), joining a room from the address bar, the
 sidebar's room box, the lecturer's "send the class here", the members' prompt to follow, and what a drawing pad needs
-to post into the room (drawings go from the browser to the room API, webapp/room_api.py). No torch here: the sidebar
+to post into the room (drawings go from the browser to the room API, hall/room_api.py). No torch here: the sidebar
 shows before the models load."""
 import ipaddress
 import os
@@ -11,8 +11,9 @@ import segno
 import streamlit as st
 from streamlit.net_util import get_internal_ip
 
-from vaedemo.rooms import RoomError, Unreachable, normalise_code, open_store
-from webapp import per_process, session
+from hall.room_api import PUBLIC_URL
+from hall.rooms import RoomError, Unreachable, normalise_code, store
+from webapp import session
 from webapp.components.room import room_follow
 from webapp.i18n import t
 
@@ -24,14 +25,8 @@ FOLLOWED_ON_THEIR_OWN = ("lesson",)
 SENT = "room_sent"  # the id of the latest view the browser heard the lecturer send, until followed or dismissed
 
 
-@per_process
-def store():
-    """The room store every session of this process shares: VAEDEMO_ROOMS, else a SQLite file in the state folder."""
-    return open_store()
-
-
 def current_room():
-    """The room this session is in, as the store has it now (vaedemo.rooms.Room), or None."""
+    """The room this session is in, as the store has it now (hall.rooms.Room), or None."""
     return store().room(session.room()) if session.room() else None
 
 
@@ -74,9 +69,6 @@ def keep_in_address_bar():
         st.query_params["room"] = session.room()
     else:
         st.query_params.pop("room", None)
-
-
-PUBLIC_URL = "VAEDEMO_PUBLIC_URL"  # the address phones open the app at (a Space's, a proxy's), when set
 
 
 def app_address(page_url: str, public_url: str | None, network_ip: str | None) -> tuple[str, bool]:

@@ -1,13 +1,14 @@
 """A student's own model outlives the session: the server keeps its checkpoint under a secret token
-(vaedemo.keeper), the browser keeps the token in its own storage (components/keeper.py), and a returning browser
+(hall.keeper), the browser keeps the token in its own storage (components/keeper.py), and a returning browser
 gets its model back on every page. No torch here until a kept model comes back."""
 import contextlib
 import sqlite3
 
 import streamlit as st
 
-from vaedemo.keeper import ModelKeeper, new_token
-from webapp import per_process, session
+from hall import per_process
+from hall.keeper import ModelKeeper, new_token
+from webapp import session
 from webapp.components.keeper import browser_token
 from webapp.i18n import t
 

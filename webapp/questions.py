@@ -1,4 +1,4 @@
-"""The lesson's questions, which a hall answers through the room API (webapp/room_api.py) and anyone answers alone:
+"""The lesson's questions, which a hall answers through the room API (hall/room_api.py) and anyone answers alone:
 each step's right choice, by the step's name, in the lesson's order (webapp/lesson.py's STEPS; a test keeps the two
 one list). The question, its choices and the sentence of why are the catalogues' lesson.<name>.question, .choices and
 .why, in each language. No torch here: the room API checks an answer against it."""
@@ -11,3 +11,8 @@ RIGHT = {"compress": 1, "holes": 1, "prior": 1, "reparameterisation": 1, "elbo_g
 def choices(step: int) -> int:
     """How many choices the question of step (1 to len(RIGHT)) offers."""
     return len(CATALOGUES["en"][f"lesson.{list(RIGHT)[step - 1]}.choices"])
+
+
+def offered() -> tuple[int, ...]:
+    """How many choices each step's question offers, in the lesson's order: what the room API checks answers by."""
+    return tuple(choices(step) for step in range(1, len(RIGHT) + 1))

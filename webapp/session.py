@@ -14,7 +14,7 @@ DATASET = "dataset"  # the sidebar's data-set switch; ?dataset=fashion
 LECTURE = "lecture"  # the sidebar's lecture-mode switch; ?lecture=1
 USE_MINE = "use_mine"  # the sidebar's switch from the shipped models to the session's own
 MY_MODEL = "my_model"  # the model this session trained or uploaded
-TRAIN_JOB = "train_job"  # this session's training run (vaedemo.jobs.Job), while it goes on and after
+TRAIN_JOB = "train_job"  # this session's training run (hall.line.Job), while it goes on and after
 LAST_DRAWING = "last_drawing"  # the Draw page's latest input (1, 1, 28, 28), which the Repair page offers
 MNIST_ONLY_PAGE = "mnist_only_page"  # the page (its script hash) that shows MNIST whatever the sidebar says
 
@@ -79,7 +79,7 @@ def using_mine(kind: str, dataset: str) -> bool:
 
 
 def training_job():
-    """This session's training run (vaedemo.jobs.Job), or None."""
+    """This session's training run (hall.line.Job), or None."""
     return st.session_state.get(TRAIN_JOB)
 
 

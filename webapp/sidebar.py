@@ -114,7 +114,7 @@ def conv_switch(latent_dim: int, key: str, where=st) -> bool:
 
 
 def job_message(progress) -> str:
-    """What a training job says (vaedemo.jobs: a list of parts by kind), in the session's language."""
+    """What a training job says (hall.line: a list of parts by kind), in the session's language."""
     return " ".join(t(f"jobs.{kind}", **values) for kind, values in progress.parts)
 
 

@@ -7,7 +7,8 @@ import threading
 
 
 def prepare():
-    from webapp import compression, ui  # torch, the models and the pages' glue: imported here, off the event loop
+    from hall import compression
+    from webapp import ui  # torch, the models and the pages' glue: imported here, off the event loop
 
     ui.warm_up()
     compression.STORE.prepare(workers=1)

@@ -9,7 +9,7 @@ import pandas  # noqa: F401  imported whole before any page draws a chart: plotl
 import streamlit as st
 import torch
 
-from vaedemo import load_checkpoint
+from hall import load_shipped, model_files, per_process
 from vaedemo.data import load_test_sample
 from vaedemo.datasets import CHECKPOINTS, DATASETS, checkpoint_path
 from vaedemo.evaluate import kl_per_dimension
@@ -18,7 +18,7 @@ from vaedemo.likelihood import Separation, separation
 from vaedemo.losses import prior_log_density, prior_mass_within
 from vaedemo.models import per_model
 from vaedemo.viz import png_data_uri, to_uint8
-from webapp import model_files, per_process, session
+from webapp import session
 from webapp.components import answer
 from webapp.components.latent_map import BrowserModel, browser_model
 from webapp.i18n import t
@@ -39,11 +39,6 @@ def shipped_denoising(latent_dim: int, dataset: str | None = None):
     """The shipped denoising VAE of this latent size (trained on noisy inputs, clean targets), or None."""
     path = checkpoint_path("vae", latent_dim, dataset or current_dataset(), "-denoise")
     return load_shipped(path) if path.is_file() else None
-
-
-@per_process
-def load_shipped(path):
-    return load_checkpoint(path)
 
 
 def test_sample(dataset: str | None = None):

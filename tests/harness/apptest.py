@@ -7,9 +7,9 @@ import numpy as np
 import torch
 from streamlit.testing.v1 import AppTest
 
+from hall.line import Job
 from tests.harness.server import ROOT
 from vaedemo.data import load_test_sample
-from vaedemo.jobs import Job
 
 
 def seven_on_canvas() -> np.ndarray:

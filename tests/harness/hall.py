@@ -1,4 +1,4 @@
-"""Phones without a browser: students who join a room and post drawings through the room API (webapp/room_api.py),
+"""Phones without a browser: students who join a room and post drawings through the room API (hall/room_api.py),
 each on a keep-alive HTTP/1.1 connection of its own from asyncio, so that a thousand simulated phones cost this
 machine little (tests/test_room_api.py, tests/test_lecture_hall.py, benchmarks/lecture_hall.py). Python's standard
 library has no asynchronous HTTP client and a thread per phone would cost more than the server it measures, so a

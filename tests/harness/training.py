@@ -1,8 +1,7 @@
 """Real training runs for tests: tiny ones, waited for as the page polls them."""
 import time
 
-from vaedemo import jobs
-from vaedemo.jobs import Job
+from hall.line import Job, Progress
 from vaedemo.train import TrainConfig
 
 TINY = dict(hidden=32, train_size=500, batch_size=100)
@@ -17,7 +16,7 @@ def wait_until(condition, timeout=WAIT):
         time.sleep(0.2)
 
 
-def finished(job: Job) -> jobs.Progress:
+def finished(job: Job) -> Progress:
     """Poll the job as the page does, until it ends."""
     wait_until(lambda: not job.poll().active)
     job.thread.join(30)

@@ -2,7 +2,7 @@
 mouse, pen or finger, with Undo and Clear. After every stroke the browser prepares the drawing as MNIST's digits were
 (engine.js, the same steps as vaedemo.preprocess) and the page's components answer it there (components/answer.py):
 a stroke costs the server nothing. In a room, the browser posts each drawing's 28x28 grey bytes to the room API
-(webapp/room_api.py) at pointer-up, with no debounce: still nothing for Streamlit."""
+(hall/room_api.py) at pointer-up, with no debounce: still nothing for Streamlit."""
 import base64
 import binascii
 

@@ -9,7 +9,7 @@ function whenModel(id, use) {
   else models.set(id, { waiting: [...entry.waiting, use] });
 }
 
-// A model's decoder and encoder come apart from it, each a file over HTTP (webapp/model_files.py), so that a page's
+// A model's decoder and encoder come apart from it, each a file over HTTP (hall/model_files.py), so that a page's
 // first load carries its maps alone. A page with a drawing pad fetches every weight its parts wait for as soon as its
 // first screen is drawn (fetchWeights: the student's first stroke overlaps the download), and each part that waits
 // after that, whenever its model arrives; elsewhere a decoder is fetched when a part waits for it (whenDecoded: at

@@ -1,4 +1,4 @@
-"""The browser's own storage of the token under which the server keeps a student's model (vaedemo.keeper): a
+"""The browser's own storage of the token under which the server keeps a student's model (hall.keeper): a
 hidden component with no element of its own on the page."""
 import streamlit as st
 

@@ -7,7 +7,7 @@ Three components:
   kind and size (and a VQ-VAE's codebook). A page sends each of its models once per run, outside the fragments that
   rerun often (send_models): the element is the same message on every rerun, so Streamlit's message cache sends it
   as a reference of a few bytes after the first time. The weights (float16) are no part of a page's first load: the
-  browser fetches the decoder's and the encoder's, each a file (webapp/model_files.py), as soon as a drawing pad is on
+  browser fetches the decoder's and the encoder's, each a file (hall/model_files.py), as soon as a drawing pad is on
   screen or when a part first needs them (components/decodes.js), and keeps them.
 - `vaedemo.latent_map` draws one model's map (or, for a training run, the codes after each of its epochs), or
   decodes two models along the straight lines between two codes as a slider is dragged (interpolation).
@@ -24,9 +24,9 @@ import streamlit as st
 import torch
 from torch import nn
 
+from hall import model_files
 from vaedemo.models import per_model
 from vaedemo.viz import DIGIT_COLOURS, latent_plane
-from webapp import model_files
 from webapp.components import asset
 from webapp.i18n import t
 

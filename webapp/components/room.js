@@ -1,4 +1,4 @@
-// A room followed through the room API (webapp/room_api.py), never through a script rerun (components/room.py).
+// A room followed through the room API (hall/room_api.py), never through a script rerun (components/room.py).
 // Two parts, by data.part:
 // - "view", the Class page's live view: every REFRESH_S it asks GET /api/rooms/CODE?map=1 and shows the counts, the
 //   digits the conditional VAE reads in each student's latest drawing, the newest drawings, and each student's

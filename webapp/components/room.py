@@ -2,7 +2,7 @@
 poll for where the lecturer sends the class, and the lesson's questions: the lecturer's tally of the room's answers
 and the choices a phone answers with (alone, they say at once whether a choice was right). None reruns a script to
 learn what changed or to answer: a hall of phones costs the server a cached JSON answer a poll and a store write an
-answer (webapp/room_api.py), not a script run."""
+answer (hall/room_api.py), not a script run."""
 import streamlit as st
 
 from webapp.components import asset

@@ -1,4 +1,4 @@
-// A member's post to the room API (webapp/room_api.py), which the components that post into a room share
+// A member's post to the room API (hall/room_api.py), which the components that post into a room share
 // (components/__init__.py's asset() puts this file before their scripts): the drawing pad's drawings (canvas.js) and
 // the lesson's answers (room.js).
 const RETRY_S = 2;  // a room that could not be reached is worth another try after this long

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from vaedemo.rooms import EXPERIMENT_SETTINGS, RoomError, Unreachable, hall_dataset
+from hall.rooms import EXPERIMENT_SETTINGS, RoomError, Unreachable, hall_dataset
 from vaedemo.viz import rate_distortion
 from webapp import classroom, session, sidebar, ui
 from webapp.components.latent_map import browser_model, latent_map, send_models

@@ -1,9 +1,9 @@
 import streamlit as st
 
+from hall.line import QUEUE, Job
 from vaedemo.checkpoints import load_checkpoint_bytes
 from vaedemo.datasets import DATASETS
 from vaedemo.evaluate import ACTIVE_KL
-from vaedemo.jobs import QUEUE, Job
 from vaedemo.texts import CURVE_LABELS
 from vaedemo.train import CLASS_RUN, TrainConfig
 from vaedemo.viz import map_bounds, training_curves

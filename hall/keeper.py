@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from .rooms import state_folder, thread_db
+from hall.state import state_folder, thread_db
 
 KEEP_S = 7 * 24 * 3600  # a week after its last use
 TOUCH_S = 3600  # a use restarts a model's time at most this often (a write, where a read needs no lock)

@@ -1,4 +1,4 @@
-"""Streamlit's two fonts of every first screen cut to what this app shows; webapp/compression.py serves each cut in
+"""Streamlit's two fonts of every first screen cut to what this app shows; hall/compression.py serves each cut in
 the original's place.
 
 - Material Symbols, its icon font (375 kB for some 4,000 icons): the icons this app can show, those its pages name

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from webapp.compression import coding
+from hall.compression import coding
 
 FILES = 128  # blobs offered at once: the shipped models' and the latest of the sessions' own
 ID = re.compile(r"[0-9a-f]{24}")

@@ -1,4 +1,4 @@
-"""Training jobs for the app: one first-come, first-served line of runs for all the app processes of a machine,
+"""Training runs for the app: one first-come, first-served line of runs for all the app processes of a machine,
 served by warm trainer processes.
 
 Training inside the server process would compete with the app for the GIL and both cores (docs/benchmarks.md:
@@ -21,7 +21,6 @@ next; a trainer that dies (or is killed after a stop it ignored) ends its run wi
 """
 import contextlib
 import json
-import multiprocessing
 import os
 import secrets
 import socket
@@ -32,23 +31,17 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import safetensors.numpy
-import torch
 
-from .checkpoints import checkpoint_bytes, load_checkpoint_bytes
-from .data import DataUnavailable, load_mnist, load_test_sample
-from .datasets import dataset_info
-from .models import AutoEncoder
-from .rooms import state_folder, thread_db
-from .texts import JOB_MESSAGES
-from .train import TrainConfig, checkpoint_metadata, fit
-from .viz import image_grid, latent_plane
+from hall.state import thread_db
+from hall.trainer import Trainer, end
+from hall.training_file import GONE_S, SCHEMA, post, training_file, transaction, unpack
+from vaedemo.checkpoints import load_checkpoint_bytes
+from vaedemo.models import AutoEncoder
+from vaedemo.texts import JOB_MESSAGES
+from vaedemo.train import TrainConfig
 
-CONTEXT = multiprocessing.get_context("spawn")
 TRAINERS = int(os.environ.get("VAEDEMO_TRAINERS", "1"))  # warm trainer processes per app process (docs/deployment.md)
 WATCHDOG_S = 90  # a background tab still polls about once a minute
-NICE = 10  # the trainers' niceness: they take what CPU the server leaves
-STEP_EVERY_S = 0.25  # at most this often a step's figures go to the server
 STOP_GRACE_S = 30  # a trainer that has not ended a run this long after a stop (stuck fetching data) is killed; on a
 # busy machine it can need seconds to hand back the model it has so far, which a shorter grace would lose
 IMAGES_PER_S = 12_000  # a first guess of a trainer's speed (MLP, one core), for the waiting runs' estimates
@@ -56,105 +49,15 @@ EPOCH_OVERHEAD_S = 1.0  # a first guess of an epoch's cost beyond its training: 
 # weights at the end). The line learns both from the runs it serves; the guesses are what a hall is told, pressing
 # Start before any run has ended, so they are a busy machine's (docs/benchmarks.md: idle, a class run's epoch costs
 # 0.25 s beyond its training)
-EPOCH_TEST_IMAGES = 2_000  # a run's epochs before its last are tested on this many test images, its last on all of
-# them: on all, a class run's three tests cost as much as its training (docs/benchmarks.md)
 BEAT_S = 1.0  # how often a line beats its heartbeat and looks after its trainers
-GONE_S = 15.0  # a line not heard of this long has gone (its process ended): its runs are not trained
 READ_S = 0.25  # how often a job reads its run's new messages
 PLACE_S = 1.0  # how often a line reads the places of the waiting runs
-CLAIM_S = 0.3  # how often a free trainer looks for a waiting run
-STOP_READ_S = 0.2  # how often a training run reads whether it was asked to stop
-TRAINER_WAIT_S = 300  # a trainer waits this long for a file another process has locked: its run's figures come late
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    ticket INTEGER PRIMARY KEY AUTOINCREMENT,   -- the order of the line
-    owner TEXT NOT NULL,                        -- the line whose page asked for the run
-    config TEXT NOT NULL,                       -- {"config": the TrainConfig, "root": the data folder or null}
-    images INTEGER NOT NULL,                    -- images it trains on, all epochs together, and its epochs: the
-    epochs INTEGER NOT NULL,                    -- estimates
-    state TEXT NOT NULL DEFAULT 'waiting',      -- waiting -> running -> ended, or waiting -> left
-    trainer_pid INTEGER,                        -- the trainer process that took it
-    fraction REAL NOT NULL DEFAULT 0,           -- of its steps done
-    stop REAL,                                  -- when a stop was asked
-    asked REAL NOT NULL,
-    started REAL                                -- when a trainer took it
-);
-CREATE INDEX IF NOT EXISTS runs_in_line ON runs (state, ticket);
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ticket INTEGER NOT NULL,
-    body TEXT NOT NULL,                         -- JSON, its arrays named
-    arrays BLOB                                 -- those arrays, one safetensors file
-);
-CREATE INDEX IF NOT EXISTS messages_of_run ON messages (ticket, id);
-CREATE TABLE IF NOT EXISTS lines (
-    name TEXT PRIMARY KEY,                      -- an app process's line
-    seen REAL NOT NULL,                         -- its heartbeat
-    trainers INTEGER NOT NULL                   -- how many trainers it keeps
-);
-"""
 FIRST = {"place": 1, "waiting": 1, "seconds": 0}  # a run's place before the line is read
-ARRAY, BYTES = "__array__", "__bytes__"  # a message's array or bytes, by name in its arrays
 KEEP_ENDED_S = 3600  # ended runs (and any of a line gone this long) leave the file after this
 
 
 def english(parts: list) -> str:
     return " ".join(JOB_MESSAGES[kind].format(**values) for kind, values in parts)
-
-
-def training_file() -> Path:
-    """The line's SQLite file: $VAEDEMO_TRAINING, else training.sqlite3 in the state folder."""
-    return Path(os.environ.get("VAEDEMO_TRAINING") or state_folder() / "training.sqlite3").expanduser()
-
-
-@contextlib.contextmanager
-def transaction(db: sqlite3.Connection):
-    """A write transaction that takes the file's write lock first, so that what it reads stays true while it writes."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
-def pack(message: dict) -> tuple[str, bytes | None]:
-    """A message as JSON, its numpy arrays and bytes (pictures, maps, the weights) named in it and kept apart in one
-    safetensors file."""
-    arrays = {}
-
-    def strip(value, name: str):
-        if isinstance(value, np.ndarray):
-            arrays[name] = np.ascontiguousarray(value)
-            return {ARRAY: name}
-        if isinstance(value, bytes):
-            arrays[name] = np.frombuffer(value, dtype=np.uint8)
-            return {BYTES: name}
-        if isinstance(value, dict):
-            return {key: strip(item, f"{name}.{key}") for key, item in value.items()}
-        return value
-
-    body = json.dumps(strip(message, "message"), default=lambda scalar: scalar.item())  # numpy and torch scalars
-    return body, safetensors.numpy.save(arrays) if arrays else None
-
-
-def unpack(body: str, arrays: bytes | None) -> dict:
-    found = safetensors.numpy.load(arrays) if arrays else {}
-
-    def fill(value):
-        if isinstance(value, dict):
-            if ARRAY in value:
-                return found[value[ARRAY]]
-            if BYTES in value:
-                return found[value[BYTES]].tobytes()
-            return {key: fill(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [fill(item) for item in value]
-        return value
-
-    return fill(json.loads(body))
 
 
 @dataclass
@@ -306,38 +209,6 @@ class Job:
     def estimate_s(self) -> float:
         """About how long this run takes from its start."""
         return self.line.estimate_s(self.config.epochs * (self.config.train_size or 60_000), self.config.epochs)
-
-
-class Trainer:
-    """A warm trainer process of a line: started with the line, then kept (torch imported, the data sets loaded);
-    started again if it died. It takes the oldest waiting run of the line's file, one after another."""
-
-    def __init__(self):
-        self.process = None
-
-    def start(self, path: Path, dataset: str | None = None, root=None):
-        """Start the trainer process if it is not up, and with dataset, have it load that data set first."""
-        if not self.alive():
-            self.quit = CONTEXT.Event()
-            self.process = CONTEXT.Process(target=serve, args=(str(path), self.quit, dataset, root),
-                                           name="vaedemo-trainer", daemon=True)
-            self.process.start()
-            # the server answering people's strokes comes first, from the trainer's start: its imports (torch) alone
-            # take seconds of CPU, before a nice inside it could run
-            os.setpriority(os.PRIO_PROCESS, self.process.pid, NICE)
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.is_alive()
-
-    def kill(self):
-        self.process.kill()
-        self.process.join(timeout=10)
-
-    def close(self):
-        """End the trainer after its run."""
-        if self.alive():
-            self.quit.set()
-            self.process.join(timeout=30)
 
 
 class TrainingQueue:
@@ -521,192 +392,3 @@ class TrainingQueue:
 
 
 QUEUE = TrainingQueue()  # this server process's part of the line
-
-
-def post(db: sqlite3.Connection, ticket: int, message: dict, total_steps: int = 0):
-    """Write a message of a run for its job (within a transaction): a step's or epoch's share of the run done, and
-    the end, for the estimates."""
-    body, arrays = pack(message)
-    db.execute("INSERT INTO messages (ticket, body, arrays) VALUES (?, ?, ?)", (ticket, body, arrays))
-    if message["event"] in ("step", "epoch") and total_steps:
-        db.execute("UPDATE runs SET fraction = ? WHERE ticket = ?", (min(message["step"] / total_steps, 1), ticket))
-    elif message["event"] == "end":
-        db.execute("UPDATE runs SET state = 'ended', fraction = 1 WHERE ticket = ?", (ticket,))
-
-
-# --- the trainer process --------------------------------------------------------------------------
-
-def serve(path: str, quit, dataset: str | None, root):
-    """A trainer's life: load dataset (ahead of the runs), then take the oldest waiting run of the line's file and
-    train it, one after another, until the line quits or the process that started it ended."""
-    torch.set_num_threads(1)
-    if dataset:
-        with contextlib.suppress(Exception):  # a data set that cannot load says so in the run that needs it
-            load_data(replace(TrainConfig(), dataset=dataset), root, lambda *_: None)
-    parent, local = os.getppid(), threading.local()
-    db = thread_db(local, Path(path), "synchronous = NORMAL", f"busy_timeout = {TRAINER_WAIT_S * 1000}")
-    while not quit.is_set() and os.getppid() == parent:
-        taken = take(db)
-        if taken is None:
-            quit.wait(CLAIM_S)
-            continue
-        ticket, task = taken
-        root = task["root"]
-        train_in_child(TrainConfig(**task["config"]), root and Path(root), Outbox(db, ticket), StopAsked(db, ticket))
-
-
-def take(db: sqlite3.Connection) -> tuple[int, dict] | None:
-    """The oldest waiting run whose line lives, now this trainer's: (ticket, its config), or None."""
-    live = (time.time() - GONE_S,)
-    oldest = "SELECT ticket, config FROM runs WHERE state = 'waiting' AND owner IN " \
-             "(SELECT name FROM lines WHERE seen > ?) ORDER BY ticket LIMIT 1"
-    if db.execute(oldest, live).fetchone() is None:  # a read, without the write lock, most of the time
-        return None
-    with transaction(db):
-        run = db.execute(oldest, live).fetchone()
-        if run is not None:
-            db.execute("UPDATE runs SET state = 'running', trainer_pid = ?, started = ? WHERE ticket = ?",
-                       (os.getpid(), time.time(), run[0]))
-    return None if run is None else (run[0], json.loads(run[1]))
-
-
-class Outbox:
-    """A run's messages from its trainer into the line's file, for its job."""
-
-    def __init__(self, db: sqlite3.Connection, ticket: int):
-        self.db, self.ticket, self.total_steps = db, ticket, 0
-
-    def put(self, message: dict):
-        if message["event"] == "status":
-            self.total_steps = message["total_steps"] or self.total_steps
-        with transaction(self.db):
-            post(self.db, self.ticket, message, self.total_steps)
-
-
-class StopAsked:
-    """fit()'s stop: set when the run's job asked for a stop, or when the process of its line has gone (read from
-    the file at most every STOP_READ_S)."""
-
-    def __init__(self, db: sqlite3.Connection, ticket: int):
-        self.db, self.ticket, self.read, self.asked = db, ticket, 0.0, False
-
-    def is_set(self) -> bool:
-        if not self.asked and time.monotonic() - self.read > STOP_READ_S:
-            self.read = time.monotonic()
-            run = self.db.execute(
-                "SELECT stop IS NOT NULL OR owner NOT IN (SELECT name FROM lines WHERE seen > ?) FROM runs "
-                "WHERE ticket = ?", (time.time() - GONE_S, self.ticket)).fetchone()
-            self.asked = run is None or bool(run[0])
-        return self.asked
-
-
-DATA = {}  # (data set, train or test, root) -> (images, labels): a trainer loads each once
-
-
-def train_in_child(config: TrainConfig, root, messages, stop):
-    """One run in a trainer: load the data set, fit, send figures, pictures and finally the weights."""
-    config = replace(config, threads=1)
-
-    def status(name, parts, total_steps=0):
-        messages.put({"event": "status", "status": name, "parts": parts, "total_steps": total_steps})
-
-    try:
-        train, test = load_data(config, root, status)
-        batch_note = ([("batch_note", {"batch_size": config.batch_size, "images": len(train[0])})]
-                      if config.batch_size > len(train[0]) else [])
-        status("training", [("training", {"images": len(train[0]), "title": dataset_info(config.dataset).title}),
-                            *batch_note], config.total_steps(len(train[0])))
-        result = fit(config, train[0], test[0], callback=reporter(messages, config, test), stop=stop,
-                     train_labels=train[1], test_labels=test[1], epoch_test_size=EPOCH_TEST_IMAGES)
-    except DataUnavailable as error:
-        messages.put(end("failed", [("data_unavailable", {"error": str(error)})]))
-        return
-    except Exception as error:  # the server shows the message instead of a traceback
-        messages.put(end("failed", [("failed", {"error": str(error)})]))
-        return
-    status_name, parts = outcome(result)
-    checkpoint = None
-    if result.history or result.stopped:
-        checkpoint = checkpoint_bytes(result.model, **checkpoint_metadata(config, result, len(train[0])))
-    messages.put(end(status_name, parts + batch_note, checkpoint))
-
-
-def load_data(config: TrainConfig, root, status):
-    """(train images, labels) and (test images, labels) of the run's data set, saying so while it loads; kept in
-    the trainer for the next run."""
-    status("loading", [("loading", {"title": dataset_info(config.dataset).title})])
-    for train in (True, False):
-        if (config.dataset, train, root) not in DATA:
-            DATA[config.dataset, train, root] = load_mnist(
-                train=train, root=root, dataset=config.dataset,
-                log=lambda text: status("loading", [("data_log", {"text": text})]))
-    images, labels = DATA[config.dataset, True, root]
-    return (images[: config.train_size], labels[: config.train_size]), DATA[config.dataset, False, root]
-
-
-def reporter(messages, config: TrainConfig, test: tuple) -> "Reporter":
-    """fit()'s callback, with one test image of each class for the pictures and the shipped sample for the map."""
-    test_x, test_labels = test
-    picks = torch.stack([torch.nonzero(test_labels == digit)[0, 0] for digit in range(10)])
-    return Reporter(messages, test_x[picks], load_test_sample(config.dataset))
-
-
-def outcome(result) -> tuple[str, list]:
-    """How a run that got to its end (or was stopped, or diverged) went: its status and message."""
-    done = len(result.history)
-    if result.diverged:
-        return "diverged", [("diverged", {"epoch": done + 1}), ("kept", {"epoch": done}) if done else ("no_model", {})]
-    if result.stopped:
-        return "stopped", [("stopped_during", {"epoch": done + 1})]
-    return "done", [("finished", {"epochs": done}) if done > 1 else ("finished_one", {})]
-
-
-def end(status: str, parts: list, checkpoint: bytes | None = None) -> dict:
-    """The child's last message: how the run ended, and its model as a .safetensors file (or None)."""
-    return {"event": "end", "status": status, "parts": parts, "checkpoint": checkpoint}
-
-
-class Reporter:
-    """fit()'s callback in the child: step figures at most every STEP_EVERY_S, every epoch with pictures and the
-    map of the test sample's codes (its labels with the first epoch's)."""
-
-    def __init__(self, messages, digits: torch.Tensor, sample: tuple[torch.Tensor, torch.Tensor]):
-        self.messages, self.digits = messages, digits  # digits: (10, 1, 28, 28), one of each class
-        self.sample = sample  # the shipped test sample: images (N, 1, 28, 28), labels (N,)
-        self.axes = None  # (d, 2) the previous epoch's map plane
-        self.last_sent = 0.0
-
-    def __call__(self, step: int, epoch: int, figures: dict):
-        if figures["event"] == "step":
-            if time.monotonic() - self.last_sent < STEP_EVERY_S:
-                return
-            self.last_sent = time.monotonic()
-            self.messages.put({**figures, "step": step, "epoch": epoch})
-        else:
-            model = figures.pop("model")
-            points, self.axes = map_of_codes(model, self.sample[0], self.axes)
-            labels = {} if epoch > 1 else {"map_labels": self.sample[1].numpy()}
-            self.messages.put({**figures, "step": step, "pictures": pictures(model, self.digits),
-                               "map": points, **labels})
-
-
-@torch.inference_mode()
-def pictures(model: AutoEncoder, digits: torch.Tensor) -> dict:
-    """Rows of ten pictures by what they show: "test" images, their "reconstructions", a VAE's "prior" samples."""
-    rows = {"test": digits, "reconstructions": model.decode(model.latent_mean(digits))}
-    if model.kind == "vae":
-        z = torch.randn(10, model.latent_dim, generator=torch.Generator().manual_seed(0))  # (10, d)
-        rows["prior"] = model.decode(z)
-    return {name: image_grid(images, ncol=10, scale=3) for name, images in rows.items()}
-
-
-@torch.inference_mode()
-def map_of_codes(model: AutoEncoder, images: torch.Tensor, previous: torch.Tensor | None = None):
-    """The codes of images (N, 1, 28, 28) on the model's map plane, as (points (N, 2) float32, the plane's axes (d, 2)).
-    Each principal axis points the way the previous epoch's did (previous: its axes), so that a replay of the maps
-    does not flip from one epoch to the next."""
-    codes = model.latent_mean(images)  # (N, d)
-    centre, axes = latent_plane(codes)
-    if previous is not None:
-        axes = axes * torch.where((axes * previous).sum(0) < 0, -1.0, 1.0)  # (d, 2)
-    return ((codes - centre) @ axes).numpy().astype(np.float32), axes

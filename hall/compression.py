@@ -1,5 +1,5 @@
 """Streamlit's frontend made lighter for a first load: its JavaScript and CSS under /static/, and index.html at /,
-compressed (brotli where the browser takes it, else gzip), and its fonts cut to what the app shows (webapp/fonts.py),
+compressed (brotli where the browser takes it, else gzip), and its fonts cut to what the app shows (hall/fonts.py),
 each made once, before the first visitor, and kept on disk.
 
 Streamlit serves these files uncompressed on purpose and leaves compression to a proxy or CDN
@@ -7,7 +7,7 @@ Streamlit serves these files uncompressed on purpose and leaves compression to a
 anew, a CPU cost paid by each first load. A Space has no such proxy in front of the app, and most of a phone's first
 load is that JavaScript, which brotli shrinks to a fifth. Brotli at its best is slow (all 256 files: 42 s of CPU, gzip
 0.9 s) and each font's cut takes 3 s, so they are made when the environment is built, as WhiteNoise and nginx's
-brotli_static do: `python -m webapp.compression` (`make run` and `make test` run it, the Docker image runs it when it
+brotli_static do: `python -m hall.compression` (`make run` and `make test` run it, the Docker image runs it when it
 is built) writes every copy into a folder of Streamlit's version (Store), in a few seconds of two cores. A process
 that starts without them (a venv made otherwise) makes the missing ones in the background, beside serving (app.py's
 lifespan); until a copy is on disk gzip's answers (made in milliseconds) where brotli's is missing, and the whole font
@@ -21,6 +21,8 @@ import asyncio
 import contextlib
 import gzip
 import hashlib
+import importlib.metadata
+import importlib.util
 import os
 import re
 import sys
@@ -33,12 +35,13 @@ import anyio
 import brotli
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
-from streamlit import file_util
-from streamlit.version import STREAMLIT_VERSION_STRING
 
-from webapp import fonts
+from hall import fonts
 
-STATIC_DIR = Path(file_util.get_static_dir()).resolve()  # what Streamlit serves at / (starlette_static_routes.py)
+# what Streamlit serves at / (starlette_static_routes.py), found without importing Streamlit
+STREAMLIT = Path(importlib.util.find_spec("streamlit").origin).parent
+STATIC_DIR = (STREAMLIT / "static").resolve()
+STREAMLIT_VERSION = importlib.metadata.version("streamlit")
 TEXT_SUFFIXES = {".js", ".css", ".html", ".json", ".svg", ".map", ".txt"}
 FONT = re.compile(r"/static/media/(MaterialSymbols-Rounded|SourceSansVF-Upright)\.[\w.-]+\.woff2")  # fonts.py's
 MINIMUM_SIZE = 500  # bytes, as Starlette's GZipMiddleware: below it a coding's own header eats most of the gain
@@ -134,7 +137,7 @@ class Store:
 
 
 STORE = Store(Path(os.environ.get("VAEDEMO_CACHE", Path.home() / ".cache" / "vaedemo"))
-              / f"streamlit-{STREAMLIT_VERSION_STRING}")
+              / f"streamlit-{STREAMLIT_VERSION}")
 
 
 class StaticCompression:
@@ -206,7 +209,7 @@ class StaticCompression:
 
 
 def main():
-    """python -m webapp.compression: make and keep every lighter copy (the environment's build: make run, the image)."""
+    """python -m hall.compression: make and keep every lighter copy (the environment's build: make run, the image)."""
     started = time.perf_counter()
     made_now = STORE.prepare()
     print(f"Streamlit's files: {made_now} lighter copies made in {time.perf_counter() - started:.1f} s"

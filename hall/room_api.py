@@ -1,4 +1,4 @@
-"""The room API: JSON over HTTP on the app's own server, beside Streamlit's routes (app.py mounts ROUTES with st.App).
+"""The room API: JSON over HTTP on the app's own server, beside Streamlit's routes (app.py mounts routes() with st.App).
 A student's page posts each drawing here from the browser and every page follows its room here, so that a hall costs
 the server a store write a drawing and a cached answer a poll, never a script rerun. The contract (DESIGN.md):
 
@@ -31,7 +31,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from vaedemo.rooms import (
+from hall import load_shipped, per_process
+from hall.rooms import (
     IMAGE_BYTES,
     MEMBER_CHARS,
     STORE_RETRY_S,
@@ -43,9 +44,10 @@ from vaedemo.rooms import (
     WrongKey,
     is_code,
     normalise_code,
+    store,
 )
-from webapp import classroom, per_process, questions
 
+PUBLIC_URL = "VAEDEMO_PUBLIC_URL"  # the address phones open the app at (a Space's, a proxy's), when set
 MAX_BODY = 4096  # bytes: a drawing's JSON is about 1.2 kB
 FRESH_S = 0.5  # a room's answer to polls is computed at most this often while it changes, and kept while it does not
 STRIP = 24  # the newest drawings that ?map=1 carries, for the Class page's strip
@@ -63,7 +65,7 @@ REFUSALS = {NoSuchRoom: 404, NotMember: 403, WrongKey: 403, RoomFull: 409, TooFa
 
 
 def refusal(error: ValueError) -> Refusal:
-    """A store's refusal (vaedemo.rooms.RoomError, or a ValueError of a bad argument) as the API's."""
+    """A store's refusal (hall.rooms.RoomError, or a ValueError of a bad argument) as the API's."""
     status = next(status for kind, status in REFUSALS.items() if isinstance(error, kind))
     retry = {TooFast: lambda: error.retry_after_s, Unreachable: lambda: STORE_RETRY_S}.get(type(error))
     return Refusal(status, str(error), {"Retry-After": str(math.ceil(retry()))} if retry else None)
@@ -96,7 +98,7 @@ def same_site(request: Request) -> bool:
     if origin is None:
         return True
     hosts = {request.headers.get("host"), request.headers.get("x-forwarded-host"),
-             urlsplit(os.environ.get(classroom.PUBLIC_URL) or "").netloc}
+             urlsplit(os.environ.get(PUBLIC_URL) or "").netloc}
     return urlsplit(origin).netloc in hosts - {None, ""}
 
 
@@ -145,15 +147,16 @@ def read_drawings(images: list[bytes]) -> list[tuple[list[float], int]]:
     start shows its first page first."""
     import torch
 
+    from vaedemo.datasets import checkpoint_path
     from vaedemo.evaluate import label_elbos
-    from webapp import ui
 
     with torch.inference_mode():
         grey = torch.frombuffer(bytearray(b"".join(images)), dtype=torch.uint8)
         x = grey.float().div(255).view(len(images), 1, 28, 28)
-        vae = ui.shipped("vae", 2, "mnist").encode(x)[0]  # (N, 2)
-        digits = label_elbos(ui.shipped("cvae", 2, "mnist"), x, torch.zeros(1, len(images), 2)).argmax(1)  # (N,)
-    return list(zip(vae.tolist(), digits.tolist()))
+        vae, cvae = (load_shipped(checkpoint_path(kind, 2, "mnist")) for kind in ("vae", "cvae"))
+        codes = vae.encode(x)[0]  # (N, 2)
+        digits = label_elbos(cvae, x, torch.zeros(1, len(images), 2)).argmax(1)  # (N,)
+    return list(zip(codes.tolist(), digits.tolist()))
 
 
 def keep_drawings(posts: list[tuple[str, str, bytes]]) -> list[dict | Exception]:
@@ -162,8 +165,8 @@ def keep_drawings(posts: list[tuple[str, str, bytes]]) -> list[dict | Exception]
     kept = []
     for (code, member, image), reading in zip(posts, read_drawings([image for _, _, image in posts])):
         try:
-            classroom.store().add_drawing(code, member, image, *reading)
-            drawings, students = classroom.store().counts(code)
+            store().add_drawing(code, member, image, *reading)
+            drawings, students = store().counts(code)
             kept.append({"drawings": drawings, "students": students})
         except ValueError as refused:
             kept.append(refused)
@@ -215,7 +218,7 @@ def keeper() -> Keeper:
 @answering
 async def join(request: Request, code: str):
     await body_of(request)
-    return JSONResponse({"member": await run_in_threadpool(lambda: classroom.store().join(code))}, 201)
+    return JSONResponse({"member": await run_in_threadpool(lambda: store().join(code))}, 201)
 
 
 @answering
@@ -244,26 +247,26 @@ def polled() -> dict[str, Polled]:
 def room_now(code: str) -> Polled:
     """The room as polls see it: kept while the room has not changed, read again when it has (at most every FRESH_S:
     a hall's drawings change it a hundred times a second)."""
-    version = classroom.store().version(code)
+    version = store().version(code)
     kept = polled().get(code)
     if kept and kept.version == version:
         kept.at = time.monotonic()
         return kept
-    room = classroom.store().room(code)
+    room = store().room(code)
     if room is None:
         raise NoSuchRoom(code)
-    drawings, students = classroom.store().counts(code)
-    latest = classroom.store().drawings(code, latest_only=True)
+    drawings, students = store().counts(code)
+    latest = store().drawings(code, latest_only=True)
     digits = [0] * 10
     for drawing in latest:
         digits[drawing.digit] += 1
-    plain = {"drawings": drawings, "students": students, "joined": classroom.store().joined(code), "digits": digits,
+    plain = {"drawings": drawings, "students": students, "joined": store().joined(code), "digits": digits,
              "view": room.view, "experiment": room.experiment, "version": version,
-             "answers": classroom.store().answers(code)}
+             "answers": store().answers(code)}
     with_map = plain | {
         "points": [[round(d.vae[0], 3), round(d.vae[1], 3), d.digit] for d in latest],
         "latest": [{"image": base64.b64encode(d.image).decode(), "digit": d.digit}
-                   for d in classroom.store().drawings(code, newest=STRIP)]}
+                   for d in store().drawings(code, newest=STRIP)]}
     answer = polled()[code] = Polled(version, time.monotonic(), *(json.dumps(a).encode() for a in (plain, with_map)))
     return answer
 
@@ -277,30 +280,33 @@ async def room(request: Request, code: str):
                     media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
-def step_and_choice(fields: dict) -> tuple[int, int]:
-    """An answer's step of the lesson (1 to its number of steps) and choice (0 to that step's choices less one)."""
+def step_and_choice(fields: dict, choices: tuple[int, ...]) -> tuple[int, int]:
+    """An answer's step of the lesson (1 to its number of steps) and choice (0 to that step's choices less one), for a
+    lesson whose steps offer these numbers of choices."""
     step, choice = fields.get("step"), fields.get("choice")
-    steps = len(questions.RIGHT)
+    steps = len(choices)
     if type(step) is not int or not 1 <= step <= steps:
         raise Refusal(400, f'"step" is the lesson\'s step, a whole number from 1 to {steps}.')
-    offered = questions.choices(step)
+    offered = choices[step - 1]
     if type(choice) is not int or not 0 <= choice < offered:
         raise Refusal(400, f'"choice" is one of the {offered} choices of step {step}, a whole number from 0 to '
                            f"{offered - 1}.")
     return step, choice
 
 
-@answering
-async def answer_question(request: Request, code: str):
-    fields = await body_of(request)
-    member, (step, choice) = member_of(fields), step_and_choice(fields)
-    await run_in_threadpool(classroom.store().answer, code, member, step, choice)
-    return JSONResponse({"step": step, "choice": choice}, 202)
+def routes(choices: tuple[int, ...]) -> list[Route]:
+    """The room API's routes, for a lesson whose steps offer these numbers of choices (the app's lesson: app.py gives
+    webapp.questions.offered())."""
+    @answering
+    async def answer_question(request: Request, code: str):
+        fields = await body_of(request)
+        member, (step, choice) = member_of(fields), step_and_choice(fields, choices)
+        await run_in_threadpool(store().answer, code, member, step, choice)
+        return JSONResponse({"step": step, "choice": choice}, 202)
 
-
-ROUTES = [
-    Route("/api/rooms/{code}/members", join, methods=["POST"]),
-    Route("/api/rooms/{code}/drawings", draw, methods=["POST"]),
-    Route("/api/rooms/{code}/answers", answer_question, methods=["POST"]),
-    Route("/api/rooms/{code}", room, methods=["GET"]),
-]
+    return [
+        Route("/api/rooms/{code}/members", join, methods=["POST"]),
+        Route("/api/rooms/{code}/drawings", draw, methods=["POST"]),
+        Route("/api/rooms/{code}/answers", answer_question, methods=["POST"]),
+        Route("/api/rooms/{code}", room, methods=["GET"]),
+    ]
