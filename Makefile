@@ -64,12 +64,14 @@ AXE ?= $(HOME)/.cache/vaedemo/axe
 axe:
 	@test -f $(AXE)/node_modules/axe-core/axe.min.js || npm install --prefix $(AXE) --no-audit --no-fund axe-core@4.14
 
+# Both cores, a test file to a worker (pytest-xdist): each worker has its own app server, state folder and browser.
+TEST_WORKERS ?= 2
 test: venv static chromium git-lfs data redis haproxy axe lint
-	VAEDEMO_AXE=$(AXE) $(PY) -m pytest
+	VAEDEMO_AXE=$(AXE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The inner loop of a change: every test that needs no browser and no app server (pytest -m "not server").
 test-fast: venv data redis lint
-	VAEDEMO_FAST_TESTS=1 $(PY) -m pytest -m "not server"
+	VAEDEMO_FAST_TESTS=1 $(PY) -m pytest -m "not server" -n $(TEST_WORKERS) --dist loadfile
 
 space:
 	@bash space/publish.sh "$(REMOTE)"
