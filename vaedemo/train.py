@@ -107,8 +107,10 @@ def native_bf16() -> bool:
 
 def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None = None,
         callback=None, stop=None, train_labels: torch.Tensor | None = None,
-        test_labels: torch.Tensor | None = None, epoch_test_size: int | None = None) -> FitResult:
-    """Train a fresh model on train_x (N, 1, 28, 28) in [0, 1]; callback(step, epoch, figures). A CVAE also
+        test_labels: torch.Tensor | None = None, epoch_test_size: int | None = None,
+        start: AutoEncoder | None = None) -> FitResult:
+    """Train a fresh model on train_x (N, 1, 28, 28) in [0, 1], or with start a copy of that model (fine-tuning: it
+    must have config's shape; start itself is left as it is); callback(step, epoch, figures). A CVAE also
     needs the labels (N,) of train_x and of test_x; the other models ignore them. Each epoch is tested on test_x;
     with epoch_test_size, the epochs before the last on its first epoch_test_size images only (figures["test_images"]
     says on how many).
@@ -117,7 +119,9 @@ def fit(config: TrainConfig, train_x: torch.Tensor, test_x: torch.Tensor | None 
     if config.threads:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
-    model = build_model(config.model_config)
+    if start is not None and start.config != config.model_config:
+        raise ValueError(f"fine-tuning needs the start model's shape: {start.config} is not {config.model_config}")
+    model = build_model(config.model_config) if start is None else copy.deepcopy(start)
     if not model.condition_size:
         train_labels = test_labels = None
     elif train_labels is None or (test_x is not None and test_labels is None):
