@@ -20,7 +20,7 @@ for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ARGV[2]) end
 CREATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'key', ARGV[3], 'created', ARGV[1], 'view', '{}', 'experiment', 'null', 'version', 0,
-           'seq', 0)
+           'seq', 0, 'model', '')
 """ + TOUCH + "return 1"
 SET = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -69,6 +69,20 @@ if before then redis.call('HINCRBY', tallies, ARGV[4] .. ':' .. before, -1) end
 redis.call('HSET', answers, mine, ARGV[5])
 redis.call('HINCRBY', tallies, ARGV[4] .. ':' .. ARGV[5], 1)
 """ + TOUCH + "return 'ok'"
+# ARGV[3]: the learned model's id, ARGV[4] its figures, ARGV[5] its weights (base64); a room that used its model uses
+# this one.
+LEARN = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'learned', ARGV[3], 'learned_figures', ARGV[4], 'learned_weights', ARGV[5])
+if redis.call('HGET', KEYS[1], 'model') ~= '' then redis.call('HSET', KEYS[1], 'model', ARGV[3]) end
+""" + TOUCH + "return 1"
+# ARGV[3]: '1' to use the learned model, '0' for the shipped one.
+USE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'NoSuchRoom' end
+local learned = redis.call('HGET', KEYS[1], 'learned')
+if ARGV[3] == '1' and not learned then return 'NotLearned' end
+redis.call('HSET', KEYS[1], 'model', ARGV[3] == '1' and learned or '')
+""" + TOUCH + "return 'ok'"
 ROOM, DRAWINGS, DRAWINGS_INDEX, RUNS, RUNS_INDEX, ANSWERS, TALLIES, MEMBERS = range(8)  # RedisRooms._keys' places
 
 
@@ -82,9 +96,13 @@ def drawing_of(text: str) -> Drawing:
                    fields["digit"], fields["at"])
 
 
+ROOM_FIELDS = ("created", "last_active", "view", "experiment", "model")
+
+
 class RedisRooms(RoomStore):
     """Rooms in a Redis server, for several app processes or machines. A room is a hash (key, created, last_active,
-    view, experiment, version, seq), four hashes beside it: its drawings and its runs by number (JSON), and for
+    view, experiment, version, seq, the model it uses and its learned model: learned, learned_figures and
+    learned_weights, in base64), four hashes beside it: its drawings and its runs by number (JSON), and for
     each, every member's kept numbers; and the set of its members. All of a room's keys share its TTL, renewed by
     every write."""
     FAILURES = (redis.RedisError, OSError)
@@ -96,8 +114,9 @@ class RedisRooms(RoomStore):
         self.client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=STORE_TIMEOUT_S,
                                            socket_connect_timeout=STORE_TIMEOUT_S, retry=Retry(NoBackoff(), 0))
         self.prefix = prefix
-        self._create, self._set_field, self._clear_room, self._append, self._join_room, self._answer_step = (
-            self.client.register_script(script) for script in (CREATE, SET, CLEAR, APPEND, JOIN, ANSWER))
+        (self._create, self._set_field, self._clear_room, self._append, self._join_room, self._answer_step,
+         self._learn, self._use) = (self.client.register_script(script)
+                                    for script in (CREATE, SET, CLEAR, APPEND, JOIN, ANSWER, LEARN, USE))
 
     def _keys(self, code: str) -> list[str]:
         """The room's hash; its drawings and their index by member; its runs and their index; its answers and their
@@ -130,10 +149,8 @@ class RedisRooms(RoomStore):
         return bool(self._run(self._create, code, key))
 
     def _room(self, code):
-        fields = self.client.hgetall(self._keys(code)[ROOM])
-        if not fields:
-            return None
-        return room_of(code, fields["created"], fields["last_active"], fields["view"], fields["experiment"])
+        fields = self.client.hmget(self._keys(code)[ROOM], ROOM_FIELDS)  # not the learned model's weights
+        return None if fields[0] is None else room_of(code, *fields)
 
     def _key(self, code):
         return self.client.hget(self._keys(code)[ROOM], "key")
@@ -209,3 +226,21 @@ class RedisRooms(RoomStore):
     def _answers(self, code):
         (tallies,) = self._read(code, lambda pipeline, keys: pipeline.hgetall(keys[TALLIES]))
         return [(*map(int, place.split(":")), int(members)) for place, members in tallies.items() if int(members)]
+
+    def _keep_learned(self, code, learned, figures, weights):
+        self._write(self._learn, code, learned, figures, base64.b64encode(weights).decode())
+
+    def _learned(self, code):
+        (kept,) = self._read(code, lambda pipeline, keys: pipeline.hmget(keys[ROOM], "learned", "learned_figures"))
+        return None if kept[0] is None else tuple(kept)
+
+    def _learned_weights(self, code, learned):
+        (kept,) = self._read(code, lambda pipeline, keys: pipeline.hmget(keys[ROOM], "learned", "learned_weights"))
+        return base64.b64decode(kept[1]) if kept[0] == learned else None
+
+    def _use_learned(self, code, use):
+        outcome = self._run(self._use, code, "1" if use else "0")
+        if outcome == "NotLearned":
+            return False
+        self._refuse(code, outcome)
+        return True

@@ -7,7 +7,9 @@ the server a store write a drawing and a cached answer a poll, never a script re
                                                                           -> 202 {"drawings": n, "students": m}
     POST /api/rooms/{code}/answers     {"member": id, "step": n, "choice": k}  -> 202 {"step": n, "choice": k}
     GET  /api/rooms/{code}            -> 200 {"drawings", "students", "joined", "digits": [10], "view", "experiment",
-                                              "version", "answers": {step: [counts of each choice]}}; with ?map=1
+                                              "version", "answers": {step: [counts of each choice]}, "model": the
+                                              id of the room's own model where its Draw pages use it, else null};
+                                              with ?map=1
                                               also "points" (each student's latest drawing: its VAE-2D code and
                                               digit) and "latest" (the newest drawings)
 
@@ -262,7 +264,7 @@ def room_now(code: str) -> Polled:
         digits[drawing.digit] += 1
     plain = {"drawings": drawings, "students": students, "joined": store().joined(code), "digits": digits,
              "view": room.view, "experiment": room.experiment, "version": version,
-             "answers": store().answers(code)}
+             "answers": store().answers(code), "model": room.model}
     with_map = plain | {
         "points": [[round(d.vae[0], 3), round(d.vae[1], 3), d.digit] for d in latest],
         "latest": [{"image": base64.b64encode(d.image).decode(), "digit": d.digit}

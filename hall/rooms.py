@@ -11,6 +11,7 @@ bounds and the same behaviour; everything they keep is JSON or bytes. Nothing id
 opaque random id that the app gives a session, and no names or free text are stored.
 """
 import functools
+import hashlib
 import json
 import math
 import os
@@ -69,6 +70,11 @@ class NotMember(RoomError):
         super().__init__(f"This is not a member of room {code}: join the room first.")
 
 
+class NotLearned(RoomError):
+    def __init__(self, code: str):
+        super().__init__(f"Room {code} has not learned its handwriting yet: learn it on the Class page first.")
+
+
 class TooFast(RoomError):
     def __init__(self, drawings: int, window_s: float, retry_after_s: float):
         super().__init__(f"Too fast: a room takes {drawings} drawings every {window_s:g} seconds from each student. "
@@ -98,6 +104,16 @@ class Room:
     last_active: float  # Unix time of the last write, s
     view: dict  # where the lecturer sends the room, e.g. {"page": "latent", "z": [0.4, -1.2]}
     experiment: str | None  # the setting the class experiment varies: one of EXPERIMENT_SETTINGS
+    model: str | None = None  # the id of the room's own model (Learned) where its lecturer has the room use it
+
+
+@dataclass(frozen=True)
+class Learned:
+    """The model a room learned of its handwriting (hall/learning.py): its id (a hash of its weights, a
+    .safetensors file that learned_weights gives) and its figures (JSON: -log p(x) of the drawings under the shipped
+    VAE-2D and under it, the drawings' codes on both maps, with their digits only)."""
+    id: str
+    figures: dict
 
 
 @dataclass(frozen=True)
@@ -185,9 +201,14 @@ def point(xy) -> tuple[float, float]:
     return x, y
 
 
-def room_of(code: str, created, last_active, view: str, experiment: str) -> Room:
-    """A Room from its stored fields (times as numbers or text, view and experiment as JSON)."""
-    return Room(code, float(created), float(last_active), json.loads(view), json.loads(experiment))
+def room_of(code: str, created, last_active, view: str, experiment: str, model: str | None = None) -> Room:
+    """A Room from its stored fields (times as numbers or text, view and experiment as JSON, model an id or empty)."""
+    return Room(code, float(created), float(last_active), json.loads(view), json.loads(experiment), model or None)
+
+
+def model_id(weights: bytes) -> str:
+    """A learned model's id: 24 hex digits of its weights' hash."""
+    return hashlib.blake2b(weights, digest_size=12).hexdigest()
 
 
 def open_store(url: str | None = None, limits: Limits = Limits()) -> "RoomStore":
@@ -321,6 +342,32 @@ class RoomStore(ABC):
             raise ValueError(f"a choice is a whole number from 0 to {MAX_CHOICES - 1}, not {choice!r}")
         self._answer(self._code(code), checked_member(member), step, choice)
 
+    def keep_learned(self, code: str, key: str, weights: bytes, figures: dict) -> str:
+        """Keep the model the room learned of its handwriting (lecturer only): its weights (a .safetensors file) and
+        its figures (JSON-able), in place of any it learned before; a room that used its own model uses the new one.
+        Its id. It lives as long as the room."""
+        if not isinstance(weights, bytes) or not weights:
+            raise ValueError("a learned model is the bytes of a .safetensors file")
+        code, learned = self._lecturer(code, key), model_id(weights)
+        self._keep_learned(code, learned, json.dumps(figures), weights)
+        return learned
+
+    def learned(self, code: str) -> Learned | None:
+        """The model the room learned of its handwriting (its id and figures), or None."""
+        kept = self._learned(self._code(code))
+        return None if kept is None else Learned(kept[0], json.loads(kept[1]))
+
+    def learned_weights(self, code: str, learned: str) -> bytes | None:
+        """The weights of the room's learned model with this id, or None when the room's model is another now."""
+        return self._learned_weights(self._code(code), learned)
+
+    def use_learned(self, code: str, key: str, use: bool):
+        """Have the room's Draw pages use the room's own model (use), or the shipped one (lecturer only). Raises
+        NotLearned when the room has learned none."""
+        code = self._lecturer(code, key)
+        if not self._use_learned(code, bool(use)):
+            raise NotLearned(code)
+
     def answers(self, code: str) -> dict[int, list[int]]:
         """How many members chose each choice, by step: {step: [MAX_CHOICES counts]}, the steps answered only.
         Nothing in it says who chose what."""
@@ -393,6 +440,22 @@ class RoomStore(ABC):
 
     @abstractmethod
     def _answer(self, code: str, member: str, step: int, choice: int): ...
+
+    @abstractmethod
+    def _keep_learned(self, code: str, learned: str, figures: str, weights: bytes):
+        """Keep the learned model (figures as JSON) in place of the room's earlier one; a room that used its model
+        uses this one now."""
+
+    @abstractmethod
+    def _learned(self, code: str) -> tuple[str, str] | None:
+        """(id, figures as JSON) of the room's learned model, or None."""
+
+    @abstractmethod
+    def _learned_weights(self, code: str, learned: str) -> bytes | None: ...
+
+    @abstractmethod
+    def _use_learned(self, code: str, use: bool) -> bool:
+        """Set which model the room uses; False (and nothing changed) when use asks for a model it has not learned."""
 
     @abstractmethod
     def _answers(self, code: str) -> list[tuple[int, int, int]]:

@@ -9,12 +9,13 @@ from pathlib import Path
 from hall.rooms import Drawing, Limits, NoSuchRoom, NotMember, RoomFull, RoomStore, TooFast, now, room_of
 from hall.state import thread_db
 
-SCHEMA_VERSION = 4  # 2: members and each room's tallies of its drawings and students; 3: no AE codes; 4: answers
+SCHEMA_VERSION = 5  # 2: members and each room's tallies of its drawings and students; 3: no AE codes; 4: answers;
+# 5: the room's learned model (learned) and the model it uses (rooms.model)
 SCHEMA = """
 CREATE TABLE rooms (
     code TEXT PRIMARY KEY, key TEXT NOT NULL, created REAL NOT NULL, last_active REAL NOT NULL,
     view TEXT NOT NULL, experiment TEXT NOT NULL, version INTEGER NOT NULL,
-    drawings INTEGER NOT NULL DEFAULT 0, students INTEGER NOT NULL DEFAULT 0);
+    drawings INTEGER NOT NULL DEFAULT 0, students INTEGER NOT NULL DEFAULT 0, model TEXT);
 CREATE TABLE members (
     code TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE, member TEXT NOT NULL, PRIMARY KEY (code, member));
 CREATE TABLE drawings (
@@ -28,7 +29,10 @@ CREATE TABLE runs (
 CREATE INDEX runs_of_member ON runs (code, member, id);
 CREATE TABLE answers (
     code TEXT NOT NULL REFERENCES rooms ON DELETE CASCADE, member TEXT NOT NULL, step INTEGER NOT NULL,
-    choice INTEGER NOT NULL, PRIMARY KEY (code, member, step))
+    choice INTEGER NOT NULL, PRIMARY KEY (code, member, step));
+CREATE TABLE learned (
+    code TEXT PRIMARY KEY REFERENCES rooms ON DELETE CASCADE, id TEXT NOT NULL, figures TEXT NOT NULL,
+    weights BLOB NOT NULL)
 """
 DRAWING_COLUMNS = "member, image, vae_x, vae_y, digit, at"
 
@@ -48,7 +52,7 @@ class SQLiteRooms(RoomStore):
         self._writer = threading.Lock()  # this process's writers, one at a time
         with self._write() as db:  # a file of another version starts afresh: rooms live for hours only
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                for table in ("members", "drawings", "runs", "answers", "rooms"):
+                for table in ("members", "drawings", "runs", "answers", "learned", "rooms"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 for statement in SCHEMA.split(";"):
                     db.execute(statement)
@@ -96,11 +100,11 @@ class SQLiteRooms(RoomStore):
         t = now()
         with self._write() as db:
             db.execute("DELETE FROM rooms WHERE last_active < ?", (t - self.limits.room_ttl_s,))
-            return db.execute("INSERT OR IGNORE INTO rooms VALUES (?, ?, ?, ?, '{}', 'null', 1, 0, 0)",
+            return db.execute("INSERT OR IGNORE INTO rooms VALUES (?, ?, ?, ?, '{}', 'null', 1, 0, 0, NULL)",
                               (code, key, t, t)).rowcount == 1
 
     def _room(self, code):
-        row = self._live(code, "code, created, last_active, view, experiment")
+        row = self._live(code, "code, created, last_active, view, experiment, model")
         return room_of(*row) if row else None
 
     def _key(self, code):
@@ -202,3 +206,25 @@ class SQLiteRooms(RoomStore):
         self._require(code)
         return self._db().execute("SELECT step, choice, COUNT(*) FROM answers WHERE code = ? GROUP BY step, choice",
                                   (code,)).fetchall()
+
+    def _keep_learned(self, code, learned, figures, weights):
+        with self._write(code) as db:
+            db.execute("INSERT OR REPLACE INTO learned VALUES (?, ?, ?, ?)", (code, learned, figures, weights))
+            db.execute("UPDATE rooms SET model = ? WHERE code = ? AND model IS NOT NULL", (learned, code))
+
+    def _learned(self, code):
+        self._require(code)
+        return self._db().execute("SELECT id, figures FROM learned WHERE code = ?", (code,)).fetchone()
+
+    def _learned_weights(self, code, learned):
+        self._require(code)
+        row = self._db().execute("SELECT weights FROM learned WHERE code = ? AND id = ?", (code, learned)).fetchone()
+        return row and row[0]
+
+    def _use_learned(self, code, use):
+        with self._write(code) as db:
+            learned = db.execute("SELECT id FROM learned WHERE code = ?", (code,)).fetchone()
+            if use and learned is None:
+                return False
+            db.execute("UPDATE rooms SET model = ? WHERE code = ?", (learned[0] if use else None, code))
+            return True

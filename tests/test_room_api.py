@@ -45,7 +45,7 @@ def test_a_phone_joins_and_its_drawing_lands_read_by_the_server(app_url, room):
     status, answer, headers = call(app_url, "GET", f"/api/rooms/{code.lower()}?map=1")
     assert status == 200 and headers["content-type"] == "application/json"
     assert answer["digits"] == [0] * 7 + [1, 0, 0]  # the server read the 7 itself (the shipped CVAE)
-    assert answer["joined"] == 1 and answer["view"] == {} and answer["experiment"] is None
+    assert answer["joined"] == 1 and answer["view"] == {} and answer["experiment"] is None and answer["model"] is None
     [(x, y, digit)] = answer["points"]  # its VAE-2D code, where the Class page stars it
     assert digit == 7 and -4 < x < 4 and -4 < y < 4
     assert answer["latest"] == [{"image": IMAGES[7], "digit": 7}]

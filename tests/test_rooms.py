@@ -18,6 +18,7 @@ from hall.rooms import (
     MAX_STEPS,
     Limits,
     NoSuchRoom,
+    NotLearned,
     NotMember,
     RoomError,
     RoomFull,
@@ -248,6 +249,38 @@ def test_the_lecturer_sends_the_room_a_view_and_an_experiment(store):
     with pytest.raises(ValueError, match="dict"):
         store.set_view(code, key, ["latent"])
     assert set(EXPERIMENT_SETTINGS) == {"beta", "latent_dim", "hidden", "train_size"}
+
+
+def test_the_room_keeps_the_model_it_learned_and_which_model_it_uses(store):
+    """The lecturer's learned model: its weights by id, its figures; "use" moves the room to it and back, a model
+    learned again replaces it (and a room that used its model uses the new one); nobody else acts for the lecturer."""
+    code, key = store.create_room()
+    assert store.learned(code) is None and store.room(code).model is None
+    with pytest.raises(NotLearned, match="has not learned"):
+        store.use_learned(code, key, True)
+    figures = {"nll": [250.5, 170.25], "shipped": [[0.5, -1.0, 7]], "room": [[0.25, 2.0, 7]]}
+    first = store.keep_learned(code, key, b"weights one", figures)
+    learned = store.learned(code.lower())
+    assert learned.id == first and len(first) == 24 and learned.figures == figures
+    assert store.learned_weights(code, first) == b"weights one" and store.room(code).model is None
+    versions = [store.version(code)]
+    store.use_learned(code, key, True)
+    assert store.room(code).model == first
+    second = store.keep_learned(code, key, b"weights two", {"nll": [1, 2]})
+    assert second != first and store.room(code).model == second  # the room follows its newest model
+    assert store.learned_weights(code, second) == b"weights two" and store.learned_weights(code, first) is None
+    store.use_learned(code, key, False)
+    assert store.room(code).model is None and store.learned(code).id == second
+    versions.append(store.version(code))
+    assert versions == sorted(set(versions))  # the polls see each change
+    for act in (lambda: store.use_learned(code, "wrong", True), lambda: store.keep_learned(code, "wrong", b"x", {})):
+        with pytest.raises(WrongKey):
+            act()
+    store.clear(code, key)  # the drawings go; the model lives as long as the room
+    assert store.learned(code).id == second
+    store.close(code, key)
+    with pytest.raises(NoSuchRoom):
+        store.learned(code)
 
 
 def test_the_lecturer_clears_the_room(store):
