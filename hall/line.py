@@ -19,6 +19,7 @@ is gone is not trained, and a running run whose process went stops. A job that n
 (its tab was closed) stops, and leaves the line if it was waiting. A run that fails leaves its trainer ready for the
 next; a trainer that dies (or is killed after a stop it ignored) ends its run with a message, and is started again.
 """
+import base64
 import contextlib
 import json
 import os
@@ -73,6 +74,7 @@ class Progress:
     map_labels: np.ndarray | None = None  # (N,) int64, the classes of those test images
     model: AutoEncoder | None = None  # the trained (or last good) model, once the job has ended
     checkpoint: bytes | None = None  # that model as a .safetensors file
+    learned: dict | None = None  # a room's run (drawings given): what it measured (hall/trainer.learn_room_in_child)
 
     @property
     def message(self) -> str:
@@ -90,10 +92,12 @@ class Progress:
 
 class Job:
     """One training run. start() puts it in the line and returns at once; poll() says how it is going (and keeps it
-    alive)."""
+    alive). With drawings (28×28 uint8 images, one after another), a room's run: the shipped VAE-2D fine-tuned on them
+    (hall/learning.py)."""
 
-    def __init__(self, config: TrainConfig, root=None, line: "TrainingQueue | None" = None):
-        self.config, self.root = config, root
+    def __init__(self, config: TrainConfig, root=None, line: "TrainingQueue | None" = None,
+                 drawings: bytes | None = None):
+        self.config, self.root, self.drawings = config, root, drawings
         self.line = line or QUEUE
         self.lock = threading.Lock()
         self.progress = Progress()
@@ -203,7 +207,8 @@ class Job:
                 model = load_checkpoint_bytes(message["checkpoint"], "the trained model")
             except ValueError as error:
                 status, parts = "failed", [("bad_checkpoint", {"error": str(error)})]
-        self.update(status=status, parts=parts, model=model, checkpoint=message["checkpoint"] if model else None)
+        self.update(status=status, parts=parts, model=model, checkpoint=message["checkpoint"] if model else None,
+                    learned=message.get("learned") if model else None)
         self.line.learn(self)
 
     def estimate_s(self) -> float:
@@ -263,7 +268,8 @@ class TrainingQueue:
                        "(SELECT name FROM lines WHERE seen > ?))", (old, old))
             db.execute("DELETE FROM lines WHERE seen < ?", (old,))
             db.execute("DELETE FROM messages WHERE ticket NOT IN (SELECT ticket FROM runs)")
-            config = json.dumps({"config": asdict(job.config), "root": None if job.root is None else str(job.root)})
+            config = json.dumps({"config": asdict(job.config), "root": None if job.root is None else str(job.root)}
+                                | ({"drawings": base64.b64encode(job.drawings).decode()} if job.drawings else {}))
             ticket = db.execute(
                 "INSERT INTO runs (owner, config, images, epochs, asked) VALUES (?, ?, ?, ?, ?)",
                 (self.name, config, job.config.epochs * (job.config.train_size or 60_000), job.config.epochs, now),
@@ -322,7 +328,7 @@ class TrainingQueue:
         less its epochs' training time), for the next estimates: the first run's replace the guesses, the next are
         averaged in."""
         epochs = job.progress.epochs
-        if job.progress.status != "done" or job.training_since is None:
+        if job.progress.status != "done" or job.training_since is None or not epochs:  # a room's run reports none
             return
         speed = float(np.median([epoch["images_per_s"] for epoch in epochs]))
         overhead = (time.monotonic() - job.training_since - sum(epoch["seconds"] for epoch in epochs)) / len(epochs)

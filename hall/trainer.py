@@ -2,6 +2,7 @@
 torch thread, niced) and kept warm, torch imported and the data sets loaded on its first run. It takes the oldest
 waiting run of the line's file, trains it (vaedemo.train.fit) and writes its messages there for the run's job, one
 after another, until its line quits or the process that started it ends."""
+import base64
 import contextlib
 import json
 import multiprocessing
@@ -14,12 +15,13 @@ from pathlib import Path
 
 import torch
 
-from hall.report import EPOCH_TEST_IMAGES, reporter
+from hall.report import EPOCH_TEST_IMAGES, STEP_EVERY_S, reporter
 from hall.state import thread_db
 from hall.training_file import GONE_S, post, transaction
-from vaedemo.checkpoints import checkpoint_bytes
+from vaedemo.checkpoints import checkpoint_bytes, load_checkpoint
 from vaedemo.data import DataUnavailable, load_mnist
-from vaedemo.datasets import dataset_info
+from vaedemo.datasets import checkpoint_path, dataset_info
+from vaedemo.handwriting import learn_handwriting
 from vaedemo.train import TrainConfig, checkpoint_metadata, fit
 
 CONTEXT = multiprocessing.get_context("spawn")
@@ -76,8 +78,11 @@ def serve(path: str, quit, dataset: str | None, root):
             quit.wait(CLAIM_S)
             continue
         ticket, task = taken
-        root = task["root"]
-        train_in_child(TrainConfig(**task["config"]), root and Path(root), Outbox(db, ticket), StopAsked(db, ticket))
+        root, config = task["root"], TrainConfig(**task["config"])
+        if "drawings" in task:
+            learn_room_in_child(config, base64.b64decode(task["drawings"]), Outbox(db, ticket), StopAsked(db, ticket))
+        else:
+            train_in_child(config, root and Path(root), Outbox(db, ticket), StopAsked(db, ticket))
 
 
 def take(db: sqlite3.Connection) -> tuple[int, dict] | None:
@@ -154,6 +159,43 @@ def train_in_child(config: TrainConfig, root, messages, stop):
     if result.history or result.stopped:
         checkpoint = checkpoint_bytes(result.model, **checkpoint_metadata(config, result, len(train[0])))
     messages.put(end(status_name, parts + batch_note, checkpoint))
+
+
+def learn_room_in_child(config: TrainConfig, drawings: bytes, messages, stop):
+    """A room's run in a trainer: the shipped VAE-2D fine-tuned on the room's drawings (28×28 uint8 each, one after
+    another), then both models measured on them (vaedemo.handwriting); its last message carries what was measured
+    ("learned": -log p(x) under each, and the drawings' codes on each map) beside the weights."""
+    config = replace(config, threads=1)
+
+    def status(parts, total_steps=0):
+        messages.put({"event": "status", "status": "training", "parts": parts, "total_steps": total_steps})
+
+    images = torch.frombuffer(bytearray(drawings), dtype=torch.uint8).float().div(255).view(-1, 1, 28, 28)
+    sent = [0.0]
+
+    def report(step: int, epoch: int, figures: dict):
+        if figures["event"] == "epoch" and epoch == config.epochs:
+            status([("room_measuring", {"drawings": len(images)})], total_steps)
+        elif figures["event"] == "step" and time.monotonic() - sent[0] >= STEP_EVERY_S:
+            sent[0] = time.monotonic()
+            messages.put({**figures, "step": step, "epoch": epoch})
+
+    try:
+        total_steps = config.total_steps(len(images))
+        status([("room_learning", {"drawings": len(images), "epochs": config.epochs})], total_steps)
+        shipped = load_checkpoint(checkpoint_path("vae", 2, "mnist"))
+        result, learned = learn_handwriting(shipped, images, config, callback=report, stop=stop)
+    except Exception as error:  # the server shows the message instead of a traceback
+        messages.put(end("failed", [("failed", {"error": str(error)})]))
+        return
+    if learned is None:
+        messages.put(end(*outcome(result)))
+        return
+    checkpoint = checkpoint_bytes(learned.model, **checkpoint_metadata(config, result, len(images)),
+                                  fine_tuned_from=checkpoint_path("vae", 2, "mnist").name)
+    figures = {"nll": [learned.nll_shipped, learned.nll_room], "shipped": learned.codes_shipped.numpy(),
+               "room": learned.codes_room.numpy()}
+    messages.put(end("done", [("room_learned", {"drawings": len(images)})], checkpoint) | {"learned": figures})
 
 
 def load_data(config: TrainConfig, root, status):

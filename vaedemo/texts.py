@@ -28,6 +28,11 @@ JOB_MESSAGES = {
     "stopped_during": "Stopped during epoch {epoch}; the model is as far as it got.",
     "finished_one": "Finished: 1 epoch trained.",
     "finished": "Finished: {epochs} epochs trained.",
+    "room_learning": "Learning this room's handwriting: the shipped VAE-2D trains {epochs} epochs more on the room's "
+                     "{drawings} drawings.",
+    "room_measuring": "Measuring −log p(x) of the {drawings} drawings under both models...",
+    "room_learned": "Learned from the room's {drawings} drawings.",
+    "room_not_kept": "The room could not keep its model: {error}",
 }
 
 CURVE_LABELS = {
