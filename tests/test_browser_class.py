@@ -22,6 +22,7 @@ from tests.harness.latent_maps import messages_to_the_server
 from tests.harness.server import ROOT, free_port, run_coroutine, start_app, stop_app
 from tests.harness.services import redis_server
 from tests.harness.strokes import (
+    CANVAS,
     DIGITS,
     draw_digit,
     draw_stroke,
@@ -175,8 +176,13 @@ def test_a_sqlite_store_locked_by_another_process_costs_only_the_rooms_view_and_
         locker = subprocess.Popen([sys.executable, "-c", LOCK, rooms, "12"], stdout=subprocess.PIPE, text=True)
         try:
             assert locker.stdout.readline().strip() == "locked"
+            pad = student.locator(CANVAS).bounding_box()
             draw_a_1_answered_in_the_browser(student)
-            expect(student.get_by_text(UNREACHABLE).first).to_be_visible(timeout=10_000)
+            expect(student.get_by_text(UNREACHABLE)).to_have_count(2, timeout=10_000)  # under the pad, and the room's
+            toast = student.locator(".trouble.toast").bounding_box()  # the room's own, over the page's bottom right
+            assert toast["y"] + toast["height"] <= 900 and toast["x"] >= 300  # on screen, beside the sidebar
+            assert student.locator(CANVAS).bounding_box() == pad  # neither moves the pad under a finger
+            student.screenshot(path=ROOT / "artifacts" / "room-unreachable.png")
             expect(projector.get_by_text(re.compile(r"\b1 drawings? from 1 students?"))).to_be_visible()
         finally:
             locker.wait(timeout=30)

@@ -73,7 +73,8 @@ function view(root, data) {
 }
 
 function follow(root, data, setTriggerValue) {
-  const trouble = Object.assign(document.createElement("p"), { className: "trouble" });
+  // a toast over the page, never above the pad: a finger may be mid-stroke when the room stops answering
+  const trouble = Object.assign(document.createElement("p"), { className: "trouble toast" });
   trouble.setAttribute("role", "status");
   root.replaceChildren(trouble);
   return poll(`/api/rooms/${data.code}`, data.every_s, (room) => {
