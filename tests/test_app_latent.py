@@ -1,5 +1,6 @@
 """The Latent page in AppTest: the sliders and a pick on the map (as the browser sends it) set z; the map gets the
-VAE's decoder to decode in the browser."""
+VAE's decoder to decode in the browser; the holes toggle shades it by the prior's and the test codes' densities."""
+import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
@@ -7,8 +8,11 @@ from streamlit.testing.v1 import AppTest
 import vaedemo
 from tests.harness.latent_maps import maps, pick, sent_models
 from tests.harness.server import ROOT
+from tests.harness.texts import assert_no_english
 from vaedemo.data import load_test_sample
+from vaedemo.latent import PRIOR_PEAK, prior_holes
 from webapp.components.latent_map import pack
+from webapp.i18n import CATALOGUES
 
 
 @pytest.fixture
@@ -87,3 +91,63 @@ def test_own_model_that_is_not_a_2d_vae_falls_back_to_the_shipped_one(at):
     assert not at.exception
     assert "Your own model is a 16-D VAE" in at.info[0].value
     assert sent_models(at) == shipped
+
+
+def shading(latent: dict) -> dict[str, np.ndarray]:
+    """A map's shading as the browser gets it: each density's levels (cells, cells), rows from the top, 255 at the
+    prior's peak."""
+    density, n = latent["density"], latent["density"]["cells"]
+    return {name: np.array(density[name], float).reshape(n, n) for name in ("prior", "aggregate")}
+
+
+def holes_notes(at, lang: str = "en") -> list[str]:
+    first_words = CATALOGUES[lang]["latent.holes_note"][:10]
+    return [caption.value for caption in at.caption if caption.value.startswith(first_words)]
+
+
+def test_the_holes_toggle_shades_the_map_by_the_densities_vaedemo_computes(at):
+    (latent,) = maps(at)
+    assert "density" not in latent and not holes_notes(at)  # off at first: a page load sends nothing more
+    at.toggle(key="latent_holes").set_value(True).run()
+    assert not at.exception
+    (latent,) = maps(at)
+    assert latent["title"].startswith("The VAE's codes of 2,000 test digits over the prior N(0, I): blue where")
+    shown = shading(latent)
+    vae = vaedemo.load_checkpoint(ROOT / "checkpoints" / "vae-2d.safetensors")
+    with torch.inference_mode():
+        holes = prior_holes(*vae.encode(load_test_sample()[0]))
+    assert latent["density"]["extent"] == holes.extent == 6.0 and shown["prior"].shape == (80, 80)
+    for name, density in (("prior", holes.prior), ("aggregate", holes.aggregate)):
+        expected = 255 * np.clip(density.numpy() / PRIOR_PEAK, 0, 1)
+        assert np.abs(shown[name] - expected).max() <= 0.5 + 1e-9, name  # to the level
+    # the prior by its formula at each cell's middle, at its peak in the four cells around the origin
+    middles = np.linspace(-6 + 0.075, 6 - 0.075, 80)
+    formula = 255 * np.exp(-(middles[None, :] ** 2 + middles[::-1, None] ** 2) / 2)
+    assert np.abs(shown["prior"] - formula).max() <= 1.5
+    assert (shown["prior"][39:41, 39:41] == shown["prior"].max()).all()
+    # a hole: z = (0, -2), where the prior is dense enough and no test digit's code lies; then the densest codes
+    row, column = int((6 + 2) / 0.15), int(6 / 0.15)
+    assert shown["prior"][row, column] > 30 and shown["aggregate"][row, column] == 0
+    assert shown["aggregate"].max() == 255
+    (note,) = holes_notes(at)
+    assert f"{100 * holes.hole_share():.0f}% of the prior's samples fall in a hole" in note
+    assert "where the codes' density is under 10% of the prior's" in note
+    at.toggle(key="latent_holes").set_value(False).run()
+    assert "density" not in maps(at)[0] and not holes_notes(at)
+
+
+def test_the_holes_toggle_in_chinese():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params.update({"lang": "zh", "latent_holes": "true"})  # opened from a shared link
+    at.run()
+    at.query_params.update({"lang": "zh", "latent_holes": "true"})
+    at.switch_page("webapp/views/latent.py").run()
+    assert not at.exception
+    texts = CATALOGUES["zh"]
+    assert at.toggle(key="latent_holes").label == texts["latent.holes"] and at.toggle(key="latent_holes").value
+    (latent,) = maps(at)
+    assert "density" in latent and latent["title"].startswith("VAE 对 2,000 个测试数字的编码，叠在先验 N(0, I) 上")
+    assert (latent["words"]["prior_shade"], latent["words"]["codes_shade"]) == ("先验 N(0, I)", "编码所在之处")
+    (note,) = holes_notes(at, "zh")
+    assert "先验样本中有 41% 落在空洞里" in note
+    assert_no_english(at)

@@ -46,7 +46,8 @@ def figure(at) -> dict:
 
 
 # What each step's figure has at least: (pictures, maps, formulas); a walk's slider is no map, its rows are pictures.
-EXPECTED = {"compress": (3, 0, 0), "holes": (2, 0, 0), "prior": (1, 1, 0), "reparameterisation": (1, 0, 1),
+EXPECTED = {"compress": (3, 0, 0), "holes": (2, 0, 0), "prior": (1, 1, 0), "prior_holes": (1, 1, 0),
+            "reparameterisation": (1, 0, 1),
             "elbo_gap": (1, 0, 1), "beta": (3, 3, 0), "dimensions": (1, 0, 0),
             "walk": (4, 0, 0), "repair": (8, 0, 0), "style": (2, 0, 0),
             "codes": (1, 0, 0)}
@@ -79,6 +80,7 @@ def test_next_walks_through_every_step_and_each_shows_its_live_figure(lang):
                    | {data["model"] for data in shown["rows"]})
         assert set(sent_models(at)) == decoded  # each map's, slider's, code grid's and answer's model, once
         assert len(shown["sliders"]) == (step.name == "walk")
+        assert all(("density" in m) == (step.name == "prior_holes") for m in shown["maps"])  # shaded: its holes
         assert [len(grid["x"]) for grid in shown["grids"]] == ([784] if step.name == "codes" else [])  # a test 5
         if step.name == "dimensions":  # the conv VAE-16D's three most used dimensions and one it does not use
             [rows] = shown["rows"]
@@ -123,7 +125,7 @@ def test_a_lecturers_step_reaches_a_members_lesson_through_the_room_store():
     assert classroom.store().room(code).view["params"] == {"step": "4"}
     heard(member, code)  # what the browser's poll of the room API tells the page: no tap
     assert member.query_params["step"] == "4"
-    assert member.title[0].value == CATALOGUES["en"]["lesson.reparameterisation.title"]
+    assert member.title[0].value == CATALOGUES["en"]["lesson.prior_holes.title"]
     button(member, "Next").click().run()  # a member may read ahead ...
     member.run()
     assert member.query_params["step"] == "5"
@@ -149,7 +151,7 @@ def test_every_step_asks_a_question_of_two_to_four_choices_in_both_languages():
 
 
 def test_alone_the_choices_say_at_once_which_is_right():
-    at = open_lesson(step="5")
+    at = open_lesson(step="6")
     data = question_of(at, "choices")
     assert data["room"] is None and data["question"] == "Which is larger: the ELBO or log p(x)?"
     assert data["choices"][data["right"]] == "log p(x) (or they are equal)" and "lower bound" in data["why"]
@@ -160,27 +162,27 @@ def test_in_a_room_the_lecturer_reveals_the_answer_and_the_phones_follow_to_it()
     teacher = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     teacher.switch_page(CLASS).run()
     code = teacher.query_params["room"]
-    teacher.query_params["step"] = "8"
+    teacher.query_params["step"] = "9"
     teacher.switch_page(LESSON).run()
     tally = question_of(teacher, "tally")
-    assert (tally["code"], tally["step"], tally["right"]) == (code, 8, None)
+    assert (tally["code"], tally["step"], tally["right"]) == (code, 9, None)
     assert tally["words"]["answered"] == "{answered} of {joined} answered"  # room.js fills it from the room API
     assert not [e for e in elements(teacher, "vaedemo.room") if json.loads(e.proto.json)["part"] == "choices"]
 
     member = open_lesson(room=code)  # on the lecturer's step, its choices posting to the room: no answer shown yet
     choices = question_of(member, "choices")
-    assert member.query_params["step"] == "8" and choices["room"]["code"] == code and choices["room"]["member"]
+    assert member.query_params["step"] == "9" and choices["room"]["code"] == code and choices["room"]["member"]
     assert (choices["right"], choices["why"]) == (None, "")
-    classroom.store().answer(code, choices["room"]["member"], 8, 1)  # as room.js posts the tap
+    classroom.store().answer(code, choices["room"]["member"], 9, 1)  # as room.js posts the tap
 
     button(teacher, "Reveal the answer").click().run()
-    assert classroom.store().room(code).view["params"] == {"step": "8", "reveal": "8"}
+    assert classroom.store().room(code).view["params"] == {"step": "9", "reveal": "9"}
     assert question_of(teacher, "tally")["right"] == 0
     assert any("The answer: Usually the AE." in s.value for s in teacher.success)
     heard(member, code)
     choices = question_of(member, "choices")
-    assert member.query_params["reveal"] == "8" and choices["right"] == 0 and "holes" in choices["why"]
+    assert member.query_params["reveal"] == "9" and choices["right"] == 0 and "holes" in choices["why"]
     button(teacher, "Next").click().run()  # the next step's answer is not revealed
     heard(member, code)
-    assert member.query_params["step"] == "9" and question_of(member, "choices")["right"] is None
-    assert classroom.store().answers(code) == {8: [0, 1, 0, 0]}
+    assert member.query_params["step"] == "10" and question_of(member, "choices")["right"] is None
+    assert classroom.store().answers(code) == {9: [0, 1, 0, 0]}

@@ -1,5 +1,6 @@
 """An accessibility audit of every page in a real browser: axe-core (tests/harness/axe.py) finds no critical or serious
-violation on any page, in English and in Chinese, with a digit drawn on the pages that have a canvas.
+violation on any page, in English and in Chinese, with a digit drawn on the pages that have a canvas, and on the
+Latent page with its map shaded where the prior has holes.
 Streamlit's own widgets pass too: none of their violations needs to be let through here (README, Accessibility)."""
 import pytest
 
@@ -39,4 +40,11 @@ def open_with_a_drawing(page, url: str, path: str):
 @pytest.mark.parametrize("path", PAGES)
 def test_no_critical_or_serious_violation(page, app_url, path, lang):
     open_with_a_drawing(page, f"{app_url}/{path}" + ("?lang=zh" if lang == "zh" else ""), path)
+    assert serious(violations(page)) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_latent_map_shaded_where_the_prior_has_holes_has_no_critical_or_serious_violation(page, app_url, lang):
+    open_with_a_drawing(page, f"{app_url}/latent?latent_holes=true" + ("&lang=zh" if lang == "zh" else ""), "latent")
+    page.locator(".latent[data-shaded=true]").wait_for(timeout=SLOW)
     assert serious(violations(page)) == []

@@ -7,7 +7,7 @@ import torch
 
 from vaedemo.compare import checkpoint_figures, farthest_from_codes, interpolation, prior_samples, shared_limit
 from vaedemo.evaluate import ACTIVE_KL, active_units
-from vaedemo.latent import LIMIT, SPAN, STEPS, manifold_grid, manifold_picture, picked
+from vaedemo.latent import HOLE, LIMIT, SPAN, STEPS, manifold_grid, manifold_picture, picked
 from vaedemo.repair import denoising_noise, error_picture, error_scale_picture, fill_in, mean_abs_error, repair
 from vaedemo.viz import enlarge, image_grid, to_uint8
 from webapp import session, sidebar, ui
@@ -61,11 +61,12 @@ def prior_samples_through(models, seed: int) -> torch.Tensor:
     return z
 
 
-def latent_explorer(key: str = "latent", bind: bool = True, maths: bool = True) -> BrowserModel:
+def latent_explorer(key: str = "latent", bind: bool = True, maths: bool = True, holes: bool = False) -> BrowserModel:
     """The 2-D VAE's latent map, decoded in the browser under the pointer; a click (or the sliders z1, z2) picks a
-    code, shown on the decoder's whole manifold with log p(z) there (Latent space). key names the widgets (key_z1,
-    key_z2, key_map); bind: they live in the address bar too; maths: the prior's panel under the manifold. Returns
-    the model packed for the browser."""
+    code, shown on the decoder's whole manifold with log p(z) there; a toggle shades the map where the prior has
+    holes (Latent space). key names the widgets (key_z1, key_z2, key_holes, key_map); bind: they live in the address
+    bar too; maths: the prior's panel under the manifold; holes: the toggle's first value. Returns the model packed
+    for the browser."""
     data = sidebar.dataset()
     mine = session.my_model()
     if (
@@ -97,14 +98,20 @@ def latent_explorer(key: str = "latent", bind: bool = True, maths: bool = True) 
         with controls:
             z1, z2 = (st.slider(name, -LIMIT, LIMIT, 0.0, step=0.05, key=f"{key}_{name}", on_change=on_slide,
                                 bind=URL if bind else None) for name in ("z1", "z2"))
+            shaded = st.toggle(t("latent.holes"), holes, key=f"{key}_holes", help=t("latent.holes_help"), wrap=True,
+                               bind=URL if bind else None)
             row = st.session_state[row_key]
             if row is not None:
                 clicked = t("latent.clicked", name=data.classes[labels[row]])
                 st.image(enlarge(to_uint8(images[row : row + 1])[0], 4), caption=clicked, alt=clicked, width=112)
         with map_column:
-            send_marks(latent_map(f"{key}_map", shown, t("latent.map_title", count=len(codes), noun=data.noun),
-                                  data.classes, bounds=(-LIMIT, LIMIT, -LIMIT, LIMIT), z=torch.tensor([z1, z2]),
-                                  pick=True, on_pick=on_pick, height=0.8))
+            density = ui.prior_holes_of(model) if shaded else None
+            title = t("latent.map_title_holes" if shaded else "latent.map_title", count=len(codes), noun=data.noun)
+            send_marks(latent_map(f"{key}_map", shown, title, data.classes, bounds=(-LIMIT, LIMIT, -LIMIT, LIMIT),
+                                  z=torch.tensor([z1, z2]), pick=True, on_pick=on_pick, height=0.8, density=density))
+            if shaded:
+                st.caption(t("latent.holes_note", count=len(codes), noun=data.noun, share=density.hole_share(),
+                             hole=HOLE))
         with grid_column:
             st.image(manifold_picture(manifold_grid(model), (z1, z2)), caption=t("latent.manifold"), width="stretch",
                      alt=t("latent.alt_manifold", noun=data.noun, z1=z1, z2=z2))

@@ -56,6 +56,11 @@ def prior() -> list[BrowserModel]:
     return [figures.latent_explorer("lesson_latent", bind=False, maths=False)]
 
 
+def prior_holes() -> list[BrowserModel]:
+    """The Latent page's map shaded where the prior has holes (its toggle on)."""
+    return [figures.latent_explorer("lesson_holes", bind=False, maths=False, holes=True)]
+
+
 def reparameterisation() -> list[BrowserModel]:
     """The Draw page's graph of the trick (components.answer) on a test 7: Resample draws a new eps."""
     x, vae = test_digit(7), ui.model("vae", 2)
@@ -133,7 +138,7 @@ class Step(NamedTuple):
     figure: Callable[[], list[BrowserModel]]  # draws the figure; returns the models its maps need in the browser
 
 
-STEPS = [Step("compress", compress), Step("holes", holes), Step("prior", prior),
+STEPS = [Step("compress", compress), Step("holes", holes), Step("prior", prior), Step("prior_holes", prior_holes),
          Step("reparameterisation", reparameterisation), Step("elbo_gap", elbo_gap), Step("beta", beta),
          Step("dimensions", dimensions), Step("walk", walk), Step("repair", repair), Step("style", style),
          Step("codes", codes)]

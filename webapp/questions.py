@@ -4,8 +4,8 @@ one list). The question, its choices and the sentence of why are the catalogues'
 .why, in each language. No torch here: the room API checks an answer against it."""
 from webapp.i18n import CATALOGUES
 
-RIGHT = {"compress": 1, "holes": 1, "prior": 1, "reparameterisation": 1, "elbo_gap": 1, "beta": 1, "dimensions": 1,
-         "walk": 0, "repair": 2, "style": 1, "codes": 1}  # the number of each step's right choice, from 0
+RIGHT = {"compress": 1, "holes": 1, "prior": 1, "prior_holes": 1, "reparameterisation": 1, "elbo_gap": 1, "beta": 1,
+         "dimensions": 1, "walk": 0, "repair": 2, "style": 1, "codes": 1}  # each step's right choice, from 0
 
 
 def choices(step: int) -> int:

@@ -13,7 +13,7 @@ from hall import load_shipped, model_files, per_process
 from vaedemo.data import load_test_sample
 from vaedemo.datasets import CHECKPOINTS, DATASETS, checkpoint_path
 from vaedemo.evaluate import kl_per_dimension
-from vaedemo.latent import codebook_pictures
+from vaedemo.latent import PriorHoles, codebook_pictures, prior_holes
 from vaedemo.likelihood import Separation, separation
 from vaedemo.losses import prior_log_density, prior_mass_within
 from vaedemo.models import per_model
@@ -96,6 +96,14 @@ def codes(kind: str, latent_dim: int, dataset: str | None = None) -> torch.Tenso
     """Latent means of the data set's test sample under model(kind, latent_dim, dataset)."""
     mine = session.using_mine(kind, dataset or current_dataset())
     return codes_of(session.my_model()) if mine else shipped_codes(kind, latent_dim, dataset)
+
+
+@per_model
+@torch.inference_mode()
+def prior_holes_of(vae) -> PriorHoles:
+    """A 2-D VAE's aggregate posterior over its data set's test sample and the prior, on one grid
+    (vaedemo.latent.prior_holes), once per model."""
+    return prior_holes(*vae.encode(test_sample(session.trained_on(vae))[0]))
 
 
 def latex_vector(v: torch.Tensor, shown: int = 3) -> str:

@@ -10,6 +10,15 @@ const LATENCIES = 1000;  // the last this many pointer-move-to-painted-digit tim
 // The point a model decodes for a place on its map's plane: the plane's centre plus so much of each of its axes.
 const codeAt = (model, [a, b]) => model.centre.map((c, j) => c + a * model.axes[0][j] + b * model.axes[1][j]);
 const number = (v) => v.toFixed(2).replace("-", "−");
+// A map's shading (components/latent_map.py's density_layer): each cell of a grid over its plane, the prior in amber
+// and over it the aggregate posterior in blue, each as opaque as its share of the prior's peak (the prior's at most
+// PRIOR_OPACITY, so that the blue over it shows).
+const PRIOR_COLOUR = [245, 158, 11], CODES_COLOUR = [37, 99, 235], PRIOR_OPACITY = 0.6;
+const shade = (prior, codes) => PRIOR_COLOUR.map((c, i) => {
+  const under = 255 + PRIOR_OPACITY * prior * (c - 255);  // the prior's amber over white
+  return under + codes * (CODES_COLOUR[i] - under);
+});
+const rgb = (colour) => `rgb(${colour.map(Math.round).join(", ")})`;
 
 function niceTicks(low, high, count = 6) {
   const rough = (high - low) / count, power = 10 ** Math.floor(Math.log10(rough));
@@ -48,17 +57,47 @@ function sized(canvas, width, height) {
   return pen;
 }
 
-function drawCodes(canvas, f, points, labels, colours, names) {
+// The shading as a picture of one pixel a cell, made once for each density layer the page sends.
+function densityPicture(density) {
+  if (density.picture) return density.picture;
+  const n = density.cells, prior = density.prior, codes = density.aggregate;
+  const picture = document.createElement("canvas");
+  picture.width = picture.height = n;
+  const pen = picture.getContext("2d"), pixels = pen.createImageData(n, n);
+  for (let i = 0; i < n * n; i++) pixels.data.set([...shade(prior[i] / 255, codes[i] / 255), 255], 4 * i);
+  pen.putImageData(pixels, 0, 0);
+  return (density.picture = picture);
+}
+
+// The shading under the codes, stretched over the grid's square of the plane: the browser's bilinear smoothing draws
+// each cell's colour at its middle and blends neighbours between them.
+function drawDensity(canvas, f, density) {
+  const pen = sized(canvas, f.width, f.height);
+  canvas.hidden = !density;
+  if (!density) return;
+  const e = density.extent, [x0, y0] = f.pixel([-e, e]), [x1, y1] = f.pixel([e, -e]);
+  pen.save();
+  pen.beginPath();
+  pen.rect(f.left, f.top, ...f.box);
+  pen.clip();
+  pen.imageSmoothingEnabled = true;
+  pen.drawImage(densityPicture(density), x0, y0, x1 - x0, y1 - y0);
+  pen.restore();
+}
+
+function drawCodes(canvas, f, points, labels, colours, names, shaded) {
   const pen = sized(canvas, f.width, f.height), family = getComputedStyle(canvas).fontFamily;  // the page's font
   pen.fillStyle = "#fff";
   pen.strokeStyle = "#d0d0d8";
-  pen.fillRect(f.left, f.top, ...f.box);
+  if (!shaded) pen.fillRect(f.left, f.top, ...f.box);  // shaded: the density's canvas under this one shows through
   pen.strokeRect(f.left, f.top, ...f.box);
   pen.save();
   pen.beginPath();
   pen.rect(f.left, f.top, ...f.box);
   pen.clip();
-  const radius = Math.max(2.5, f.text / 4), n = labels.length;
+  // Shaded, the shading is the picture: each code a small grey dot over it, no class's colour to mistake for a shade.
+  if (shaded) pen.globalAlpha = 0.4;
+  const radius = shaded ? 1 : Math.max(2.5, f.text / 4), n = labels.length;
   let seed = 1;  // the same shuffled order every time: no digit always drawn on top of the others
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
@@ -68,7 +107,7 @@ function drawCodes(canvas, f, points, labels, colours, names) {
   }
   for (const i of order) {
     const [x, y] = f.pixel([points[2 * i], points[2 * i + 1]]);
-    pen.fillStyle = colours[labels[i]];
+    pen.fillStyle = shaded ? "#31333f" : colours[labels[i]];
     pen.beginPath();
     pen.arc(x, y, radius, 0, 2 * Math.PI);
     pen.fill();
@@ -166,7 +205,7 @@ function drawMarks(canvas, f, data, mark, point, pointer) {
 
 function map(root, data, setTriggerValue) {
   if (!root.built) {
-    root.innerHTML = `<div class="body"><div class="plot"><canvas class="codes"></canvas><canvas class="marks"></canvas></div>
+    root.innerHTML = `<div class="body"><div class="plot"><canvas class="density" hidden></canvas><canvas class="codes"></canvas><canvas class="marks"></canvas></div>
       <div class="decoded"><canvas class="digit" width="28" height="28" role="img"></canvas><div class="z"></div></div>
       </div><div class="legend"></div>
       <label class="frames"><span></span><input type="range" min="0" step="1"></label><div class="caption"></div>`;
@@ -177,8 +216,11 @@ function map(root, data, setTriggerValue) {
   const plot = root.querySelector(".plot"), digit = root.querySelector("canvas.digit"), label = root.querySelector(".z");
   const slider = root.querySelector(".frames input"), codes = root.querySelector("canvas.codes");
   if (!digit.hasAttribute("aria-label")) digit.setAttribute("aria-label", data.words.digit);  // named before its model comes
-  root.querySelector(".legend").innerHTML = data.classes
-    .map((name, i) => `<span><i style="background:${data.colours[i]}"></i>${name}</span>`).join("");
+  // The legend: the classes' colours, or shaded, the two shades
+  root.querySelector(".legend").innerHTML = data.density
+    ? [[shade(1, 0), data.words.prior_shade], [shade(0, 1), data.words.codes_shade]]
+      .map(([colour, name]) => `<span><i class="shade" style="background:${rgb(colour)}"></i>${name}</span>`).join("")
+    : data.classes.map((name, i) => `<span><i style="background:${data.colours[i]}"></i>${name}</span>`).join("");
   root.querySelector(".caption").textContent = data.title;
   plot.setAttribute("role", "img");  // to a screen reader the map is one picture, named by its title
   plot.setAttribute("aria-label", data.title);
@@ -226,9 +268,13 @@ function map(root, data, setTriggerValue) {
     if (shown) root.querySelector(".frames span").textContent = shown.caption;
     // A stroke on the Draw page moves only the marks: the codes are drawn again only when they or their frame change.
     const drawn = JSON.stringify([data.model, slider.value, f.width, f.height, data.bounds, data.text, data.names,
-                                  window.devicePixelRatio]);
-    if (codes.drawn !== drawn || frames) drawCodes(codes, f, points, labels, data.colours, data.names);
+                                  window.devicePixelRatio, Boolean(data.density)]);
+    if (codes.drawn !== drawn || frames) {
+      drawDensity(root.querySelector("canvas.density"), f, data.density);
+      drawCodes(codes, f, points, labels, data.colours, data.names, Boolean(data.density));
+    }
     codes.drawn = drawn;
+    root.dataset.shaded = String(Boolean(data.density));  // the shading is drawn, or gone (tests)
     rest();
   };
   // Where the plot is on the screen, asked once per entry or scroll: asking on every move would make the browser

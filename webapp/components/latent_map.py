@@ -10,7 +10,9 @@ Three components:
   browser fetches the decoder's and the encoder's, each a file (hall/model_files.py), as soon as a drawing pad is on
   screen or when a part first needs them (components/decodes.js), and keeps them.
 - `vaedemo.latent_map` draws one model's map (or, for a training run, the codes after each of its epochs), or
-  decodes two models along the straight lines between two codes as a slider is dragged (interpolation).
+  decodes two models along the straight lines between two codes as a slider is dragged (interpolation). A map may be
+  shaded by the densities of its plane, the prior's and the aggregate posterior's (density_layer): where the prior
+  has holes.
 - `vaedemo.marks` carries what moves on a map with every stroke or pick (the star, its code, the ellipse), so
   that the map's element, with its script, stays the same message too and goes as a reference (docs/benchmarks.md
   has the bytes a stroke costs).
@@ -25,6 +27,7 @@ import torch
 from torch import nn
 
 from hall import model_files
+from vaedemo.latent import PRIOR_PEAK, PriorHoles
 from vaedemo.models import per_model
 from vaedemo.viz import DIGIT_COLOURS, latent_plane
 from webapp.components import asset
@@ -169,7 +172,7 @@ def send_models(*models: BrowserModel):
 def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bounds, z: torch.Tensor | None = None,
                ellipse: np.ndarray | None = None, circles=(), path: list | None = None, stars=None, pick: bool = False,
                names=("z₁", "z₂"), text: float = 12, frames: list | None = None, labels=None, height: float = 0.75,
-               on_pick=None):
+               density: PriorHoles | None = None, on_pick=None):
     """One map of model's codes (sent with send_models in the same run) over bounds (x0, x1, y0, y1) in the plane's
     coordinates, square units, with the legend of classes and the title under it. Marks: z (d,), a star, whose
     decode the panel beside the map shows while the pointer is elsewhere; ellipse (M, 2), a line around it; circles
@@ -178,8 +181,9 @@ def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bou
     picks the point under the pointer (the nearest test code's own within a few pixels) and calls on_pick, which
     finds {"z": [...], "row": test image or None} under st.session_state[key].pick. frames: [(caption, points
     (N, 2))] with their labels (N,), shown one at a time with a slider, in place of a model's codes (model None:
-    nothing to decode). height: the map's height over its width. Returns the map's marks, for send_marks: a page whose
-    maps have a star sends them in every run that draws the maps."""
+    nothing to decode). height: the map's height over its width. density: a 2-D model's densities on its plane, shaded
+    under its codes (density_layer). Returns the map's marks, for send_marks: a page whose maps have a star sends them
+    in every run that draws the maps."""
     data = {"key": key, "model": model and model.id, "title": title, "classes": list(classes),
             "colours": DIGIT_COLOURS, "bounds": [round(float(b), 4) for b in bounds], "names": list(names),
             "text": text, "pick": pick, "height": height, "circles": list(circles), "words": words()}
@@ -194,6 +198,8 @@ def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bou
         mark["ellipse"] = np.round(np.asarray(ellipse, np.float64), 3).tolist()
     if path is not None:
         data["path"] = [model.project(end) for end in path]
+    if density is not None:
+        data["density"] = density_layer(density)
     if frames is not None:
         # rounded as float64: a float32 rounds to a number that JSON writes with all its digits, 3 times the bytes
         data["frames"] = [{"caption": caption, "points": np.round(np.asarray(points, np.float64), 3).ravel().tolist()}
@@ -201,6 +207,17 @@ def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bou
         data["labels"] = labels.tolist()
     _map(key=key, data=data, on_pick_change=on_pick or (lambda: None), width="stretch")
     return mark
+
+
+def density_layer(holes: PriorHoles) -> dict:
+    """A map's shading as latent_map.js draws it: the grid's extent and cells, and each cell's prior and aggregate
+    posterior as a share of the prior's peak, clipped at 1, in levels 0 to 255 (rows from the top). For the Latent
+    page's 80 x 80 cells 28 kB of JSON, 2 kB as the websocket compresses it, sent only while the shading is on."""
+    def levels(density: torch.Tensor) -> list[int]:
+        return np.round(255 * np.clip(density.numpy() / PRIOR_PEAK, 0, 1)).astype(int).ravel().tolist()
+
+    return {"extent": holes.extent, "cells": len(holes.prior), "prior": levels(holes.prior),
+            "aggregate": levels(holes.aggregate)}
 
 
 def send_marks(*marks: dict, key: str = "marks"):
@@ -221,4 +238,4 @@ def interpolation_slider(key: str, models: list[BrowserModel], captions: list[st
 def words() -> dict:
     """The component's own texts, in the session's language."""
     return {name: t(f"map.{name}") for name in ("point_at", "your_code", "decoded_at", "pc_short", "of_the_way",
-                                                "from_a_to_b", "digit")}
+                                                "from_a_to_b", "digit", "prior_shade", "codes_shade")}
