@@ -22,6 +22,7 @@ NOT_FOLLOWED = ("room", "key", "lang", "lecture")  # address-bar settings that s
 # Pages whose members follow the lecturer's view on their own, without a tap (the lesson's steps): the same poll as
 # the prompt, no more requests to the store.
 FOLLOWED_ON_THEIR_OWN = ("lesson",)
+FOLLOWS_MODEL = ("draw",)  # pages that show the model the lecturer chose for the room (the room's own, or the shipped)
 SENT = "room_sent"  # the id of the latest view the browser heard the lecturer send, until followed or dismissed
 
 
@@ -165,10 +166,19 @@ def follow_prompt(page_name: str):
     FOLLOWED_ON_THEIR_OWN that the lecturer's view is on, the page follows the view at once."""
     if not session.room() or session.room_key():
         return
+    watch_model = page_name in FOLLOWS_MODEL
+    try:
+        shown = current_room() if watch_model else None
+    except Unreachable:
+        shown = None
+    shown_model = shown and shown.model  # the room's own model that the page shows, or None
 
     @st.fragment
     def prompt():
-        sent = room_follow("room_follow", session.room(), session.followed(), FOLLOW_POLL_S)
+        sent, model_changed = room_follow("room_follow", session.room(), session.followed(), FOLLOW_POLL_S,
+                                          shown_model, watch_model)
+        if model_changed:
+            st.rerun(scope="app")  # the page runs with the model the lecturer chose for the room
         if sent is not None:
             st.session_state[SENT] = sent
         if SENT in st.session_state and st.session_state[SENT] == session.followed():

@@ -4,7 +4,9 @@
 //   digits the conditional VAE reads in each student's latest drawing, the newest drawings, and each student's
 //   latest drawing as a small star on the class map (through the map's marks, decodes.js setMarks).
 // - "follow", on a member's page, hidden: every data.every_s it asks GET /api/rooms/CODE and, when the lecturer's
-//   view has changed since data.followed, tells the page once (trigger "view"), which then offers it.
+//   view has changed since data.followed, tells the page once (trigger "view"), which then offers it; with
+//   data.watch_model (the Draw page), when the model the room's Draw pages use is another than data.model (the room's
+//   own that the page shows, or null), it tells the page once too (trigger "model"), which then runs with it.
 // - "tally", on the lecturer's Lesson page: every data.every_s it asks GET /api/rooms/CODE and shows how the room
 //   answered the step's question, a bar a choice, and how many of the joined students answered; the right bar marked
 //   once the lecturer reveals it (data.right).
@@ -83,6 +85,11 @@ function follow(root, data, setTriggerValue) {
     if (sent !== undefined && sent !== data.followed && String(sent) !== root.dataset.told) {
       root.dataset.told = String(sent);
       setTriggerValue("view", sent);
+    }
+    const model = room.model ?? null;
+    if (data.watch_model && model !== data.model && root.dataset.toldModel !== String(model)) {
+      root.dataset.toldModel = String(model);
+      setTriggerValue("model", model ?? "");
     }
   }, (status) => {
     trouble.textContent = status === 404 ? data.words.gone : data.words.unreachable;

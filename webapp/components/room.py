@@ -24,12 +24,16 @@ def room_view(key: str, code: str, map_key: str, every_s: float):
                          "words": words | troubles()}, width="stretch")
 
 
-def room_follow(key: str, code: str, followed: float | None, every_s: float) -> float | None:
+def room_follow(key: str, code: str, followed: float | None, every_s: float, model: str | None = None,
+                watch_model: bool = False) -> tuple[float | None, bool]:
     """Asks every every_s where the lecturer sends the room; returns the view's id when it differs from followed
-    (one rerun of the caller's fragment each time the lecturer sends the class somewhere), else None."""
+    (one rerun of the caller's fragment each time the lecturer sends the class somewhere), else None. With watch_model,
+    also whether the model the room's Draw pages use has changed from model (the id of the room's own that the page
+    shows, or None), once a change."""
     result = _room(key=key, data={"part": "follow", "code": code, "followed": followed, "every_s": every_s,
-                                  "words": troubles()}, on_view_change=lambda: None)
-    return result.view
+                                  "model": model, "watch_model": watch_model, "words": troubles()},
+                   on_view_change=lambda: None, on_model_change=lambda: None)
+    return result.view, result.model is not None
 
 
 def question_words() -> dict:

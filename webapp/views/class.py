@@ -1,15 +1,21 @@
 import streamlit as st
 
+from hall import learning
 from hall.rooms import EXPERIMENT_SETTINGS, RoomError, Unreachable, hall_dataset
+from vaedemo.handwriting import EPOCHS, MIN_DRAWINGS
 from vaedemo.viz import rate_distortion
 from webapp import classroom, session, sidebar, ui
-from webapp.components.latent_map import browser_model, latent_map, send_models
+from webapp.components.latent_map import BrowserModel, browser_model, latent_map, send_marks, send_models
 from webapp.components.room import room_view
 from webapp.i18n import t
 
 REFRESH_S = 0.5  # the live view asks the room API this often: a drawing shows here within about a second
 EXPERIMENT_REFRESH_S = 5.0  # the class experiment's runs (finished trainings) are read this often
+LEARN_REFRESH_S = 1.0  # the page asks after the room's handwriting run this often while it runs
 CLOSED = "class_closed"  # set when this session's lecturer closed its room
+LEARNING = "class_learning"  # this lecturer's latest run of the room's handwriting (hall.learning.RoomRun)
+LEARNING_SHOWN = "class_learning_shown"  # the id of the run whose end the page has shown
+USE_MODEL = "class_use_model"  # the lecturer's "Use this room's model"
 # The room's code large enough to read from the back of a hall; the strip's 28×28 drawings as crisp squares.
 LAYOUT = """<style>
 .st-key-room-code p { font-size: 3.2rem; font-weight: 700; letter-spacing: 0.12em; line-height: 1.2; margin: 0; }
@@ -37,7 +43,6 @@ lecture = session.lecture_mode()
 
 model = ui.shipped("vae", 2, "mnist")
 shown = browser_model(model, ui.shipped_codes("vae", 2, "mnist"), ui.test_sample("mnist")[1])
-send_models(shown)  # once per page load
 
 
 def as_lecturer(action):
@@ -134,5 +139,96 @@ def experiment():
         experiment_plot(runs, room.experiment or "beta")
 
 
+def start_learning():
+    try:
+        st.session_state[LEARNING] = learning.learn(code, session.room_key())
+    except RoomError as error:  # a room gone, or a store that does not answer
+        st.session_state["class_learn_refused"] = classroom.room_message(error)
+    except ValueError:  # fewer drawings than it takes by now (the lecturer cleared them)
+        st.session_state["class_learn_refused"] = t("class.learn_too_few", needed=MIN_DRAWINGS)
+
+
+def learning_controls(every_s: float):
+    """The lecturer's button, or what the room's run says while it runs; asked again every every_s. When the run ends,
+    the whole page runs again, to show what it learned."""
+    if session.room() != code:
+        st.rerun(scope="app")
+    run = st.session_state.get(LEARNING)
+    if run is not None and run.code == code:
+        progress = run.poll()
+        if progress.active:
+            if every_s != LEARN_REFRESH_S:
+                st.rerun(scope="app")  # asked after every second from now on
+            st.info(f"{t('class.learning')} {sidebar.job_message(progress)}", icon=":material/model_training:")
+            st.progress(progress.fraction)
+            return
+        if st.session_state.get(LEARNING_SHOWN) != id(run):
+            st.session_state[LEARNING_SHOWN] = id(run)
+            st.rerun(scope="app")
+        if progress.status != "done":
+            st.error(sidebar.job_message(progress), icon=":material/error:")
+    try:
+        drawings, _ = classroom.store().counts(code)
+    except RoomError:
+        return  # the live view says what is wrong
+    st.button(t("class.learn"), type="primary", icon=":material/model_training:", disabled=drawings < MIN_DRAWINGS,
+              on_click=start_learning, help=t("class.learn_help", epochs=EPOCHS), key="class_learn")
+    if drawings < MIN_DRAWINGS:
+        st.caption(t("class.learn_waits", needed=MIN_DRAWINGS, drawings=drawings))
+    if "class_learn_refused" in st.session_state:
+        st.error(st.session_state.pop("class_learn_refused"))
+
+
+def use_room_model():
+    as_lecturer(lambda code, key: classroom.store().use_learned(code, key, st.session_state[USE_MODEL]))
+
+
+def learned_view(room) -> list[BrowserModel]:
+    """What the room learned of its handwriting: its drawings on both maps, -log p(x) under both models, and the
+    lecturer's choice of the model the room's Draw pages use. Returns the room's model packed, for send_models."""
+    try:
+        learned = classroom.store().learned(code)
+        vae = learned and learning.learned_model(code, learned.id)
+    except RoomError:
+        return []
+    if not vae:
+        return []
+    own = ui.packed(vae)
+    figures, classes = learned.figures, sidebar.dataset("mnist").classes
+    marks = []
+    for column, key, model, name, title in zip(st.columns(2), ("learned_shipped", "learned_room"), (shown, own),
+                                               ("shipped", "room"), ("map_shipped", "map_room")):
+        with column:
+            marks.append(latent_map(key, model, t(f"class.{title}", drawings=figures["drawings"]), classes,
+                                    bounds=(-4, 4, -4, 4), stars=[[x, y] for x, y, _ in figures[name]],
+                                    height=0.6 if lecture else 0.8, text=20 if lecture else 12))
+    send_marks(*marks, key="marks_learned")
+    shipped_nll, room_nll = figures["nll"]
+    st.markdown(t("class.nll", a=shipped_nll, b=room_nll))
+    st.caption(t("class.nll_meaning", difference=shipped_nll - room_nll, drawings=figures["drawings"]))
+    if lecturer:
+        st.session_state.setdefault(USE_MODEL, room is not None and room.model == learned.id)
+        st.toggle(t("class.use_model"), key=USE_MODEL, on_change=use_room_model, help=t("class.use_model_help"))
+    return [own]
+
+
+def handwriting() -> list[BrowserModel]:
+    """The room's handwriting: the lecturer's button (and the run while it runs), then what the room learned; the
+    room's model packed, where it learned one."""
+    st.subheader(t("class.learn_title"))
+    st.caption(t("class.learn_note", needed=MIN_DRAWINGS, epochs=EPOCHS))
+    if lecturer:
+        run = st.session_state.get(LEARNING)
+        running = run is not None and run.code == code and run.poll().active
+        every_s = LEARN_REFRESH_S if running else EXPERIMENT_REFRESH_S
+        st.fragment(run_every=every_s)(learning_controls)(every_s)
+    try:
+        room = classroom.current_room()
+    except Unreachable:
+        room = None
+    return learned_view(room)
+
+
 live_view()
+send_models(shown, *handwriting())  # once per page load
 st.caption(t("class.note"))
