@@ -67,7 +67,7 @@ axe:
 # Both cores, a test file to a worker (pytest-xdist): each worker has its own app server, state folder and browser.
 TEST_WORKERS ?= 2
 test: venv static chromium git-lfs data redis haproxy axe lint
-	VAEDEMO_AXE=$(AXE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	VAEDEMO_AXE=$(AXE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # The inner loop of a change: every test that needs no browser and no app server (pytest -m "not server").
 test-fast: venv data redis lint
