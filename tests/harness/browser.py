@@ -14,8 +14,10 @@ def chromium_path() -> str:
 
 
 def wait_for_app(page):
-    """Wait until Streamlit has finished running the script (no 'Running...' indicator)."""
+    """Wait until Streamlit has finished running the script: the app's own script state (stApp's
+    data-test-script-state) is notRunning. A widget's change sets it to rerunRequested at once, where the 'Running...'
+    indicator shows only once the run has begun: waiting for the indicator to go, a test could go on before a rerun
+    it caused (and a busy machine's rerun then replaced what it drew)."""
     page.wait_for_selector("[data-testid=stApp]")
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stStatusWidget]')"
-        " || !document.querySelector('[data-testid=stStatusWidget]').innerText.includes('Running')", timeout=30_000)
+        "() => document.querySelector('[data-testid=stApp]').dataset.testScriptState === 'notRunning'", timeout=30_000)
