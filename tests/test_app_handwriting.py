@@ -14,6 +14,7 @@ from tests.harness.server import ROOT
 from tests.harness.training import finished
 from vaedemo.data import load_test_sample
 from vaedemo.viz import to_uint8
+from webapp import lesson
 
 CLASS = "webapp/views/class.py"
 LEARN = "Learn this room's handwriting"
@@ -93,3 +94,18 @@ def test_the_room_learns_its_handwriting_and_its_draw_pages_use_it_and_back():
     toggle.set_value(False).run()
     student.run()
     assert vae_map_model(student) == shipped and store().room(code).model is None
+
+
+    # the lesson's last step, on a phone of the room: the same two maps and the same two numbers, with its question
+    phone = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    phone.query_params.update(room=code, step=str(len(lesson.STEPS)))
+    phone.run()
+    phone.switch_page("webapp/views/lesson.py").run()
+    assert not phone.exception
+    assert sentence in [m.value for m in phone.markdown]
+    assert "Why is −log p(x) of the room's drawings lower under the room's own VAE?" in " ".join(
+        m.value for m in phone.markdown)
+    lesson_titles = [json.loads(c.proto.json)["title"] for c in phone.get("bidi_component")
+                     if c.proto.component_name == "vaedemo.latent_map"]
+    assert lesson_titles == ["The room's 60 drawings on the MNIST VAE's map",
+                             "The room's 60 drawings on this room's VAE's map"]

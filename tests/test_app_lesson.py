@@ -50,7 +50,7 @@ EXPECTED = {"compress": (3, 0, 0), "holes": (2, 0, 0), "prior": (1, 1, 0), "prio
             "reparameterisation": (1, 0, 1),
             "elbo_gap": (1, 0, 1), "beta": (3, 3, 0), "dimensions": (1, 0, 0),
             "walk": (4, 0, 0), "repair": (8, 0, 0), "style": (2, 0, 0),
-            "codes": (1, 0, 0)}
+            "codes": (1, 0, 0), "handwriting": (0, 0, 0)}  # handwriting: the room's, once it learned
 
 
 FORMULA = {"reparameterisation": "z = μ + σ ⊙ ε",  # the trick's graph (components/answer.py), figures in the browser

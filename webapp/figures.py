@@ -264,3 +264,22 @@ def every_digit_cvae():
         return cvae
     st.caption(t("every_digit.stands_in", latent_dim=cvae.latent_dim))
     return ui.shipped("cvae", 2, "mnist")
+
+
+def room_handwriting(key: str, learned, vae, height: float, text: float) -> list[BrowserModel]:
+    """What a room learned of its handwriting (the Class page, the lesson): its drawings, one star each, on the shipped
+    VAE-2D's map and on the room's own VAE's (vae, of learned: hall.rooms.Learned), side by side, then -log p(x) under
+    each and what the difference means. Returns both models packed; the maps' marks go under key."""
+    shipped, figures = ui.shipped("vae", 2, "mnist"), learned.figures
+    models = [browser_model(shipped, ui.shipped_codes("vae", 2, "mnist"), ui.test_sample("mnist")[1]), ui.packed(vae)]
+    marks = []
+    for column, name, model in zip(st.columns(2), ("shipped", "room"), models):
+        with column:
+            marks.append(latent_map(f"{key}_{name}", model, t(f"class.map_{name}", drawings=figures["drawings"]),
+                                    sidebar.dataset("mnist").classes, bounds=(-4, 4, -4, 4), height=height, text=text,
+                                    stars=[[x, y] for x, y, _ in figures[name]]))
+    send_marks(*marks, key=f"marks_{key}")
+    shipped_nll, room_nll = figures["nll"]
+    st.markdown(t("class.nll", a=shipped_nll, b=room_nll))
+    st.caption(t("class.nll_meaning", difference=shipped_nll - room_nll, drawings=figures["drawings"]))
+    return models

@@ -16,6 +16,8 @@ from typing import NamedTuple
 import streamlit as st
 import torch
 
+from hall.learning import learned_model
+from hall.rooms import RoomError
 from vaedemo.compare import prior_samples
 from vaedemo.repair import damage
 from vaedemo.viz import enlarge, to_uint8
@@ -133,6 +135,21 @@ def codes() -> list[BrowserModel]:
     return [shown]
 
 
+def handwriting() -> list[BrowserModel]:
+    """The Class page's figure of the room's own VAE (figures.room_handwriting), once this session's room has learned
+    its handwriting; before, what it takes."""
+    code = session.room()
+    try:
+        learned = code and classroom.store().learned(code)
+        vae = learned and learned_model(code, learned.id)
+    except RoomError:  # a room gone, or a store that does not answer: as before it learned
+        vae = None
+    if not vae:
+        st.markdown(t("lesson.handwriting.waiting"))
+        return []
+    return figures.room_handwriting("lesson_handwriting", learned, vae, height=0.45, text=16)
+
+
 class Step(NamedTuple):
     name: str  # its texts: the catalogues' lesson.<name>.title, .text and .try
     figure: Callable[[], list[BrowserModel]]  # draws the figure; returns the models its maps need in the browser
@@ -141,7 +158,7 @@ class Step(NamedTuple):
 STEPS = [Step("compress", compress), Step("holes", holes), Step("prior", prior), Step("prior_holes", prior_holes),
          Step("reparameterisation", reparameterisation), Step("elbo_gap", elbo_gap), Step("beta", beta),
          Step("dimensions", dimensions), Step("walk", walk), Step("repair", repair), Step("style", style),
-         Step("codes", codes)]
+         Step("codes", codes), Step("handwriting", handwriting)]
 
 
 def clamped(asked) -> int:

@@ -5,7 +5,8 @@ one list). The question, its choices and the sentence of why are the catalogues'
 from webapp.i18n import CATALOGUES
 
 RIGHT = {"compress": 1, "holes": 1, "prior": 1, "prior_holes": 1, "reparameterisation": 1, "elbo_gap": 1, "beta": 1,
-         "dimensions": 1, "walk": 0, "repair": 2, "style": 1, "codes": 1}  # each step's right choice, from 0
+         "dimensions": 1, "walk": 0, "repair": 2, "style": 1, "codes": 1,
+         "handwriting": 1}  # each step's right choice, from 0
 
 
 def choices(step: int) -> int:

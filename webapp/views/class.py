@@ -4,8 +4,8 @@ from hall import learning
 from hall.rooms import EXPERIMENT_SETTINGS, RoomError, Unreachable, hall_dataset
 from vaedemo.handwriting import EPOCHS, MIN_DRAWINGS
 from vaedemo.viz import rate_distortion
-from webapp import classroom, session, sidebar, ui
-from webapp.components.latent_map import BrowserModel, browser_model, latent_map, send_marks, send_models
+from webapp import classroom, figures, session, sidebar, ui
+from webapp.components.latent_map import BrowserModel, browser_model, latent_map, send_models
 from webapp.components.room import room_view
 from webapp.i18n import t
 
@@ -193,23 +193,12 @@ def learned_view(room) -> list[BrowserModel]:
         return []
     if not vae:
         return []
-    own = ui.packed(vae)
-    figures, classes = learned.figures, sidebar.dataset("mnist").classes
-    marks = []
-    for column, key, model, name, title in zip(st.columns(2), ("learned_shipped", "learned_room"), (shown, own),
-                                               ("shipped", "room"), ("map_shipped", "map_room")):
-        with column:
-            marks.append(latent_map(key, model, t(f"class.{title}", drawings=figures["drawings"]), classes,
-                                    bounds=(-4, 4, -4, 4), stars=[[x, y] for x, y, _ in figures[name]],
-                                    height=0.6 if lecture else 0.8, text=20 if lecture else 12))
-    send_marks(*marks, key="marks_learned")
-    shipped_nll, room_nll = figures["nll"]
-    st.markdown(t("class.nll", a=shipped_nll, b=room_nll))
-    st.caption(t("class.nll_meaning", difference=shipped_nll - room_nll, drawings=figures["drawings"]))
+    models = figures.room_handwriting("learned", learned, vae, height=0.6 if lecture else 0.8,
+                                      text=20 if lecture else 12)
     if lecturer:
         st.session_state.setdefault(USE_MODEL, room is not None and room.model == learned.id)
         st.toggle(t("class.use_model"), key=USE_MODEL, on_change=use_room_model, help=t("class.use_model_help"))
-    return [own]
+    return models
 
 
 def handwriting() -> list[BrowserModel]:
