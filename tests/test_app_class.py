@@ -80,6 +80,8 @@ def test_opening_the_class_page_makes_a_room_with_a_code_to_read_aloud_and_a_qr_
     view = live_view(at)  # the live view, which follows the room through the API
     assert view["part"] == "view" and view["code"] == code and view["map"] == "class_map"
     assert view["words"]["counts"] == "**{drawings} drawings from {students} students**"
+    assert view["words"]["counts_one"] == "**1 drawing from 1 student**"  # English's singular (Chinese has none)
+    assert view["words"]["counts_one_student"] == "**{drawings} drawings from 1 student**"
     assert (live(code)["drawings"], live(code)["students"]) == (0, 0)
     qr = at.get("image")[0].proto.imgs[0]
     assert qr.url.startswith("data:image/png;base64,") and qr.caption.endswith(f"/?room={code}")

@@ -76,7 +76,7 @@ def test_a_students_strokes_in_a_room_send_streamlit_nothing_and_each_one_posts_
             shown = image_sources(student)
             draw_stroke(student, stroke)
             wait_for_new_images(student, shown)
-        expect(projector.get_by_text("3 drawings from 1 students")).to_be_visible(timeout=10_000)
+        expect(projector.get_by_text("3 drawings from 1 student", exact=True)).to_be_visible(timeout=10_000)
         assert len(posts) == 3 and all(len(base64.b64decode(post["image"])) == 784 for post in posts)
         assert len({post["member"] for post in posts}) == 1
         assert len(sent) == before, "a stroke in a room sent Streamlit a message"

@@ -55,7 +55,10 @@ function view(root, data) {
     root.dataset.students = room.students;
     if (room.version === shownVersion) return;
     shownVersion = room.version;
-    counts.innerHTML = bold(escape(fill(words.counts, room)));
+    // English has a singular: "1 drawing from 1 student", "5 drawings from 1 student"
+    const countsText = room.drawings === 1 ? words.counts_one : room.students === 1 ? words.counts_one_student
+      : words.counts;
+    counts.innerHTML = bold(escape(fill(countsText, room)));
     empty.hidden = room.drawings > 0;
     drawings.hidden = room.drawings === 0;
     root.querySelector("tbody tr").innerHTML = `<th scope="row">${escape(words.students)}</th>` +

@@ -19,7 +19,8 @@ def troubles() -> dict:
 def room_view(key: str, code: str, map_key: str, every_s: float):
     """The room's counts, digits and newest drawings, asked every every_s, and each student's latest drawing as a
     star on the latent map under map_key (a 2-D VAE's: its codes are the map's plane)."""
-    words = {name: t(f"class.{name}") for name in ("counts", "strip", "digit", "students", "empty", "alt_drawing")}
+    words = {name: t(f"class.{name}") for name in ("counts", "counts_one", "counts_one_student", "strip", "digit",
+                                                   "students", "empty", "alt_drawing")}
     _room(key=key, data={"part": "view", "code": code, "map": map_key, "every_s": every_s,
                          "words": words | troubles()}, width="stretch")
 
