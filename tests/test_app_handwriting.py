@@ -66,6 +66,8 @@ def test_the_room_learns_its_handwriting_and_its_draw_pages_use_it_and_back():
     thick_drawings(code, 60)
     at.run()
     button(at, LEARN).click().run()
+    said = " ".join(info.value for info in at.info)  # while it runs, the page says so, with the run's own words
+    assert "Learning this room's handwriting." in said and ("Waiting in line" in said or "60 drawings" in said), said
     progress = finished(at.session_state["class_learning"])
     assert progress.status == "done", progress.message
     at.run()
