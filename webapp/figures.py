@@ -19,6 +19,7 @@ URL = "query-params"
 PRIOR_GRID = 8  # prior samples: PRIOR_GRID x PRIOR_GRID decodes for each model
 WALK_STEPS = 10  # interpolation: decodes along the line, both ends included
 REPAIR_SCALE = 8  # each MNIST pixel as an 8x8 square
+STAR_SCALE = 0.45  # a room's drawings on a map, hundreds of stars: small enough to leave the test codes in sight
 
 
 def test_reconstructions(latent_dim: int):
@@ -277,7 +278,7 @@ def room_handwriting(key: str, learned, vae, height: float, text: float) -> list
         with column:
             marks.append(latent_map(f"{key}_{name}", model, t(f"class.map_{name}", drawings=figures["drawings"]),
                                     sidebar.dataset("mnist").classes, bounds=(-4, 4, -4, 4), height=height, text=text,
-                                    stars=[[x, y] for x, y, _ in figures[name]]))
+                                    stars=[[x, y] for x, y, _ in figures[name]], star_scale=STAR_SCALE))
     send_marks(*marks, key=f"marks_{key}")
     shipped_nll, room_nll = figures["nll"]
     st.markdown(t("class.nll", a=shipped_nll, b=room_nll))

@@ -187,7 +187,8 @@ function drawMarks(canvas, f, data, mark, point, pointer) {
   }
   if (point) star(pen, f.pixel(point), 1.6 * f.text);
   // the small stars over it: the Draw page's sample z lies within a narrow posterior's star
-  for (const other of mark.stars ?? []) star(pen, f.pixel(other), f.text);
+  // (mark.star_scale: smaller where a map has hundreds, a room's drawings)
+  for (const other of mark.stars ?? []) star(pen, f.pixel(other), f.text * (mark.star_scale ?? 1));
   if (pointer) {
     const [x, y] = f.pixel(pointer);
     pen.strokeStyle = "#000";

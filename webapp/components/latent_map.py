@@ -172,7 +172,7 @@ def send_models(*models: BrowserModel):
 def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bounds, z: torch.Tensor | None = None,
                ellipse: np.ndarray | None = None, circles=(), path: list | None = None, stars=None, pick: bool = False,
                names=("z₁", "z₂"), text: float = 12, frames: list | None = None, labels=None, height: float = 0.75,
-               density: PriorHoles | None = None, on_pick=None):
+               density: PriorHoles | None = None, on_pick=None, star_scale: float = 1.0):
     """One map of model's codes (sent with send_models in the same run) over bounds (x0, x1, y0, y1) in the plane's
     coordinates, square units, with the legend of classes and the title under it. Marks: z (d,), a star, whose
     decode the panel beside the map shows while the pointer is elsewhere; ellipse (M, 2), a line around it; circles
@@ -182,7 +182,8 @@ def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bou
     finds {"z": [...], "row": test image or None} under st.session_state[key].pick. frames: [(caption, points
     (N, 2))] with their labels (N,), shown one at a time with a slider, in place of a model's codes (model None:
     nothing to decode). height: the map's height over its width. density: a 2-D model's densities on its plane, shaded
-    under its codes (density_layer). Returns the map's marks, for send_marks: a page whose maps have a star sends them
+    under its codes (density_layer). star_scale: the small stars' size as a share of the text's (hundreds of them: less
+    than 1). Returns the map's marks, for send_marks: a page whose maps have a star sends them
     in every run that draws the maps."""
     data = {"key": key, "model": model and model.id, "title": title, "classes": list(classes),
             "colours": DIGIT_COLOURS, "bounds": [round(float(b), 4) for b in bounds], "names": list(names),
@@ -194,6 +195,8 @@ def latent_map(key: str, model: BrowserModel | None, title: str, classes, *, bou
     if stars is not None:
         places = [model.project(torch.as_tensor(code, dtype=torch.float32)) for code in stars]
         mark["stars"] = np.round(np.asarray(places, np.float64).reshape(-1, 2), 3).tolist()
+        if star_scale != 1.0:
+            mark["star_scale"] = star_scale
     if ellipse is not None:
         mark["ellipse"] = np.round(np.asarray(ellipse, np.float64), 3).tolist()
     if path is not None:
