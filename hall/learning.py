@@ -12,6 +12,10 @@ from vaedemo.checkpoints import load_checkpoint_bytes
 from vaedemo.datasets import checkpoint_path
 from vaedemo.handwriting import MIN_DRAWINGS, room_config
 
+MOST_DRAWINGS = 2_000  # the newest drawings a run learns from: a room of 500 took 5 s of a trainer
+# (docs/benchmarks.md), this many about 20; a hall's every drawing (20 a student) would take minutes, and megabytes of
+# the line's file
+
 
 class RoomRun(Job):
     """The run of a room's handwriting: a Job over its drawings that, once done, keeps its model in the room (the
@@ -41,11 +45,11 @@ class RoomRun(Job):
 
 
 def learn(code: str, key: str, line: TrainingQueue | None = None) -> RoomRun:
-    """Put the room's run in line, over its drawings now (newest first); raises ValueError below MIN_DRAWINGS and the
-    room's refusals (hall.rooms.RoomError)."""
+    """Put the room's run in line, over its drawings now (newest first, MOST_DRAWINGS at most); raises ValueError below
+    MIN_DRAWINGS and the room's refusals (hall.rooms.RoomError)."""
     if not store().is_lecturer(code, key):
         raise WrongKey(code)
-    drawings = store().drawings(code)
+    drawings = store().drawings(code, newest=MOST_DRAWINGS)
     if len(drawings) < MIN_DRAWINGS:
         raise ValueError(f"a room's handwriting needs {MIN_DRAWINGS} drawings at least, not {len(drawings)}")
     return RoomRun(code, key, drawings, line).start()

@@ -205,7 +205,7 @@ def handwriting() -> list[BrowserModel]:
     """The room's handwriting: the lecturer's button (and the run while it runs), then what the room learned; the
     room's model packed, where it learned one."""
     st.subheader(t("class.learn_title"))
-    st.caption(t("class.learn_note", needed=MIN_DRAWINGS, epochs=EPOCHS))
+    st.caption(t("class.learn_note", needed=MIN_DRAWINGS, epochs=EPOCHS, most=learning.MOST_DRAWINGS))
     if lecturer:
         run = st.session_state.get(LEARNING)
         running = run is not None and run.code == code and run.poll().active
