@@ -6,6 +6,7 @@ import torch.nn.functional as F
 
 import vaedemo
 from vaedemo.data import load_test_sample
+from vaedemo.datasets import checkpoint_path
 from vaedemo.evaluate import importance_weighted_nll
 from vaedemo.handwriting import MIN_DRAWINGS, learn_handwriting, room_config
 from vaedemo.train import fit
@@ -18,7 +19,7 @@ def thick(images: torch.Tensor) -> torch.Tensor:
 
 @pytest.fixture(scope="module")
 def shipped():
-    return vaedemo.load_checkpoint("checkpoints/vae-2d.safetensors")
+    return vaedemo.load_checkpoint(checkpoint_path("vae", 2, "mnist"))
 
 
 @pytest.fixture(scope="module")
