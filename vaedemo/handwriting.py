@@ -12,7 +12,7 @@ The two figures are the importance-weighted estimate of -log p(x) (Burda et al. 
 drawings, under the shipped model and under the room's, with the same samples: the difference is what the room's
 handwriting costs a model that learned MNIST's, in nats per drawing. Both are measured on the drawings the room's
 model learned from, so the difference also holds what it learned by heart of these very drawings: few epochs and a
-small learning rate keep that part small (tests/test_handwriting.py).
+small learning rate keep that part small (tests/vaedemo/test_handwriting.py).
 """
 from dataclasses import dataclass, replace
 

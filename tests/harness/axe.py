@@ -1,6 +1,6 @@
-"""axe-core, the accessibility engine, run in a page (tests/test_browser_a11y.py). `make axe` installs it from npm into
-AXE_HOME; the tests inject its script into the page and ask it for the violations of the WCAG 2.1 AA rules and the
-best practices, open shadow roots (our components) included."""
+"""axe-core, the accessibility engine, run in a page (tests/webapp/test_browser_a11y.py). `make axe` installs it from
+npm into AXE_HOME; the tests inject its script into the page and ask it for the violations of the WCAG 2.1 AA rules and
+the best practices, open shadow roots (our components) included."""
 import os
 from pathlib import Path
 

@@ -1,8 +1,8 @@
 """Phones without a browser: students who join a room and post drawings through the room API (hall/room_api.py),
 each on a keep-alive HTTP/1.1 connection of its own from asyncio, so that a thousand simulated phones cost this
-machine little (tests/test_room_api.py, tests/test_lecture_hall.py, benchmarks/lecture_hall.py). Python's standard
-library has no asynchronous HTTP client and a thread per phone would cost more than the server it measures, so a
-request is written here on asyncio's streams: the API's requests and answers are small JSON with a Content-Length.
+machine little (tests/hall/test_room_api.py, tests/hall/test_lecture_hall.py, benchmarks/lecture_hall.py). Python's
+standard library has no asynchronous HTTP client and a thread per phone would cost more than the server it measures, so
+a request is written here on asyncio's streams: the API's requests and answers are small JSON with a Content-Length.
 
 The drawings are digits drawn the way tests/harness/strokes.py draws them and prepared as the browser prepares them
 (vaedemo.preprocess, which engine.js mirrors): 784 grey bytes in base64, as a phone posts them."""

@@ -1,6 +1,6 @@
 """The Class page's "Learn this room's handwriting" in AppTest: the button waits for 50 drawings and says so; pressed,
 one real run on the training line; its end shows both -log p(x) and both maps, and the lecturer's "Use this room's
-model" moves the room's Draw pages to the room's own VAE and back. tests/test_browser_handwriting.py watches the
+model" moves the room's Draw pages to the room's own VAE and back. tests/webapp/test_browser_handwriting.py watches the
 same in Chromium, with phones."""
 import json
 import re

@@ -1,6 +1,6 @@
 """The Discrete codes page under AppTest: what the browser gets to encode each stroke with (the shipped VQ-VAE, the
 codebook's pictures, the canvas to follow); the last drawing of another page prefills the grid. The browser's
-encoding, its decode and the edits are tested in tests/test_browser_codes.py."""
+encoding, its decode and the edits are tested in tests/webapp/test_browser_codes.py."""
 import base64
 import io
 import json

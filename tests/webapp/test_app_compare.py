@@ -112,8 +112,8 @@ def test_16d_models_interpolate_in_16d(at):
 
 
 def test_maths_panel_gets_each_digit_and_the_vae_that_the_browser_computes_its_figures_with(at):
-    """The browser computes the figures (tests/test_browser_answer.py checks them against vaedemo's): the page sends
-    digit A's and digit B's pixels, the VAE the walk decodes with, and the noise."""
+    """The browser computes the figures (tests/webapp/test_browser_answer.py checks them against vaedemo's): the page
+    sends digit A's and digit B's pixels, the VAE the walk decodes with, and the noise."""
     images, labels = load_test_sample()
     a, b = (images[torch.nonzero(labels == digit)[0, 0]].flatten() for digit in (7, 3))
     panels = answer_parts(at, "maths")

@@ -1,6 +1,6 @@
 """The Draw page's maths panel in a real browser: after a drawn 7, log p(x) estimated with importance samples
-stands next to the ELBO, with the gap between them named KL(q(z|x) || p(z|x)) (tests/test_browser_answer.py checks
-each figure against vaedemo's)."""
+stands next to the ELBO, with the gap between them named KL(q(z|x) || p(z|x)) (tests/webapp/test_browser_answer.py
+checks each figure against vaedemo's)."""
 import pytest
 
 from tests.harness.browser import wait_for_app

@@ -1,5 +1,5 @@
 """The models' weights as files (hall/model_files.py): what a browser gets at /api/models/{id}. A first load
-without them and the fetch at a pen's first touch are checked in a real browser (tests/test_browser_draw.py)."""
+without them and the fetch at a pen's first touch are checked in a real browser (tests/webapp/test_browser_draw.py)."""
 import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor

@@ -1,6 +1,6 @@
 """The latent map's Python side: the model packed for the browser (components.latent_map.pack, read back here as
 components/model.js reads it), the plane of a map, the drawing's posterior ellipse on it and the map's bounds.
-The browser's decode itself is checked against torch in tests/test_browser_latent.py."""
+The browser's decode itself is checked against torch in tests/webapp/test_browser_latent.py."""
 
 import numpy as np
 import pytest

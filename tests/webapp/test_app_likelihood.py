@@ -1,6 +1,6 @@
 """The Likelihood page under AppTest: the histograms of -log p(x) over both data sets' shipped test samples, their
 figures in the captions, and the excess score's AUROC; what the browser gets to place a drawing on them (it estimates
-the drawing's value itself: tests/test_browser_likelihood.py checks it against vaedemo's)."""
+the drawing's value itself: tests/webapp/test_browser_likelihood.py checks it against vaedemo's)."""
 import re
 
 import pytest

@@ -32,7 +32,7 @@ from hall.sqlite_rooms import SQLiteRooms
 from hall.state import STORE_TIMEOUT_S
 from tests.harness.services import REDIS_SERVER, redis_server
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 IMAGE = bytes(range(256)) * 3 + bytes(16)  # 784 bytes, every value once at least
 
 

@@ -152,7 +152,7 @@ def test_refuses_safetensors_that_are_not_vaedemo_models(vae, tmp_path):
 
 
 def test_shipped_checkpoints_survive_a_failed_load(tmp_path):
-    shipped = Path(__file__).resolve().parent.parent / "checkpoints" / "vae-2d.safetensors"
+    shipped = Path(__file__).resolve().parents[2] / "checkpoints" / "vae-2d.safetensors"
     before = shipped.read_bytes()
     refuse(tmp_path / "absent.safetensors", "no such file")
     assert shipped.read_bytes() == before

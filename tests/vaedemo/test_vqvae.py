@@ -1,7 +1,7 @@
 """The VQ-VAE (vaedemo.models.VQVAE) by hand on tiny cases: the nearest-code assignment, the codebook and
 commitment losses, the straight-through gradient, the uniform prior's KL, dead-code restarts, the codebook figures,
 its checkpoints, and the browser's packing of its decoder and codebook. The shipped one is checked in
-tests/test_shipped.py, the CLI in tests/test_cli.py."""
+tests/vaedemo/test_shipped.py, the CLI in tests/vaedemo/test_cli.py."""
 import math
 
 import numpy as np
@@ -185,8 +185,8 @@ def test_the_packed_decoder_reads_a_grid_of_codebook_vectors(vqvae):
 
 def test_the_shipped_vq_vae_on_the_shipped_test_sample():
     """The contract and the figures of checkpoints/vq-vae.safetensors on the 2,000 test digits the app ships (no MNIST
-    needed; tests/test_shipped.py checks its targets on all 10,000): 53.75 nats of reconstruction, every one of its
-    64 codes in use, perplexity 45.5."""
+    needed; tests/vaedemo/test_shipped.py checks its targets on all 10,000): 53.75 nats of reconstruction, every one of
+    its 64 codes in use, perplexity 45.5."""
     model = load_checkpoint(ROOT / "checkpoints" / "vq-vae.safetensors")
     images, _ = load_test_sample("mnist")
     assert (model.kind, model.latent_dim, model.codebook_size, model.grid) == ("vqvae", 16, 64, 7)

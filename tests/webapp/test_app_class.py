@@ -1,7 +1,7 @@
 """The Class page and rooms in AppTest: a room made by opening the page, joined from the address bar by students whose
 drawing pads post into it (the browser posts through the room API: here its handler's work is called in this
 process, and the API's answer read, as the Class page's browser reads it), the lecturer's link and actions, a clear
-message for an unknown code. tests/test_browser_class.py watches the same in Chromium."""
+message for an unknown code. tests/webapp/test_browser_class.py watches the same in Chromium."""
 import base64
 import json
 

@@ -1,5 +1,5 @@
 """The Draw page in Streamlit's AppTest (no browser): what the page lays out and sends to the browser, which answers
-every stroke itself (components/answer.js; tests/test_browser_answer.py checks its numbers against vaedemo's)."""
+every stroke itself (components/answer.js; tests/webapp/test_browser_answer.py checks its numbers against vaedemo's)."""
 import subprocess
 import sys
 

@@ -1,6 +1,6 @@
 """The Every digit page under AppTest: what it gives the browser, which reads each stroke itself (the CVAE's ten
-ELBOs, the style as every digit: tests/test_browser_every_digit.py), the Take my style button's style reaching the
-sliders, and the style space with its sliders."""
+ELBOs, the style as every digit: tests/webapp/test_browser_every_digit.py), the Take my style button's style reaching
+the sliders, and the style space with its sliders."""
 import re
 
 import pytest
@@ -42,8 +42,8 @@ def reading(app) -> dict:
 
 
 def test_before_a_stroke_the_browser_gets_the_cvae_and_the_style_space_shows(app, cvae):
-    """The browser reads each stroke (tests/test_browser_every_digit.py checks its figures against vaedemo's): the
-    page sends the CVAE and the samples' noise, the same for every label."""
+    """The browser reads each stroke (tests/webapp/test_browser_every_digit.py checks its figures against vaedemo's):
+    the page sends the CVAE and the samples' noise, the same for every label."""
     assert app.title[0].value == "Your handwriting in every digit"
     part = reading(app)
     assert part["words"]["hint"].startswith("Draw a digit on the black canvas")
