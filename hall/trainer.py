@@ -42,7 +42,7 @@ class Trainer:
         """Start the trainer process if it is not up, and with dataset, have it load that data set first."""
         if not self.alive():
             self.quit = CONTEXT.Event()
-            self.process = CONTEXT.Process(target=serve, args=(str(path), self.quit, dataset, root),
+            self.process = CONTEXT.Process(target=serve, args=(str(path), self.quit, dataset, root, os.getpid()),
                                            name="vaedemo-trainer", daemon=True)
             self.process.start()
             # the server answering people's strokes comes first, from the trainer's start: its imports (torch) alone
@@ -63,14 +63,15 @@ class Trainer:
             self.process.join(timeout=30)
 
 
-def serve(path: str, quit, dataset: str | None, root):
+def serve(path: str, quit, dataset: str | None, root, parent: int):
     """A trainer's life: load dataset (ahead of the runs), then take the oldest waiting run of the line's file and
-    train it, one after another, until the line quits or the process that started it ended."""
+    train it, one after another, until the line quits or the process that started it (parent, its pid) ended: given,
+    not read here, as a parent that ends while its trainer still starts would leave it a parent of 1 to wait for."""
     torch.set_num_threads(1)
     if dataset:
         with contextlib.suppress(Exception):  # a data set that cannot load says so in the run that needs it
             load_data(replace(TrainConfig(), dataset=dataset), root, lambda *_: None)
-    parent, local = os.getppid(), threading.local()
+    local = threading.local()
     db = thread_db(local, Path(path), "synchronous = NORMAL", f"busy_timeout = {TRAINER_WAIT_S * 1000}")
     while not quit.is_set() and os.getppid() == parent:
         taken = take(db)

@@ -1,6 +1,7 @@
 """Training jobs: real child processes on tiny MNIST subsets (one core each, a few seconds)."""
 import multiprocessing
 import os
+import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -14,6 +15,7 @@ import hall.line
 import hall.trainer
 from hall.line import Job, TrainingQueue
 from hall.report import EPOCH_TEST_IMAGES, map_of_codes
+from tests.harness.server import ROOT
 from tests.harness.training import LONG, TINY, WAIT, finished, wait_until
 from vaedemo.checkpoints import load_checkpoint_bytes
 from vaedemo.data import load_test_sample
@@ -292,3 +294,24 @@ def test_missing_data_without_network_says_what_to_do(tmp_path, monkeypatch, lin
 def the_line_is_empty_after_each_test():
     yield
     wait_until(lambda: not hall.line.QUEUE.running() and not hall.line.QUEUE.waiting(), timeout=30)
+
+
+ORPHAN = """import sys, time
+from hall.line import TrainingQueue
+line = TrainingQueue(trainers=1, path=sys.argv[1])
+line.begin("mnist")  # the trainer starts, loading MNIST first
+print(line.trainers[0].process.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_trainer_whose_server_is_killed_while_it_starts_ends_too(tmp_path):
+    """A server killed (SIGKILL: no exit handlers) while its trainer still imports torch and loads MNIST: the trainer
+    ends by itself once it finds its server gone, rather than live on as an orphan of 900 MB."""
+    server = subprocess.Popen([sys.executable, "-c", ORPHAN, str(tmp_path / "training.sqlite3")],
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    trainer = int(server.stdout.readline())
+    server.kill()
+    server.wait()
+    wait_until(lambda: not Path(f"/proc/{trainer}").exists() or "Z" in Path(f"/proc/{trainer}/stat").read_text()
+               .split()[2], timeout=60)
