@@ -33,5 +33,6 @@ def open_student(browser, url: str):
 def wait_for_class(projector, students: int):
     """Until the projected Class page counts one drawing from each of the students and maps each as a star (it polls
     the room: no reload)."""
-    projector.get_by_text(f"{students} drawings from {students} students").wait_for(timeout=10_000)
+    counts = "1 drawing from 1 student" if students == 1 else f"{students} drawings from {students} students"
+    projector.get_by_text(counts, exact=True).wait_for(timeout=10_000)
     projector.wait_for_function(f"() => ({MAP_STARS})()[0] === {students}", timeout=10_000)
