@@ -40,12 +40,15 @@ def on_screen(page, points) -> list[tuple[float, float]]:
 
 
 def draw_stroke(page, points):
-    """One mouse stroke along the polyline on the canvas, at a hand's pace of small moves."""
-    at = on_screen(page, points)
-    page.mouse.move(*at[0])
+    """One mouse stroke along the polyline on the canvas, at a hand's pace of small moves. Each point is placed where
+    the canvas is when the pen gets there: on a busy machine the page can still be laying out what a rerun sent (a
+    picture's height arriving above the pad) while a stroke goes on, which would move the rest of a stroke drawn at
+    the places of its start off the digit."""
+    first, *rest = points
+    page.mouse.move(*on_screen(page, [first])[0])
     page.mouse.down()
-    for x, y in at[1:]:
-        page.mouse.move(x, y, steps=4)
+    for point in rest:
+        page.mouse.move(*on_screen(page, [point])[0], steps=4)
     page.mouse.up()
 
 

@@ -66,24 +66,25 @@ export default function ({ parentElement, data }) {
     const box = canvas.getBoundingClientRect();
     return [(event.clientX - box.left) * size / box.width, (event.clientY - box.top) * size / box.height];
   };
-  let points = null;
+  // the stroke under the pen, on the element like the strokes: a rerun that binds the handlers anew mid-stroke (the
+  // page's other parts can rerun it at any time) goes on with it, where a stroke of this run's own would be cut short
   const down = (event) => {
     if (event.button > 0) return;
     event.preventDefault();
     canvas.setPointerCapture(event.pointerId);  // a stroke that leaves the canvas still ends here
-    points = [at(event)];
-    canvas.strokes.push(points);
+    canvas.stroke = [at(event)];
+    canvas.strokes.push(canvas.stroke);
     paint();
     pen.touches++;
   };
   const move = (event) => {
-    if (!points) return;
-    for (const e of event.getCoalescedEvents ? event.getCoalescedEvents() : [event]) points.push(at(e));
+    if (!canvas.stroke) return;
+    for (const e of event.getCoalescedEvents ? event.getCoalescedEvents() : [event]) canvas.stroke.push(at(e));
     paint();
   };
   const up = () => {
-    if (!points) return;
-    points = null;
+    if (!canvas.stroke) return;
+    canvas.stroke = null;
     send();
   };
   const undo = () => { canvas.strokes.pop(); paint(); send(); };
