@@ -44,11 +44,29 @@ def browser():
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report on its test (item.failed_call), for the page fixture's trace."""
+    report = yield
+    if report.when == "call":
+        item.failed_call = report.failed
+    return report
+
+
 @pytest.fixture
-def page(browser):
-    """A fresh browser context (its own Streamlit session) at desktop width."""
+def page(browser, request):
+    """A fresh browser context (its own Streamlit session) at desktop width. With VAEDEMO_TRACE set, a test that fails
+    leaves a Playwright trace (what each action saw, the page's DOM, console and network) in artifacts/traces/, to
+    open with `python -m playwright show-trace`."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tracing = bool(os.environ.get("VAEDEMO_TRACE"))
+    if tracing:
+        context.tracing.start(screenshots=True, snapshots=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
+    if tracing:
+        failed = getattr(request.node, "failed_call", False)
+        name = "".join(c if c.isalnum() else "-" for c in request.node.name)
+        context.tracing.stop(path=f"artifacts/traces/{name}.zip" if failed else None)
     context.close()

