@@ -15,7 +15,7 @@ function greyBytes(x) {
 
 export default function ({ parentElement, data }) {
   const canvas = parentElement.querySelector("canvas.ink");
-  const pen = canvas.getContext("2d", { willReadFrequently: true });  // read after every stroke: kept in memory
+  const ink = canvas.getContext("2d", { willReadFrequently: true });  // read after every stroke: kept in memory
   const { size, stroke, words } = data;
   canvas.setAttribute("aria-label", words.label);
   for (const name of ["undo", "clear"]) {
@@ -29,22 +29,22 @@ export default function ({ parentElement, data }) {
     canvas.strokes = [];
   }
   const paint = () => {
-    pen.fillStyle = "#000";
-    pen.fillRect(0, 0, size, size);
-    pen.strokeStyle = pen.fillStyle = "#fff";
-    pen.lineWidth = stroke;
-    pen.lineCap = pen.lineJoin = "round";
+    ink.fillStyle = "#000";
+    ink.fillRect(0, 0, size, size);
+    ink.strokeStyle = ink.fillStyle = "#fff";
+    ink.lineWidth = stroke;
+    ink.lineCap = ink.lineJoin = "round";
     for (const points of canvas.strokes) {
-      pen.beginPath();
-      pen.moveTo(...points[0]);
-      if (points.length === 1) pen.lineTo(points[0][0] + 0.01, points[0][1]);  // a dot
-      for (const point of points.slice(1)) pen.lineTo(...point);
-      pen.stroke();
+      ink.beginPath();
+      ink.moveTo(...points[0]);
+      if (points.length === 1) ink.lineTo(points[0][0] + 0.01, points[0][1]);  // a dot
+      for (const point of points.slice(1)) ink.lineTo(...point);
+      ink.stroke();
     }
   };
   const drawing = channel("drawing", data.key);
   const publish = () => {
-    const x = canvas.strokes.length ? preprocess(pen.getImageData(0, 0, size, size).data, size) : null;
+    const x = canvas.strokes.length ? preprocess(ink.getImageData(0, 0, size, size).data, size) : null;
     drawing.publish(x);
     return x;
   };
@@ -75,7 +75,7 @@ export default function ({ parentElement, data }) {
     canvas.stroke = [at(event)];
     canvas.strokes.push(canvas.stroke);
     paint();
-    pen.touches++;
+    pen.touches++;  // the page's pen (decodes.js): work on the drawing as it was is stale now
   };
   const move = (event) => {
     if (!canvas.stroke) return;
