@@ -29,13 +29,12 @@ from pathlib import Path
 from hall.rooms import FLOOD_WINDOW_S, open_store
 from tests.harness.browser import CHROMIUM_FLAGS, chromium_path
 from tests.harness.classroom import open_class_page, open_student
-from tests.harness.hall import IMAGES, Phone, digit_grey
+from tests.harness.hall import IMAGES, POLL_S, Phone, digit_grey, hall
 from tests.harness.server import app_pids, free_port, start_app, stop_app
 from tests.harness.services import redis_server
 from tests.harness.strokes import draw_digit
 
 CLOCK_TICKS = 100  # /proc/<pid>/stat counts CPU time in 1/100 s
-POLL_S = 2.5  # as webapp/classroom.py FOLLOW_POLL_S
 TARGETS = {"p95_ms": 300, "cpu_ms": 3.0, "class_s": 2.0}
 
 
@@ -53,40 +52,14 @@ def peak_rss_mb(pids: list[int]) -> float:
                for pid in pids) / 1024
 
 
-async def phone(url: str, code: str, n: int, start: float, seconds: float, every: float, results: dict):
-    """One student's phone: joins at its moment of the first `every` seconds, then posts and polls until the end."""
-    hand = random.Random(n)
-    await asyncio.sleep(hand.uniform(0, every))
-    device = Phone(url)
-    try:
-        await device.join(code)
-        next_post, next_poll = time.monotonic(), time.monotonic() + hand.uniform(0, POLL_S)
-        while (now := time.monotonic()) < start + seconds:
-            if now >= next_post:
-                image = digit_grey(hand.randrange(10), hand) if n < 50 else IMAGES[hand.randrange(10)]
-                sent = time.monotonic()
-                status, answer = await device.draw(code, image)
-                results["posts"].append(time.monotonic() - sent)
-                results["last_post"] = max(results["last_post"], time.time())
-                if status != 202:
-                    results["errors"].append(f"{status}: {answer.get('error', answer)}")
-                next_post += every * hand.uniform(0.8, 1.2)
-            elif now >= next_poll:
-                await device.room(code)
-                results["polls"] += 1
-                next_poll += POLL_S
-            await asyncio.sleep(max(0.0, min(next_post, next_poll) - time.monotonic()))
-    except Exception as error:  # counted and reported, the row goes on
-        results["errors"].append(f"{type(error).__name__}: {error}")
-    finally:
-        await device.close()
+def until(end: float):
+    """going() for a hall that ends at end (time.monotonic())."""
+    return lambda: time.monotonic() < end
 
 
-async def hall(url: str, code: str, students: int, seconds: float, every: float) -> dict:
-    results = {"posts": [], "errors": [], "polls": 0, "last_post": 0.0}
-    start = time.monotonic()
-    await asyncio.gather(*(phone(url, code, n, start, seconds, every, results) for n in range(students)))
-    return results
+def image(n: int, hand: random.Random) -> str:
+    """The first 50 phones draw each digit by a hand of their own, the others send one of ten steady digits."""
+    return digit_grey(hand.randrange(10), hand) if n < 50 else IMAGES[hand.randrange(10)]
 
 
 # The Class page's count, with the time of each change (Date.now(), ms), as the page shows it.
@@ -164,7 +137,7 @@ HEADER = (f"{'students':>8} | {'posts':>6} {'median':>7} {'p95':>7} {'max':>7} |
 
 
 def row(students: int, r: dict, cpu_s: float, pids: list[int]) -> str:
-    ms = [1000 * s for s in r["posts"]]
+    ms = [1000 * s for _, s in r["posts"]]
     cpu_ms = 1000 * cpu_s / max(len(ms), 1)
     class_s = r.get("class_s", float("inf"))
     met = (percentile(ms, 0.95) <= TARGETS["p95_ms"] and not r["errors"] and cpu_ms <= TARGETS["cpu_ms"]
@@ -201,10 +174,11 @@ def lecture(args, store: str, processes: int):
             browsers.start()
             ready.wait(300)
             cpu = server_cpu_s(pids)
-            r = asyncio.run(hall(url, code, students - 1, args.seconds, args.every))  # and the one in Chromium
+            r = asyncio.run(hall(url, code, students - 1, args.every, until(time.monotonic() + args.seconds), image))
+            # (and the one student in Chromium)
             cpu_s = server_cpu_s(pids) - cpu
             chromium["final"], _ = open_store(rooms).counts(code)
-            chromium["last_post"] = r["last_post"]
+            chromium["last_post"] = max((sent + seconds for sent, seconds in r["posts"]), default=0.0)
             done.set()
             browsers.join()
             r["errors"] += chromium["errors"]

@@ -13,7 +13,6 @@ Run: python -m benchmarks.room_learns [--drawings 500] [--phones 200]
 """
 import argparse
 import asyncio
-import random
 import re
 import statistics
 import tempfile
@@ -24,43 +23,11 @@ from pathlib import Path
 from hall.rooms import open_store
 from tests.harness.browser import CHROMIUM_FLAGS, chromium_path
 from tests.harness.classroom import open_class_page
-from tests.harness.hall import Phone, digit_grey
+from tests.harness.hall import hall
 from tests.harness.server import free_port, start_app, stop_app
 
-POLL_S = 2.5  # as webapp/classroom.py FOLLOW_POLL_S
 TARGET_S = 60.0
 RESULT = re.compile(r"^−log p\(x\): (\d+\.\d) nats under the MNIST VAE, (\d+\.\d) under this room's")
-
-
-async def phone(url: str, code: str, n: int, stop: threading.Event, every: float, posts: list, errors: list):
-    """One student's phone: joins, then posts (and polls) until stop; each post's (time sent, latency)."""
-    hand = random.Random(n)
-    await asyncio.sleep(hand.uniform(0, every))
-    device = Phone(url)
-    try:
-        await device.join(code)
-        next_post, next_poll = time.monotonic(), time.monotonic() + hand.uniform(0, POLL_S)
-        while not stop.is_set():
-            now = time.monotonic()
-            if now >= next_post:
-                sent = time.time()
-                status, answer = await device.draw(code, digit_grey(hand.randrange(10), hand))
-                posts.append((sent, time.time() - sent))
-                if status != 202:
-                    errors.append(f"{status}: {answer.get('error', answer)}")
-                next_post += every * hand.uniform(0.8, 1.2)
-            elif now >= next_poll:
-                await device.room(code)
-                next_poll += POLL_S
-            await asyncio.sleep(max(0.0, min(next_post, next_poll, now + 0.2) - time.monotonic()))
-    except Exception as error:  # counted and reported
-        errors.append(f"{type(error).__name__}: {error}")
-    finally:
-        await device.close()
-
-
-async def hall(url: str, code: str, phones: int, every: float, stop: threading.Event, posts: list, errors: list):
-    await asyncio.gather(*(phone(url, code, n, stop, every, posts, errors) for n in range(phones)))
 
 
 def lecturer(url: str, found: dict, coded: threading.Event, press: threading.Event, shown: threading.Event):
@@ -119,7 +86,6 @@ def main():
                 raise SystemExit(found.get("error", "the Class page did not open"))
             code, store = found["code"], open_store(rooms)
             print(f"Room {code}: the phones post; the press comes at {args.drawings} drawings.", flush=True)
-            posts, errors = [], []
 
             def watch():
                 try:
@@ -134,7 +100,8 @@ def main():
 
             watcher = threading.Thread(target=watch, daemon=True)
             watcher.start()
-            asyncio.run(hall(url, code, args.phones, args.every, stop, posts, errors))
+            phones = asyncio.run(hall(url, code, args.phones, args.every, lambda: not stop.is_set()))
+            posts, errors = phones["posts"], phones["errors"]
             watcher.join()
             browser.join()
             if "error" in found:

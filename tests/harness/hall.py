@@ -1,8 +1,9 @@
 """Phones without a browser: students who join a room and post drawings through the room API (hall/room_api.py),
 each on a keep-alive HTTP/1.1 connection of its own from asyncio, so that a thousand simulated phones cost this
-machine little (tests/hall/test_room_api.py, tests/hall/test_lecture_hall.py, benchmarks/lecture_hall.py). Python's
-standard library has no asynchronous HTTP client and a thread per phone would cost more than the server it measures, so
-a request is written here on asyncio's streams: the API's requests and answers are small JSON with a Content-Length.
+machine little (tests/hall/test_room_api.py, tests/hall/test_lecture_hall.py; hall() for benchmarks/lecture_hall.py
+and room_learns.py). Python's standard library has no asynchronous HTTP client and a thread per phone would cost more
+than the server it measures, so a request is written here on asyncio's streams: the API's requests and answers are
+small JSON with a Content-Length.
 
 The drawings are digits drawn the way tests/harness/strokes.py draws them and prepared as the browser prepares them
 (vaedemo.preprocess, which engine.js mirrors): 784 grey bytes in base64, as a phone posts them."""
@@ -10,6 +11,7 @@ import asyncio
 import base64
 import json
 import random
+import time
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -123,3 +125,48 @@ async def room_counts(url: str, code: str) -> tuple[int, int]:
     answer = await phone.room(code)
     await phone.close()
     return answer["drawings"], answer["students"]
+
+
+POLL_S = 2.5  # as webapp/classroom.py FOLLOW_POLL_S: a member's page asks after its room this often
+WAKE_S = 1.0  # a phone with nothing to send looks at going() at least this often
+
+
+def drawn_by_hand(n: int, hand: random.Random) -> str:
+    """A phone's next drawing: a digit at random, by its own hand."""
+    return digit_grey(hand.randrange(10), hand)
+
+
+async def hall(url: str, code: str, phones: int, every: float, going, image=drawn_by_hand) -> dict:
+    """A hall of phones in the room code while going(): each joins at its moment of the first `every` seconds, then
+    posts a drawing (image(n, its hand)) every `every` seconds or so and polls the room every POLL_S, as a member's
+    page does. Returns {"posts": [(time sent, latency in s)], "errors": [what went wrong], "polls": count}."""
+    results = {"posts": [], "errors": [], "polls": 0}
+
+    async def phone(n: int):
+        hand = random.Random(n)
+        await asyncio.sleep(hand.uniform(0, every))
+        device = Phone(url)
+        try:
+            await device.join(code)
+            next_post, next_poll = time.monotonic(), time.monotonic() + hand.uniform(0, POLL_S)
+            while going():
+                now = time.monotonic()
+                if now >= next_post:
+                    sent = time.time()
+                    status, answer = await device.draw(code, image(n, hand))
+                    results["posts"].append((sent, time.time() - sent))
+                    if status != 202:
+                        results["errors"].append(f"{status}: {answer.get('error', answer)}")
+                    next_post += every * hand.uniform(0.8, 1.2)
+                elif now >= next_poll:
+                    await device.room(code)
+                    results["polls"] += 1
+                    next_poll += POLL_S
+                await asyncio.sleep(max(0.0, min(next_post, next_poll, now + WAKE_S) - time.monotonic()))
+        except Exception as error:  # counted and reported, the hall goes on
+            results["errors"].append(f"{type(error).__name__}: {error}")
+        finally:
+            await device.close()
+
+    await asyncio.gather(*(phone(n) for n in range(phones)))
+    return results

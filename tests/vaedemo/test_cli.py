@@ -1,20 +1,17 @@
 """The CLI as a user runs it: python -m vaedemo in a subprocess."""
-import json
 import math
 
 import pytest
 
-from tests.harness.cli import run_cli
+from tests.harness.cli import cli_json, run_cli
 from tests.harness.server import ROOT
 from vaedemo import load_checkpoint
 
 
 def test_train_then_evaluate_a_tiny_model(tmp_path):
     out = tmp_path / "tiny.safetensors"
-    run = run_cli(*(f"train --model vae --latent-dim 2 --hidden 32 --epochs 2 --batch-size 64 "
-                     f"--lr 3e-3 --train-size 512 --seed 1 --kl-warmup 1 --out {out} --json").split())
-    assert run.returncode == 0, run.stderr
-    trained = json.loads(run.stdout)
+    trained = cli_json("train", f"--model vae --latent-dim 2 --hidden 32 --epochs 2 --batch-size 64 --lr 3e-3 "
+                                f"--train-size 512 --seed 1 --kl-warmup 1 --out {out}")
     assert trained["kind"] == "vae" and trained["epochs"] == 2 and 100 < trained["test_loss"] < 543.4
     assert trained["active_units"] in (0, 1, 2) and trained["test_images"] == 10_000
     model = load_checkpoint(out)
@@ -23,9 +20,7 @@ def test_train_then_evaluate_a_tiny_model(tmp_path):
     assert model.metadata["train_kl_warmup"] == "1" and model.metadata["active_units"] == str(trained["active_units"])
     assert abs(float(model.metadata["test_loss"]) - trained["test_loss"]) < 1e-3
 
-    run = run_cli("evaluate", str(out), "--json", "--samples", "20")
-    assert run.returncode == 0, run.stderr
-    figures = json.loads(run.stdout)
+    figures = cli_json("evaluate", out, "--samples", 20)
     assert {"kind", "latent_dim", "test_loss", "test_recon", "test_kl", "test_nll"} <= figures.keys()
     assert (figures["kind"], figures["latent_dim"], figures["samples"], figures["test_images"]) == ("vae", 2, 20, 10000)
     assert abs(figures["test_loss"] - figures["test_recon"] - figures["test_kl"]) < 1e-3
@@ -41,26 +36,21 @@ def test_train_then_evaluate_a_tiny_model(tmp_path):
 
 def test_train_then_evaluate_a_tiny_conv_vae(tmp_path):
     out = tmp_path / "conv.safetensors"
-    run = run_cli(*(f"train --arch conv --latent-dim 4 --hidden 32 "
-                     f"--epochs 1 --train-size 256 --test-size 1000 --out {out} --json").split())
-    assert run.returncode == 0, run.stderr
-    assert (json.loads(run.stdout)["arch"], load_checkpoint(out).metadata["arch"]) == ("conv", "conv")
+    trained = cli_json("train", f"--arch conv --latent-dim 4 --hidden 32 --epochs 1 --train-size 256 --test-size 1000 "
+                                f"--out {out}")
+    assert (trained["arch"], load_checkpoint(out).metadata["arch"]) == ("conv", "conv")
     run = run_cli("evaluate", str(out), "--samples", "5", "--test-size", "1000")
     assert run.returncode == 0 and "conv VAE, latent size 4: test -ELBO" in run.stdout
 
 
 def test_train_then_evaluate_a_tiny_cvae(tmp_path):
     out = tmp_path / "cvae.safetensors"
-    run = run_cli("train", "--model", "cvae", "--hidden", "32", "--epochs", "1", "--train-size", "512", "--lr", "3e-3",
-                  "--test-size", "1000", "--out", str(out), "--json")
-    assert run.returncode == 0, run.stderr
-    trained = json.loads(run.stdout)
+    trained = cli_json("train", f"--model cvae --hidden 32 --epochs 1 --train-size 512 --lr 3e-3 --test-size 1000 "
+                                f"--out {out}")
     assert trained["kind"] == "cvae" and 0 <= trained["test_accuracy"] <= 1
     assert load_checkpoint(out).metadata["test_accuracy"] == f"{trained['test_accuracy']:.4f}"
 
-    run = run_cli("evaluate", str(out), "--json", "--samples", "5", "--test-size", "1000")
-    assert run.returncode == 0, run.stderr
-    figures = json.loads(run.stdout)
+    figures = cli_json("evaluate", out, "--samples", 5, "--test-size", 1000)
     assert figures["kind"] == "cvae" and figures["test_accuracy"] == pytest.approx(trained["test_accuracy"])
     assert 0 < figures["test_loss"] - figures["test_nll"] < 20
     text = run_cli("evaluate", str(out), "--samples", "5", "--test-size", "1000")
@@ -70,17 +60,13 @@ def test_train_then_evaluate_a_tiny_cvae(tmp_path):
 
 def test_train_then_evaluate_a_tiny_vqvae(tmp_path):
     out = tmp_path / "vq.safetensors"
-    run = run_cli(*(f"train --model vqvae --latent-dim 4 --hidden 16 --codebook-size 8 --epochs 1 --train-size 256 "
-                    f"--lr 3e-3 --test-size 1000 --out {out} --json").split())
-    assert run.returncode == 0, run.stderr
-    trained = json.loads(run.stdout)
+    trained = cli_json("train", f"--model vqvae --latent-dim 4 --hidden 16 --codebook-size 8 --epochs 1 "
+                                f"--train-size 256 --lr 3e-3 --test-size 1000 --out {out}")
     assert (trained["kind"], trained["arch"]) == ("vqvae", "conv") and 0 < trained["codebook_use"] <= 1
     model = load_checkpoint(out)
     assert (model.codebook_size, model.metadata["codebook_size"], model.metadata["grid"]) == (8, "8", "7")
 
-    run = run_cli("evaluate", str(out), "--json", "--test-size", "1000")
-    assert run.returncode == 0, run.stderr
-    figures = json.loads(run.stdout)
+    figures = cli_json("evaluate", out, "--test-size", 1000)
     assert {"kind", "latent_dim", "test_loss", "test_recon", "test_kl", "codebook_use", "perplexity"} <= figures.keys()
     assert (figures["kind"], figures["latent_dim"], figures["codebook_size"]) == ("vqvae", 4, 8)
     assert figures["test_kl"] == pytest.approx(49 * math.log(8))  # the uniform prior's KL over 7 x 7 codes
@@ -94,9 +80,7 @@ def test_train_then_evaluate_a_tiny_vqvae(tmp_path):
 
 def test_evaluate_scores_a_checkpoint_on_another_data_sets_test_images():
     path = str(ROOT / "checkpoints" / "fashion-vae-2d.safetensors")
-    run = run_cli("evaluate", path, "--json", "--samples", "1", "--dataset", "mnist")
-    assert run.returncode == 0, run.stderr
-    digits = json.loads(run.stdout)
+    digits = cli_json("evaluate", path, "--samples", 1, "--dataset", "mnist")
     assert (digits["dataset"], digits["trained_on"], digits["samples"]) == ("mnist", "fashion", 1)
     assert 250 < digits["test_nll"] < 290  # measured: 270 (1 sample), 264 (5); on Fashion-MNIST 260
 
@@ -138,6 +122,4 @@ def test_evaluate_refuses_a_file_that_is_not_a_checkpoint(tmp_path):
 
 
 def test_fetch_data_reports_the_checked_folder(tmp_path):
-    run = run_cli("fetch-data", "--json")
-    assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout)["root"].endswith("MNIST/raw")
+    assert cli_json("fetch-data")["root"].endswith("MNIST/raw")

@@ -1,13 +1,12 @@
 """Fashion-MNIST through the same code path as MNIST: the CLI, the shipped weights, the app's pages
 (AppTest; the data set is picked in the sidebar)."""
-import json
 
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
 from hall.line import Job
-from tests.harness.cli import run_cli
+from tests.harness.cli import cli_json, run_cli
 from tests.harness.latent_maps import maps
 from tests.harness.server import ROOT
 from tests.harness.training import TINY, finished
@@ -20,17 +19,13 @@ from vaedemo.train import TrainConfig
 
 def test_cli_trains_and_evaluates_on_fashion_mnist(tmp_path):
     out = tmp_path / "fashion.safetensors"
-    run = run_cli(*(f"train --dataset fashion --model vae --latent-dim 2 --hidden 64 --epochs 2 "
-                     f"--lr 3e-3 --train-size 1000 --test-size 2000 --threads 1 --out {out} --json").split())
-    assert run.returncode == 0, run.stderr
-    trained = json.loads(run.stdout)
+    trained = cli_json("train", f"--dataset fashion --model vae --latent-dim 2 --hidden 64 --epochs 2 --lr 3e-3 "
+                                f"--train-size 1000 --test-size 2000 --threads 1 --out {out}")
     assert trained["dataset"] == "fashion"
     assert load_checkpoint(out).metadata["dataset"] == "fashion"
 
     # the data set comes from the checkpoint
-    run = run_cli("evaluate", str(out), "--json", "--samples", "5", "--test-size", "2000")
-    assert run.returncode == 0, run.stderr
-    figures = json.loads(run.stdout)
+    figures = cli_json("evaluate", out, "--samples", 5, "--test-size", 2000)
     assert figures["dataset"] == "fashion"
     # one posterior sample per image on 2,000 images: each figure spreads by about 0.4 nats (measured over 20 seeds)
     assert abs(figures["test_loss"] - trained["test_loss"]) < 2.5

@@ -1,13 +1,12 @@
 """Damage and repair: the damage functions, repairs by the shipped models on real test digits, and the
 denoising option of the trainer and the CLI."""
-import json
 import math
 
 import pytest
 import torch
 
 import vaedemo
-from tests.harness.cli import run_cli
+from tests.harness.cli import cli_json, run_cli
 from tests.harness.server import ROOT
 from vaedemo.checkpoints import checkpoint_bytes, load_checkpoint_bytes
 from vaedemo.data import load_mnist, load_test_sample
@@ -171,10 +170,8 @@ def test_denoising_training_repairs_noise_better_and_records_its_noise():
 
 def test_cli_trains_with_noise_and_refuses_a_bad_level(tmp_path):
     out = tmp_path / "denoising.safetensors"
-    run = run_cli(*(f"train --model ae --latent-dim 2 --hidden 32 --epochs 1 "
-                     f"--train-size 256 --noise 0.3 --threads 1 --out {out} --json").split())
-    assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout)["kind"] == "ae"
+    assert cli_json("train", f"--model ae --latent-dim 2 --hidden 32 --epochs 1 --train-size 256 --noise 0.3 "
+                             f"--threads 1 --out {out}")["kind"] == "ae"
     model = vaedemo.load_checkpoint(out)
     assert model.metadata["train_noise"] == "0.3" and denoising_noise(model) == 0.3
     for level, says in (("2", "noise must be between 0 and 1"), ("-1", "must be 0 or more")):
