@@ -111,6 +111,7 @@ def test_a_stroke_drawn_while_the_models_load_gets_its_reconstructions(page, cla
 def test_undo_takes_back_a_stroke_and_clear_wipes_the_canvas(page, app_url, classify):
     page.goto(app_url)
     wait_for_app(page)
+    wait_until_drawable(page)  # the canvas's scripts have run
     touches = "globalThis.vaedemoPen.touches"  # the page's pen (decodes.js): the maths still worked on is stale at each
     first = page.evaluate(touches)
     draw_digit(page, 4)  # two strokes: the open corner, then the long bar
