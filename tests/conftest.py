@@ -55,11 +55,12 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def page(browser, request):
-    """A fresh browser context (its own Streamlit session) at desktop width. With VAEDEMO_TRACE set, a test that fails
-    leaves a Playwright trace (what each action saw, the page's DOM, console and network) in artifacts/traces/, to
-    open with `python -m playwright show-trace`."""
+    """A fresh browser context (its own Streamlit session) at desktop width. With VAEDEMO_TRACE=1 (or a part of some
+    tests' ids, as `conv`), a test that fails leaves a Playwright trace (what each action saw, the page's DOM, console
+    and network) in artifacts/traces/, to open with `python -m playwright show-trace`."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    tracing = bool(os.environ.get("VAEDEMO_TRACE"))
+    wanted = os.environ.get("VAEDEMO_TRACE", "")
+    tracing = wanted == "1" or bool(wanted) and wanted in request.node.nodeid
     if tracing:
         context.tracing.start(screenshots=True, snapshots=True)
     page = context.new_page()
