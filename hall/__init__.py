@@ -29,7 +29,12 @@ def per_process(compute):
 @per_process
 def load_shipped(path):
     """The checkpoint at path (a shipped model: vaedemo.datasets.checkpoint_path), loaded once per process: the pages
-    and the room API share it. Torch loads with the first model, not with this package."""
+    and the room API share it. Torch loads with the first model, not with this package, and then answers on one
+    thread: a model's answer to one drawing is tiny, a second thread spins idle after each (a lone post to the room
+    API cost the server 20 ms of CPU instead of 4), and the other core is a training child process's."""
+    import torch
+
     from vaedemo import load_checkpoint
 
+    torch.set_num_threads(1)
     return load_checkpoint(path)

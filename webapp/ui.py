@@ -24,7 +24,6 @@ from webapp.components.latent_map import BrowserModel, browser_model
 from webapp.i18n import t
 from webapp.session import current_dataset
 
-torch.set_num_threads(1)  # inference is tiny; leave the other core to a training child process
 # Once per process, after the heavy imports: their objects (torch, plotly, pandas: most of the heap) move out of
 # the cyclic collector's reach, so its automatic full collections stay short (.streamlit/config.toml turns off
 # Streamlit's forced one after every run).
