@@ -1,6 +1,8 @@
 """A phone's one screen, in Chromium with a touch screen: on the Draw and Every digit pages a digit drawn with a finger
 gets its pictures on the same screen as the canvas, nothing scrolled, and the stroke does not scroll the page either;
 the Draw page's maths fits a phone's width. The screenshots docs/phone-draw.png and docs/phone-every-digit.png."""
+import time
+
 import pytest
 
 from tests.harness.browser import wait_for_app
@@ -50,6 +52,9 @@ def test_a_finger_drawn_digit_and_its_pictures_share_one_phone_screen(phone, app
     phone.goto(f"{app_url}/{path}")
     wait_for_app(phone)
     wait_until_drawable(phone, timeout=SLOW)
+    settled = time.monotonic() + 10  # the pad takes strokes before the page's fonts and styles have all come
+    while not inside(boxes(phone, path)[0], viewport) and time.monotonic() < settled:
+        phone.wait_for_timeout(250)
     assert inside(boxes(phone, path)[0], viewport) and scrolled(phone) == 0, "the canvas on the first screen"
     touch_stroke(phone, UPWARD_ONE)
     phone.locator(PICTURES[path]).last.wait_for(timeout=SLOW)
