@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import torch
+from playwright.sync_api import expect
 from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from torch import nn
 
@@ -63,6 +64,14 @@ def screen_point(root, xy) -> tuple[float, float]:
 
 def decodes(root) -> int:
     return int(root.get_attribute("data-decodes"))
+
+
+def point_at(page, root, x: float, y: float) -> None:
+    """Move the mouse to (x, y) over a map, and wait for the map's decode there: a map's decoder comes at its first
+    hover (or at once where the page shows decodes), and the latest point waits for it; later moves decode at once."""
+    before = decodes(root)
+    page.mouse.move(x, y)
+    expect(root).to_have_attribute("data-decodes", str(before + 1), timeout=30_000)
 
 
 def messages_to_the_server(page) -> list:

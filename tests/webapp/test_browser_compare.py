@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 import vaedemo
 from tests.harness.browser import wait_for_app
-from tests.harness.latent_maps import MAP, decodes, messages_to_the_server
+from tests.harness.latent_maps import MAP, decodes, messages_to_the_server, point_at
 from tests.harness.server import ROOT
 from vaedemo.data import load_test_sample
 
@@ -97,7 +97,7 @@ def test_the_maps_and_the_interpolation_decode_in_the_browser(page, app_url):
         root.scroll_into_view_if_needed()
         box, before = root.locator(".plot").bounding_box(), decodes(root)
         for fx in (0.4, 0.5, 0.6):
-            page.mouse.move(box["x"] + fx * box["width"], box["y"] + box["height"] / 2)
+            point_at(page, root, box["x"] + fx * box["width"], box["y"] + box["height"] / 2)
         assert decodes(root) == before + 3
 
     slider = page.locator(".latent[data-ready=true] input[aria-label='from A to B']")

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from tests.harness.browser import wait_for_app
-from tests.harness.latent_maps import MAP, decodes, digit_shown, messages_to_the_server
+from tests.harness.latent_maps import MAP, decodes, digit_shown, messages_to_the_server, point_at
 from tests.harness.server import ROOT, free_port, start_app, stop_app
 from tests.harness.strokes import (
     ANSWER_ROOTS,
@@ -243,7 +243,7 @@ def test_pointing_at_either_map_decodes_there_in_the_browser_as_torch_does(page,
         box = root.locator(".plot").bounding_box()
         before = decodes(root)
         for fx, fy in ((0.3, 0.3), (0.5, 0.6), (0.7, 0.4)):
-            page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+            point_at(page, root, box["x"] + fx * box["width"], box["y"] + fy * box["height"])
             z = torch.tensor([json.loads(root.get_attribute("data-z"))])  # (1, 16): on the maps' plane
             assert z.shape == (1, 16)
             with torch.inference_mode():

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 import vaedemo
 from tests.harness.browser import wait_for_app
-from tests.harness.latent_maps import MAP, decodes, digit_shown, messages_to_the_server, screen_point
+from tests.harness.latent_maps import MAP, decodes, digit_shown, messages_to_the_server, point_at, screen_point
 from tests.harness.server import ROOT
 from vaedemo.data import load_test_sample
 from vaedemo.latent import HOLE, PRIOR_PEAK, prior_holes
@@ -48,7 +48,7 @@ def torch_digit(model, z) -> np.ndarray:
 def test_the_browsers_decode_is_torchs(page, app_url, vae):
     root = open_latent_page(page, f"{app_url}/latent")
     for z in ([0.0, 0.0], [1.3, -0.7], [-2.5, 2.1], [3.9, 3.9], [-0.2, -3.1]):
-        page.mouse.move(*screen_point(root, z))
+        point_at(page, root, *screen_point(root, z))
         shown = json.loads(root.get_attribute("data-z"))
         assert shown == pytest.approx(z, abs=0.05)  # the pixel under the pointer
         error = np.abs(digit_shown(root).astype(int) - torch_digit(vae, shown).astype(int)).max()
@@ -60,7 +60,7 @@ def test_a_drag_decodes_at_every_move_and_only_the_release_reaches_the_server(pa
     root = open_latent_page(page, f"{app_url}/latent")
     start, count = decodes(root), 40
     path = [(-3 + 6 * i / count, 2.5 - 5 * i / count) for i in range(count + 1)]  # across the clusters
-    page.mouse.move(*screen_point(root, path[0]))
+    point_at(page, root, *screen_point(root, path[0]))
     sent.clear()
     page.mouse.down()
     digits = set()
