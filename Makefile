@@ -39,7 +39,8 @@ data: venv
 	$(PY) -m vaedemo fetch-data --dataset fashion
 
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+	@command -v chromium >/dev/null && command -v chromium-headless-shell >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-headless-shell; }
 	@# a Chinese font, so that the ?lang=zh screenshots show characters rather than boxes
 	@fc-list :lang=zh | grep -q . || { apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-wqy-microhei; }
 
