@@ -77,14 +77,15 @@ async function labelElbos(engine, cvae, x, epsK, stale) {
   return elbos;
 }
 
-// use(models) once every model of ids has arrived with its encoder.
+// use(models) once every model of ids has arrived with its encoder; returns its undoing.
 function whenModels(ids, use) {
   const found = [];
   let left = ids.length;
-  ids.forEach((id, i) => whenEncoded(id, (model) => {
+  const undos = ids.map((id, i) => whenEncoded(id, (model) => {
     found[i] = model;
     if (--left === 0) use(found);
   }));
+  return () => undos.forEach((undo) => undo());
 }
 
 // The digit a part answers: its canvas's drawing, as it changes, or the page's own digit. A digit fetches the
@@ -148,11 +149,14 @@ function pictures(root, data) {
     x = digit;
     if (models) answer();
   });
-  whenModels(data.models, (found) => {
+  const unwait = whenModels(data.models, (found) => {
     models = found;
     answer();
   });
-  return stop;
+  return () => {
+    unwait();
+    stop();
+  };
 }
 
 // The graph of the path, laid out as Graphviz laid it out before: x; mu and log sigma^2; eps and sigma; z; x_hat.
@@ -208,8 +212,8 @@ function reparam(root, data) {
   };
   const resample = () => noise.publish({ ...noise.get(), eps: gaussian(data.eps.length) });
   button.addEventListener("click", resample);
-  const stops = [followDigit(data, (digit) => { x = digit; afterPaint(answer); }), noise.follow(answer)];
-  whenEncoded(data.model, (found) => { model = found; answer(); });
+  const stops = [followDigit(data, (digit) => { x = digit; afterPaint(answer); }), noise.follow(answer),
+                 whenEncoded(data.model, (found) => { model = found; answer(); })];
   return () => {
     button.removeEventListener("click", resample);
     stops.forEach((stop) => stop());
@@ -250,8 +254,8 @@ function maths(root, data) {
     }
   };
   const stops = [followDigit(data, (digit) => { x = digit; afterPaint(answer); }),
-                 ...(noise ? [noise.follow(answer)] : [])];
-  whenEncoded(data.model, (found) => { model = found; answer(); });
+                 ...(noise ? [noise.follow(answer)] : []),
+                 whenEncoded(data.model, (found) => { model = found; answer(); })];
   return () => {
     asked++;
     stops.forEach((stop) => stop());
@@ -304,12 +308,12 @@ function everyDigit(root, data, setTriggerValue) {
   };
   const take = () => { if (style) setTriggerValue("style", style); };
   button.addEventListener("click", take);
-  const stop = followDigit(data, (digit) => { x = digit; answer(); });
-  whenEncoded(data.model, (found) => { model = found; answer(); });
+  const stops = [followDigit(data, (digit) => { x = digit; answer(); }),
+                 whenEncoded(data.model, (found) => { model = found; answer(); })];
   return () => {
     asked++;
     button.removeEventListener("click", take);
-    stop();
+    stops.forEach((stop) => stop());
   };
 }
 
@@ -376,17 +380,18 @@ function likelihood(root, data) {
       root.dataset.answers = String(Number(root.dataset.answers ?? 0) + 1);
     });
   };
-  const stop = channel("drawing", data.canvas).follow((x) => { drawn = x; answer(); });
-  whenEncoded(data.model, (found) => { model = found; answer(); });
+  const stops = [channel("drawing", data.canvas).follow((x) => { drawn = x; answer(); }),
+                 whenEncoded(data.model, (found) => { model = found; answer(); })];
   answer();
   return () => {
     asked++;
-    stop();
+    stops.forEach((stop) => stop());
   };
 }
 
 export default function ({ parentElement, data, setTriggerValue }) {
   const root = parentElement.querySelector(".answer");
   root.dataset.part = data.part;
-  return { pictures, reparam, maths, likelihood, every_digit: everyDigit }[data.part](root, data, setTriggerValue);
+  const part = { pictures, reparam, maths, likelihood, every_digit: everyDigit }[data.part];
+  return restart(root, () => part(root, data, setTriggerValue));
 }

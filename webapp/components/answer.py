@@ -12,7 +12,7 @@ from webapp.components.latent_map import BrowserModel
 from webapp.i18n import t
 
 _answer = st.components.v2.component("vaedemo.answer", html=asset("answer.html"), css=asset("answer.css"),
-                                     js=asset("engine.js", "decodes.js", "answer.js"))
+                                     js=asset("engine.js", "decodes.js", "runs.js", "answer.js"))
 ENGINE = asset("engine.js")  # the text a part's Web Worker runs (answer.js, offMainThread)
 IMPORTANCE_SAMPLES = 100  # the CLI's default too; one batch of decodes, in the browser after the pictures
 IMPORTANCE_SEED = 0

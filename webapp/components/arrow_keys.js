@@ -14,6 +14,10 @@ function takesKeys(target) {
 }
 
 export default function ({ parentElement, setTriggerValue }) {
+  return restart(parentElement, () => listen(parentElement, setTriggerValue));
+}
+
+function listen(parentElement, setTriggerValue) {
   const press = (event) => {
     const by = MOVES[event.key];
     if (!by || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;

@@ -4,7 +4,7 @@ import streamlit as st
 
 from webapp.components import asset
 
-_keys = st.components.v2.component("vaedemo.arrow_keys", js=asset("arrow_keys.js"))
+_keys = st.components.v2.component("vaedemo.arrow_keys", js=asset("runs.js", "arrow_keys.js"))
 HIDDEN = "<style>.st-key-arrow-keys { display: none; }</style>"
 
 

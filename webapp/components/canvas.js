@@ -4,7 +4,7 @@
 // In a room (data.room: its code, this session's member id, the words of its refusals) each drawing's 784 grey bytes
 // are posted to the room API (roomapi.js), and a refusal is said under the canvas. The latest digit also stays in the
 // tab's sessionStorage, for the pages that offer the last drawing. The strokes live on the canvas element, so they
-// survive reruns; the function runs again (after the previous run's cleanup) whenever Streamlit sends new data, and
+// survive reruns; the function runs again whenever Streamlit sends new data (runs.js ends the previous run first), and
 // only (re)binds the handlers.
 const LAST = "vaedemo.lastDrawing";
 
@@ -15,6 +15,10 @@ function greyBytes(x) {
 
 export default function ({ parentElement, data }) {
   const canvas = parentElement.querySelector("canvas.ink");
+  return restart(canvas, () => bind(parentElement, canvas, data));
+}
+
+function bind(parentElement, canvas, data) {
   const ink = canvas.getContext("2d", { willReadFrequently: true });  // read after every stroke: kept in memory
   const { size, stroke, words } = data;
   canvas.setAttribute("aria-label", words.label);

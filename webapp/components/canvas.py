@@ -14,7 +14,7 @@ from webapp.i18n import t
 
 _last = st.components.v2.component("vaedemo.last_drawing", js=asset("last_drawing.js"))
 _canvas = st.components.v2.component("vaedemo.canvas", html=asset("canvas.html"), css=asset("canvas.css"),
-                                     js=asset("engine.js", "decodes.js", "roomapi.js", "canvas.js"))
+                                     js=asset("engine.js", "decodes.js", "roomapi.js", "runs.js", "canvas.js"))
 
 
 PIXELS = 28 * 28

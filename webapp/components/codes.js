@@ -151,7 +151,12 @@ function editor(root, data, model, codes) {
 }
 
 export default function ({ parentElement, data }) {
-  const root = parentElement.querySelector(".codes"), input = root.querySelector("img.input");
+  const root = parentElement.querySelector(".codes");
+  return restart(root, () => show(root, data));
+}
+
+function show(root, data) {
+  const input = root.querySelector("img.input");
   root.classList.toggle("compact", Boolean(data.compact));
   root.querySelector(".hint").textContent = data.words.hint;
   root.querySelector("figcaption.input").textContent = data.words.input;
@@ -167,7 +172,7 @@ export default function ({ parentElement, data }) {
     input.src = digitURI(x);
     editor(root, data, model, Array.from(model.encode(x).codes));
   };
-  const stop = channel("drawing", data.canvas).follow((x) => { drawn = x; answer(); });
-  whenEncoded(data.model, (found) => { model = found; answer(); });
-  return stop;
+  const stops = [channel("drawing", data.canvas).follow((x) => { drawn = x; answer(); }),
+                 whenEncoded(data.model, (found) => { model = found; answer(); })];
+  return () => stops.forEach((stop) => stop());
 }

@@ -14,7 +14,7 @@ from webapp.components.latent_map import BrowserModel
 from webapp.i18n import t
 
 _codes = st.components.v2.component("vaedemo.codes", html=asset("codes.html"), css=asset("codes.css"),
-                                    js=asset("engine.js", "decodes.js", "codes.js"))
+                                    js=asset("engine.js", "decodes.js", "runs.js", "codes.js"))
 WORDS = ("grid_label", "cell", "codebook_label", "entry", "reconstruction", "edited", "reset", "changed", "alt_digit",
          "picked", "keys")
 

@@ -2,11 +2,21 @@
 // each of their scripts): the models that model.js parsed, and a 28x28 digit painted on a canvas.
 const models = (globalThis.vaedemoModels ??= new Map());  // id -> {model} or {waiting: [...]} (model.js)
 
-// use(model) once the model with this id has arrived (at once if it has).
+// use(model) once the model with this id has arrived (at once if it has). Returns its undoing, for the run's end
+// (runs.js): a model or its weights can come after Streamlit has run the component again (a rerun, another model),
+// and the ended run's use() would answer with the model it had.
 function whenModel(id, use) {
   const entry = models.get(id) ?? { waiting: [] };
-  if (entry.model) use(entry.model);
-  else models.set(id, { waiting: [...entry.waiting, use] });
+  if (entry.model) {
+    use(entry.model);
+    return () => {};
+  }
+  const waiter = (model) => use(model);
+  models.set(id, { waiting: [...entry.waiting, waiter] });
+  return () => {
+    const now = models.get(id);
+    if (now?.waiting) now.waiting = now.waiting.filter((each) => each !== waiter);
+  };
 }
 
 // A model's decoder and encoder come apart from it, each a file over HTTP (hall/model_files.py), so that a page's
@@ -18,14 +28,14 @@ function whenModel(id, use) {
 const weights = (globalThis.vaedemoWeights ??= { eager: false, fetching: new Set(), waiting: [] });
 const RETRIES = [1, 2, 4, 8, 15];  // seconds before each new try of a failed fetch
 
-// use(model) once the model with this id has arrived and its decoder too.
+// use(model) once the model with this id has arrived and its decoder too; returns its undoing (whenModel).
 function whenDecoded(id, use) {
-  whenParts(id, ["decoder"], use, () => true);
+  return whenParts(id, ["decoder"], use, () => true);
 }
 
-// use(model) once the model with this id has arrived, its decoder and its encoder too.
+// use(model) once the model with this id has arrived, its decoder and its encoder too; returns its undoing.
 function whenEncoded(id, use) {
-  whenParts(id, ["encoder", "decoder"], use, () => weights.eager);
+  return whenParts(id, ["encoder", "decoder"], use, () => weights.eager);
 }
 
 // A pen's touches of the page's drawing pads (canvas.js counts them): what is worked on the drawing as it was is
@@ -39,11 +49,17 @@ function fetchWeights() {
 }
 
 function whenParts(id, parts, use, now) {
-  whenModel(id, (model) => {
+  let waiter = null;
+  const undo = whenModel(id, (model) => {
     if (parts.every((part) => model[part])) return use(model);
-    weights.waiting.push({ model, parts, use });
+    waiter = { model, parts, use };
+    weights.waiting.push(waiter);
     if (now()) parts.forEach((part) => fetchPart(model, part));  // asked when the model arrives, not before
   });
+  return () => {
+    undo();
+    weights.waiting = weights.waiting.filter((each) => each !== waiter);
+  };
 }
 
 async function fetchPart(model, part, tries = 0) {

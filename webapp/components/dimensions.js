@@ -64,6 +64,10 @@ function buildRow(row, data) {
 
 export default function ({ parentElement, data }) {
   const root = parentElement.querySelector(".dimensions");
+  return restart(root, () => traverse(root, data));
+}
+
+function traverse(root, data) {
   const { rows, words, steps, span } = data;
   const sent = JSON.stringify([data.model, data.z, rows, steps, span, words]);
   if (root.dataset.sent !== sent) {  // new rows (another model, digit or language): built afresh, decoded anew

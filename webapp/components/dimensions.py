@@ -11,7 +11,7 @@ from webapp.components.latent_map import BrowserModel
 from webapp.i18n import t
 
 _rows = st.components.v2.component("vaedemo.dimensions", html=asset("dimensions.html"), css=asset("dimensions.css"),
-                                   js=asset("decodes.js", "dimensions.js"))
+                                   js=asset("decodes.js", "runs.js", "dimensions.js"))
 WORDS = ("unused", "step", "slider", "live")  # the browser fills in {name}, {offset} and {moved}
 
 

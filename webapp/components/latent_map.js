@@ -2,8 +2,8 @@
 // for, and beside them the digit that the model's decoder makes of the point under the pointer, decoded here on
 // every move. The server hears of it only when a page asks for picks and a point is picked. The same component, given
 // `interpolation`, decodes two models along the lines between two codes as a slider moves.
-// Streamlit calls this function again, after the previous call's cleanup, whenever the page sends new data: the
-// elements it builds stay on the component's root, so it only redraws.
+// Streamlit calls this function again whenever the page sends new data (runs.js ends the previous call's run first):
+// the elements it builds stay on the component's root, so it only redraws.
 const marks = (globalThis.vaedemoMarks ??= new Map());  // a map's key -> {data, listeners} (marks.js)
 const LATENCIES = 1000;  // the last this many pointer-move-to-painted-digit times stay on the root (benchmarks)
 
@@ -239,6 +239,7 @@ function map(root, data, setTriggerValue) {
   marks.set(data.key, entry);
   let mark = entry.data ?? {}, point = mark.point ?? null;
   let model = null, f = null, pressed = null;  // pressed: where the pointer went down
+  const waits = [];  // the undoings of what this run waits for (decodes.js), for its cleanup
   root.querySelector(".decoded").hidden = !data.model;
 
   const rest = () => {
@@ -249,7 +250,7 @@ function map(root, data, setTriggerValue) {
     if (!model) return;
     if (mark.z || root.picked) {
       const z = root.picked ?? mark.z, decoded = !root.picked && mark.decoded;
-      if (!decoded && !model.decoder) return whenDecoded(model.id, rest);  // fetched once (decodes.js)
+      if (!decoded && !model.decoder) return waits.push(whenDecoded(model.id, rest));  // fetched once (decodes.js)
       paintDigit(digit, decoded || model.decode(z));  // a stroke's answer decoded it already
       label.textContent = z.length === 2 ? `z = (${z.map(number).join(", ")})` : data.words.your_code;
       digit.setAttribute("aria-label", data.words.decoded_at + label.textContent);
@@ -291,7 +292,7 @@ function map(root, data, setTriggerValue) {
   const decodeAt = (event) => {
     if (!model || !f) return;
     if (!model.decoder) {
-      if (!waiting) whenDecoded(model.id, () => { if (waiting) decodeAt(waiting); waiting = null; });
+      if (!waiting) waits.push(whenDecoded(model.id, () => { if (waiting) decodeAt(waiting); waiting = null; }));
       waiting = event;
       return;
     }
@@ -353,10 +354,11 @@ function map(root, data, setTriggerValue) {
     layout();
     root.dataset.ready = "true";
   };
-  if (data.model) whenModel(data.model, start);
+  if (data.model) waits.push(whenModel(data.model, start));
   else start(null);
   return () => {
     root.dataset.ready = "";
+    waits.forEach((undo) => undo());
     entry.listeners.delete(onMarks);
     observer.disconnect();
     for (const [target, type, handler, options] of listeners) target.removeEventListener(type, handler, options);
@@ -386,7 +388,7 @@ function interpolation(root, data) {
     root.dataset.t = String(t);
     if (event) root.latencies.push(performance.now() - event.timeStamp);
   };
-  data.models.forEach((id, i) => whenDecoded(id, (model) => {
+  const waits = data.models.map((id, i) => whenDecoded(id, (model) => {
     found[i] = model;
     paint();
     if (found.filter(Boolean).length === data.models.length) root.dataset.ready = "true";
@@ -394,11 +396,12 @@ function interpolation(root, data) {
   slider.addEventListener("input", paint);
   return () => {
     root.dataset.ready = "";
+    waits.forEach((undo) => undo());
     slider.removeEventListener("input", paint);
   };
 }
 
 export default function ({ parentElement, data, setTriggerValue }) {
   const root = parentElement.querySelector(".latent");
-  return data.interpolation ? interpolation(root, data) : map(root, data, setTriggerValue);
+  return restart(root, () => (data.interpolation ? interpolation(root, data) : map(root, data, setTriggerValue)));
 }

@@ -36,7 +36,7 @@ from webapp.i18n import t
 _model = st.components.v2.component("vaedemo.model", js=asset("engine.js", "model.js"))
 _marks = st.components.v2.component("vaedemo.marks", js=asset("marks.js"))
 _map = st.components.v2.component("vaedemo.latent_map", html=asset("latent_map.html"), css=asset("latent_map.css"),
-                                  js=asset("decodes.js", "latent_map.js"))
+                                  js=asset("decodes.js", "runs.js", "latent_map.js"))
 HIDDEN = "<style>.st-key-browser-models, [class*=st-key-marks] { display: none; }</style>"
 
 

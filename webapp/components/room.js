@@ -177,5 +177,5 @@ const PARTS = { view, follow, tally, choices };
 export default function ({ parentElement, data, setTriggerValue }) {
   const root = parentElement.querySelector(".room") ?? parentElement.appendChild(
     Object.assign(document.createElement("div"), { className: "room" }));
-  return PARTS[data.part](root, data, setTriggerValue);
+  return restart(root, () => PARTS[data.part](root, data, setTriggerValue));
 }

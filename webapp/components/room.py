@@ -9,7 +9,7 @@ from webapp.components import asset
 from webapp.i18n import t
 
 _room = st.components.v2.component("vaedemo.room", css=asset("room.css"),
-                                   js=asset("decodes.js", "roomapi.js", "room.js"))
+                                   js=asset("decodes.js", "roomapi.js", "runs.js", "room.js"))
 
 
 def troubles() -> dict:
