@@ -224,12 +224,12 @@ def test_the_holes_toggle_shades_the_map_as_vaedemo_computes_and_a_hole_decodes(
     assert np.quantile(error.max(1), 0.95) <= 3 and error.max() <= 12, error.max(1)
     assert colours[0, 0] > colours[0, 2] + 50 and colours[1, 2] > colours[1, 0] + 100  # amber at a hole, blue on codes
 
-    page.mouse.move(*screen_point(root, hole))  # the pointer on a hole: its decode, what a prior sample there becomes
+    point_at(page, root, *screen_point(root, hole))  # on a hole: its decode, what a prior sample there becomes
     shown = json.loads(root.get_attribute("data-z"))
     assert shown == pytest.approx(hole, abs=0.05)
     assert np.abs(digit_shown(root).astype(int) - torch_digit(vae, shown).astype(int)).max() <= 2
     toggle.blur()  # for the screenshot: no focus ring
-    page.mouse.move(*screen_point(root, (-1.0, -1.5)))  # deeper in the hole, where the decoder draws broken strokes
+    point_at(page, root, *screen_point(root, (-1.0, -1.5)))  # deeper in the hole: the decoder draws broken strokes
     (ROOT / "artifacts").mkdir(exist_ok=True)
     page.screenshot(path=ROOT / "artifacts" / "latent-holes.png")
 
