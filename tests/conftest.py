@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tests.harness.browser import CHROMIUM_FLAGS, chromium_path
+from tests.harness.browser import CHROMIUM_FLAGS, chromium_path, hold_weights
 from tests.harness.server import free_port, start_app, stop_app
 
 
@@ -62,21 +62,14 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-# With VAEDEMO_SLOW_WEIGHTS=ms, each weight file (hall/model_files.py) reaches a page ms late, as over a hall's wifi: a
-# test that reads what a model's weights paint before they came fails, where on a quick machine it passes by luck.
-SLOW_WEIGHTS = """const fetched = window.fetch;
-window.fetch = (url, ...rest) => String(url).includes("/api/models/")
-  ? new Promise((done) => setTimeout(done, HELD_MS)).then(() => fetched(url, ...rest)) : fetched(url, ...rest);"""
-
-
 @pytest.fixture
 def page(browser, request):
     """A fresh browser context (its own Streamlit session) at desktop width. With VAEDEMO_TRACE=1 (or a part of some
     tests' ids, as `conv`), a test that fails leaves a Playwright trace (what each action saw, the page's DOM, console
     and network) in artifacts/traces/, to open with `python -m playwright show-trace`."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    if os.environ.get("VAEDEMO_SLOW_WEIGHTS"):
-        context.add_init_script(SLOW_WEIGHTS.replace("HELD_MS", os.environ["VAEDEMO_SLOW_WEIGHTS"]))
+    if os.environ.get("VAEDEMO_SLOW_WEIGHTS"):  # a test that reads what weights paint before they came fails
+        hold_weights(context, int(os.environ["VAEDEMO_SLOW_WEIGHTS"]))
     wanted = os.environ.get("VAEDEMO_TRACE", "")
     tracing = wanted == "1" or bool(wanted) and wanted in request.node.nodeid
     if tracing:

@@ -8,6 +8,13 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
                   "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+def hold_weights(context, ms: int):
+    """Each weight file (hall/model_files.py) reaches the context's pages ms late, as over a hall's wifi."""
+    context.add_init_script(f"""const fetched = window.fetch;
+window.fetch = (url, ...rest) => String(url).includes("/api/models/")
+  ? new Promise((done) => setTimeout(done, {ms})).then(() => fetched(url, ...rest)) : fetched(url, ...rest);""")
+
+
 def chromium_path(shell: bool = False) -> str:
     name = "chromium-headless-shell" if shell else "chromium"
     path = shutil.which(name)
