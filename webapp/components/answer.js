@@ -145,18 +145,9 @@ function pictures(root, data) {
     root.answeredAt = performance.now();
     root.dataset.answers = String(answers);
   };
-  const stop = followDigit(data, (digit) => {
-    x = digit;
-    if (models) answer();
-  });
-  const unwait = whenModels(data.models, (found) => {
-    models = found;
-    answer();
-  });
-  return () => {
-    unwait();
-    stop();
-  };
+  const stops = [followDigit(data, (digit) => { x = digit; if (models) answer(); }),
+                 whenModels(data.models, (found) => { models = found; answer(); })];
+  return () => stops.forEach((stop) => stop());
 }
 
 // The graph of the path, laid out as Graphviz laid it out before: x; mu and log sigma^2; eps and sigma; z; x_hat.
